@@ -1,0 +1,189 @@
+//! What a run counted: per source ENI, per session and per target.
+//!
+//! Plain counters indexed like the topology's vectors; the `reports` crate
+//! turns them into the report schema. Bytes are IP packet bytes of the
+//! original packets unless a field says otherwise, so that, like packets,
+//! they add up across outcomes (MET-02).
+
+use topology::{Direction, EniIdx};
+
+use crate::outcome::{Category, Outcome};
+
+/// Packets and their bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Count {
+    pub packets: u64,
+    pub bytes: u64,
+}
+
+impl Count {
+    #[inline]
+    pub fn add(&mut self, bytes: u64) {
+        self.packets += 1;
+        self.bytes += bytes;
+    }
+
+    pub fn merge(&mut self, other: Count) {
+        self.packets += other.packets;
+        self.bytes += other.bytes;
+    }
+}
+
+/// One counter per outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutcomeTable([Count; Outcome::COUNT]);
+
+impl Default for OutcomeTable {
+    fn default() -> Self {
+        OutcomeTable([Count::default(); Outcome::COUNT])
+    }
+}
+
+impl OutcomeTable {
+    #[inline]
+    pub fn add(&mut self, outcome: Outcome, bytes: u64) {
+        self.0[outcome.index()].add(bytes);
+    }
+
+    pub fn get(&self, outcome: Outcome) -> Count {
+        self.0[outcome.index()]
+    }
+
+    /// The outcomes that occurred, in report order.
+    pub fn nonzero(&self) -> impl Iterator<Item = (Outcome, Count)> + '_ {
+        Outcome::ALL
+            .iter()
+            .map(|&o| (o, self.get(o)))
+            .filter(|(_, c)| c.packets > 0)
+    }
+
+    /// The sum over one outcome category.
+    pub fn category(&self, category: Category) -> Count {
+        let mut total = Count::default();
+        for (o, c) in self.nonzero() {
+            if o.category() == category {
+                total.merge(c);
+            }
+        }
+        total
+    }
+
+    /// The sum over every outcome.
+    pub fn total(&self) -> Count {
+        let mut total = Count::default();
+        for (_, c) in self.nonzero() {
+            total.merge(c);
+        }
+        total
+    }
+
+    pub fn merge(&mut self, other: &OutcomeTable) {
+        for (a, b) in self.0.iter_mut().zip(other.0.iter()) {
+            a.merge(*b);
+        }
+    }
+}
+
+fn dir_index(d: Direction) -> usize {
+    match d {
+        Direction::Ingress => 0,
+        Direction::Egress => 1,
+    }
+}
+
+/// A source ENI's figures, per direction.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourceStats {
+    /// Packets that crossed the ENI, indexed by [`SourceStats::dir`].
+    pub offered: [Count; 2],
+    /// Their outcomes, per direction.
+    pub outcomes: [OutcomeTable; 2],
+}
+
+impl SourceStats {
+    /// Index of a direction in the per-direction arrays (ingress 0, egress 1).
+    pub fn dir(d: Direction) -> usize {
+        dir_index(d)
+    }
+}
+
+/// A session's figures.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SessionStats {
+    /// Packets this session looked at (not decided by an earlier session).
+    pub evaluated: Count,
+    /// Of those, packets no rule of its filter matched: passed to the next
+    /// session.
+    pub passed_on: Count,
+    /// Packets a rule of its filter rejected.
+    pub rejected: Count,
+    /// Packets accepted for mirroring.
+    pub mirrored: Count,
+    /// Outcomes of the accepted packets (delivered, dropped, skipped).
+    pub outcomes: OutcomeTable,
+    /// Bytes of the copies the source sent (outer IP packets).
+    pub copy_bytes: u64,
+    /// Bytes of the copies that reached the appliance (outer IP packets).
+    pub delivered_bytes: u64,
+    /// Packets each rule decided, by direction then sorted position.
+    pub rule_hits: [Vec<u64>; 2],
+    /// Packets accepted by the `amazon-dns` network service.
+    pub amazon_dns_hits: u64,
+}
+
+impl SessionStats {
+    pub fn rule_hits(&mut self, d: Direction) -> &mut Vec<u64> {
+        &mut self.rule_hits[dir_index(d)]
+    }
+}
+
+/// A target's figures: the copies sent to it and what became of them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TargetStats {
+    /// Copies sent to the target (original packet bytes).
+    pub received: Count,
+    pub outcomes: OutcomeTable,
+    /// Bytes that reached the appliance (outer IP packets).
+    pub delivered_bytes: u64,
+}
+
+/// Everything a run counted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunResults {
+    /// Packets the traffic sources sent (each once, however many sources
+    /// saw it).
+    pub generated: Count,
+    /// Indexed by ENI; all zero for ENIs that are not sources.
+    pub sources: Vec<SourceStats>,
+    pub sessions: Vec<SessionStats>,
+    pub targets: Vec<TargetStats>,
+    /// Simulated time covered, in nanoseconds.
+    pub simulated_ns: u64,
+}
+
+impl RunResults {
+    pub fn source(&self, eni: EniIdx) -> &SourceStats {
+        &self.sources[eni.index()]
+    }
+
+    /// Packets offered to mirroring: each packet once per source ENI it
+    /// crossed.
+    pub fn offered(&self) -> Count {
+        let mut total = Count::default();
+        for s in &self.sources {
+            total.merge(s.offered[0]);
+            total.merge(s.offered[1]);
+        }
+        total
+    }
+
+    /// Outcomes over every source and direction.
+    pub fn outcomes(&self) -> OutcomeTable {
+        let mut t = OutcomeTable::default();
+        for s in &self.sources {
+            t.merge(&s.outcomes[0]);
+            t.merge(&s.outcomes[1]);
+        }
+        t
+    }
+}

@@ -1,0 +1,253 @@
+//! Finds where an element or field stands in a scenario's text, so that a
+//! problem found after parsing (an unknown id, a duplicate rule number) can
+//! name a line and column like a syntax error does.
+//!
+//! A small scanner that knows RON's strings, comments and brackets: enough
+//! to find the element that declares `id: "x"` and a field inside it.
+
+/// Where to look for an element.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Anchor {
+    /// The element whose `id` field is this string.
+    Id(String),
+    /// The traffic entry at this position of the `traffic` list.
+    Traffic(usize),
+    /// The top-level `Scenario(...)`.
+    Scenario,
+}
+
+/// A 1-based line and column (in characters).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// A token the scanner reports: an identifier with its depth and offset,
+/// or a bracket.
+#[derive(Clone, Copy, Debug)]
+enum Token<'a> {
+    Ident(&'a str, usize),
+    Str(&'a str),
+    Open(usize),
+    Close,
+    Colon,
+}
+
+fn tokens(text: &str) -> Vec<Token<'_>> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 2;
+            }
+            b'"' => {
+                let start = i;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                let end = i.min(b.len());
+                out.push(Token::Str(&text[start + 1..end]));
+                i += 1;
+            }
+            b'(' | b'[' | b'{' => {
+                out.push(Token::Open(i));
+                i += 1;
+            }
+            b')' | b']' | b'}' => {
+                out.push(Token::Close);
+                i += 1;
+            }
+            b':' => {
+                out.push(Token::Colon);
+                i += 1;
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                let start = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                    i += 1;
+                }
+                out.push(Token::Ident(&text[start..i], start));
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// Byte offset of a field, or of the element when the field is not written.
+pub fn locate(text: &str, anchor: &Anchor, field: &str) -> Option<usize> {
+    let toks = tokens(text);
+    // Find the token index of the element's opening bracket.
+    let open = match anchor {
+        Anchor::Scenario => toks.iter().position(|t| matches!(t, Token::Open(_)))?,
+        Anchor::Id(id) => {
+            let at = toks.windows(3).position(|w| {
+                matches!(w, [Token::Ident("id", _), Token::Colon, Token::Str(s)] if s == id)
+            })?;
+            enclosing_open(&toks, at)?
+        }
+        Anchor::Traffic(n) => {
+            let key = toks.windows(2).position(
+                |w| matches!(w, [Token::Ident("traffic", _), Token::Colon]),
+            )?;
+            let list = key + 2;
+            nth_child(&toks, list, *n)?
+        }
+    };
+    let open_offset = match toks[open] {
+        Token::Open(o) => o,
+        _ => return None,
+    };
+    // Walk the element's own level for `field:`.
+    let mut depth = 0usize;
+    for w in toks[open..].windows(2) {
+        match w[0] {
+            Token::Open(_) => depth += 1,
+            Token::Close => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            Token::Ident(name, off) if depth == 1 && name == field => {
+                if matches!(w[1], Token::Colon) {
+                    return Some(off);
+                }
+            }
+            _ => {}
+        }
+    }
+    // The element's name (`Session(`) reads better than its bracket.
+    match open.checked_sub(1).map(|i| toks[i]) {
+        Some(Token::Ident(_, off)) => Some(off),
+        _ => Some(open_offset),
+    }
+}
+
+/// The token index of the bracket that encloses token `at`.
+fn enclosing_open(toks: &[Token<'_>], at: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for i in (0..at).rev() {
+        match toks[i] {
+            Token::Close => depth += 1,
+            Token::Open(_) if depth == 0 => return Some(i),
+            Token::Open(_) => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The opening bracket of the `n`th element of the list opened at `list`.
+fn nth_child(toks: &[Token<'_>], list: usize, n: usize) -> Option<usize> {
+    if !matches!(toks.get(list), Some(Token::Open(_))) {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut seen = 0usize;
+    for (i, t) in toks.iter().enumerate().skip(list) {
+        match t {
+            Token::Open(_) => {
+                depth += 1;
+                if depth == 2 {
+                    if seen == n {
+                        return Some(i);
+                    }
+                    seen += 1;
+                }
+            }
+            Token::Close => {
+                depth -= 1;
+                if depth == 0 {
+                    return None;
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The line and column of a byte offset.
+pub fn position(text: &str, offset: usize) -> Position {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Position {
+        line,
+        column: text[line_start..offset].chars().count() + 1,
+    }
+}
+
+/// The byte offset of a 1-based line and column.
+pub fn offset(text: &str, pos: Position) -> usize {
+    let mut line_start = 0;
+    for _ in 1..pos.line {
+        match text[line_start..].find('\n') {
+            Some(i) => line_start += i + 1,
+            None => return text.len(),
+        }
+    }
+    let line = &text[line_start..];
+    line.char_indices()
+        .nth(pos.column.saturating_sub(1))
+        .map_or(text.len(), |(i, _)| line_start + i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = r#"Scenario(
+    name: "x", // id: "tms-1" in a comment
+    traffic_mirror_sessions: [
+        Session(id: "tms-0", session_number: 1),
+        Session(
+            id: "tms-1",
+            inner: (session_number: 9),
+            session_number: 2,
+        ),
+    ],
+    traffic: [
+        Flow(from: "a"),
+        Connection(client: "b"),
+    ],
+)"#;
+
+    fn at(anchor: Anchor, field: &str) -> Position {
+        position(TEXT, locate(TEXT, &anchor, field).unwrap())
+    }
+
+    #[test]
+    fn finds_fields_of_the_element_at_its_own_level() {
+        assert_eq!(at(Anchor::Id("tms-1".into()), "session_number"), Position { line: 8, column: 13 });
+        assert_eq!(at(Anchor::Id("tms-0".into()), "session_number"), Position { line: 4, column: 30 });
+        assert_eq!(at(Anchor::Id("tms-1".into()), "absent"), Position { line: 5, column: 9 });
+        assert_eq!(at(Anchor::Traffic(1), "client"), Position { line: 13, column: 20 });
+        assert_eq!(at(Anchor::Scenario, "name"), Position { line: 2, column: 5 });
+    }
+
+    #[test]
+    fn offset_inverts_position() {
+        for off in [0, 10, 57, 120, TEXT.len()] {
+            assert_eq!(offset(TEXT, position(TEXT, off)), off);
+        }
+    }
+}

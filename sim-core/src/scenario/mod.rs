@@ -1,0 +1,128 @@
+//! The scenario file: parse RON, check it, and build the topology and the
+//! flows a run needs.
+//!
+//! - [`schema`]: the file's types, field for field.
+//! - [`build`] and `traffic`: resolution and the API's rules.
+//! - [`locate`]: line and column of an element or field.
+//! - [`error`]: problems with their place in the file.
+
+pub mod build;
+pub mod error;
+pub mod locate;
+pub mod schema;
+mod traffic;
+
+pub use error::{Problem, ScenarioError};
+pub use traffic::MAX_FLOWS;
+
+use ron::extensions::Extensions;
+use topology::{Severity, Topology};
+
+use crate::traffic::FlowPlan;
+use crate::units::Duration;
+
+/// A scenario ready to run.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub description: Option<String>,
+    pub seed: u64,
+    pub duration: Duration,
+    pub topology: Topology,
+    pub flows: Vec<FlowPlan>,
+}
+
+/// Settings given on the command line, which win over the file's.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Overrides {
+    pub seed: Option<u64>,
+    pub duration: Option<Duration>,
+}
+
+/// A scenario and the warnings found while loading it.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub scenario: Scenario,
+    pub warnings: Vec<Problem>,
+}
+
+/// Code given to problems RON itself reports (syntax, unknown or missing
+/// fields, wrong types, values our unit parsers refuse).
+pub const PARSE_ERROR: &str = "InvalidScenarioFile";
+
+/// Parses and builds a scenario. `file` names it in messages.
+pub fn load(file: &str, text: &str, overrides: &Overrides) -> Result<Loaded, ScenarioError> {
+    let fail = |problems| ScenarioError {
+        file: file.to_string(),
+        text: text.to_string(),
+        problems,
+    };
+    let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
+    let mut parsed: schema::ScenarioFile = match options.from_str(text) {
+        Ok(p) => p,
+        Err(e) => {
+            let start = locate::offset(
+                text,
+                locate::Position {
+                    line: e.span.start.line,
+                    column: e.span.start.col,
+                },
+            );
+            let end = locate::offset(
+                text,
+                locate::Position {
+                    line: e.span.end.line,
+                    column: e.span.end.col,
+                },
+            )
+            .max(start);
+            return Err(fail(vec![Problem {
+                severity: Severity::Error,
+                code: PARSE_ERROR,
+                message: e.code.to_string(),
+                help: None,
+                resource: None,
+                field: None,
+                start,
+                end,
+                position: locate::position(text, start),
+            }]));
+        }
+    };
+    if let Some(seed) = overrides.seed {
+        parsed.seed = seed;
+    }
+    if let Some(d) = overrides.duration {
+        parsed.duration = d;
+    }
+    let mut problems = build::Problems::default();
+    let built = build::build(parsed, &mut problems);
+    let mut located: Vec<Problem> = problems
+        .0
+        .into_iter()
+        .map(|(d, anchor)| {
+            let start = locate::locate(text, &anchor, d.field).unwrap_or(0);
+            let at_field = text[start..].starts_with(d.field);
+            let end = start + if at_field { d.field.len() } else { 1 };
+            Problem {
+                severity: d.severity,
+                code: d.code.as_str(),
+                message: d.message,
+                help: d.help,
+                resource: Some(d.resource),
+                field: Some(d.field.to_string()),
+                start,
+                end: end.min(text.len()),
+                position: locate::position(text, start),
+            }
+        })
+        .collect();
+    located.sort_by_key(|p| (p.position, p.severity));
+    match built {
+        Some(scenario) => Ok(Loaded {
+            scenario,
+            warnings: located,
+        }),
+        None => Err(fail(located)),
+    }
+}

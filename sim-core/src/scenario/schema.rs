@@ -1,0 +1,275 @@
+//! The scenario file's schema: what a user writes, field for field.
+//!
+//! Names follow the EC2 API in snake_case; every struct denies unknown
+//! fields, so a misspelt optional field is an error rather than silently
+//! ignored. These types are a deliberate boundary: the engine never sees
+//! them, only the [`topology::Topology`] and flows built from them
+//! (`docs/scenario-format.md` documents each field).
+
+use ipnet::IpNet;
+use serde::Deserialize;
+
+use crate::units::{ByteSize, Duration, Rate};
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "Scenario", deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Seeds every random stream of the run (VNIs, arrivals, sizes, ports).
+    #[serde(default)]
+    pub seed: u64,
+    /// Simulated time to run.
+    pub duration: Duration,
+    #[serde(default)]
+    pub vpcs: Vec<VpcSpec>,
+    #[serde(default)]
+    pub instances: Vec<InstanceSpec>,
+    #[serde(default)]
+    pub traffic_mirror_targets: Vec<TargetSpec>,
+    #[serde(default)]
+    pub traffic_mirror_filters: Vec<FilterSpec>,
+    #[serde(default)]
+    pub traffic_mirror_sessions: Vec<SessionSpec>,
+    #[serde(default)]
+    pub traffic: Vec<TrafficSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "Vpc", deny_unknown_fields)]
+pub struct VpcSpec {
+    pub id: String,
+    /// IPv4 and IPv6 CIDR blocks; the first IPv4 block is the primary one.
+    pub cidr_blocks: Vec<IpNet>,
+    #[serde(default)]
+    pub subnets: Vec<SubnetSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "Subnet", deny_unknown_fields)]
+pub struct SubnetSpec {
+    pub id: String,
+    pub availability_zone: String,
+    #[serde(default)]
+    pub cidr_block: Option<ipnet::Ipv4Net>,
+    #[serde(default)]
+    pub ipv6_cidr_block: Option<ipnet::Ipv6Net>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "Instance", deny_unknown_fields)]
+pub struct InstanceSpec {
+    pub id: String,
+    pub instance_type: String,
+    pub subnet: String,
+    /// The instance's ENIs; the first is its primary ENI (device index 0).
+    pub network_interfaces: Vec<EniSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "Eni", deny_unknown_fields)]
+pub struct EniSpec {
+    pub id: String,
+    /// Primary private IP; by default the first free address of the subnet
+    /// after the four AWS reserves.
+    #[serde(default)]
+    pub private_ip: Option<std::net::IpAddr>,
+    /// By default derived from the ENI id (locally administered, `02:...`).
+    #[serde(default)]
+    pub mac: Option<String>,
+    /// Maximum IP packet size, 576..=9001; 9001 by default.
+    #[serde(default)]
+    pub mtu: Option<u16>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "Target", deny_unknown_fields)]
+pub struct TargetSpec {
+    pub id: String,
+    /// The appliance's ENI (target type `network-interface`).
+    pub network_interface_id: String,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "Filter", deny_unknown_fields)]
+pub struct FilterSpec {
+    pub id: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// `["amazon-dns"]` or empty.
+    #[serde(default)]
+    pub network_services: Vec<NetworkService>,
+    #[serde(default)]
+    pub ingress_filter_rules: Vec<RuleSpec>,
+    #[serde(default)]
+    pub egress_filter_rules: Vec<RuleSpec>,
+}
+
+/// `TrafficMirrorNetworkService`.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkService {
+    #[serde(rename = "amazon-dns")]
+    AmazonDns,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+pub enum RuleActionSpec {
+    Accept,
+    Reject,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy)]
+#[serde(deny_unknown_fields)]
+pub struct PortRangeSpec {
+    pub from_port: u16,
+    pub to_port: u16,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "Rule", deny_unknown_fields)]
+pub struct RuleSpec {
+    /// `tmfr-` id; generated from the filter id when absent.
+    #[serde(default)]
+    pub id: Option<String>,
+    pub rule_number: u32,
+    pub rule_action: RuleActionSpec,
+    /// IANA protocol number; absent means all protocols.
+    #[serde(default)]
+    pub protocol: Option<u8>,
+    #[serde(default)]
+    pub source_port_range: Option<PortRangeSpec>,
+    #[serde(default)]
+    pub destination_port_range: Option<PortRangeSpec>,
+    pub source_cidr_block: IpNet,
+    pub destination_cidr_block: IpNet,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "Session", deny_unknown_fields)]
+pub struct SessionSpec {
+    pub id: String,
+    /// The source ENI.
+    pub network_interface_id: String,
+    pub traffic_mirror_target_id: String,
+    pub traffic_mirror_filter_id: String,
+    pub session_number: u32,
+    /// 0..=16777215; drawn from the seed when absent (SES-04).
+    #[serde(default)]
+    pub virtual_network_id: Option<u32>,
+    /// 1..=8500 bytes of the inner frame; absent mirrors whole packets.
+    #[serde(default)]
+    pub packet_length: Option<u32>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// The protocol of a flow.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+pub enum ProtocolSpec {
+    Tcp,
+    Udp,
+    Icmp,
+    Icmpv6,
+    /// Address resolution: not IP; never mirrored.
+    Arp,
+    /// Any other IP protocol, by IANA number (47 GRE, 50 ESP, ...).
+    Ip(u8),
+}
+
+/// Packet sizes: the IP packet's length, header included.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+pub enum SizeSpec {
+    Fixed(ByteSize),
+    /// Uniform over the inclusive range.
+    Uniform(ByteSize, ByteSize),
+    /// Simple IMIX: 40, 576 and 1500 bytes in the ratio 7:4:1.
+    Imix,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ArrivalsSpec {
+    /// Evenly spaced packets at exactly the rate.
+    #[default]
+    Constant,
+    /// Exponential gaps with the rate as mean (a Poisson process).
+    Poisson,
+}
+
+/// One direction of a connection.
+#[derive(Debug, Deserialize, Clone, Copy)]
+#[serde(deny_unknown_fields)]
+pub struct StreamSpec {
+    pub rate: Rate,
+    pub size: SizeSpec,
+}
+
+#[derive(Debug, Deserialize)]
+pub enum TrafficSpec {
+    Flow(FlowSpec),
+    Connection(ConnectionSpec),
+}
+
+/// One-way traffic from `from` to `to`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowSpec {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// An ENI id, an IP address, a CIDR block (each flow draws an address)
+    /// or a service name (`amazon-dns`, `instance-metadata`, `time-sync`).
+    pub from: String,
+    pub to: String,
+    pub protocol: ProtocolSpec,
+    /// Drawn from the ephemeral range 49152..=65535 when absent.
+    #[serde(default)]
+    pub source_port: Option<u16>,
+    #[serde(default)]
+    pub destination_port: Option<u16>,
+    pub rate: Rate,
+    pub size: SizeSpec,
+    #[serde(default)]
+    pub arrivals: ArrivalsSpec,
+    #[serde(default)]
+    pub start: Option<Duration>,
+    /// Until the end of the run when absent.
+    #[serde(default)]
+    pub duration: Option<Duration>,
+    /// How many such flows, each with its own source port (and address,
+    /// when `from` is a CIDR block) and the full rate each.
+    #[serde(default)]
+    pub count: Option<u32>,
+}
+
+/// Two-way traffic: a client's requests and the server's responses, each
+/// at its own rate.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionSpec {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub client: String,
+    pub server: String,
+    pub protocol: ProtocolSpec,
+    #[serde(default)]
+    pub client_port: Option<u16>,
+    #[serde(default)]
+    pub server_port: Option<u16>,
+    pub request: StreamSpec,
+    pub response: StreamSpec,
+    #[serde(default)]
+    pub arrivals: ArrivalsSpec,
+    #[serde(default)]
+    pub start: Option<Duration>,
+    #[serde(default)]
+    pub duration: Option<Duration>,
+    /// How many such connections.
+    #[serde(default)]
+    pub count: Option<u32>,
+}

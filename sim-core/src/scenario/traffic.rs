@@ -1,0 +1,384 @@
+//! From the scenario's `traffic` list to resolved one-way flows.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+use topology::packet::proto;
+use topology::services::{INSTANCE_METADATA_V4, TIME_SYNC_V4, WINDOWS_ACTIVATION};
+use topology::{EniIdx, ErrorCode, FlowKey, L3, Topology};
+
+use super::build::Problems;
+use super::locate::Anchor;
+use super::schema::*;
+use crate::rng;
+use crate::traffic::{Arrivals, FlowPlan, PacketSizes};
+use crate::units::{Duration, Rate};
+
+/// At most this many flows in one scenario: the engine keeps a few dozen
+/// bytes per flow, so this bounds what a file can make it allocate.
+pub const MAX_FLOWS: u64 = 1_000_000;
+
+/// One end of a flow as written.
+#[derive(Clone, Copy, Debug)]
+enum End {
+    Eni(EniIdx),
+    Ip(IpAddr),
+    Net(IpNet),
+    AmazonDns,
+}
+
+fn parse_end(s: &str, topo: &Topology) -> Result<End, String> {
+    if s.starts_with("eni-") {
+        return topo
+            .eni_by_id(s)
+            .map(End::Eni)
+            .ok_or_else(|| format!("no ENI `{s}` is declared"));
+    }
+    match s {
+        "amazon-dns" => return Ok(End::AmazonDns),
+        "instance-metadata" => return Ok(End::Ip(INSTANCE_METADATA_V4.into())),
+        "time-sync" => return Ok(End::Ip(TIME_SYNC_V4.into())),
+        "windows-activation" => return Ok(End::Ip(WINDOWS_ACTIVATION[0].into())),
+        _ => {}
+    }
+    if let Ok(ip) = s.parse::<IpAddr>() {
+        return Ok(topo.eni_by_ip(ip).map_or(End::Ip(ip), End::Eni));
+    }
+    if let Ok(net) = s.parse::<IpNet>() {
+        return Ok(End::Net(net.trunc()));
+    }
+    Err(format!(
+        "`{s}` is not an ENI id, an IP address, a CIDR block or one of \
+         amazon-dns, instance-metadata, time-sync, windows-activation"
+    ))
+}
+
+/// An address drawn from a CIDR block (its network address only for /32
+/// and /128).
+fn draw_host(net: IpNet, rng: &mut ChaCha8Rng) -> IpAddr {
+    match net {
+        IpNet::V4(n) => {
+            let span = 1u64 << (32 - n.prefix_len());
+            let off = if span <= 2 {
+                0
+            } else {
+                rng.random_range(1..span - 1)
+            };
+            IpAddr::V4((u32::from(n.network()) + off as u32).into())
+        }
+        IpNet::V6(n) => {
+            let bits = (128 - n.prefix_len()).min(64);
+            let off = if bits == 0 {
+                0
+            } else {
+                rng.random::<u64>() >> (64 - bits)
+            };
+            IpAddr::V6((u128::from(n.network()) | off as u128).into())
+        }
+    }
+}
+
+/// Resolves one end to an address and, when it is an ENI, its index.
+fn resolve(
+    end: End,
+    other: End,
+    topo: &Topology,
+    rng: &mut ChaCha8Rng,
+) -> Result<(IpAddr, Option<EniIdx>), String> {
+    Ok(match end {
+        End::Eni(e) => (topo.eni(e).private_ip, Some(e)),
+        End::Ip(ip) => (ip, None),
+        End::Net(net) => {
+            let ip = draw_host(net, rng);
+            (ip, topo.eni_by_ip(ip))
+        }
+        End::AmazonDns => match other {
+            End::Eni(e) => match topo.vpc_of(e).amazon_dns_resolver() {
+                Some(ip) => (ip, None),
+                None => return Err("the ENI's VPC has no IPv4 CIDR block".into()),
+            },
+            _ => return Err("`amazon-dns` needs an ENI at the other end (its VPC's resolver)".into()),
+        },
+    })
+}
+
+struct Common<'a> {
+    protocol: ProtocolSpec,
+    arrivals: ArrivalsSpec,
+    start: Option<Duration>,
+    duration: Option<Duration>,
+    count: Option<u32>,
+    field_from: &'static str,
+    field_to: &'static str,
+    from: &'a str,
+    to: &'a str,
+    from_port: Option<u16>,
+    to_port: Option<u16>,
+    field_to_port: &'static str,
+}
+
+pub fn build_traffic(file: &ScenarioFile, topo: &Topology, p: &mut Problems) -> Vec<FlowPlan> {
+    let mut flows = Vec::new();
+    let mut names = BTreeSet::new();
+    let mut total: u64 = 0;
+    for (i, t) in file.traffic.iter().enumerate() {
+        let anchor = Anchor::Traffic(i);
+        let (name, common, streams): (String, Common<'_>, Vec<(&str, Rate, SizeSpec)>) = match t {
+            TrafficSpec::Flow(f) => (
+                f.name.clone().unwrap_or_else(|| format!("flow-{}", i + 1)),
+                Common {
+                    protocol: f.protocol,
+                    arrivals: f.arrivals,
+                    start: f.start,
+                    duration: f.duration,
+                    count: f.count,
+                    field_from: "from",
+                    field_to: "to",
+                    from: &f.from,
+                    to: &f.to,
+                    from_port: f.source_port,
+                    to_port: f.destination_port,
+                    field_to_port: "destination_port",
+                },
+                vec![("", f.rate, f.size)],
+            ),
+            TrafficSpec::Connection(c) => (
+                c.name
+                    .clone()
+                    .unwrap_or_else(|| format!("connection-{}", i + 1)),
+                Common {
+                    protocol: c.protocol,
+                    arrivals: c.arrivals,
+                    start: c.start,
+                    duration: c.duration,
+                    count: c.count,
+                    field_from: "client",
+                    field_to: "server",
+                    from: &c.client,
+                    to: &c.server,
+                    from_port: c.client_port,
+                    to_port: c.server_port,
+                    field_to_port: "server_port",
+                },
+                vec![
+                    ("request", c.request.rate, c.request.size),
+                    ("response", c.response.rate, c.response.size),
+                ],
+            ),
+        };
+        let mut err = |field: &'static str, msg: String| {
+            p.error(&anchor, ErrorCode::InvalidTraffic, &name, field, msg)
+        };
+        if !names.insert(name.clone()) {
+            err("name", format!("another traffic entry is named `{name}`"));
+            continue;
+        }
+        let count = common.count.unwrap_or(1);
+        total += u64::from(count) * streams.len() as u64;
+        if count == 0 {
+            err("count", "count must be at least 1".into());
+            continue;
+        }
+        if total > MAX_FLOWS {
+            err(
+                "count",
+                format!("the scenario would hold more than {MAX_FLOWS} one-way flows"),
+            );
+            return flows;
+        }
+        let from = parse_end(common.from, topo);
+        let to = parse_end(common.to, topo);
+        let (from, to) = match (from, to) {
+            (Ok(a), Ok(b)) => (a, b),
+            (a, b) => {
+                if let Err(m) = a {
+                    err(common.field_from, m);
+                }
+                if let Err(m) = b {
+                    err(common.field_to, m);
+                }
+                continue;
+            }
+        };
+        let (l3, protocol, ported) = match common.protocol {
+            ProtocolSpec::Tcp => (L3::Ip, proto::TCP, true),
+            ProtocolSpec::Udp => (L3::Ip, proto::UDP, true),
+            ProtocolSpec::Icmp => (L3::Ip, proto::ICMP, false),
+            ProtocolSpec::Icmpv6 => (L3::Ip, proto::ICMPV6, false),
+            ProtocolSpec::Arp => (L3::Arp, 0, false),
+            ProtocolSpec::Ip(n) => (L3::Ip, n, n == proto::TCP || n == proto::UDP),
+        };
+        if ported && common.to_port.is_none() {
+            err(
+                common.field_to_port,
+                "TCP and UDP traffic needs a destination port".into(),
+            );
+            continue;
+        }
+        if !ported && (common.to_port.is_some() || common.from_port.is_some()) {
+            err(
+                common.field_to_port,
+                "ports apply only to TCP and UDP traffic".into(),
+            );
+            continue;
+        }
+        let start = common.start.unwrap_or_default().as_nanos();
+        let end = match common.duration {
+            Some(d) => start.saturating_add(d.as_nanos()),
+            None => u64::MAX,
+        }
+        .min(file.duration.as_nanos());
+        let mut stream = rng::stream(file.seed, &format!("traffic/{name}"));
+        for k in 0..count {
+            let (src, from_eni) = match resolve(from, to, topo, &mut stream) {
+                Ok(r) => r,
+                Err(m) => {
+                    err(common.field_from, m);
+                    break;
+                }
+            };
+            let (dst, to_eni) = match resolve(to, from, topo, &mut stream) {
+                Ok(r) => r,
+                Err(m) => {
+                    err(common.field_to, m);
+                    break;
+                }
+            };
+            if src.is_ipv4() != dst.is_ipv4() {
+                err(
+                    common.field_to,
+                    format!("{src} and {dst} are not of one IP family"),
+                );
+                break;
+            }
+            if from_eni.is_some() && from_eni == to_eni {
+                err(common.field_to, "a flow needs two different ends".into());
+                break;
+            }
+            if l3 == L3::Arp && !src.is_ipv4() {
+                err("protocol", "ARP is IPv4 only (IPv6 uses ICMPv6)".into());
+                break;
+            }
+            let sport = match (ported, common.from_port) {
+                (false, _) => 0,
+                (true, Some(port)) => port,
+                (true, None) => stream.random_range(49152..=65535),
+            };
+            let dport = common.to_port.unwrap_or(0);
+            let key = FlowKey {
+                l3,
+                src,
+                dst,
+                protocol,
+                src_port: sport,
+                dst_port: dport,
+            };
+            for (label, rate, size) in &streams {
+                let (key, from_eni, to_eni) = if *label == "response" {
+                    (key.reversed(), to_eni, from_eni)
+                } else {
+                    (key, from_eni, to_eni)
+                };
+                let sizes = match packet_sizes(*size, &key, [from_eni, to_eni], topo) {
+                    Ok(s) => s,
+                    Err(m) => {
+                        err(if label.is_empty() { "size" } else { label }, m);
+                        continue;
+                    }
+                };
+                let mut flow_name = name.clone();
+                if count > 1 {
+                    flow_name.push_str(&format!("#{}", k + 1));
+                }
+                if !label.is_empty() {
+                    flow_name.push('/');
+                    flow_name.push_str(label);
+                }
+                flows.push(FlowPlan {
+                    name: flow_name,
+                    key,
+                    from_eni,
+                    to_eni,
+                    rate: *rate,
+                    sizes,
+                    arrivals: match common.arrivals {
+                        ArrivalsSpec::Constant => Arrivals::Constant,
+                        ArrivalsSpec::Poisson => Arrivals::Poisson,
+                    },
+                    start_ns: start,
+                    end_ns: end,
+                    rng_seed: stream.random(),
+                });
+            }
+        }
+    }
+    flows
+}
+
+/// Smallest IP packet of the flow's protocol and family.
+fn min_size(key: &FlowKey) -> u16 {
+    let ip = if key.is_ipv6() { 40 } else { 20 };
+    let l4 = match key.protocol {
+        proto::TCP => 20,
+        proto::UDP | proto::ICMP | proto::ICMPV6 => 8,
+        _ => 0,
+    };
+    ip + l4
+}
+
+fn packet_sizes(
+    size: SizeSpec,
+    key: &FlowKey,
+    enis: [Option<EniIdx>; 2],
+    topo: &Topology,
+) -> Result<PacketSizes, String> {
+    let to_u16 = |b: crate::units::ByteSize| u16::try_from(b.0).unwrap_or(u16::MAX);
+    let sizes = match size {
+        SizeSpec::Fixed(s) => PacketSizes::Fixed(to_u16(s)),
+        SizeSpec::Uniform(lo, hi) => {
+            if lo > hi {
+                return Err(format!("Uniform({lo}, {hi}): the first bound is the larger"));
+            }
+            PacketSizes::Uniform {
+                lo: to_u16(lo),
+                hi: to_u16(hi),
+            }
+        }
+        SizeSpec::Imix => PacketSizes::Imix {
+            small: if key.is_ipv6() { 60 } else { 40 },
+        },
+    };
+    let (lo, hi) = sizes.bounds();
+    if key.l3 == L3::Arp {
+        // An ARP payload for IPv4 over Ethernet is 28 bytes.
+        return if (lo, hi) == (28, 28) {
+            Ok(sizes)
+        } else {
+            Err("ARP packets are 28 bytes: write Fixed(\"28B\")".into())
+        };
+    }
+    let min = min_size(key);
+    if lo < min {
+        return Err(format!(
+            "{lo} bytes is below the smallest packet of this protocol and family ({min} bytes)"
+        ));
+    }
+    for eni in enis.into_iter().flatten() {
+        let e = topo.eni(eni);
+        if hi > e.mtu {
+            return Err(format!(
+                "{hi}-byte packets exceed the MTU of {} ({} bytes)",
+                e.id, e.mtu
+            ));
+        }
+    }
+    if hi > 9001 {
+        return Err(format!(
+            "{hi}-byte packets exceed the largest MTU in a VPC (9001 bytes)"
+        ));
+    }
+    Ok(sizes)
+}

@@ -1,0 +1,44 @@
+//! Traffic sources: the flows of a scenario and how their packets are
+//! timed and sized.
+//!
+//! - [`FlowPlan`]: one resolved one-way stream of packets (a scenario
+//!   `Flow`, or one direction of a `Connection`).
+//! - [`sizes`]: packet size models.
+//! - [`source`]: the per-flow generator the engine steps, packet by packet.
+
+pub mod sizes;
+pub mod source;
+
+use topology::{EniIdx, FlowKey};
+
+pub use sizes::PacketSizes;
+pub use source::FlowSource;
+
+use crate::units::Rate;
+
+/// How packets of a flow are spaced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arrivals {
+    Constant,
+    Poisson,
+}
+
+/// One one-way stream of packets, resolved against the topology.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlowPlan {
+    /// Unique name, for reports and for the flow's random stream.
+    pub name: String,
+    pub key: FlowKey,
+    /// The ENI the packets leave, when the sender is in the scenario.
+    pub from_eni: Option<EniIdx>,
+    /// The ENI the packets arrive at, when the receiver is in the scenario.
+    pub to_eni: Option<EniIdx>,
+    pub rate: Rate,
+    pub sizes: PacketSizes,
+    pub arrivals: Arrivals,
+    /// Simulated nanoseconds of the first packet and of the end (exclusive).
+    pub start_ns: u64,
+    pub end_ns: u64,
+    /// Seed of the flow's own generator, drawn from its component stream.
+    pub rng_seed: u64,
+}

@@ -1,0 +1,85 @@
+//! The per-flow packet generator that the engine steps.
+
+use rand::{RngExt, SeedableRng};
+use rand_pcg::Pcg32;
+
+use super::{Arrivals, FlowPlan, PacketSizes};
+use crate::units::Rate;
+
+/// The hot state of one flow: when its next packet is due and how to draw
+/// the one after. Small on purpose; it is touched on every packet.
+#[derive(Clone, Debug)]
+pub struct FlowSource {
+    /// Simulated time of the next packet, in nanoseconds.
+    pub next_at: u64,
+    /// The flow sends no packet at or after this time.
+    pub end_at: u64,
+    /// Remainder of the exact gap, so constant arrivals never drift.
+    carry: u64,
+    /// The gap after a packet of `s` bytes is
+    /// `(per_byte * s + per_packet) / per_den` nanoseconds.
+    per_byte: u64,
+    per_packet: u64,
+    per_den: u64,
+    sizes: PacketSizes,
+    poisson: bool,
+    rng: Pcg32,
+}
+
+impl FlowSource {
+    pub fn new(plan: &FlowPlan) -> FlowSource {
+        let (per_byte, per_packet, per_den) = match plan.rate {
+            // s bytes at b bits/s take 8 s / b seconds.
+            Rate::BitsPerSecond(b) => (8_000_000_000, 0, b),
+            // one packet at m/1000 packets/s every 10^12 / m nanoseconds.
+            Rate::MilliPacketsPerSecond(m) => (0, 1_000_000_000_000, m),
+        };
+        let mut source = FlowSource {
+            next_at: plan.start_ns,
+            end_at: plan.end_ns,
+            carry: 0,
+            per_byte,
+            per_packet,
+            per_den,
+            sizes: plan.sizes,
+            poisson: plan.arrivals == Arrivals::Poisson,
+            rng: Pcg32::seed_from_u64(plan.rng_seed),
+        };
+        if source.poisson {
+            // A Poisson process has no packet pinned at its start: the first
+            // arrives one exponential gap in, at the mean gap of a packet of
+            // the model's smallest size.
+            let (small, _) = plan.sizes.bounds();
+            let gap = source.gap(small);
+            source.next_at = source.next_at.saturating_add(gap);
+        }
+        source
+    }
+
+    /// Draws the size of the packet due at `next_at` and moves `next_at` on
+    /// to the packet after it.
+    #[inline]
+    pub fn emit(&mut self) -> u16 {
+        let size = self.sizes.sample(&mut self.rng);
+        let gap = self.gap(size);
+        self.next_at = self.next_at.saturating_add(gap);
+        size
+    }
+
+    /// The gap after a packet of `size` bytes.
+    #[inline]
+    fn gap(&mut self, size: u16) -> u64 {
+        let num = self.per_byte as u128 * size as u128 + self.per_packet as u128;
+        let den = self.per_den as u128;
+        if self.poisson {
+            let mean = num as f64 / den as f64;
+            let u: f64 = self.rng.random();
+            // Inverse transform of the exponential distribution.
+            (-(1.0 - u).ln() * mean).round() as u64
+        } else {
+            let total = num + self.carry as u128;
+            self.carry = (total % den) as u64;
+            u64::try_from(total / den).unwrap_or(u64::MAX)
+        }
+    }
+}

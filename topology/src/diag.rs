@@ -1,0 +1,110 @@
+//! Diagnostics: what is wrong with a configuration, in the AWS API's terms.
+
+/// The error code the EC2 API would answer, or the project's own code where
+/// AWS accepts the configuration and fails silently.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ErrorCode {
+    InvalidParameterValue,
+    InvalidParameterCombination,
+    MissingParameter,
+    InvalidTrafficMirrorTargetIdNotFound,
+    InvalidTrafficMirrorFilterIdNotFound,
+    InvalidNetworkInterfaceIdNotFound,
+    TrafficMirrorFilterRuleAlreadyExists,
+    TrafficMirrorFilterRuleLimitExceeded,
+    TrafficMirrorSessionsPerInterfaceLimitExceeded,
+    /// Not an AWS code: two resources share one id in the scenario file.
+    DuplicateId,
+    /// Not an AWS code: a reference to a VPC, subnet or instance that the
+    /// scenario does not declare.
+    UnknownResource,
+    /// Not an AWS code: the traffic description is inconsistent.
+    InvalidTraffic,
+}
+
+impl ErrorCode {
+    /// The code as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidParameterValue => "InvalidParameterValue",
+            ErrorCode::InvalidParameterCombination => "InvalidParameterCombination",
+            ErrorCode::MissingParameter => "MissingParameter",
+            ErrorCode::InvalidTrafficMirrorTargetIdNotFound => {
+                "InvalidTrafficMirrorTargetId.NotFound"
+            }
+            ErrorCode::InvalidTrafficMirrorFilterIdNotFound => {
+                "InvalidTrafficMirrorFilterId.NotFound"
+            }
+            ErrorCode::InvalidNetworkInterfaceIdNotFound => "InvalidNetworkInterfaceID.NotFound",
+            ErrorCode::TrafficMirrorFilterRuleAlreadyExists => {
+                "TrafficMirrorFilterRuleAlreadyExists"
+            }
+            ErrorCode::TrafficMirrorFilterRuleLimitExceeded => {
+                "TrafficMirrorFilterRuleLimitExceeded"
+            }
+            ErrorCode::TrafficMirrorSessionsPerInterfaceLimitExceeded => {
+                "TrafficMirrorSessionsPerInterfaceLimitExceeded"
+            }
+            ErrorCode::DuplicateId => "DuplicateId",
+            ErrorCode::UnknownResource => "UnknownResource",
+            ErrorCode::InvalidTraffic => "InvalidTraffic",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// The scenario cannot run.
+    Error,
+    /// Valid in AWS, but probably not what the user meant.
+    Warning,
+}
+
+/// One problem with a configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub code: ErrorCode,
+    /// The id of the element that holds the fault (a resource or a flow).
+    pub resource: String,
+    /// The field, in the scenario file's spelling, where the fault is.
+    pub field: &'static str,
+    pub message: String,
+    /// One line on how to fix it.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(
+        code: ErrorCode,
+        resource: impl Into<String>,
+        field: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            resource: resource.into(),
+            field,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub fn warning(
+        code: ErrorCode,
+        resource: impl Into<String>,
+        field: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, resource, field, message)
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
