@@ -1,1 +1,38 @@
-fn main(){}
+//! `sim`: the command line of mirrorsim.
+//!
+//! Module map: [`cli`] (arguments), [`commands`] (what each subcommand
+//! does), [`diagnostics`] (problems shown with their place in the file),
+//! [`output`] (files written whole or not at all).
+//!
+//! **Architecture invariant:** only this binary touches the terminal and
+//! the file system; the library crates take text in and give values back.
+
+mod cli;
+mod commands;
+mod diagnostics;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Exit codes: 0 fine, 1 the scenario's own assertions failed, 2 bad input
+/// or usage.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+fn main() -> ExitCode {
+    let args = match cli::Cli::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_BAD_INPUT } else { 0 });
+        }
+    };
+    match commands::execute(args) {
+        Ok(code) => ExitCode::from(code),
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}

@@ -1,1 +1,25 @@
+//! How it looks: reports of a run.
+//!
+//! Module map:
+//! - [`schema`]: `report.json`, versioned; the deliberate output boundary.
+//! - [`build`]: from a scenario and its results to a [`schema::Report`].
+//! - [`text`]: the summary `sim run` prints.
+//! - [`table`]: aligned plain-text tables.
+//!
+//! **Architecture invariant:** this crate reads results; it never runs the
+//! engine and never touches files or the terminal.
 
+pub mod build;
+pub mod schema;
+pub mod table;
+pub mod text;
+
+pub use build::report;
+pub use schema::{Report, SCHEMA_VERSION};
+
+/// The report as pretty-printed JSON, ending in a newline.
+pub fn to_json(report: &Report) -> String {
+    let mut s = serde_json::to_string_pretty(report).expect("the report serialises");
+    s.push('\n');
+    s
+}

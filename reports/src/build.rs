@@ -1,0 +1,155 @@
+//! From a scenario and its results to the report schema.
+
+use sim_core::outcome::{Category, Delivery, Outcome};
+use sim_core::results::{self, OutcomeTable};
+use sim_core::{RunResults, Scenario};
+use topology::model::TargetResource;
+use topology::{Direction, EniIdx};
+
+use crate::schema::*;
+
+fn count(c: results::Count) -> Count {
+    Count {
+        packets: c.packets,
+        bytes: c.bytes,
+    }
+}
+
+fn categories(t: &OutcomeTable) -> Categories {
+    let mut truncated = t.get(Outcome::Delivered(Delivery::TruncatedToPacketLength));
+    truncated.merge(t.get(Outcome::Delivered(Delivery::TruncatedToMtu)));
+    Categories {
+        not_mirrored: count(t.category(Category::NotMirrored)),
+        skipped: count(t.category(Category::Skipped)),
+        dropped: count(t.category(Category::Dropped)),
+        delivered: count(t.category(Category::Delivered)),
+        truncated: count(truncated),
+    }
+}
+
+fn outcomes(t: &OutcomeTable) -> Vec<OutcomeCount> {
+    t.nonzero()
+        .map(|(o, c)| OutcomeCount {
+            outcome: o.category().code(),
+            reason: o.reason(),
+            packets: c.packets,
+            bytes: c.bytes,
+        })
+        .collect()
+}
+
+/// Builds the report of one run.
+pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
+    let topo = &scenario.topology;
+    let sources = (0..topo.enis.len())
+        .map(|i| EniIdx(i as u32))
+        .filter(|&e| topo.is_source(e))
+        .map(|e| {
+            let eni = topo.eni(e);
+            let inst = &topo.instances[eni.instance.index()];
+            let s = results.source(e);
+            let dir = |d: Direction| {
+                let i = results::SourceStats::dir(d);
+                DirectionReport {
+                    offered: count(s.offered[i]),
+                    categories: categories(&s.outcomes[i]),
+                    outcomes: outcomes(&s.outcomes[i]),
+                }
+            };
+            SourceReport {
+                network_interface_id: eni.id.clone(),
+                instance_id: inst.id.clone(),
+                instance_type: inst.instance_type.clone(),
+                ingress: dir(Direction::Ingress),
+                egress: dir(Direction::Egress),
+            }
+        })
+        .collect();
+    let sessions = topo
+        .sessions
+        .iter()
+        .zip(&results.sessions)
+        .map(|(s, st)| {
+            let filter = topo.filter(s.filter);
+            let mut rules = Vec::new();
+            for d in [Direction::Ingress, Direction::Egress] {
+                let hits = &st.rule_hits[results::SourceStats::dir(d)];
+                for (rule, &packets) in filter.rules(d).iter().zip(hits) {
+                    rules.push(RuleHits {
+                        traffic_direction: d.as_str(),
+                        rule_number: rule.rule_number,
+                        rule_action: rule.rule_action.as_str(),
+                        packets,
+                    });
+                }
+            }
+            SessionReport {
+                traffic_mirror_session_id: s.id.clone(),
+                network_interface_id: topo.eni(s.source).id.clone(),
+                traffic_mirror_target_id: topo.target(s.target).id.clone(),
+                traffic_mirror_filter_id: filter.id.clone(),
+                session_number: s.session_number,
+                virtual_network_id: s.virtual_network_id,
+                packet_length: s.packet_length,
+                evaluated: count(st.evaluated),
+                passed_on: count(st.passed_on),
+                rejected: count(st.rejected),
+                mirrored: count(st.mirrored),
+                categories: categories(&st.outcomes),
+                outcomes: outcomes(&st.outcomes),
+                copy_bytes: st.copy_bytes,
+                delivered_copy_bytes: st.delivered_bytes,
+                rules,
+                amazon_dns_packets: st.amazon_dns_hits,
+            }
+        })
+        .collect();
+    let targets = topo
+        .targets
+        .iter()
+        .zip(&results.targets)
+        .map(|(t, st)| {
+            let (eni, inst, mtu) = match t.resource {
+                TargetResource::NetworkInterface(e) => {
+                    let eni = topo.eni(e);
+                    (
+                        Some(eni.id.clone()),
+                        Some(topo.instances[eni.instance.index()].id.clone()),
+                        Some(eni.mtu),
+                    )
+                }
+            };
+            TargetReport {
+                traffic_mirror_target_id: t.id.clone(),
+                target_type: t.type_name(),
+                network_interface_id: eni,
+                instance_id: inst,
+                mtu,
+                received: count(st.received),
+                categories: categories(&st.outcomes),
+                outcomes: outcomes(&st.outcomes),
+                delivered_copy_bytes: st.delivered_bytes,
+            }
+        })
+        .collect();
+    let all = results.outcomes();
+    Report {
+        schema_version: SCHEMA_VERSION,
+        scenario: ScenarioInfo {
+            name: scenario.name.clone(),
+            description: scenario.description.clone(),
+            seed: scenario.seed,
+            duration_ns: scenario.duration.as_nanos(),
+            duration: scenario.duration.to_string(),
+            flows: scenario.flows.len(),
+        },
+        totals: Totals {
+            generated: count(results.generated),
+            offered: count(results.offered()),
+            categories: categories(&all),
+        },
+        sources,
+        sessions,
+        targets,
+    }
+}

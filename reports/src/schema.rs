@@ -1,0 +1,142 @@
+//! `report.json`, schema version 1: a deliberate type, documented field by
+//! field in `docs/report-format.md`. Add fields freely; renaming or removing
+//! one raises [`SCHEMA_VERSION`].
+
+use serde::Serialize;
+
+/// The schema's version, written in every report.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Report {
+    pub schema_version: u32,
+    pub scenario: ScenarioInfo,
+    pub totals: Totals,
+    pub sources: Vec<SourceReport>,
+    pub sessions: Vec<SessionReport>,
+    pub targets: Vec<TargetReport>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct ScenarioInfo {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub seed: u64,
+    /// Simulated time, in nanoseconds and as written.
+    pub duration_ns: u64,
+    pub duration: String,
+    pub flows: usize,
+}
+
+/// Packets and bytes (IP packet bytes of the original packets).
+#[derive(Debug, Serialize, PartialEq, Clone, Copy, Default)]
+pub struct Count {
+    pub packets: u64,
+    pub bytes: u64,
+}
+
+/// One outcome and reason, with its count.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct OutcomeCount {
+    /// `not_mirrored`, `skipped`, `dropped` or `delivered`.
+    pub outcome: &'static str,
+    /// The reason code (for `delivered`: `whole` or a truncation).
+    pub reason: &'static str,
+    pub packets: u64,
+    pub bytes: u64,
+}
+
+/// The four outcome words, summed.
+#[derive(Debug, Serialize, PartialEq, Default)]
+pub struct Categories {
+    pub not_mirrored: Count,
+    pub skipped: Count,
+    pub dropped: Count,
+    pub delivered: Count,
+    /// Of `delivered`, the copies that were cut (packet length or MTU).
+    pub truncated: Count,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Totals {
+    /// Packets the traffic sources sent, each counted once.
+    pub generated: Count,
+    /// Packets offered to mirroring: each packet once per source ENI it
+    /// crossed.
+    pub offered: Count,
+    #[serde(flatten)]
+    pub categories: Categories,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct DirectionReport {
+    pub offered: Count,
+    #[serde(flatten)]
+    pub categories: Categories,
+    pub outcomes: Vec<OutcomeCount>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct SourceReport {
+    pub network_interface_id: String,
+    pub instance_id: String,
+    pub instance_type: String,
+    pub ingress: DirectionReport,
+    pub egress: DirectionReport,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct RuleHits {
+    pub traffic_direction: &'static str,
+    pub rule_number: u16,
+    pub rule_action: &'static str,
+    pub packets: u64,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct SessionReport {
+    pub traffic_mirror_session_id: String,
+    pub network_interface_id: String,
+    pub traffic_mirror_target_id: String,
+    pub traffic_mirror_filter_id: String,
+    pub session_number: u16,
+    pub virtual_network_id: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub packet_length: Option<u16>,
+    /// Packets this session looked at.
+    pub evaluated: Count,
+    /// Packets no rule matched, handed to the next session.
+    pub passed_on: Count,
+    pub rejected: Count,
+    /// Packets accepted for mirroring; they end in the categories below.
+    pub mirrored: Count,
+    #[serde(flatten)]
+    pub categories: Categories,
+    pub outcomes: Vec<OutcomeCount>,
+    /// Bytes of copies sent and delivered, as outer IP packets.
+    pub copy_bytes: u64,
+    pub delivered_copy_bytes: u64,
+    pub rules: Vec<RuleHits>,
+    pub amazon_dns_packets: u64,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct TargetReport {
+    pub traffic_mirror_target_id: String,
+    #[serde(rename = "type")]
+    pub target_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_interface_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mtu: Option<u16>,
+    /// Copies sent to this target (original packet bytes).
+    pub received: Count,
+    #[serde(flatten)]
+    pub categories: Categories,
+    pub outcomes: Vec<OutcomeCount>,
+    /// Bytes that reached the appliance, as outer IP packets.
+    pub delivered_copy_bytes: u64,
+}

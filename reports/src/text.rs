@@ -1,0 +1,130 @@
+//! The human-readable summary printed by `sim run`.
+
+use std::fmt::Write;
+
+use crate::schema::*;
+use crate::table::{Table, thousands};
+
+fn n(v: u64) -> String {
+    thousands(v)
+}
+
+/// Renders the summary of a report.
+pub fn summary(r: &Report) -> String {
+    let mut out = String::new();
+    let s = &r.scenario;
+    let _ = writeln!(
+        out,
+        "Scenario {} (seed {}, {} simulated, {} flows)",
+        s.name, s.seed, s.duration, s.flows
+    );
+    if let Some(d) = &s.description {
+        let _ = writeln!(out, "{d}");
+    }
+
+    out.push_str("\nTotals\n");
+    let t = &r.totals;
+    let mut table = Table::new(&["", "PACKETS", "BYTES"]);
+    let c = &t.categories;
+    for (label, v) in [
+        ("generated", t.generated),
+        ("offered at sources", t.offered),
+        ("not mirrored", c.not_mirrored),
+        ("skipped", c.skipped),
+        ("dropped", c.dropped),
+        ("delivered", c.delivered),
+        ("  of which truncated", c.truncated),
+    ] {
+        table.row(vec![label.into(), n(v.packets), n(v.bytes)]);
+    }
+    table.render(&mut out);
+
+    if !r.sessions.is_empty() {
+        out.push_str("\nSessions (packets)\n");
+        let mut table = Table::new(&[
+            "SESSION",
+            "#",
+            "SOURCE",
+            "TARGET",
+            "VNI",
+            "EVALUATED",
+            "PASSED ON",
+            "REJECTED",
+            "MIRRORED",
+            "DELIVERED",
+            "TRUNCATED",
+            "DROPPED",
+            "SKIPPED",
+        ]);
+        for s in &r.sessions {
+            let c = &s.categories;
+            table.row(vec![
+                s.traffic_mirror_session_id.clone(),
+                s.session_number.to_string(),
+                s.network_interface_id.clone(),
+                s.traffic_mirror_target_id.clone(),
+                s.virtual_network_id.to_string(),
+                n(s.evaluated.packets),
+                n(s.passed_on.packets),
+                n(s.rejected.packets),
+                n(s.mirrored.packets),
+                n(c.delivered.packets),
+                n(c.truncated.packets),
+                n(c.dropped.packets),
+                n(c.skipped.packets),
+            ]);
+        }
+        table.render(&mut out);
+    }
+
+    if !r.targets.is_empty() {
+        out.push_str("\nTargets\n");
+        let mut table = Table::new(&[
+            "TARGET",
+            "TYPE",
+            "APPLIANCE",
+            "MTU",
+            "RECEIVED",
+            "DELIVERED",
+            "TRUNCATED",
+            "DROPPED",
+            "COPY BYTES",
+        ]);
+        for t in &r.targets {
+            let c = &t.categories;
+            table.row(vec![
+                t.traffic_mirror_target_id.clone(),
+                t.target_type.to_string(),
+                t.network_interface_id.clone().unwrap_or_default(),
+                t.mtu.map(|m| m.to_string()).unwrap_or_default(),
+                n(t.received.packets),
+                n(c.delivered.packets),
+                n(c.truncated.packets),
+                n(c.dropped.packets),
+                n(t.delivered_copy_bytes),
+            ]);
+        }
+        table.render(&mut out);
+    }
+
+    let mut table = Table::new(&["SOURCE", "DIRECTION", "OUTCOME", "REASON", "PACKETS", "BYTES"]);
+    for s in &r.sources {
+        for (dir, d) in [("ingress", &s.ingress), ("egress", &s.egress)] {
+            for o in &d.outcomes {
+                table.row(vec![
+                    s.network_interface_id.clone(),
+                    dir.into(),
+                    o.outcome.into(),
+                    o.reason.into(),
+                    n(o.packets),
+                    n(o.bytes),
+                ]);
+            }
+        }
+    }
+    if !table.is_empty() {
+        out.push_str("\nOutcomes at each source\n");
+        table.render(&mut out);
+    }
+    out
+}

@@ -1,0 +1,60 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use sim_core::units::Duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sim",
+    version,
+    about = "A deterministic data-plane twin of AWS VPC Traffic Mirroring"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Replay a scenario's traffic through the mirroring pipeline and report
+    /// what every appliance receives.
+    Run(RunArgs),
+    /// Validate a scenario without running it.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The scenario file (RON).
+    pub file: PathBuf,
+    /// Seed for every random stream, instead of the file's.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Simulated time to run, instead of the file's (for example 10s).
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Write report.json and summary.txt into this directory.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// What to print on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The scenario file (RON).
+    pub file: PathBuf,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    s.parse()
+}

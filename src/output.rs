@@ -1,0 +1,27 @@
+//! Output files, written whole or not at all: each goes to a temporary file
+//! beside its destination and is renamed into place.
+
+use std::fs;
+use std::path::Path;
+
+/// Writes every file or none: all go to temporary names first, and are
+/// renamed into place only once all are written.
+pub fn write_all(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), String> {
+    fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut staged = Vec::new();
+    for (name, contents) in files {
+        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        if let Err(e) = fs::write(&tmp, contents) {
+            for (t, _) in &staged {
+                let _ = fs::remove_file(t);
+            }
+            let _ = fs::remove_file(&tmp);
+            return Err(format!("cannot write {}: {e}", dir.join(name).display()));
+        }
+        staged.push((tmp, dir.join(name)));
+    }
+    for (tmp, dest) in &staged {
+        fs::rename(tmp, dest).map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
+    }
+    Ok(())
+}
