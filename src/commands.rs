@@ -20,7 +20,8 @@ pub fn execute(cli: Cli) -> Result<u8, String> {
 }
 
 fn read_scenario(path: &Path) -> Result<String, String> {
-    let f = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let f =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let mut text = String::new();
     f.take(MAX_SCENARIO_BYTES + 1)
         .read_to_string(&mut text)

@@ -27,7 +27,10 @@ pub fn render(file: &str, text: &str, problems: &[Problem]) -> String {
         };
         let mut diag = MietteDiagnostic::new(headline(p))
             .with_severity(severity)
-            .with_label(LabeledSpan::at(p.start..p.end.max(p.start + 1).min(text.len().max(1)), label));
+            .with_label(LabeledSpan::at(
+                p.start..p.end.max(p.start + 1).min(text.len().max(1)),
+                label,
+            ));
         if let Some(h) = &p.help {
             diag = diag.with_help(h.clone());
         }

@@ -1,1 +1,14 @@
+//! mirrorsim's integration tests: one binary, a module per concern.
+//!
+//! - `behaviours/`: one test (or more) per behaviour ID of the catalogue,
+//!   named after it, asserting numbers worked out by hand from the guide.
+//! - `golden`: a snapshot of the report of every scenario under
+//!   `scenarios/`, so a change in results shows as a diff.
+//! - `determinism`: same scenario and seed, same bytes.
+//! - `cli`: the `sim` binary's exit codes, errors and output files.
 
+mod behaviours;
+mod cli;
+mod common;
+mod determinism;
+mod golden;

@@ -107,7 +107,14 @@ pub fn summary(r: &Report) -> String {
         table.render(&mut out);
     }
 
-    let mut table = Table::new(&["SOURCE", "DIRECTION", "OUTCOME", "REASON", "PACKETS", "BYTES"]);
+    let mut table = Table::new(&[
+        "SOURCE",
+        "DIRECTION",
+        "OUTCOME",
+        "REASON",
+        "PACKETS",
+        "BYTES",
+    ]);
     for s in &r.sources {
         for (dir, d) in [("ingress", &s.ingress), ("egress", &s.egress)] {
             for o in &d.outcomes {

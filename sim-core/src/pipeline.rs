@@ -176,16 +176,21 @@ impl Pipeline {
         let r = &mut self.results;
         r.sources[obs.eni.index()].offered[d].add(bytes);
         let (outcome, passed) = match obs.decision {
-            Decision::NeverMirrored(k) => (Outcome::NotMirrored(NotMirroredReason::NeverMirrored(k)), 0),
-            Decision::AmazonDnsNotEnabled { passed } => {
-                (Outcome::NotMirrored(NotMirroredReason::AmazonDnsNotEnabled), passed)
+            Decision::NeverMirrored(k) => {
+                (Outcome::NotMirrored(NotMirroredReason::NeverMirrored(k)), 0)
             }
-            Decision::NoRuleMatched { passed } => {
-                (Outcome::NotMirrored(NotMirroredReason::NoRuleMatched), passed)
-            }
-            Decision::NoRulesForDirection { passed } => {
-                (Outcome::NotMirrored(NotMirroredReason::NoRulesForDirection), passed)
-            }
+            Decision::AmazonDnsNotEnabled { passed } => (
+                Outcome::NotMirrored(NotMirroredReason::AmazonDnsNotEnabled),
+                passed,
+            ),
+            Decision::NoRuleMatched { passed } => (
+                Outcome::NotMirrored(NotMirroredReason::NoRuleMatched),
+                passed,
+            ),
+            Decision::NoRulesForDirection { passed } => (
+                Outcome::NotMirrored(NotMirroredReason::NoRulesForDirection),
+                passed,
+            ),
             Decision::Rejected {
                 session,
                 rule,
@@ -195,7 +200,10 @@ impl Pipeline {
                 s.evaluated.add(bytes);
                 s.rejected.add(bytes);
                 s.rule_hits(obs.direction)[rule as usize] += 1;
-                (Outcome::NotMirrored(NotMirroredReason::FilterReject), passed)
+                (
+                    Outcome::NotMirrored(NotMirroredReason::FilterReject),
+                    passed,
+                )
             }
             Decision::Mirror { mirror, passed } => {
                 let plan = self.plans[mirror.session.index()];

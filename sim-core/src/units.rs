@@ -31,21 +31,27 @@ fn parse_scaled(text: &str, units: &[(&str, u128)], what: &str) -> Result<u128, 
         || int_part.len() > 20
         || frac_part.len() > 18
     {
-        return Err(format!("`{text}` is not a {what}: `{number}` is not a number"));
+        return Err(format!(
+            "`{text}` is not a {what}: `{number}` is not a number"
+        ));
     }
     let int: u128 = if int_part.is_empty() {
         0
     } else {
-        int_part.parse().map_err(|_| format!("`{text}` is too large"))?
+        int_part
+            .parse()
+            .map_err(|_| format!("`{text}` is too large"))?
     };
     let frac: u128 = if frac_part.is_empty() {
         0
     } else {
-        frac_part.parse().map_err(|_| format!("`{text}` is not a number"))?
+        frac_part
+            .parse()
+            .map_err(|_| format!("`{text}` is not a number"))?
     };
     let denom = 10u128.pow(frac_part.len() as u32);
     let scaled_frac = frac * mult;
-    if scaled_frac % denom != 0 {
+    if !scaled_frac.is_multiple_of(denom) {
         return Err(format!(
             "`{text}` is finer than the {what}'s resolution (1 {})",
             units[0].0
@@ -109,7 +115,7 @@ impl fmt::Display for Duration {
             ("ms", 1_000_000),
             ("us", 1_000),
         ] {
-            if ns >= mult && (ns as u128 * 1000) % mult as u128 == 0 {
+            if ns >= mult && (ns as u128 * 1000).is_multiple_of(mult as u128) {
                 return write!(f, "{}{unit}", decimal(ns, mult));
             }
         }
@@ -257,7 +263,10 @@ mod tests {
             "200kpps".parse::<Rate>(),
             Ok(Rate::MilliPacketsPerSecond(200_000_000))
         );
-        assert_eq!("0.5pps".parse::<Rate>(), Ok(Rate::MilliPacketsPerSecond(500)));
+        assert_eq!(
+            "0.5pps".parse::<Rate>(),
+            Ok(Rate::MilliPacketsPerSecond(500))
+        );
         assert_eq!("1500B".parse::<ByteSize>(), Ok(ByteSize(1500)));
         assert_eq!("9KiB".parse::<ByteSize>(), Ok(ByteSize(9216)));
     }

@@ -85,6 +85,8 @@ pub struct Eni {
     pub subnet: SubnetIdx,
     /// The primary private IP address.
     pub private_ip: IpAddr,
+    /// An IPv6 address, in a dual-stack subnet.
+    pub ipv6_address: Option<std::net::Ipv6Addr>,
     pub mac: MacAddr,
     /// Maximum transmission unit in bytes (largest IP packet).
     pub mtu: u16,
@@ -197,11 +199,11 @@ impl Topology {
         &self.vpcs[subnet.vpc.index()]
     }
 
-    /// The ENI whose primary IP is this address, if any.
+    /// The ENI that holds this address (primary or IPv6), if any.
     pub fn eni_by_ip(&self, ip: IpAddr) -> Option<EniIdx> {
         self.enis
             .iter()
-            .position(|e| e.private_ip == ip)
+            .position(|e| e.private_ip == ip || e.ipv6_address.map(IpAddr::V6) == Some(ip))
             .map(|i| EniIdx(i as u32))
     }
 

@@ -58,7 +58,10 @@ pub fn never_mirrored(packet: &FlowKey) -> Option<NeverMirrored> {
     }) {
         return Some(NeverMirrored::TimeSync);
     }
-    if either(packet, |a| matches!(a, IpAddr::V4(v) if WINDOWS_ACTIVATION.contains(&v))) {
+    if either(
+        packet,
+        |a| matches!(a, IpAddr::V4(v) if WINDOWS_ACTIVATION.contains(&v)),
+    ) {
         return Some(NeverMirrored::WindowsActivation);
     }
     None

@@ -225,12 +225,7 @@ fn build_network(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p:
     }
 }
 
-fn build_instances(
-    file: &ScenarioFile,
-    topo: &mut Topology,
-    names: &mut Names,
-    p: &mut Problems,
-) {
+fn build_instances(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p: &mut Problems) {
     // Addresses taken by explicit private_ip, so defaults avoid them.
     let mut taken: BTreeSet<IpAddr> = file
         .instances
@@ -310,6 +305,29 @@ fn build_instances(
                     }
                 },
             };
+            if let Some(v6) = e.ipv6_address {
+                if !sub.contains(IpAddr::V6(v6)) {
+                    p.error(
+                        &a,
+                        ErrorCode::InvalidParameterValue,
+                        &e.id,
+                        "ipv6_address",
+                        format!(
+                            "{v6} is not inside the IPv6 CIDR block of subnet {}",
+                            sub.id
+                        ),
+                    );
+                }
+                if !explicit_seen.insert(IpAddr::V6(v6)) {
+                    p.error(
+                        &a,
+                        ErrorCode::InvalidParameterValue,
+                        &e.id,
+                        "ipv6_address",
+                        format!("{v6} is already the address of another ENI"),
+                    );
+                }
+            }
             let mtu = e.mtu.unwrap_or(DEFAULT_MTU);
             if !(MIN_MTU..=DEFAULT_MTU).contains(&mtu) {
                 p.error(
@@ -342,6 +360,7 @@ fn build_instances(
                 instance: idx,
                 subnet,
                 private_ip: ip,
+                ipv6_address: e.ipv6_address,
                 mac,
                 mtu,
             });
@@ -403,8 +422,20 @@ fn build_filters(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p:
                 .with_help("merge rules with wider CIDRs or port ranges, or split the filter"),
             );
         }
-        let ingress = build_rules(&f.id, "ingress", &f.ingress_filter_rules, p);
-        let egress = build_rules(&f.id, "egress", &f.egress_filter_rules, p);
+        let ingress = build_rules(
+            &f.id,
+            "ingress",
+            "ingress_filter_rules",
+            &f.ingress_filter_rules,
+            p,
+        );
+        let egress = build_rules(
+            &f.id,
+            "egress",
+            "egress_filter_rules",
+            &f.egress_filter_rules,
+            p,
+        );
         names
             .filters
             .entry(f.id.clone())
@@ -422,19 +453,25 @@ fn build_filters(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p:
 fn build_rules(
     filter: &str,
     direction: &str,
+    list: &'static str,
     rules: &[RuleSpec],
     p: &mut Problems,
 ) -> Vec<FilterRule> {
-    let a = id_anchor(filter);
     let mut numbers = BTreeSet::new();
     let mut out = Vec::new();
-    for r in rules {
-        let rid = r
-            .id
-            .clone()
-            .unwrap_or_else(|| format!("{filter}/{direction}/{}", r.rule_number));
-        // Rules without an id are pointed at through their filter.
-        let ra = r.id.as_deref().map_or_else(|| a.clone(), id_anchor);
+    for (index, r) in rules.iter().enumerate() {
+        let rid =
+            r.id.clone()
+                .unwrap_or_else(|| format!("{filter}/{direction}/{}", r.rule_number));
+        // Rules without an id are found through their filter's list.
+        let ra = r.id.as_deref().map_or_else(
+            || Anchor::Child {
+                parent: filter.to_string(),
+                list,
+                index,
+            },
+            id_anchor,
+        );
         if !NUMBER_RANGE.contains(&r.rule_number) {
             p.error(
                 &ra,
@@ -482,7 +519,10 @@ fn build_rules(
                         ErrorCode::InvalidParameterValue,
                         &rid,
                         field,
-                        format!("from_port {} is above to_port {}", range.from_port, range.to_port),
+                        format!(
+                            "from_port {} is above to_port {}",
+                            range.from_port, range.to_port
+                        ),
                     );
                 }
             }

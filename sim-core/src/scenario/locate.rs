@@ -12,6 +12,13 @@ pub enum Anchor {
     Id(String),
     /// The traffic entry at this position of the `traffic` list.
     Traffic(usize),
+    /// The element at `index` of the list field `list` of the element
+    /// whose id is `parent` (a filter's rules, which need no id).
+    Child {
+        parent: String,
+        list: &'static str,
+        index: usize,
+    },
     /// The top-level `Scenario(...)`.
     Scenario,
 }
@@ -97,47 +104,68 @@ pub fn locate(text: &str, anchor: &Anchor, field: &str) -> Option<usize> {
     let open = match anchor {
         Anchor::Scenario => toks.iter().position(|t| matches!(t, Token::Open(_)))?,
         Anchor::Id(id) => {
-            let at = toks.windows(3).position(|w| {
-                matches!(w, [Token::Ident("id", _), Token::Colon, Token::Str(s)] if s == id)
-            })?;
+            let at = toks.windows(3).position(
+                |w| matches!(w, [Token::Ident("id", _), Token::Colon, Token::Str(s)] if s == id),
+            )?;
             enclosing_open(&toks, at)?
         }
         Anchor::Traffic(n) => {
-            let key = toks.windows(2).position(
-                |w| matches!(w, [Token::Ident("traffic", _), Token::Colon]),
-            )?;
-            let list = key + 2;
-            nth_child(&toks, list, *n)?
+            let key = toks
+                .windows(2)
+                .position(|w| matches!(w, [Token::Ident("traffic", _), Token::Colon]))?;
+            nth_child(&toks, key + 2, *n)?
+        }
+        Anchor::Child {
+            parent,
+            list,
+            index,
+        } => {
+            let at = toks.windows(3).position(|w| {
+                matches!(w, [Token::Ident("id", _), Token::Colon, Token::Str(s)] if s == parent)
+            })?;
+            let open = enclosing_open(&toks, at)?;
+            let key = field_at_level(&toks, open, list)?;
+            nth_child(&toks, key + 2, *index)?
         }
     };
     let open_offset = match toks[open] {
         Token::Open(o) => o,
         _ => return None,
     };
-    // Walk the element's own level for `field:`.
-    let mut depth = 0usize;
-    for w in toks[open..].windows(2) {
-        match w[0] {
-            Token::Open(_) => depth += 1,
-            Token::Close => {
-                depth -= 1;
-                if depth == 0 {
-                    break;
-                }
-            }
-            Token::Ident(name, off) if depth == 1 && name == field => {
-                if matches!(w[1], Token::Colon) {
-                    return Some(off);
-                }
-            }
-            _ => {}
-        }
+    if let Some(i) = field_at_level(&toks, open, field)
+        && let Token::Ident(_, off) = toks[i]
+    {
+        return Some(off);
     }
     // The element's name (`Session(`) reads better than its bracket.
     match open.checked_sub(1).map(|i| toks[i]) {
         Some(Token::Ident(_, off)) => Some(off),
         _ => Some(open_offset),
     }
+}
+
+/// The token index of `field` followed by `:` directly inside the element
+/// opened at token `open`.
+fn field_at_level(toks: &[Token<'_>], open: usize, field: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, w) in toks[open..].windows(2).enumerate() {
+        match w[0] {
+            Token::Open(_) => depth += 1,
+            Token::Close => {
+                depth -= 1;
+                if depth == 0 {
+                    return None;
+                }
+            }
+            Token::Ident(name, _) if depth == 1 && name == field => {
+                if matches!(w[1], Token::Colon) {
+                    return Some(open + i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The token index of the bracket that encloses token `at`.
@@ -221,7 +249,7 @@ mod tests {
         Session(id: "tms-0", session_number: 1),
         Session(
             id: "tms-1",
-            inner: (session_number: 9),
+            inner: [(session_number: 9)],
             session_number: 2,
         ),
     ],
@@ -237,11 +265,47 @@ mod tests {
 
     #[test]
     fn finds_fields_of_the_element_at_its_own_level() {
-        assert_eq!(at(Anchor::Id("tms-1".into()), "session_number"), Position { line: 8, column: 13 });
-        assert_eq!(at(Anchor::Id("tms-0".into()), "session_number"), Position { line: 4, column: 30 });
-        assert_eq!(at(Anchor::Id("tms-1".into()), "absent"), Position { line: 5, column: 9 });
-        assert_eq!(at(Anchor::Traffic(1), "client"), Position { line: 13, column: 20 });
-        assert_eq!(at(Anchor::Scenario, "name"), Position { line: 2, column: 5 });
+        assert_eq!(
+            at(Anchor::Id("tms-1".into()), "session_number"),
+            Position {
+                line: 8,
+                column: 13
+            }
+        );
+        assert_eq!(
+            at(Anchor::Id("tms-0".into()), "session_number"),
+            Position {
+                line: 4,
+                column: 30
+            }
+        );
+        assert_eq!(
+            at(Anchor::Id("tms-1".into()), "absent"),
+            Position { line: 5, column: 9 }
+        );
+        assert_eq!(
+            at(Anchor::Traffic(1), "client"),
+            Position {
+                line: 13,
+                column: 20
+            }
+        );
+        assert_eq!(
+            at(Anchor::Scenario, "name"),
+            Position { line: 2, column: 5 }
+        );
+        let child = Anchor::Child {
+            parent: "tms-1".into(),
+            list: "inner",
+            index: 0,
+        };
+        assert_eq!(
+            at(child, "session_number"),
+            Position {
+                line: 7,
+                column: 21
+            }
+        );
     }
 
     #[test]

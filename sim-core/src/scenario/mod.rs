@@ -57,7 +57,8 @@ pub fn load(file: &str, text: &str, overrides: &Overrides) -> Result<Loaded, Sce
         text: text.to_string(),
         problems,
     };
-    let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES);
+    let options = ron::Options::default()
+        .with_default_extension(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES);
     let mut parsed: schema::ScenarioFile = match options.from_str(text) {
         Ok(p) => p,
         Err(e) => {

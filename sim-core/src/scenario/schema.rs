@@ -75,6 +75,9 @@ pub struct EniSpec {
     /// after the four AWS reserves.
     #[serde(default)]
     pub private_ip: Option<std::net::IpAddr>,
+    /// An IPv6 address in the subnet's IPv6 CIDR block (dual stack).
+    #[serde(default)]
+    pub ipv6_address: Option<std::net::Ipv6Addr>,
     /// By default derived from the ENI id (locally administered, `02:...`).
     #[serde(default)]
     pub mac: Option<String>,
@@ -110,11 +113,23 @@ pub struct FilterSpec {
     pub egress_filter_rules: Vec<RuleSpec>,
 }
 
-/// `TrafficMirrorNetworkService`.
+/// `TrafficMirrorNetworkService`, written as the API spells it.
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(try_from = "String")]
 pub enum NetworkService {
-    #[serde(rename = "amazon-dns")]
     AmazonDns,
+}
+
+impl TryFrom<String> for NetworkService {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        match s.as_str() {
+            "amazon-dns" => Ok(NetworkService::AmazonDns),
+            _ => Err(format!(
+                "`{s}` is not a traffic mirror network service: the only one is \"amazon-dns\""
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]

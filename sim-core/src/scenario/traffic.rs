@@ -89,7 +89,26 @@ fn resolve(
     rng: &mut ChaCha8Rng,
 ) -> Result<(IpAddr, Option<EniIdx>), String> {
     Ok(match end {
-        End::Eni(e) => (topo.eni(e).private_ip, Some(e)),
+        End::Eni(e) => {
+            let eni = topo.eni(e);
+            // An ENI talks IPv6 to an IPv6 peer, through its IPv6 address.
+            let peer_v6 = match other {
+                End::Ip(ip) => ip.is_ipv6(),
+                End::Net(net) => net.addr().is_ipv6(),
+                End::Eni(_) | End::AmazonDns => false,
+            };
+            match (peer_v6, eni.ipv6_address) {
+                (false, _) => (eni.private_ip, Some(e)),
+                (true, _) if eni.private_ip.is_ipv6() => (eni.private_ip, Some(e)),
+                (true, Some(v6)) => (IpAddr::V6(v6), Some(e)),
+                (true, None) => {
+                    return Err(format!(
+                        "{} has no ipv6_address to talk to an IPv6 peer",
+                        eni.id
+                    ));
+                }
+            }
+        }
         End::Ip(ip) => (ip, None),
         End::Net(net) => {
             let ip = draw_host(net, rng);
@@ -100,7 +119,11 @@ fn resolve(
                 Some(ip) => (ip, None),
                 None => return Err("the ENI's VPC has no IPv4 CIDR block".into()),
             },
-            _ => return Err("`amazon-dns` needs an ENI at the other end (its VPC's resolver)".into()),
+            _ => {
+                return Err(
+                    "`amazon-dns` needs an ENI at the other end (its VPC's resolver)".into(),
+                );
+            }
         },
     })
 }
@@ -340,7 +363,9 @@ fn packet_sizes(
         SizeSpec::Fixed(s) => PacketSizes::Fixed(to_u16(s)),
         SizeSpec::Uniform(lo, hi) => {
             if lo > hi {
-                return Err(format!("Uniform({lo}, {hi}): the first bound is the larger"));
+                return Err(format!(
+                    "Uniform({lo}, {hi}): the first bound is the larger"
+                ));
             }
             PacketSizes::Uniform {
                 lo: to_u16(lo),

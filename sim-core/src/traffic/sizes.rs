@@ -8,10 +8,15 @@ use rand_pcg::Pcg32;
 pub enum PacketSizes {
     Fixed(u16),
     /// Uniform over `lo..=hi`.
-    Uniform { lo: u16, hi: u16 },
+    Uniform {
+        lo: u16,
+        hi: u16,
+    },
     /// Simple IMIX: `small`, 576 and 1500 bytes in the ratio 7:4:1. `small`
     /// is 40 over IPv4 and 60 over IPv6 (the smallest TCP packet).
-    Imix { small: u16 },
+    Imix {
+        small: u16,
+    },
 }
 
 impl PacketSizes {

@@ -1,0 +1,73 @@
+//! MET: every offered packet ends in exactly one outcome.
+
+use crate::common::*;
+use reports::Report;
+
+/// The invariant of MET-02 over a whole report.
+fn assert_outcomes_add_up(r: &Report) {
+    for s in &r.sources {
+        for d in [&s.ingress, &s.egress] {
+            let sum: u64 = d.outcomes.iter().map(|o| o.packets).sum();
+            let bytes: u64 = d.outcomes.iter().map(|o| o.bytes).sum();
+            assert_eq!(sum, d.offered.packets, "{}", s.network_interface_id);
+            assert_eq!(bytes, d.offered.bytes, "{}", s.network_interface_id);
+        }
+    }
+    for s in &r.sessions {
+        let id = &s.traffic_mirror_session_id;
+        assert_eq!(
+            s.evaluated.packets,
+            s.passed_on.packets + s.rejected.packets + s.mirrored.packets,
+            "{id}"
+        );
+        let sum: u64 = s.outcomes.iter().map(|o| o.packets).sum();
+        assert_eq!(sum, s.mirrored.packets, "{id}");
+    }
+    let mirrored: u64 = r.sessions.iter().map(|s| s.mirrored.packets).sum();
+    let received: u64 = r.targets.iter().map(|t| t.received.packets).sum();
+    assert_eq!(mirrored, received);
+    let c = &r.totals.categories;
+    assert_eq!(
+        c.not_mirrored.packets + c.skipped.packets + c.dropped.packets + c.delivered.packets,
+        r.totals.offered.packets
+    );
+}
+
+#[test]
+fn met_02_every_offered_packet_has_one_outcome_per_source() {
+    // eni-src and eni-peer are both sources. A flow between them is egress
+    // at one and ingress at the other: 1,000 packets generated, offered
+    // twice, mirrored by both (as AWS does).
+    let sessions = session("tms-1", "tmf-all", 1, "")
+        + r#"Session(id: "tms-peer", network_interface_id: "eni-peer", traffic_mirror_target_id: "tmt-app2",
+                     traffic_mirror_filter_id: "tmf-all", session_number: 1),"#;
+    let traffic = [
+        flow("between", "eni-src", "eni-peer", "Udp", "9000", 100, 400),
+        flow(
+            "imds",
+            "eni-src",
+            "instance-metadata",
+            "Tcp",
+            "80",
+            100,
+            400,
+        ),
+    ]
+    .concat();
+    let r = run_text(&scenario("10s", 9001, ACCEPT_ALL_V4, &sessions, &traffic)).report;
+    assert_eq!(r.totals.generated.packets, 2000);
+    // between: 1,000 at each of two sources; imds: 1,000 at eni-src.
+    assert_eq!(r.totals.offered.packets, 3000);
+    assert_eq!(r.totals.categories.delivered.packets, 2000);
+    assert_eq!(r.totals.categories.not_mirrored.packets, 1000);
+    assert_outcomes_add_up(&r);
+}
+
+#[test]
+fn met_02_outcomes_add_up_in_every_scenario() {
+    for path in scenario_files() {
+        let r = run_file(&path).report;
+        assert_outcomes_add_up(&r);
+        assert!(r.totals.offered.packets > 0, "{}", path.display());
+    }
+}

@@ -1,0 +1,234 @@
+//! The `sim` binary: exit codes, error messages and output files.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::common::*;
+
+fn sim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("sim runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn run_prints_a_summary_and_exits_0() {
+    let o = sim(&["run", "scenarios/filter-examples.ron"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout.clone()).unwrap();
+    assert!(out.starts_with("Scenario filter-examples (seed 3, 10s simulated, 9 flows)"));
+    assert!(out.contains("tms-0a00000000000001"));
+    // The speed line goes to stderr, never into the deterministic output.
+    assert!(stderr(&o).contains("packets/s"));
+    assert!(!out.contains("packets/s"));
+}
+
+#[test]
+fn run_json_out_and_overrides() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = sim(&[
+        "run",
+        "scenarios/filter-examples.ron",
+        "--format",
+        "json",
+        "--seed",
+        "5",
+        "--duration",
+        "2s",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["scenario"]["seed"], 5);
+    assert_eq!(json["scenario"]["duration_ns"], 2_000_000_000u64);
+    // 100 pps x 2 s of SSH from my-network, all rejected.
+    assert_eq!(
+        json["sources"][0]["ingress"]["outcomes"][0]["reason"],
+        "filter_reject"
+    );
+    assert_eq!(json["sources"][0]["ingress"]["outcomes"][0]["packets"], 200);
+    let written = std::fs::read(out.join("report.json")).unwrap();
+    assert_eq!(
+        written, o.stdout,
+        "report.json is what --format json prints"
+    );
+    assert!(out.join("summary.txt").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "no temporary files left: {leftovers:?}"
+    );
+}
+
+#[test]
+fn check_reports_a_valid_scenario() {
+    let o = sim(&["check", "scenarios/tcp-udp-split.ron"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.contains("valid"), "{out}");
+    assert!(out.contains("2 sessions"), "{out}");
+}
+
+/// Runs `sim run` and `sim check` on a broken file; both must exit 2, name
+/// the file, line and column, write nothing, and never panic.
+fn assert_refused(text: &str, expect_line: usize, expect: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("broken.ron");
+    std::fs::write(&file, text).unwrap();
+    let out = dir.path().join("out");
+    for args in [
+        vec![
+            "run",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        vec!["check", file.to_str().unwrap()],
+    ] {
+        let o = sim(&args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        let at = format!("{}:{expect_line}:", file.display());
+        assert!(err.contains(&at), "expected {at} in:\n{err}");
+        for e in expect {
+            assert!(err.contains(e), "expected `{e}` in:\n{err}");
+        }
+        assert!(o.stdout.is_empty(), "no partial output");
+        assert!(!Path::new(&out).exists(), "no output directory");
+    }
+}
+
+fn valid() -> String {
+    std::fs::read_to_string(root().join("scenarios/tcp-single-appliance.ron")).unwrap()
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .expect("needle present")
+        + 1
+}
+
+#[test]
+fn bad_input_syntax_error() {
+    let t = valid().replace(
+        r#"name: "tcp-single-appliance","#,
+        r#"name: "tcp-single-appliance"#,
+    );
+    // The unterminated string runs on; RON reports where it gives up.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("broken.ron");
+    std::fs::write(&file, &t).unwrap();
+    let o = sim(&["check", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("error[InvalidScenarioFile]"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn bad_input_misspelt_field() {
+    let t = valid().replace(r#"duration: "10s","#, r#"duraton: "10s","#);
+    assert_refused(&t, line_of(&t, "duraton"), &["duraton", "expected one of"]);
+}
+
+#[test]
+fn bad_input_wrong_type() {
+    let t = valid().replace("seed: 1,", r#"seed: "one","#);
+    assert_refused(&t, line_of(&t, r#"seed: "one""#), &["InvalidScenarioFile"]);
+}
+
+#[test]
+fn bad_input_unparsable_unit() {
+    let t = valid().replace(r#"duration: "10s","#, r#"duration: "10 parsecs","#);
+    assert_refused(&t, line_of(&t, "parsecs"), &["parsecs", "ms"]);
+}
+
+#[test]
+fn bad_input_reference_to_a_missing_target() {
+    let t = valid().replace(
+        r#"traffic_mirror_target_id: "tmt-0a1a1a1a1a1a1a1a1""#,
+        r#"traffic_mirror_target_id: "tmt-0missing""#,
+    );
+    assert_refused(
+        &t,
+        line_of(&t, "tmt-0missing"),
+        &["InvalidTrafficMirrorTargetId.NotFound", "tmt-0missing"],
+    );
+}
+
+#[test]
+fn bad_input_session_number_out_of_range() {
+    let t = valid().replace("session_number: 1,", "session_number: 40000,");
+    assert_refused(
+        &t,
+        line_of(&t, "session_number: 40000"),
+        &["InvalidParameterValue", "1..=32766"],
+    );
+}
+
+#[test]
+fn bad_input_reports_every_problem_at_once() {
+    let t = valid()
+        .replace("session_number: 1,", "session_number: 0,")
+        .replace(
+            r#"destination_port: 8125"#,
+            r#"destination_port: 8125, count: 0"#,
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("broken.ron");
+    std::fs::write(&file, &t).unwrap();
+    let o = sim(&["check", file.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err.contains("session number 0"), "{err}");
+    assert!(err.contains("count must be at least 1"), "{err}");
+    assert!(err.contains("2 errors found"), "{err}");
+}
+
+#[test]
+fn bad_input_unreadable_empty_and_binary_files() {
+    let o = sim(&["run", "scenarios/no-such-file.ron"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot read scenarios/no-such-file.ron"));
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in [
+        ("empty.ron", Vec::new()),
+        ("binary.ron", (0u8..=255).cycle().take(4096).collect()),
+    ] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, bytes).unwrap();
+        let o = sim(&["run", file.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"));
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(sim(&["run"]).status.code(), Some(2));
+    assert_eq!(sim(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(
+        sim(&["run", "scenarios/tcp-udp-split.ron", "--duration", "soon"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(sim(&["--help"]).status.code(), Some(0));
+}
