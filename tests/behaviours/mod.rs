@@ -12,3 +12,4 @@ mod pkt;
 mod scn;
 mod ses;
 mod src;
+mod validation;

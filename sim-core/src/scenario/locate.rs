@@ -303,7 +303,7 @@ mod tests {
             at(child, "session_number"),
             Position {
                 line: 7,
-                column: 21
+                column: 22
             }
         );
     }
