@@ -22,7 +22,7 @@ fn run_prints_a_summary_and_exits_0() {
     let o = sim(&["run", "scenarios/filter-examples.ron"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = String::from_utf8(o.stdout.clone()).unwrap();
-    assert!(out.starts_with("Scenario filter-examples (seed 3, 10s simulated, 9 flows)"));
+    assert!(out.starts_with("Scenario filter-examples (seed 3, 10s simulated, 13 flows)"));
     assert!(out.contains("tms-0a00000000000001"));
     // The speed line goes to stderr, never into the deterministic output.
     assert!(stderr(&o).contains("packets/s"));

@@ -204,7 +204,7 @@ fn flt_06_amazon_dns_service_mirrors_dns_both_ways_whatever_the_rules() {
 #[test]
 fn flt_10_the_guides_example_rule_sets_behave_as_stated() {
     let r = run_scenario("filter-examples.ron").report;
-    // Every flow there is 100 pps for 10 s: 1,000 packets.
+    // Every flow there runs 100 pps for 10 s: 1,000 packets.
     // (a) SSH from my-network (203.0.113.0/24) to the VPC: rejected by rule 10.
     assert_eq!(
         at_source(&r, "eni-0a00000000000001", "ingress", "filter_reject"),
@@ -212,20 +212,27 @@ fn flt_10_the_guides_example_rule_sets_behave_as_stated() {
     );
     let a = session_report(&r, "tms-0a00000000000001");
     let hits: Vec<(u16, u64)> = a.rules.iter().map(|h| (h.rule_number, h.packets)).collect();
-    // Rule 20 takes SSH from elsewhere and HTTPS from my-network: 2,000.
-    assert_eq!(hits, vec![(10, 1000), (20, 2000)]);
-    // UDP is not TCP: no rule matches.
+    // Rule 20 takes SSH from elsewhere, SSH from inside the VPC and HTTPS
+    // from my-network: 3,000.
+    assert_eq!(hits, vec![(10, 1000), (20, 3000)]);
+    // UDP and ICMP are not TCP: no rule matches.
     assert_eq!(
         at_source(&r, "eni-0a00000000000001", "ingress", "no_rule_matched"),
-        1000
+        2000
     );
-    // (b) HTTPS over IPv4 (rule 10) and IPv6 (rule 20); HTTP matches neither.
+    // (b) HTTPS over IPv4 (rule 10: from the internet and the jumbo flow from
+    // inside) and IPv6 (rule 20); HTTP matches neither.
     let b = session_report(&r, "tms-0b00000000000001");
     let hits: Vec<(u16, u64)> = b.rules.iter().map(|h| (h.rule_number, h.packets)).collect();
-    assert_eq!(hits, vec![(10, 1000), (20, 1000)]);
+    assert_eq!(hits, vec![(10, 2000), (20, 1000)]);
     assert_eq!(
         at_source(&r, "eni-0b00000000000001", "ingress", "no_rule_matched"),
         1000
     );
-    assert_eq!(b.mirrored.packets, 2000);
+    assert_eq!(b.mirrored.packets, 3000);
+    // The 8996-byte packets exceed the monitor's 9001 MTU by the guide's 54.
+    assert_eq!(
+        at_source(&r, "eni-0b00000000000001", "ingress", "truncated_mtu"),
+        1000
+    );
 }

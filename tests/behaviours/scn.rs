@@ -96,9 +96,10 @@ fn scn_02_inbound_tcp_and_udp_to_two_appliances() {
 fn scn_03_non_local_vpc_traffic_only() {
     let r = run_scenario("non-local-vpc.ron").report;
     let eni = "eni-0edge00000000001";
-    // backend requests: 5 Mbps of 800 bytes, one per 1.28 ms: 7,813 in 10 s,
-    // all to 10.0.2.20 inside the VPC: rejected by egress rule 10.
-    assert_eq!(at_source(&r, eni, "egress", "filter_reject"), 7_813);
+    // To the backend inside the VPC, rejected by egress rule 10: requests of
+    // 5 Mbps of 800 bytes (one per 1.28 ms: 7,813 in 10 s) and statsd at
+    // 100 pps (1,000).
+    assert_eq!(at_source(&r, eni, "egress", "filter_reject"), 7_813 + 1_000);
     // backend replies: 20 Mbps of 8000 bytes, one per 3.2 ms: 3,125, from
     // inside the VPC: rejected by ingress rule 10.
     assert_eq!(at_source(&r, eni, "ingress", "filter_reject"), 3_125);
@@ -107,22 +108,37 @@ fn scn_03_non_local_vpc_traffic_only() {
     // 1,786).
     assert_eq!(at_source(&r, eni, "ingress", "no_rule_matched"), 2_500);
     assert_eq!(at_source(&r, eni, "egress", "no_rule_matched"), 1_786);
-    // Mirrored outbound: https replies 4 x 40 Mbps of 1500 bytes (one per
-    // 0.3 ms: 33,334 each) and api requests 1 Mbps of 600 bytes (one per
-    // 4.8 ms: 2,084): 4 x 33,334 + 2,084 = 135,420.
-    assert_eq!(at_source(&r, eni, "egress", "whole"), 135_420);
+    // Mirrored outbound, to a monitor with MTU 1500: the https replies,
+    // 4 x 40 Mbps of 1500 bytes (one per 0.3 ms: 33,334 each), exceed
+    // 1500 - 54 and are cut; the api requests (1 Mbps of 600 bytes, one per
+    // 4.8 ms: 2,084) and NTP requests (1 pps: 10) arrive whole.
+    assert_eq!(at_source(&r, eni, "egress", "truncated_mtu"), 4 * 33_334);
+    assert_eq!(at_source(&r, eni, "egress", "whole"), 2_084 + 10);
+    // Never mirrored: instance metadata 2 pps and time sync 1 pps, each way.
+    assert_eq!(
+        at_source(&r, eni, "egress", "never_mirrored_instance_metadata"),
+        20
+    );
+    assert_eq!(
+        at_source(&r, eni, "ingress", "never_mirrored_time_sync"),
+        10
+    );
 }
 
 #[test]
 fn scn_05_suricata_gets_inbound_tcp_only() {
     let r = run_scenario("suricata-tcp.ron").report;
     let eni = "eni-0webserver0000001";
-    // The UDP probe (50 pps, 10 s) matches no rule: the guide's Suricata UDP
-    // alert would never fire with this filter.
-    assert_eq!(at_source(&r, eni, "ingress", "no_rule_matched"), 500);
+    // The UDP probe (50 pps, 10 s) and the health checker's ping (1 pps)
+    // match no rule: the guide's Suricata UDP alert would never fire.
+    assert_eq!(at_source(&r, eni, "ingress", "no_rule_matched"), 500 + 10);
     assert_eq!(at_source(&r, eni, "ingress", "amazon_dns_not_enabled"), 200);
+    assert_eq!(
+        at_source(&r, eni, "egress", "never_mirrored_instance_metadata"),
+        10
+    );
     assert_eq!(r.sources[0].egress.categories.delivered.packets, 0);
-    // What Suricata receives is TCP alone: all delivered copies came through
+    // What Suricata receives is TCP alone: every delivered copy came through
     // the single TCP rule.
     let s = &r.sessions[0];
     assert_eq!(
@@ -130,6 +146,9 @@ fn scn_05_suricata_gets_inbound_tcp_only() {
         r.targets[0].categories.delivered.packets
     );
     // http requests: 16 x 5 Mbps of IMIX (mean 340.33 bytes) = 29,383 pps,
-    // Poisson, for 10 s: 293,830 (sd ~540).
-    near(s.mirrored.packets, 293_830.0, 3_000.0, "mirrored");
+    // Poisson, for 10 s: 293,830 (sd ~540), plus 100 health checks.
+    near(s.mirrored.packets, 293_930.0, 3_000.0, "mirrored");
+    // One IMIX packet in 12 is 1500 bytes, over Suricata's MTU 1500 less 54:
+    // 293,830 / 12 = 24,486 (sd ~150).
+    near(s.categories.truncated.packets, 24_486.0, 800.0, "truncated");
 }
