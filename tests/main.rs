@@ -12,3 +12,4 @@ mod cli;
 mod common;
 mod determinism;
 mod golden;
+mod robustness;

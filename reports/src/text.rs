@@ -75,10 +75,36 @@ pub fn summary(r: &Report) -> String {
             ]);
         }
         table.render(&mut out);
+
+        out.push_str("\nSessions (bytes: original packets; copies as outer IP packets)\n");
+        let mut table = Table::new(&[
+            "SESSION",
+            "EVALUATED",
+            "REJECTED",
+            "MIRRORED",
+            "DELIVERED",
+            "TRUNCATED",
+            "COPY BYTES SENT",
+            "COPY BYTES DELIVERED",
+        ]);
+        for s in &r.sessions {
+            let c = &s.categories;
+            table.row(vec![
+                s.traffic_mirror_session_id.clone(),
+                n(s.evaluated.bytes),
+                n(s.rejected.bytes),
+                n(s.mirrored.bytes),
+                n(c.delivered.bytes),
+                n(c.truncated.bytes),
+                n(s.copy_bytes),
+                n(s.delivered_copy_bytes),
+            ]);
+        }
+        table.render(&mut out);
     }
 
     if !r.targets.is_empty() {
-        out.push_str("\nTargets\n");
+        out.push_str("\nTargets (packets; bytes of the original packets; copy bytes delivered)\n");
         let mut table = Table::new(&[
             "TARGET",
             "TYPE",
@@ -88,6 +114,7 @@ pub fn summary(r: &Report) -> String {
             "DELIVERED",
             "TRUNCATED",
             "DROPPED",
+            "BYTES",
             "COPY BYTES",
         ]);
         for t in &r.targets {
@@ -101,6 +128,7 @@ pub fn summary(r: &Report) -> String {
                 n(c.delivered.packets),
                 n(c.truncated.packets),
                 n(c.dropped.packets),
+                n(t.received.bytes),
                 n(t.delivered_copy_bytes),
             ]);
         }

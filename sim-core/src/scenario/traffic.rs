@@ -8,7 +8,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use topology::packet::proto;
 use topology::services::{INSTANCE_METADATA_V4, TIME_SYNC_V4, WINDOWS_ACTIVATION};
-use topology::{EniIdx, ErrorCode, FlowKey, L3, Topology};
+use topology::{Diagnostic, EniIdx, ErrorCode, FlowKey, L3, Topology};
 
 use super::build::Problems;
 use super::locate::Anchor;
@@ -192,6 +192,21 @@ pub fn build_traffic(file: &ScenarioFile, topo: &Topology, p: &mut Problems) -> 
                 ],
             ),
         };
+        let start = common.start.unwrap_or_default().as_nanos();
+        if start >= file.duration.as_nanos() {
+            p.push(
+                anchor.clone(),
+                Diagnostic::warning(
+                    ErrorCode::InvalidTraffic,
+                    &name,
+                    "start",
+                    format!(
+                        "starts at {} or later, the end of the run: it sends nothing",
+                        file.duration
+                    ),
+                ),
+            );
+        }
         let mut err = |field: &'static str, msg: String| {
             p.error(&anchor, ErrorCode::InvalidTraffic, &name, field, msg)
         };
@@ -248,7 +263,12 @@ pub fn build_traffic(file: &ScenarioFile, topo: &Topology, p: &mut Problems) -> 
             );
             continue;
         }
-        let start = common.start.unwrap_or_default().as_nanos();
+        for (label, rate, _) in &streams {
+            if let Err(m) = check_rate(*rate) {
+                err(if label.is_empty() { "rate" } else { label }, m);
+            }
+        }
+
         let end = match common.duration {
             Some(d) => start.saturating_add(d.as_nanos()),
             None => u64::MAX,
@@ -339,6 +359,23 @@ pub fn build_traffic(file: &ScenarioFile, topo: &Topology, p: &mut Problems) -> 
         }
     }
     flows
+}
+
+/// The fastest one flow may go: 1 Tbps, or 1,000 million packets per second.
+/// A faster flow is a typo, and would keep the engine busy for hours.
+pub const MAX_BITS_PER_SECOND: u64 = 1_000_000_000_000;
+pub const MAX_MILLI_PACKETS_PER_SECOND: u64 = 1_000_000_000_000;
+
+fn check_rate(rate: Rate) -> Result<(), String> {
+    match rate {
+        Rate::BitsPerSecond(b) if b > MAX_BITS_PER_SECOND => {
+            Err(format!("{rate} is above the 1Tbps a flow may carry here"))
+        }
+        Rate::MilliPacketsPerSecond(m) if m > MAX_MILLI_PACKETS_PER_SECOND => Err(format!(
+            "{rate} is above the 1000Mpps a flow may carry here"
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Smallest IP packet of the flow's protocol and family.

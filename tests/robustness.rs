@@ -1,0 +1,101 @@
+//! Bad input never panics: truncated and mutated scenario files either load
+//! or are refused with located problems, and what loads runs.
+
+use crate::common::*;
+use sim_core::Overrides;
+use sim_core::units::Duration;
+
+/// A tiny deterministic generator for choosing mutations (test-only).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as usize) % n.max(1)
+    }
+}
+
+fn load_and_maybe_run(text: &str) {
+    let short = Overrides {
+        duration: Some(Duration(5_000_000)),
+        ..Default::default()
+    };
+    match sim_core::load("m.ron", text, &short) {
+        Ok(l) => {
+            let _ = sim_core::run(&l.scenario);
+        }
+        Err(e) => {
+            assert!(!e.problems.is_empty());
+            for p in &e.problems {
+                assert!(p.start <= p.end && p.end <= text.len(), "{p:?}");
+                assert!(p.position.line >= 1 && p.position.column >= 1);
+            }
+        }
+    }
+}
+
+#[test]
+fn truncated_scenarios_never_panic() {
+    for path in scenario_files() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut cut = 0;
+        while cut < text.len() {
+            if text.is_char_boundary(cut) {
+                load_and_maybe_run(&text[..cut]);
+            }
+            cut += 97;
+        }
+    }
+}
+
+#[test]
+fn mutated_scenarios_never_panic() {
+    const PIECES: &[&str] = &[
+        "0",
+        "9",
+        "-1",
+        "99999999999999999999",
+        "\"",
+        "(",
+        ")",
+        "[",
+        "]",
+        ",",
+        ":",
+        " ",
+        "x",
+        ".",
+        "0.5",
+        "/33",
+        "::",
+        "Gbps",
+        "B",
+        "ns",
+        "eni-",
+        "Some(",
+        "//",
+        "\u{e9}",
+    ];
+    let mut rng = Lcg(7);
+    for path in scenario_files() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for _ in 0..1000 {
+            let mut t = text.clone();
+            for _ in 0..1 + rng.below(3) {
+                let mut at = rng.below(t.len());
+                while !t.is_char_boundary(at) {
+                    at -= 1;
+                }
+                let mut end = (at + rng.below(6)).min(t.len());
+                while !t.is_char_boundary(end) {
+                    end -= 1;
+                }
+                t.replace_range(at..end, PIECES[rng.below(PIECES.len())]);
+            }
+            load_and_maybe_run(&t);
+        }
+    }
+}
