@@ -118,19 +118,13 @@ fn check(args: CheckArgs) -> Result<u8, String> {
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
-    let s = &loaded.scenario;
-    let t = &s.topology;
-    println!(
-        "{}: valid ({} VPCs, {} ENIs, {} targets, {} filters, {} sessions, {} flows, {} warning{})",
-        args.file.display(),
-        t.vpcs.len(),
-        t.enis.len(),
-        t.targets.len(),
-        t.filters.len(),
-        t.sessions.len(),
-        s.flows.len(),
-        loaded.warnings.len(),
-        if loaded.warnings.len() == 1 { "" } else { "s" }
+    print!(
+        "{}",
+        reports::check::paths(
+            &args.file.display().to_string(),
+            &loaded.scenario,
+            loaded.warnings.len()
+        )
     );
     Ok(0)
 }

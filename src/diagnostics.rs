@@ -25,7 +25,9 @@ pub fn render(file: &str, text: &str, problems: &[Problem]) -> String {
             Some(f) => format!("`{f}`"),
             None => "here".to_string(),
         };
-        let mut diag = MietteDiagnostic::new(headline(p))
+        // The header line above already says what is wrong; the snippet
+        // only shows where.
+        let mut diag = MietteDiagnostic::new(p.code)
             .with_severity(severity)
             .with_label(LabeledSpan::at(
                 p.start..p.end.max(p.start + 1).min(text.len().max(1)),

@@ -46,7 +46,7 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
         .filter(|&e| topo.is_source(e))
         .map(|e| {
             let eni = topo.eni(e);
-            let inst = &topo.instances[eni.instance.index()];
+            let inst = topo.instance_of(e);
             let s = results.source(e);
             let dir = |d: Direction| {
                 let i = results::SourceStats::dir(d);
@@ -58,8 +58,9 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
             };
             SourceReport {
                 network_interface_id: eni.id.clone(),
-                instance_id: inst.id.clone(),
-                instance_type: inst.instance_type.clone(),
+                owner: topo.account(eni.owner).id.clone(),
+                instance_id: inst.map(|i| i.id.clone()),
+                instance_type: inst.map(|i| i.instance_type.clone()),
                 ingress: dir(Direction::Ingress),
                 egress: dir(Direction::Egress),
             }
@@ -83,8 +84,10 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
                     });
                 }
             }
+            let reach = topo.target_eni(s.target).map(|t| topo.reach(s.source, t));
             SessionReport {
                 traffic_mirror_session_id: s.id.clone(),
+                owner: topo.account(s.owner).id.clone(),
                 network_interface_id: topo.eni(s.source).id.clone(),
                 traffic_mirror_target_id: topo.target(s.target).id.clone(),
                 traffic_mirror_filter_id: filter.id.clone(),
@@ -101,6 +104,23 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
                 delivered_copy_bytes: st.delivered_bytes,
                 rules,
                 amazon_dns_packets: st.amazon_dns_hits,
+                path: reach
+                    .as_ref()
+                    .map(|r| {
+                        r.hops
+                            .iter()
+                            .map(|h| PathHop {
+                                resource: h.resource.clone(),
+                                detail: h.detail.clone(),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                blocked: reach.and_then(|r| r.stop).map(|s| Blocked {
+                    reason: s.reason.code(),
+                    resource: s.resource,
+                    detail: s.detail,
+                }),
             }
         })
         .collect();
@@ -114,13 +134,14 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
                     let eni = topo.eni(e);
                     (
                         Some(eni.id.clone()),
-                        Some(topo.instances[eni.instance.index()].id.clone()),
+                        topo.instance_of(e).map(|i| i.id.clone()),
                         Some(eni.mtu),
                     )
                 }
             };
             TargetReport {
                 traffic_mirror_target_id: t.id.clone(),
+                owner: topo.account(t.owner).id.clone(),
                 target_type: t.type_name(),
                 network_interface_id: eni,
                 instance_id: inst,

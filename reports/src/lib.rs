@@ -4,12 +4,14 @@
 //! - [`schema`]: `report.json`, versioned; the deliberate output boundary.
 //! - [`build`]: from a scenario and its results to a [`schema::Report`].
 //! - [`text`]: the summary `sim run` prints.
+//! - [`check`]: what `sim check` prints: each session's path.
 //! - [`table`]: aligned plain-text tables.
 //!
 //! **Architecture invariant:** this crate reads results; it never runs the
 //! engine and never touches files or the terminal.
 
 pub mod build;
+pub mod check;
 pub mod schema;
 pub mod table;
 pub mod text;

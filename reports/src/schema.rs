@@ -80,8 +80,12 @@ pub struct DirectionReport {
 #[derive(Debug, Serialize, PartialEq)]
 pub struct SourceReport {
     pub network_interface_id: String,
-    pub instance_id: String,
-    pub instance_type: String,
+    /// The owning account.
+    pub owner: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_type: Option<String>,
     pub ingress: DirectionReport,
     pub egress: DirectionReport,
 }
@@ -97,6 +101,8 @@ pub struct RuleHits {
 #[derive(Debug, Serialize, PartialEq)]
 pub struct SessionReport {
     pub traffic_mirror_session_id: String,
+    /// The account that owns the session.
+    pub owner: String,
     pub network_interface_id: String,
     pub traffic_mirror_target_id: String,
     pub traffic_mirror_filter_id: String,
@@ -119,11 +125,33 @@ pub struct SessionReport {
     pub delivered_copy_bytes: u64,
     pub rules: Vec<RuleHits>,
     pub amazon_dns_packets: u64,
+    /// The path of the copies, hop by hop (as far as they get).
+    pub path: Vec<PathHop>,
+    /// Where the copies stop, when they never arrive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<Blocked>,
+}
+
+/// One hop of a copy's path.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct PathHop {
+    pub resource: String,
+    pub detail: String,
+}
+
+/// Where a copy's path stops.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Blocked {
+    /// A stable reason code (`no_route`, `target_sg_denies_vxlan`, ...).
+    pub reason: &'static str,
+    pub resource: String,
+    pub detail: String,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
 pub struct TargetReport {
     pub traffic_mirror_target_id: String,
+    pub owner: String,
     #[serde(rename = "type")]
     pub target_type: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]

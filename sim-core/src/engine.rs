@@ -48,14 +48,14 @@ impl Simulation {
             .map(|f| {
                 // A packet leaving an ENI is egress there, one arriving is
                 // ingress there; both may be mirror sources.
-                let at = |eni: Option<_>, dir| {
+                let at = |eni: Option<_>, dir, sender, reply| {
                     eni.filter(|&e| topo.is_source(e))
-                        .map(|e| Observation::new(topo, e, dir, &f.key))
+                        .map(|e| Observation::new(topo, e, dir, &f.key, sender, reply))
                 };
                 FlowRoute {
                     observations: [
-                        at(f.from_eni, Direction::Egress),
-                        at(f.to_eni, Direction::Ingress),
+                        at(f.from_eni, Direction::Egress, None, false),
+                        at(f.to_eni, Direction::Ingress, f.from_eni, f.reply),
                     ],
                 }
             })

@@ -4,6 +4,7 @@
 //! Codes are stable snake_case names shown in reports and documented in
 //! `docs/report-format.md`; renaming one is a schema change.
 
+use topology::reach::Blocked;
 use topology::services::NeverMirrored;
 
 /// Why no session mirrored a packet.
@@ -11,6 +12,10 @@ use topology::services::NeverMirrored;
 pub enum NotMirroredReason {
     /// SRC-03: a type AWS never mirrors.
     NeverMirrored(NeverMirrored),
+    /// SRC-05: the source subnet's network ACL dropped the inbound packet.
+    SourceNetworkAcl,
+    /// SRC-05: the source's security groups dropped the inbound packet.
+    SourceSecurityGroup,
     /// FLT-06: Amazon DNS traffic, and no session's filter enables the
     /// `amazon-dns` network service.
     AmazonDnsNotEnabled,
@@ -34,13 +39,15 @@ pub enum SkipReason {
     PerFlow,
 }
 
-/// Why a sent copy did not reach an appliance (produced once routing,
-/// security groups and load balancers are modelled).
+/// Why a sent copy did not reach an appliance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum DropReason {
-    NoRoute,
-    TargetSecurityGroup,
-    TargetNetworkAcl,
+    /// The path to the target stops (CON-*, TGT-04): no route, a peering or
+    /// transit gateway that does not carry it, or the target's network ACL
+    /// or security group.
+    Unreachable(Blocked),
+    /// The target's load balancer has no UDP 4789 listener (produced once
+    /// load balancers are modelled).
     NoUdp4789Listener,
     NoHealthyTarget,
     LbCapacity,
@@ -48,6 +55,22 @@ pub enum DropReason {
     TargetPps,
     TargetDeleted,
 }
+
+/// Every path stop, in code order.
+const BLOCKED: [Blocked; 12] = [
+    Blocked::NoRoute,
+    Blocked::InternetGateway,
+    Blocked::PeeringInterRegion,
+    Blocked::PeeringNotActive,
+    Blocked::PeeringNotTransitive,
+    Blocked::TgwNoAttachment,
+    Blocked::TgwNoAttachmentInAz,
+    Blocked::TgwNotAssociated,
+    Blocked::TgwNoRoute,
+    Blocked::TgwBlackhole,
+    Blocked::TargetNaclDeniesVxlan,
+    Blocked::TargetSgDeniesVxlan,
+];
 
 /// How a copy reached its appliance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -94,58 +117,99 @@ use DropReason as R;
 use NotMirroredReason as N;
 use SkipReason as S;
 
-impl Outcome {
-    /// Every outcome, in report order; `index` is the position here.
-    pub const ALL: [Outcome; 24] = [
-        Outcome::NotMirrored(N::NeverMirrored(NeverMirrored::Arp)),
-        Outcome::NotMirrored(N::NeverMirrored(NeverMirrored::Dhcp)),
-        Outcome::NotMirrored(N::NeverMirrored(NeverMirrored::InstanceMetadata)),
-        Outcome::NotMirrored(N::NeverMirrored(NeverMirrored::TimeSync)),
-        Outcome::NotMirrored(N::NeverMirrored(NeverMirrored::WindowsActivation)),
-        Outcome::NotMirrored(N::AmazonDnsNotEnabled),
-        Outcome::NotMirrored(N::FilterReject),
-        Outcome::NotMirrored(N::NoRuleMatched),
-        Outcome::NotMirrored(N::NoRulesForDirection),
-        Outcome::Skipped(S::Bandwidth),
-        Outcome::Skipped(S::Pps),
-        Outcome::Skipped(S::PerFlow),
-        Outcome::Dropped(R::NoRoute),
-        Outcome::Dropped(R::TargetSecurityGroup),
-        Outcome::Dropped(R::TargetNetworkAcl),
-        Outcome::Dropped(R::NoUdp4789Listener),
-        Outcome::Dropped(R::NoHealthyTarget),
-        Outcome::Dropped(R::LbCapacity),
-        Outcome::Dropped(R::TargetBandwidth),
-        Outcome::Dropped(R::TargetPps),
-        Outcome::Dropped(R::TargetDeleted),
-        Outcome::Delivered(D::Whole),
-        Outcome::Delivered(D::TruncatedToPacketLength),
-        Outcome::Delivered(D::TruncatedToMtu),
-    ];
+const NEVER: [NeverMirrored; 5] = [
+    NeverMirrored::Arp,
+    NeverMirrored::Dhcp,
+    NeverMirrored::InstanceMetadata,
+    NeverMirrored::TimeSync,
+    NeverMirrored::WindowsActivation,
+];
 
+const fn all() -> [Outcome; Outcome::COUNT] {
+    let mut out = [Outcome::Delivered(D::Whole); Outcome::COUNT];
+    let mut i = 0;
+    while i < NEVER.len() {
+        out[i] = Outcome::NotMirrored(N::NeverMirrored(NEVER[i]));
+        i += 1;
+    }
+    let rest_n = [
+        N::SourceNetworkAcl,
+        N::SourceSecurityGroup,
+        N::AmazonDnsNotEnabled,
+        N::FilterReject,
+        N::NoRuleMatched,
+        N::NoRulesForDirection,
+    ];
+    let mut k = 0;
+    while k < rest_n.len() {
+        out[i] = Outcome::NotMirrored(rest_n[k]);
+        i += 1;
+        k += 1;
+    }
+    let skips = [S::Bandwidth, S::Pps, S::PerFlow];
+    k = 0;
+    while k < skips.len() {
+        out[i] = Outcome::Skipped(skips[k]);
+        i += 1;
+        k += 1;
+    }
+    k = 0;
+    while k < BLOCKED.len() {
+        out[i] = Outcome::Dropped(R::Unreachable(BLOCKED[k]));
+        i += 1;
+        k += 1;
+    }
+    let drops = [
+        R::NoUdp4789Listener,
+        R::NoHealthyTarget,
+        R::LbCapacity,
+        R::TargetBandwidth,
+        R::TargetPps,
+        R::TargetDeleted,
+    ];
+    k = 0;
+    while k < drops.len() {
+        out[i] = Outcome::Dropped(drops[k]);
+        i += 1;
+        k += 1;
+    }
+    let delivered = [D::Whole, D::TruncatedToPacketLength, D::TruncatedToMtu];
+    k = 0;
+    while k < delivered.len() {
+        out[i] = Outcome::Delivered(delivered[k]);
+        i += 1;
+        k += 1;
+    }
+    out
+}
+
+impl Outcome {
     /// Number of distinct outcomes (the length of a counter table).
-    pub const COUNT: usize = Self::ALL.len();
+    pub const COUNT: usize = 5 + 6 + 3 + 12 + 6 + 3;
+
+    /// Every outcome, in report order; `index` is the position here.
+    pub const ALL: [Outcome; Outcome::COUNT] = all();
 
     /// Position in [`Outcome::ALL`], for flat counter tables.
     #[inline]
     pub fn index(self) -> usize {
         match self {
-            Outcome::NotMirrored(N::NeverMirrored(k)) => match k {
-                NeverMirrored::Arp => 0,
-                NeverMirrored::Dhcp => 1,
-                NeverMirrored::InstanceMetadata => 2,
-                NeverMirrored::TimeSync => 3,
-                NeverMirrored::WindowsActivation => 4,
-            },
-            Outcome::NotMirrored(N::AmazonDnsNotEnabled) => 5,
-            Outcome::NotMirrored(N::FilterReject) => 6,
-            Outcome::NotMirrored(N::NoRuleMatched) => 7,
-            Outcome::NotMirrored(N::NoRulesForDirection) => 8,
-            Outcome::Skipped(S::Bandwidth) => 9,
-            Outcome::Skipped(S::Pps) => 10,
-            Outcome::Skipped(S::PerFlow) => 11,
-            Outcome::Dropped(r) => 12 + r as usize,
-            Outcome::Delivered(d) => 21 + d as usize,
+            Outcome::NotMirrored(N::NeverMirrored(k)) => k as usize,
+            Outcome::NotMirrored(N::SourceNetworkAcl) => 5,
+            Outcome::NotMirrored(N::SourceSecurityGroup) => 6,
+            Outcome::NotMirrored(N::AmazonDnsNotEnabled) => 7,
+            Outcome::NotMirrored(N::FilterReject) => 8,
+            Outcome::NotMirrored(N::NoRuleMatched) => 9,
+            Outcome::NotMirrored(N::NoRulesForDirection) => 10,
+            Outcome::Skipped(r) => 11 + r as usize,
+            Outcome::Dropped(R::Unreachable(b)) => 14 + b as usize,
+            Outcome::Dropped(R::NoUdp4789Listener) => 26,
+            Outcome::Dropped(R::NoHealthyTarget) => 27,
+            Outcome::Dropped(R::LbCapacity) => 28,
+            Outcome::Dropped(R::TargetBandwidth) => 29,
+            Outcome::Dropped(R::TargetPps) => 30,
+            Outcome::Dropped(R::TargetDeleted) => 31,
+            Outcome::Delivered(d) => 32 + d as usize,
         }
     }
 
@@ -168,6 +232,8 @@ impl Outcome {
                 NeverMirrored::TimeSync => "never_mirrored_time_sync",
                 NeverMirrored::WindowsActivation => "never_mirrored_windows_activation",
             },
+            Outcome::NotMirrored(N::SourceNetworkAcl) => "dropped_by_source_nacl",
+            Outcome::NotMirrored(N::SourceSecurityGroup) => "dropped_by_source_sg",
             Outcome::NotMirrored(N::AmazonDnsNotEnabled) => "amazon_dns_not_enabled",
             Outcome::NotMirrored(N::FilterReject) => "filter_reject",
             Outcome::NotMirrored(N::NoRuleMatched) => "no_rule_matched",
@@ -176,9 +242,7 @@ impl Outcome {
             Outcome::Skipped(S::Pps) => "pps",
             Outcome::Skipped(S::PerFlow) => "per_flow",
             Outcome::Dropped(r) => match r {
-                R::NoRoute => "no_route",
-                R::TargetSecurityGroup => "target_sg",
-                R::TargetNetworkAcl => "target_nacl",
+                R::Unreachable(b) => b.code(),
                 R::NoUdp4789Listener => "no_udp_4789_listener",
                 R::NoHealthyTarget => "no_healthy_target",
                 R::LbCapacity => "lb_capacity",

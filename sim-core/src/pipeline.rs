@@ -9,7 +9,9 @@ use topology::decision::AcceptedBy;
 use topology::model::TargetResource;
 use topology::{Decision, Direction, EniIdx, FlowKey, TargetIdx, Topology};
 
-use crate::outcome::{Delivery, NotMirroredReason, Outcome};
+use topology::reach::{Blocked, SourceBlock};
+
+use crate::outcome::{Delivery, DropReason, NotMirroredReason, Outcome};
 use crate::results::{RunResults, SessionStats, SourceStats, TargetStats};
 
 /// Inner Ethernet header carried in every copy.
@@ -38,12 +40,21 @@ pub struct Observation {
 }
 
 impl Observation {
-    pub fn new(topo: &Topology, eni: EniIdx, direction: Direction, key: &FlowKey) -> Self {
+    /// `sender` is the sending ENI when it is one of the scenario's; `reply`
+    /// whether the packet answers a connection the receiver opened.
+    pub fn new(
+        topo: &Topology,
+        eni: EniIdx,
+        direction: Direction,
+        key: &FlowKey,
+        sender: Option<EniIdx>,
+        reply: bool,
+    ) -> Self {
         Observation {
             eni,
             direction,
             ipv6: key.is_ipv6(),
-            decision: topo.decide(eni, direction, key),
+            decision: topo.decide_at(eni, direction, key, sender, reply),
         }
     }
 }
@@ -58,16 +69,23 @@ pub struct CopyPlan {
     pub mtu: Option<(u32, u32)>,
     /// Bytes written ahead of the inner frame.
     pub outer_headers: u32,
+    /// Where the copies stop on the way, when they do (CON-*, TGT-04).
+    pub blocked: Option<Blocked>,
 }
 
 impl CopyPlan {
     pub fn new(topo: &Topology, session: topology::SessionIdx) -> Self {
         let s = topo.session(session);
         let source_ip = topo.eni(s.source).private_ip;
-        let (target_ip, mtu) = match topo.target(s.target).resource {
+        let (target_ip, mtu, blocked) = match topo.target(s.target).resource {
             TargetResource::NetworkInterface(e) => {
+                let reach = topo.reach(s.source, e);
                 let e = topo.eni(e);
-                (e.private_ip, Some(u32::from(e.mtu)))
+                (
+                    e.private_ip,
+                    Some(u32::from(e.mtu)),
+                    reach.stop.map(|stop| stop.reason),
+                )
             }
         };
         // PKT-05: the outer header is IPv6 only when both ends are IPv6.
@@ -86,6 +104,7 @@ impl CopyPlan {
             } else {
                 OUTER_HEADERS_V4
             },
+            blocked,
         }
     }
 
@@ -179,6 +198,12 @@ impl Pipeline {
             Decision::NeverMirrored(k) => {
                 (Outcome::NotMirrored(NotMirroredReason::NeverMirrored(k)), 0)
             }
+            Decision::BlockedAtSource(SourceBlock::NetworkAcl) => {
+                (Outcome::NotMirrored(NotMirroredReason::SourceNetworkAcl), 0)
+            }
+            Decision::BlockedAtSource(SourceBlock::SecurityGroup) => {
+                (Outcome::NotMirrored(NotMirroredReason::SourceSecurityGroup), 0)
+            }
             Decision::AmazonDnsNotEnabled { passed } => (
                 Outcome::NotMirrored(NotMirroredReason::AmazonDnsNotEnabled),
                 passed,
@@ -209,13 +234,16 @@ impl Pipeline {
                 let plan = self.plans[mirror.session.index()];
                 let (kept, how) = plan.cut(u32::from(size), obs.ipv6);
                 let wire = u64::from(kept + plan.outer_headers);
-                let outcome = Outcome::Delivered(how);
+                let (outcome, delivered) = match plan.blocked {
+                    None => (Outcome::Delivered(how), wire),
+                    Some(b) => (Outcome::Dropped(DropReason::Unreachable(b)), 0),
+                };
                 let s = &mut r.sessions[mirror.session.index()];
                 s.evaluated.add(bytes);
                 s.mirrored.add(bytes);
                 s.outcomes.add(outcome, bytes);
                 s.copy_bytes += wire;
-                s.delivered_bytes += wire;
+                s.delivered_bytes += delivered;
                 match mirror.accepted_by {
                     AcceptedBy::Rule(i) => s.rule_hits(obs.direction)[i as usize] += 1,
                     AcceptedBy::AmazonDns => s.amazon_dns_hits += 1,
@@ -223,7 +251,7 @@ impl Pipeline {
                 let t = &mut r.targets[plan.target.index()];
                 t.received.add(bytes);
                 t.outcomes.add(outcome, bytes);
-                t.delivered_bytes += wire;
+                t.delivered_bytes += delivered;
                 (outcome, passed)
             }
         };

@@ -8,6 +8,7 @@ use crate::filter::FilterVerdict;
 use crate::ids::{EniIdx, SessionIdx};
 use crate::model::Topology;
 use crate::packet::{Direction, FlowKey};
+use crate::reach::SourceBlock;
 use crate::services::{self, NeverMirrored};
 
 /// Why a session accepted a packet.
@@ -35,6 +36,9 @@ pub struct MirrorDecision {
 pub enum Decision {
     /// SRC-03: a traffic type AWS never mirrors; no session sees it.
     NeverMirrored(NeverMirrored),
+    /// SRC-05: the source's network ACL or security group dropped the
+    /// inbound packet, so there was nothing to mirror.
+    BlockedAtSource(SourceBlock),
     /// The first session with a matching rule accepted it.
     Mirror { mirror: MirrorDecision, passed: u8 },
     /// The first session with a matching rule rejected it (SES-02 model: no
@@ -53,6 +57,33 @@ pub enum Decision {
 }
 
 impl Topology {
+    /// The fate of a packet crossing a source ENI, the whole way: traffic
+    /// never mirrored (SRC-03), then, for inbound packets, the source's own
+    /// network ACL and security groups (SRC-05; `sender` is the sending
+    /// ENI when it is one of the scenario's, `reply` whether the packet
+    /// answers a connection the source opened), then the sessions.
+    ///
+    /// SRC-06: outbound packets meet no check here: the copies of outbound
+    /// traffic are not subject to the source's outbound security group.
+    pub fn decide_at(
+        &self,
+        eni: EniIdx,
+        direction: Direction,
+        packet: &FlowKey,
+        sender: Option<EniIdx>,
+        reply: bool,
+    ) -> Decision {
+        if let Some(kind) = services::never_mirrored(packet) {
+            return Decision::NeverMirrored(kind);
+        }
+        if direction == Direction::Ingress
+            && let Err((block, _)) = self.source_admits(eni, packet, sender, reply)
+        {
+            return Decision::BlockedAtSource(block);
+        }
+        self.decide(eni, direction, packet)
+    }
+
     /// Decides the fate of a packet crossing a source ENI in `direction`.
     ///
     /// SES-02: the source's sessions are tried in ascending session number;

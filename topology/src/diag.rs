@@ -13,6 +13,20 @@ pub enum ErrorCode {
     TrafficMirrorFilterRuleAlreadyExists,
     TrafficMirrorFilterRuleLimitExceeded,
     TrafficMirrorSessionsPerInterfaceLimitExceeded,
+    TrafficMirrorSourcesPerTargetLimitExceeded,
+    TrafficMirrorSessionLimitExceeded,
+    TrafficMirrorTargetLimitExceeded,
+    TrafficMirrorFilterLimitExceeded,
+    TrafficMirrorFilterInUse,
+    TrafficMirrorTargetInUseException,
+    NetworkInterfaceNotSupported,
+    UnauthorizedOperation,
+    /// Not an AWS code: a session's copies can never reach its target
+    /// (AWS accepts the session and drops them silently).
+    UnreachableTarget,
+    /// Not an AWS code: the source's MTU lets full-size packets through
+    /// that arrive truncated at the target (MTU-04).
+    MtuMismatch,
     /// Not an AWS code: two resources share one id in the scenario file.
     DuplicateId,
     /// Not an AWS code: a reference to a VPC, subnet or instance that the
@@ -45,6 +59,18 @@ impl ErrorCode {
             ErrorCode::TrafficMirrorSessionsPerInterfaceLimitExceeded => {
                 "TrafficMirrorSessionsPerInterfaceLimitExceeded"
             }
+            ErrorCode::TrafficMirrorSourcesPerTargetLimitExceeded => {
+                "TrafficMirrorSourcesPerTargetLimitExceeded"
+            }
+            ErrorCode::TrafficMirrorSessionLimitExceeded => "TrafficMirrorSessionLimitExceeded",
+            ErrorCode::TrafficMirrorTargetLimitExceeded => "TrafficMirrorTargetLimitExceeded",
+            ErrorCode::TrafficMirrorFilterLimitExceeded => "TrafficMirrorFilterLimitExceeded",
+            ErrorCode::TrafficMirrorFilterInUse => "TrafficMirrorFilterInUse",
+            ErrorCode::TrafficMirrorTargetInUseException => "TrafficMirrorTargetInUseException",
+            ErrorCode::NetworkInterfaceNotSupported => "NetworkInterfaceNotSupported",
+            ErrorCode::UnauthorizedOperation => "UnauthorizedOperation",
+            ErrorCode::UnreachableTarget => "UnreachableTarget",
+            ErrorCode::MtuMismatch => "MtuMismatch",
             ErrorCode::DuplicateId => "DuplicateId",
             ErrorCode::UnknownResource => "UnknownResource",
             ErrorCode::InvalidTraffic => "InvalidTraffic",

@@ -103,6 +103,7 @@ pub enum FilterVerdict {
 pub struct TrafficMirrorFilter {
     /// `tmf-` id.
     pub id: String,
+    pub owner: crate::ids::AccountIdx,
     pub description: Option<String>,
     /// Ingress rules, sorted by ascending rule number.
     pub ingress_filter_rules: Vec<FilterRule>,

@@ -47,3 +47,27 @@ index_type!(
     /// A traffic mirror session.
     SessionIdx
 );
+index_type!(
+    /// An AWS account.
+    AccountIdx
+);
+index_type!(
+    /// A VPC route table.
+    RouteTableIdx
+);
+index_type!(
+    /// A VPC peering connection.
+    PeeringIdx
+);
+index_type!(
+    /// A transit gateway.
+    TgwIdx
+);
+index_type!(
+    /// A network ACL.
+    AclIdx
+);
+index_type!(
+    /// A security group.
+    SgIdx
+);

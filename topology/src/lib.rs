@@ -7,6 +7,13 @@
 //!   addressed by the typed indexes of [`ids`].
 //! - [`packet`]: the header summary of a packet ([`FlowKey`]) and the
 //!   traffic direction seen at an ENI.
+//! - [`network`]: route tables, peering, transit gateways, network ACLs and
+//!   security groups, each with the decision it makes about a packet.
+//! - [`reach`]: the path a mirrored copy takes from its source to its
+//!   target, or the hop where it stops (CON-*, TGT-04), and whether the
+//!   source's own security group and ACL admit a packet (SRC-05).
+//! - [`instance_types`]: which instance types may be sources, and how many
+//!   sources a target takes (SRC-01, TGT-12).
 //! - [`filter`]: traffic mirror filter rules and their verdicts (FLT-*).
 //! - [`services`]: traffic AWS never mirrors (SRC-03) and the Amazon DNS
 //!   network service (FLT-06).
@@ -23,16 +30,19 @@ pub mod decision;
 pub mod diag;
 pub mod filter;
 pub mod ids;
+pub mod instance_types;
 pub mod model;
+pub mod network;
 pub mod packet;
+pub mod reach;
 pub mod services;
 
 pub use decision::{Decision, MirrorDecision};
 pub use diag::{Diagnostic, ErrorCode, Severity};
 pub use filter::{FilterRule, FilterVerdict, PortRange, RuleAction, TrafficMirrorFilter};
-pub use ids::{EniIdx, FilterIdx, InstanceIdx, SessionIdx, SubnetIdx, TargetIdx, VpcIdx};
+pub use ids::*;
 pub use model::{
-    Eni, Instance, MacAddr, Subnet, TargetResource, Topology, TrafficMirrorSession,
-    TrafficMirrorTarget, Vpc,
+    Account, Eni, Instance, InterfaceType, MacAddr, Principal, ResourceShare, Subnet,
+    TargetResource, Topology, TrafficMirrorSession, TrafficMirrorTarget, Vpc,
 };
 pub use packet::{Direction, FlowKey, L3};

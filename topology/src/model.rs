@@ -4,12 +4,15 @@
 //! kept for reports and diagnostics. A `Topology` is built once (by the
 //! scenario loader) and read by everything else.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 use crate::filter::TrafficMirrorFilter;
-use crate::ids::{EniIdx, FilterIdx, InstanceIdx, SessionIdx, SubnetIdx, TargetIdx, VpcIdx};
+use crate::ids::*;
+use crate::network::{
+    NetworkAcl, PeeringConnection, RouteTable, SecurityGroup, TransitGateway,
+};
 
 /// A 48-bit Ethernet address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -26,10 +29,21 @@ impl std::fmt::Display for MacAddr {
     }
 }
 
+/// An AWS account, and the organisation it belongs to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Account {
+    /// Twelve digits.
+    pub id: String,
+    /// `o-` id of its AWS Organizations organisation.
+    pub organization: Option<String>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Vpc {
     /// `vpc-` id.
     pub id: String,
+    pub owner: AccountIdx,
+    pub region: String,
     /// The VPC's CIDR blocks, IPv4 and IPv6; the first IPv4 one is primary.
     pub cidr_blocks: Vec<IpNet>,
 }
@@ -45,6 +59,11 @@ impl Vpc {
             IpNet::V6(_) => None,
         })
     }
+
+    /// Whether an address lies in one of the VPC's CIDR blocks.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        self.cidr_blocks.iter().any(|c| c.contains(&ip))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -55,6 +74,15 @@ pub struct Subnet {
     pub availability_zone: String,
     pub cidr_block: Option<Ipv4Net>,
     pub ipv6_cidr_block: Option<Ipv6Net>,
+    /// The route table in force: the explicit association, else the VPC's
+    /// main table; `None` when the VPC declares no route tables (then only
+    /// the implicit local routes exist).
+    pub route_table: Option<RouteTableIdx>,
+    /// The associated network ACL; `None` when the VPC declares none (the
+    /// default ACL, which allows everything).
+    pub network_acl: Option<AclIdx>,
+    /// Accounts the subnet is shared with (VPC sharing).
+    pub shared_with: Vec<AccountIdx>,
 }
 
 impl Subnet {
@@ -65,6 +93,11 @@ impl Subnet {
             IpAddr::V6(v6) => self.ipv6_cidr_block.is_some_and(|c| c.contains(&v6)),
         }
     }
+
+    /// An IPv6-only subnet has no IPv4 block (SRC-04).
+    pub fn is_ipv6_only(&self) -> bool {
+        self.cidr_block.is_none()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -74,22 +107,53 @@ pub struct Instance {
     /// EC2 instance type, as written (for example `m5.large`).
     pub instance_type: String,
     pub subnet: SubnetIdx,
+    pub owner: AccountIdx,
 }
 
-/// An elastic network interface of type `interface`.
+/// `NetworkInterfaceType`, the values that matter here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InterfaceType {
+    Interface,
+    Efa,
+    Trunk,
+    Branch,
+}
+
+impl InterfaceType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InterfaceType::Interface => "interface",
+            InterfaceType::Efa => "efa",
+            InterfaceType::Trunk => "trunk",
+            InterfaceType::Branch => "branch",
+        }
+    }
+}
+
+/// An elastic network interface.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Eni {
     /// `eni-` id.
     pub id: String,
-    pub instance: InstanceIdx,
+    /// The instance it is attached to; `None` for a requester-managed ENI
+    /// declared on its own (an RDS database's, say).
+    pub instance: Option<InstanceIdx>,
     pub subnet: SubnetIdx,
+    pub owner: AccountIdx,
     /// The primary private IP address.
     pub private_ip: IpAddr,
     /// An IPv6 address, in a dual-stack subnet.
-    pub ipv6_address: Option<std::net::Ipv6Addr>,
+    pub ipv6_address: Option<Ipv6Addr>,
     pub mac: MacAddr,
     /// Maximum transmission unit in bytes (largest IP packet).
     pub mtu: u16,
+    pub interface_type: InterfaceType,
+    /// The AWS service that manages it, for requester-managed ENIs
+    /// (`rds`, `elasticache`, `elb`, ...).
+    pub requester_managed_by: Option<String>,
+    /// Its security groups; empty when the scenario models none (then
+    /// nothing is filtered).
+    pub security_groups: Vec<SgIdx>,
 }
 
 /// The resource behind a traffic mirror target (TGT-01).
@@ -103,6 +167,7 @@ pub enum TargetResource {
 pub struct TrafficMirrorTarget {
     /// `tmt-` id.
     pub id: String,
+    pub owner: AccountIdx,
     pub resource: TargetResource,
     pub description: Option<String>,
 }
@@ -120,6 +185,7 @@ impl TrafficMirrorTarget {
 pub struct TrafficMirrorSession {
     /// `tms-` id.
     pub id: String,
+    pub owner: AccountIdx,
     /// The source ENI (`NetworkInterfaceId`).
     pub source: EniIdx,
     pub target: TargetIdx,
@@ -133,16 +199,44 @@ pub struct TrafficMirrorSession {
     pub description: Option<String>,
 }
 
+/// Who a RAM resource share is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Principal {
+    Account(AccountIdx),
+    /// Every account of an organisation (`o-` id).
+    Organization(String),
+}
+
+/// A RAM share of traffic mirror targets (TGT-02).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceShare {
+    /// The share's name or ARN.
+    pub id: String,
+    pub owner: AccountIdx,
+    pub targets: Vec<TargetIdx>,
+    pub principals: Vec<Principal>,
+    /// Whether the invitation was accepted (needed outside the owner's
+    /// organisation).
+    pub accepted: bool,
+}
+
 /// Everything that exists in a scenario.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Topology {
+    pub accounts: Vec<Account>,
     pub vpcs: Vec<Vpc>,
     pub subnets: Vec<Subnet>,
+    pub route_tables: Vec<RouteTable>,
+    pub network_acls: Vec<NetworkAcl>,
+    pub security_groups: Vec<SecurityGroup>,
+    pub peering_connections: Vec<PeeringConnection>,
+    pub transit_gateways: Vec<TransitGateway>,
     pub instances: Vec<Instance>,
     pub enis: Vec<Eni>,
     pub targets: Vec<TrafficMirrorTarget>,
     pub filters: Vec<TrafficMirrorFilter>,
     pub sessions: Vec<TrafficMirrorSession>,
+    pub resource_shares: Vec<ResourceShare>,
     /// For each ENI, its sessions in ascending session number (SES-02).
     sessions_by_source: Vec<Vec<SessionIdx>>,
 }
@@ -154,6 +248,10 @@ impl Topology {
     pub fn finish(&mut self) {
         for f in &mut self.filters {
             f.sort_rules();
+        }
+        for a in &mut self.network_acls {
+            a.ingress_entries.sort_by_key(|e| e.rule_number);
+            a.egress_entries.sort_by_key(|e| e.rule_number);
         }
         let mut by_source = vec![Vec::new(); self.enis.len()];
         for (i, s) in self.sessions.iter().enumerate() {
@@ -181,6 +279,14 @@ impl Topology {
         &self.enis[i.index()]
     }
 
+    pub fn subnet(&self, i: SubnetIdx) -> &Subnet {
+        &self.subnets[i.index()]
+    }
+
+    pub fn vpc(&self, i: VpcIdx) -> &Vpc {
+        &self.vpcs[i.index()]
+    }
+
     pub fn session(&self, i: SessionIdx) -> &TrafficMirrorSession {
         &self.sessions[i.index()]
     }
@@ -193,10 +299,18 @@ impl Topology {
         &self.filters[i.index()]
     }
 
+    pub fn account(&self, i: AccountIdx) -> &Account {
+        &self.accounts[i.index()]
+    }
+
     /// The VPC an ENI lives in.
     pub fn vpc_of(&self, eni: EniIdx) -> &Vpc {
-        let subnet = &self.subnets[self.eni(eni).subnet.index()];
-        &self.vpcs[subnet.vpc.index()]
+        self.vpc(self.subnet(self.eni(eni).subnet).vpc)
+    }
+
+    /// The instance an ENI is attached to, if any.
+    pub fn instance_of(&self, eni: EniIdx) -> Option<&Instance> {
+        self.eni(eni).instance.map(|i| &self.instances[i.index()])
     }
 
     /// The ENI that holds this address (primary or IPv6), if any.
@@ -213,5 +327,12 @@ impl Topology {
             .iter()
             .position(|e| e.id == id)
             .map(|i| EniIdx(i as u32))
+    }
+
+    /// The ENI behind a target, when the target is an ENI.
+    pub fn target_eni(&self, t: TargetIdx) -> Option<EniIdx> {
+        match self.target(t).resource {
+            TargetResource::NetworkInterface(e) => Some(e),
+        }
     }
 }

@@ -7,6 +7,10 @@
 //! - [`error`]: problems with their place in the file.
 
 pub mod build;
+mod build_compute;
+mod build_mirror;
+mod build_network;
+mod checks;
 pub mod error;
 pub mod locate;
 pub mod schema;

@@ -22,10 +22,27 @@ pub struct ScenarioFile {
     pub seed: u64,
     /// Simulated time to run.
     pub duration: Duration,
+    /// The Region of resources that name none; `us-east-1` by default.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// The accounts; by default one, `123456789012`, owns everything.
+    #[serde(default)]
+    pub accounts: Vec<AccountSpec>,
     #[serde(default)]
     pub vpcs: Vec<VpcSpec>,
     #[serde(default)]
+    pub vpc_peering_connections: Vec<PeeringSpec>,
+    #[serde(default)]
+    pub transit_gateways: Vec<TransitGatewaySpec>,
+    #[serde(default)]
     pub instances: Vec<InstanceSpec>,
+    /// ENIs attached to no instance of the scenario: requester-managed
+    /// ENIs of RDS or ElastiCache, say.
+    #[serde(default)]
+    pub network_interfaces: Vec<EniSpec>,
+    /// RAM shares of traffic mirror targets.
+    #[serde(default)]
+    pub resource_shares: Vec<ResourceShareSpec>,
     #[serde(default)]
     pub traffic_mirror_targets: Vec<TargetSpec>,
     #[serde(default)]
@@ -37,13 +54,208 @@ pub struct ScenarioFile {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(rename = "Account", deny_unknown_fields)]
+pub struct AccountSpec {
+    /// Twelve digits.
+    pub id: String,
+    /// The `o-` id of its organisation, if any.
+    #[serde(default)]
+    pub organization: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
 #[serde(rename = "Vpc", deny_unknown_fields)]
 pub struct VpcSpec {
     pub id: String,
+    /// The owning account; the first account by default.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// The scenario's Region by default.
+    #[serde(default)]
+    pub region: Option<String>,
     /// IPv4 and IPv6 CIDR blocks; the first IPv4 block is the primary one.
     pub cidr_blocks: Vec<IpNet>,
     #[serde(default)]
     pub subnets: Vec<SubnetSpec>,
+    /// Route tables; when there are none, only the local routes exist.
+    #[serde(default)]
+    pub route_tables: Vec<RouteTableSpec>,
+    /// Network ACLs; when there are none, the default ACL allows all.
+    #[serde(default)]
+    pub network_acls: Vec<NetworkAclSpec>,
+    #[serde(default)]
+    pub security_groups: Vec<SecurityGroupSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "RouteTable", deny_unknown_fields)]
+pub struct RouteTableSpec {
+    pub id: String,
+    /// The VPC's main route table, used by subnets with no association.
+    #[serde(default)]
+    pub main: bool,
+    /// Routes besides the implicit `local` ones.
+    #[serde(default)]
+    pub routes: Vec<RouteSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "Route", deny_unknown_fields)]
+pub struct RouteSpec {
+    pub destination_cidr_block: IpNet,
+    /// `local`, a `pcx-`, `tgw-` or `igw-` id.
+    pub target: String,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+pub enum AclActionSpec {
+    Allow,
+    Deny,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "NetworkAcl", deny_unknown_fields)]
+pub struct NetworkAclSpec {
+    pub id: String,
+    /// The VPC's default ACL, used by subnets with no association.
+    #[serde(default)]
+    pub default: bool,
+    #[serde(default)]
+    pub ingress_entries: Vec<AclEntrySpec>,
+    #[serde(default)]
+    pub egress_entries: Vec<AclEntrySpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "Entry", deny_unknown_fields)]
+pub struct AclEntrySpec {
+    /// 1..=32766; lowest evaluated first.
+    pub rule_number: u32,
+    pub rule_action: AclActionSpec,
+    /// IANA protocol number; absent means all.
+    #[serde(default)]
+    pub protocol: Option<u8>,
+    pub cidr_block: IpNet,
+    /// TCP and UDP only.
+    #[serde(default)]
+    pub port_range: Option<PortRangeSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "SecurityGroup", deny_unknown_fields)]
+pub struct SecurityGroupSpec {
+    pub id: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Inbound rules; traffic no rule allows is dropped.
+    #[serde(default)]
+    pub ingress_rules: Vec<SgRuleSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "SgRule", deny_unknown_fields)]
+pub struct SgRuleSpec {
+    /// IANA protocol number; absent means all.
+    #[serde(default)]
+    pub protocol: Option<u8>,
+    /// TCP and UDP only.
+    #[serde(default)]
+    pub port_range: Option<PortRangeSpec>,
+    /// Exactly one of `cidr_block` and `source_security_group_id`.
+    #[serde(default)]
+    pub cidr_block: Option<IpNet>,
+    #[serde(default)]
+    pub source_security_group_id: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PeeringStatusSpec {
+    #[default]
+    Active,
+    PendingAcceptance,
+    Rejected,
+    Deleted,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "Peering", deny_unknown_fields)]
+pub struct PeeringSpec {
+    pub id: String,
+    pub requester_vpc_id: String,
+    pub accepter_vpc_id: String,
+    /// `Active` by default.
+    #[serde(default)]
+    pub status: PeeringStatusSpec,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "TransitGateway", deny_unknown_fields)]
+pub struct TransitGatewaySpec {
+    pub id: String,
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub attachments: Vec<TgwAttachmentSpec>,
+    #[serde(default)]
+    pub route_tables: Vec<TgwRouteTableSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "Attachment", deny_unknown_fields)]
+pub struct TgwAttachmentSpec {
+    pub id: String,
+    pub vpc_id: String,
+    /// One subnet per Availability Zone the attachment serves.
+    pub subnet_ids: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "TgwRouteTable", deny_unknown_fields)]
+pub struct TgwRouteTableSpec {
+    pub id: String,
+    /// Attachments whose traffic this table routes.
+    #[serde(default)]
+    pub associations: Vec<String>,
+    /// Attachments whose VPC CIDRs propagate into this table.
+    #[serde(default)]
+    pub propagations: Vec<String>,
+    #[serde(default)]
+    pub routes: Vec<TgwRouteSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "TgwRoute", deny_unknown_fields)]
+pub struct TgwRouteSpec {
+    pub destination_cidr_block: IpNet,
+    /// The attachment; absent with `blackhole: true`.
+    #[serde(default)]
+    pub transit_gateway_attachment_id: Option<String>,
+    #[serde(default)]
+    pub blackhole: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "ResourceShare", deny_unknown_fields)]
+pub struct ResourceShareSpec {
+    pub id: String,
+    /// The sharing account; the first account by default.
+    #[serde(default)]
+    pub owner: Option<String>,
+    pub traffic_mirror_target_ids: Vec<String>,
+    /// Account ids or `o-` organisation ids.
+    pub principals: Vec<String>,
+    /// Whether the receiving accounts accepted the invitation (needed
+    /// outside the owner's organisation); true by default.
+    #[serde(default = "yes")]
+    pub accepted: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Deserialize)]
@@ -55,6 +267,15 @@ pub struct SubnetSpec {
     pub cidr_block: Option<ipnet::Ipv4Net>,
     #[serde(default)]
     pub ipv6_cidr_block: Option<ipnet::Ipv6Net>,
+    /// The associated route table; the VPC's main table by default.
+    #[serde(default)]
+    pub route_table: Option<String>,
+    /// The associated network ACL; the VPC's default ACL by default.
+    #[serde(default)]
+    pub network_acl: Option<String>,
+    /// Accounts the VPC owner shares the subnet with (VPC sharing).
+    #[serde(default)]
+    pub shared_with: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -63,6 +284,9 @@ pub struct InstanceSpec {
     pub id: String,
     pub instance_type: String,
     pub subnet: String,
+    /// The owning account; the subnet's VPC owner by default.
+    #[serde(default)]
+    pub owner: Option<String>,
     /// The instance's ENIs; the first is its primary ENI (device index 0).
     pub network_interfaces: Vec<EniSpec>,
 }
@@ -71,6 +295,24 @@ pub struct InstanceSpec {
 #[serde(rename = "Eni", deny_unknown_fields)]
 pub struct EniSpec {
     pub id: String,
+    /// Only for ENIs declared on their own: the subnet (an instance's ENIs
+    /// live in its subnet).
+    #[serde(default)]
+    pub subnet: Option<String>,
+    /// Only for ENIs declared on their own: the owning account.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// `interface` by default; `efa`, `trunk` and `branch` cannot be
+    /// mirror sources.
+    #[serde(default)]
+    pub interface_type: Option<String>,
+    /// The AWS service managing a requester-managed ENI (`rds`,
+    /// `elasticache`, `elb`, ...).
+    #[serde(default)]
+    pub requester_managed_by: Option<String>,
+    /// Security group ids; none means the twin filters nothing here.
+    #[serde(default)]
+    pub security_groups: Vec<String>,
     /// Primary private IP; by default the first free address of the subnet
     /// after the four AWS reserves.
     #[serde(default)]
@@ -92,6 +334,9 @@ pub struct EniSpec {
 #[serde(rename = "Target", deny_unknown_fields)]
 pub struct TargetSpec {
     pub id: String,
+    /// The owning account; the ENI's owner by default.
+    #[serde(default)]
+    pub owner: Option<String>,
     /// The appliance's ENI (target type `network-interface`).
     pub network_interface_id: String,
     #[serde(default)]
@@ -102,6 +347,9 @@ pub struct TargetSpec {
 #[serde(rename = "Filter", deny_unknown_fields)]
 pub struct FilterSpec {
     pub id: String,
+    /// The owning account; the first account by default.
+    #[serde(default)]
+    pub owner: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
     /// `["amazon-dns"]` or empty.
@@ -170,6 +418,9 @@ pub struct RuleSpec {
 #[serde(rename = "Session", deny_unknown_fields)]
 pub struct SessionSpec {
     pub id: String,
+    /// The account creating the session; the source ENI's owner by default.
+    #[serde(default)]
+    pub owner: Option<String>,
     /// The source ENI.
     pub network_interface_id: String,
     pub traffic_mirror_target_id: String,

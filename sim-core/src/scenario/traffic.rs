@@ -345,6 +345,7 @@ pub fn build_traffic(file: &ScenarioFile, topo: &Topology, p: &mut Problems) -> 
                     key,
                     from_eni,
                     to_eni,
+                    reply: *label == "response",
                     rate: *rate,
                     sizes,
                     arrivals: match common.arrivals {

@@ -33,6 +33,9 @@ pub struct FlowPlan {
     pub from_eni: Option<EniIdx>,
     /// The ENI the packets arrive at, when the receiver is in the scenario.
     pub to_eni: Option<EniIdx>,
+    /// Whether these are a connection's responses (stateful security groups
+    /// let them in, SRC-05).
+    pub reply: bool,
     pub rate: Rate,
     pub sizes: PacketSizes,
     pub arrivals: Arrivals,

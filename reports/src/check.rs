@@ -1,0 +1,70 @@
+//! What `sim check` prints for a valid scenario: a count of what it holds,
+//! and for each session the path its copies take, hop by hop, in the
+//! manner of Reachability Analyzer.
+
+use std::fmt::Write;
+
+use sim_core::Scenario;
+
+/// Renders the resources and the path of every session's copies.
+pub fn paths(file: &str, scenario: &Scenario, warnings: usize) -> String {
+    let t = &scenario.topology;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{file}: valid: {} accounts, {} VPCs, {} subnets, {} ENIs, {} targets, {} filters, {} sessions, {} flows; {warnings} warning{}",
+        t.accounts.len(),
+        t.vpcs.len(),
+        t.subnets.len(),
+        t.enis.len(),
+        t.targets.len(),
+        t.filters.len(),
+        t.sessions.len(),
+        scenario.flows.len(),
+        if warnings == 1 { "" } else { "s" }
+    );
+    for s in &t.sessions {
+        let target = t.target(s.target);
+        let _ = writeln!(
+            out,
+            "\n{}: {} -> {} (session number {}, VNI {}{})",
+            s.id,
+            t.eni(s.source).id,
+            target.id,
+            s.session_number,
+            s.virtual_network_id,
+            s.packet_length
+                .map_or(String::new(), |n| format!(", packet length {n}"))
+        );
+        let Some(eni) = t.target_eni(s.target) else {
+            continue;
+        };
+        let reach = t.reach(s.source, eni);
+        let width = reach
+            .hops
+            .iter()
+            .map(|h| h.resource.len())
+            .chain(reach.stop.iter().map(|s| s.resource.len()))
+            .max()
+            .unwrap_or(0);
+        for (i, h) in reach.hops.iter().enumerate() {
+            let _ = writeln!(out, "  {:>2}. {:<width$}  {}", i + 1, h.resource, h.detail);
+        }
+        match &reach.stop {
+            None => {
+                let _ = writeln!(out, "  copies arrive");
+            }
+            Some(stop) => {
+                let _ = writeln!(
+                    out,
+                    "  {:>2}. {:<width$}  {}\n  copies are dropped: {}",
+                    reach.hops.len() + 1,
+                    stop.resource,
+                    stop.detail,
+                    stop.reason.code()
+                );
+            }
+        }
+    }
+    out
+}

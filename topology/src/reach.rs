@@ -1,0 +1,423 @@
+//! Where mirrored copies go: the path from a source ENI to its target's
+//! ENI, hop by hop, or the hop where the copy stops (CON-01..04, TGT-04);
+//! and whether a source's own security groups and network ACL let a packet
+//! in at all (SRC-05).
+//!
+//! Like AWS Reachability Analyzer, each hop names the resource that passed
+//! the copy and the route or rule it used, and a stop names the resource
+//! that decided it with a stable reason code.
+
+use crate::ids::{EniIdx, SgIdx};
+use crate::model::Topology;
+use crate::network::{AclVerdict, Probe, RouteTarget};
+use crate::packet::{FlowKey, L3, proto};
+
+/// VXLAN's UDP port: mirrored copies go to it (PKT-01).
+pub const VXLAN_PORT: u16 = 4789;
+
+/// Why a copy cannot reach its target. Codes are stable snake_case names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Blocked {
+    /// No route in the source subnet's route table covers the target.
+    NoRoute,
+    /// The route leads to an internet gateway, which does not carry copies
+    /// to a private address.
+    InternetGateway,
+    /// CON-02: an inter-Region peering connection does not carry mirrored
+    /// traffic.
+    PeeringInterRegion,
+    /// The peering connection is not active (pending, rejected, deleted).
+    PeeringNotActive,
+    /// The target is not in the peer VPC: peering is not transitive.
+    PeeringNotTransitive,
+    /// The source VPC has no attachment to the transit gateway.
+    TgwNoAttachment,
+    /// The attachment has no subnet in the source's Availability Zone.
+    TgwNoAttachmentInAz,
+    /// The attachment is associated with no transit gateway route table.
+    TgwNotAssociated,
+    /// The transit gateway route table has no route to the target.
+    TgwNoRoute,
+    /// The transit gateway route is a blackhole.
+    TgwBlackhole,
+    /// TGT-04: the target subnet's network ACL denies UDP 4789 from the
+    /// source.
+    TargetNaclDeniesVxlan,
+    /// TGT-04: no security group of the target admits UDP 4789 from the
+    /// source.
+    TargetSgDeniesVxlan,
+}
+
+impl Blocked {
+    pub fn code(self) -> &'static str {
+        match self {
+            Blocked::NoRoute => "no_route",
+            Blocked::InternetGateway => "internet_gateway",
+            Blocked::PeeringInterRegion => "peering_inter_region",
+            Blocked::PeeringNotActive => "peering_not_active",
+            Blocked::PeeringNotTransitive => "peering_not_transitive",
+            Blocked::TgwNoAttachment => "tgw_no_attachment",
+            Blocked::TgwNoAttachmentInAz => "tgw_no_attachment_in_az",
+            Blocked::TgwNotAssociated => "tgw_not_associated",
+            Blocked::TgwNoRoute => "tgw_no_route",
+            Blocked::TgwBlackhole => "tgw_blackhole",
+            Blocked::TargetNaclDeniesVxlan => "target_nacl_denies_vxlan",
+            Blocked::TargetSgDeniesVxlan => "target_sg_denies_vxlan",
+        }
+    }
+}
+
+/// One hop of a copy's path: the resource that passed it, and how.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hop {
+    pub resource: String,
+    pub detail: String,
+}
+
+/// Where a copy stopped and who stopped it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stop {
+    pub reason: Blocked,
+    pub resource: String,
+    pub detail: String,
+}
+
+/// The path of a session's copies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reach {
+    pub hops: Vec<Hop>,
+    /// `None` when the copies arrive.
+    pub stop: Option<Stop>,
+}
+
+/// Why the source did not receive an inbound packet (SRC-05).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceBlock {
+    NetworkAcl,
+    SecurityGroup,
+}
+
+fn hop(resource: &str, detail: String) -> Hop {
+    Hop {
+        resource: resource.to_string(),
+        detail,
+    }
+}
+
+impl Topology {
+    /// The groups of the ENI holding an address, for security group rules
+    /// that reference groups.
+    fn groups_of(&self, eni: Option<EniIdx>) -> &[SgIdx] {
+        eni.map_or(&[][..], |e| &self.eni(e).security_groups)
+    }
+
+    /// CON-01..04, CON-03 and TGT-04: the path of copies from `source` to the
+    /// ENI `target`, following the source subnet's route table by longest
+    /// prefix match, across peering connections and transit gateways, to
+    /// the target subnet's network ACL and the target's security groups,
+    /// both asked about UDP 4789 from the source's primary IP.
+    pub fn reach(&self, source: EniIdx, target: EniIdx) -> Reach {
+        let src = self.eni(source);
+        let dst = self.eni(target);
+        let src_subnet = self.subnet(src.subnet);
+        let dst_ip = dst.private_ip;
+        let mut hops = vec![hop(
+            &src.id,
+            format!(
+                "source {} in {} ({})",
+                src.private_ip, src_subnet.id, src_subnet.availability_zone
+            ),
+        )];
+        let stop = |hops: Vec<Hop>, reason, resource: &str, detail: String| Reach {
+            hops,
+            stop: Some(Stop {
+                reason,
+                resource: resource.to_string(),
+                detail,
+            }),
+        };
+        let mut vpc_idx = src_subnet.vpc;
+        let vpc = self.vpc(vpc_idx);
+        // The source subnet's route table, or the VPC's implicit local
+        // routes when the scenario declares no route table.
+        let route = match src_subnet.route_table {
+            Some(rt) => {
+                let table = &self.route_tables[rt.index()];
+                match table.lookup(dst_ip) {
+                    Some(r) => {
+                        hops.push(hop(
+                            &table.id,
+                            format!(
+                                "route {} -> {}",
+                                r.destination_cidr_block, r.target_id
+                            ),
+                        ));
+                        r.target.clone()
+                    }
+                    None => {
+                        return stop(
+                            hops,
+                            Blocked::NoRoute,
+                            &table.id,
+                            format!("no route covers {dst_ip}"),
+                        );
+                    }
+                }
+            }
+            None if vpc.contains(dst_ip) => {
+                hops.push(hop(&vpc.id, format!("local route to {dst_ip}")));
+                RouteTarget::Local
+            }
+            None => {
+                return stop(
+                    hops,
+                    Blocked::NoRoute,
+                    &vpc.id,
+                    format!("{} declares no route table and {dst_ip} is outside it", vpc.id),
+                );
+            }
+        };
+        match route {
+            RouteTarget::Local => {}
+            RouteTarget::InternetGateway(igw) => {
+                return stop(
+                    hops,
+                    Blocked::InternetGateway,
+                    &igw,
+                    format!("{dst_ip} is private: an internet gateway does not reach it"),
+                );
+            }
+            RouteTarget::Peering(p) => {
+                let pcx = &self.peering_connections[p.index()];
+                let Some(peer) = pcx.peer_of(vpc_idx) else {
+                    return stop(
+                        hops,
+                        Blocked::NoRoute,
+                        &pcx.id,
+                        format!("{} does not connect {}", pcx.id, vpc.id),
+                    );
+                };
+                if pcx.status != crate::network::PeeringStatus::Active {
+                    return stop(
+                        hops,
+                        Blocked::PeeringNotActive,
+                        &pcx.id,
+                        format!("{} is {}", pcx.id, pcx.status.as_str()),
+                    );
+                }
+                let peer_vpc = self.vpc(peer);
+                if peer_vpc.region != vpc.region {
+                    return stop(
+                        hops,
+                        Blocked::PeeringInterRegion,
+                        &pcx.id,
+                        format!(
+                            "{} joins {} and {}: inter-Region peering does not carry mirrored traffic",
+                            pcx.id, vpc.region, peer_vpc.region
+                        ),
+                    );
+                }
+                if !peer_vpc.contains(dst_ip) {
+                    return stop(
+                        hops,
+                        Blocked::PeeringNotTransitive,
+                        &pcx.id,
+                        format!("{dst_ip} is not in {}: peering is not transitive", peer_vpc.id),
+                    );
+                }
+                hops.push(hop(
+                    &pcx.id,
+                    format!("peering {} -> {} ({})", vpc.id, peer_vpc.id, peer_vpc.region),
+                ));
+                vpc_idx = peer;
+            }
+            RouteTarget::TransitGateway(t) => {
+                let tgw = &self.transit_gateways[t.index()];
+                let Some(att) = tgw.attachment_in(vpc_idx) else {
+                    return stop(
+                        hops,
+                        Blocked::TgwNoAttachment,
+                        &tgw.id,
+                        format!("{} has no attachment in {}", tgw.id, vpc.id),
+                    );
+                };
+                let a = &tgw.attachments[att];
+                let az = &src_subnet.availability_zone;
+                if !a
+                    .subnets
+                    .iter()
+                    .any(|s| &self.subnet(*s).availability_zone == az)
+                {
+                    return stop(
+                        hops,
+                        Blocked::TgwNoAttachmentInAz,
+                        &a.id,
+                        format!("{} has no subnet in {az}, the source's zone", a.id),
+                    );
+                }
+                hops.push(hop(&a.id, format!("attachment of {} in {}", tgw.id, vpc.id)));
+                let Some(table) = tgw.route_table_of(att) else {
+                    return stop(
+                        hops,
+                        Blocked::TgwNotAssociated,
+                        &a.id,
+                        format!("{} is associated with no route table", a.id),
+                    );
+                };
+                let Some(r) = table.lookup(dst_ip) else {
+                    return stop(
+                        hops,
+                        Blocked::TgwNoRoute,
+                        &table.id,
+                        format!("no route covers {dst_ip}"),
+                    );
+                };
+                let Some(to) = r.attachment else {
+                    return stop(
+                        hops,
+                        Blocked::TgwBlackhole,
+                        &table.id,
+                        format!("{} is a blackhole route", r.destination_cidr_block),
+                    );
+                };
+                let to = &tgw.attachments[to];
+                hops.push(hop(
+                    &table.id,
+                    format!(
+                        "{} route {} -> {}",
+                        if r.propagated { "propagated" } else { "static" },
+                        r.destination_cidr_block,
+                        to.id
+                    ),
+                ));
+                let to_vpc = self.vpc(to.vpc);
+                if !to_vpc.contains(dst_ip) {
+                    return stop(
+                        hops,
+                        Blocked::NoRoute,
+                        &to.id,
+                        format!("{dst_ip} is not in {}, where {} leads", to_vpc.id, to.id),
+                    );
+                }
+                hops.push(hop(&to.id, format!("into {}", to_vpc.id)));
+                vpc_idx = to.vpc;
+            }
+        }
+        let dst_subnet = self.subnet(dst.subnet);
+        if dst_subnet.vpc != vpc_idx {
+            return stop(
+                hops,
+                Blocked::NoRoute,
+                &self.vpc(vpc_idx).id,
+                format!("{} is not in {}", dst.id, self.vpc(vpc_idx).id),
+            );
+        }
+        let probe = Probe {
+            remote: src.private_ip,
+            protocol: proto::UDP,
+            port: VXLAN_PORT,
+        };
+        // Network ACLs guard subnet boundaries: a copy within one subnet
+        // meets none.
+        if src.subnet != dst.subnet
+            && let Some(acl) = dst_subnet.network_acl
+        {
+            let acl = &self.network_acls[acl.index()];
+            match acl.evaluate(true, &probe) {
+                AclVerdict::Allow(n) => hops.push(hop(
+                    &acl.id,
+                    format!("inbound rule {n} allows udp 4789 from {}", src.private_ip),
+                )),
+                AclVerdict::Deny(n) => {
+                    let rule = n.map_or("*".to_string(), |n| n.to_string());
+                    return stop(
+                        hops,
+                        Blocked::TargetNaclDeniesVxlan,
+                        &acl.id,
+                        format!("inbound rule {rule} denies udp 4789 from {}", src.private_ip),
+                    );
+                }
+            }
+        }
+        if !dst.security_groups.is_empty() {
+            let admitted = dst.security_groups.iter().find_map(|&g| {
+                let sg = &self.security_groups[g.index()];
+                sg.admits(&probe, self.groups_of(Some(source)))
+                    .map(|r| (sg, r))
+            });
+            match admitted {
+                Some((sg, r)) => hops.push(hop(
+                    &sg.id,
+                    format!(
+                        "inbound rule {} allows udp 4789 from {}",
+                        r + 1,
+                        src.private_ip
+                    ),
+                )),
+                None => {
+                    let ids: Vec<&str> = dst
+                        .security_groups
+                        .iter()
+                        .map(|g| self.security_groups[g.index()].id.as_str())
+                        .collect();
+                    return stop(
+                        hops,
+                        Blocked::TargetSgDeniesVxlan,
+                        ids[0],
+                        format!(
+                            "no inbound rule of {} allows udp 4789 from {}",
+                            ids.join(", "),
+                            src.private_ip
+                        ),
+                    );
+                }
+            }
+        }
+        hops.push(hop(&dst.id, format!("target {dst_ip}")));
+        Reach { hops, stop: None }
+    }
+
+    /// SRC-05: whether an inbound packet reaches the source ENI at all. The
+    /// subnet's network ACL applies when the sender is outside the subnet
+    /// (ACLs are stateless, so replies are checked too); the security
+    /// groups apply unless the packet answers a connection the ENI opened
+    /// (security groups are stateful). ARP meets neither.
+    pub fn source_admits(
+        &self,
+        eni: EniIdx,
+        packet: &FlowKey,
+        sender: Option<EniIdx>,
+        reply: bool,
+    ) -> Result<(), (SourceBlock, String)> {
+        if packet.l3 != L3::Ip {
+            return Ok(());
+        }
+        let e = self.eni(eni);
+        let probe = Probe {
+            remote: packet.src,
+            protocol: packet.protocol,
+            port: packet.dst_port,
+        };
+        let same_subnet = sender.is_some_and(|s| self.eni(s).subnet == e.subnet);
+        if !same_subnet
+            && let Some(acl) = self.subnet(e.subnet).network_acl
+        {
+            let acl = &self.network_acls[acl.index()];
+            if let AclVerdict::Deny(_) = acl.evaluate(true, &probe) {
+                return Err((SourceBlock::NetworkAcl, acl.id.clone()));
+            }
+        }
+        if !reply && !e.security_groups.is_empty() {
+            let groups = self.groups_of(sender);
+            let admitted = e
+                .security_groups
+                .iter()
+                .any(|g| self.security_groups[g.index()].admits(&probe, groups).is_some());
+            if !admitted {
+                let first = &self.security_groups[e.security_groups[0].index()];
+                return Err((SourceBlock::SecurityGroup, first.id.clone()));
+            }
+        }
+        Ok(())
+    }
+}
