@@ -9,15 +9,19 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::collections::binary_heap::PeekMut;
 
 use topology::{Direction, Topology};
 
 use crate::pipeline::{Observation, Pipeline};
 use crate::results::RunResults;
 use crate::scenario::Scenario;
+use crate::timeline::{Action, TimelineEvent};
 use crate::traffic::FlowSource;
 
-/// An entry of the event queue: due time, sequence number, flow handle.
+/// An entry of the event queue: due time, sequence number, handle. Handles
+/// below the number of flows are flows (their next packet); the others are
+/// timeline events.
 type Event = Reverse<(u64, u64, u32)>;
 
 /// Where a flow's packets are observed by mirroring: at most two source
@@ -28,46 +32,50 @@ struct FlowRoute {
 }
 
 /// A run in progress.
-pub struct Simulation {
+pub struct Simulation<'a> {
+    scenario: &'a Scenario,
     end_ns: u64,
     sources: Vec<FlowSource>,
     routes: Vec<FlowRoute>,
+    /// For each ENI, the flows observed there (to decide them again when
+    /// its sessions change).
+    flows_at: Vec<Vec<u32>>,
+    /// Which sessions exist (deleted ones do not).
+    active: Vec<bool>,
     queue: BinaryHeap<Event>,
     sequence: u64,
     pipeline: Pipeline,
 }
 
-impl Simulation {
-    pub fn new(scenario: &Scenario) -> Simulation {
+impl<'a> Simulation<'a> {
+    pub fn new(scenario: &'a Scenario) -> Simulation<'a> {
         let topo: &Topology = &scenario.topology;
         let end_ns = scenario.duration.as_nanos();
         let sources: Vec<FlowSource> = scenario.flows.iter().map(FlowSource::new).collect();
-        let routes = scenario
-            .flows
-            .iter()
-            .map(|f| {
-                // A packet leaving an ENI is egress there, one arriving is
-                // ingress there; both may be mirror sources.
-                let at = |eni: Option<_>, dir, sender, reply| {
-                    eni.filter(|&e| topo.is_source(e))
-                        .map(|e| Observation::new(topo, e, dir, &f.key, sender, reply))
-                };
-                FlowRoute {
-                    observations: [
-                        at(f.from_eni, Direction::Egress, None, false),
-                        at(f.to_eni, Direction::Ingress, f.from_eni, f.reply),
-                    ],
+        let active = vec![true; topo.sessions.len()];
+        let mut flows_at = vec![Vec::new(); topo.enis.len()];
+        for (i, f) in scenario.flows.iter().enumerate() {
+            for e in [f.from_eni, f.to_eni].into_iter().flatten() {
+                if topo.is_source(e) {
+                    flows_at[e.index()].push(i as u32);
                 }
-            })
-            .collect();
+            }
+        }
         let mut sim = Simulation {
+            scenario,
             end_ns,
-            queue: BinaryHeap::with_capacity(sources.len()),
+            queue: BinaryHeap::with_capacity(sources.len() + scenario.timeline.len()),
+            routes: Vec::with_capacity(sources.len()),
             sources,
-            routes,
+            flows_at,
+            active,
             sequence: 0,
             pipeline: Pipeline::new(topo),
         };
+        for i in 0..scenario.flows.len() {
+            let route = sim.route(i);
+            sim.routes.push(route);
+        }
         for i in 0..sim.sources.len() {
             let s = &sim.sources[i];
             if s.next_at < s.end_at.min(end_ns) {
@@ -75,19 +83,68 @@ impl Simulation {
                 sim.schedule(at, i as u32);
             }
         }
+        for (k, e) in scenario.timeline.iter().enumerate() {
+            if e.at_ns < end_ns {
+                sim.schedule(e.at_ns, (scenario.flows.len() + k) as u32);
+            }
+        }
         sim
     }
 
-    fn schedule(&mut self, at: u64, flow: u32) {
-        self.queue.push(Reverse((at, self.sequence, flow)));
+    /// Decides a flow at each source ENI it crosses. A packet leaving an
+    /// ENI is egress there, one arriving is ingress there; both may be
+    /// mirror sources.
+    fn route(&self, flow: usize) -> FlowRoute {
+        let topo = &self.scenario.topology;
+        let f = &self.scenario.flows[flow];
+        let at = |eni: Option<_>, dir, sender, reply| {
+            eni.filter(|&e| topo.is_source(e))
+                .map(|e| Observation::new(topo, e, dir, &f.key, sender, reply, &self.active))
+        };
+        FlowRoute {
+            observations: [
+                at(f.from_eni, Direction::Egress, None, false),
+                at(f.to_eni, Direction::Ingress, f.from_eni, f.reply),
+            ],
+        }
+    }
+
+    fn schedule(&mut self, at: u64, handle: u32) {
+        self.queue.push(Reverse((at, self.sequence, handle)));
         self.sequence += 1;
+    }
+
+    /// Applies a timeline event.
+    fn apply(&mut self, event: &TimelineEvent) {
+        let topo = &self.scenario.topology;
+        match event.action {
+            Action::DeleteSession(s) => {
+                self.active[s.index()] = false;
+                self.pipeline.deactivate(s, topo);
+                let eni = topo.session(s).source;
+                for i in self.flows_at[eni.index()].clone() {
+                    self.routes[i as usize] = self.route(i as usize);
+                }
+            }
+            // Checked when loading: no session uses them any more.
+            Action::DeleteFilter(_) | Action::DeleteTarget(_) => {}
+        }
     }
 
     /// Runs to the end of the scenario and returns what was counted.
     pub fn run(mut self) -> RunResults {
-        while let Some(mut top) = self.queue.peek_mut() {
-            let Reverse((_, _, flow)) = *top;
-            let i = flow as usize;
+        let flows = self.sources.len() as u32;
+        while let Some(&Reverse((_, _, handle))) = self.queue.peek() {
+            if handle >= flows {
+                self.queue.pop();
+                let event = self.scenario.timeline[(handle - flows) as usize];
+                self.apply(&event);
+                continue;
+            }
+            let Some(mut top) = self.queue.peek_mut() else {
+                break;
+            };
+            let i = handle as usize;
             let source = &mut self.sources[i];
             let size = source.emit();
             self.pipeline.results.generated.add(u64::from(size));
@@ -97,10 +154,10 @@ impl Simulation {
             let next = source.next_at;
             if next < source.end_at.min(self.end_ns) {
                 // Reuse the top entry: one sift instead of a pop and a push.
-                *top = Reverse((next, self.sequence, flow));
+                *top = Reverse((next, self.sequence, handle));
                 self.sequence += 1;
             } else {
-                std::collections::binary_heap::PeekMut::pop(top);
+                PeekMut::pop(top);
             }
         }
         let mut results = self.pipeline.results;

@@ -5,6 +5,7 @@
 //! - [`scenario`]: the RON scenario file, its checks and error positions.
 //! - [`units`]: durations, rates and sizes as people write them.
 //! - [`traffic`]: flows, packet sizes and arrival processes.
+//! - [`timeline`]: changes at given times (API calls during the run).
 //! - [`engine`]: the event queue and the run loop.
 //! - [`pipeline`]: sessions, filters and copies, packet by packet.
 //! - [`outcome`]: the one outcome and reason code of every packet.
@@ -31,6 +32,7 @@ pub mod pipeline;
 pub mod results;
 pub mod rng;
 pub mod scenario;
+pub mod timeline;
 pub mod traffic;
 pub mod units;
 

@@ -41,7 +41,8 @@ pub struct Observation {
 
 impl Observation {
     /// `sender` is the sending ENI when it is one of the scenario's; `reply`
-    /// whether the packet answers a connection the receiver opened.
+    /// whether the packet answers a connection the receiver opened; `active`
+    /// which sessions exist now.
     pub fn new(
         topo: &Topology,
         eni: EniIdx,
@@ -49,12 +50,13 @@ impl Observation {
         key: &FlowKey,
         sender: Option<EniIdx>,
         reply: bool,
+        active: &[bool],
     ) -> Self {
         Observation {
             eni,
             direction,
             ipv6: key.is_ipv6(),
-            decision: topo.decide_at(eni, direction, key, sender, reply),
+            decision: topo.decide_at(eni, direction, key, sender, reply, active),
         }
     }
 }
@@ -185,6 +187,13 @@ impl Pipeline {
                 ..RunResults::default()
             },
         }
+    }
+
+    /// A session is deleted: it no longer counts among its source's
+    /// sessions (the observations must be decided again).
+    pub fn deactivate(&mut self, session: topology::SessionIdx, topo: &Topology) {
+        let eni = topo.session(session).source;
+        self.sessions_by_eni[eni.index()].retain(|&s| s != session.0);
     }
 
     /// One packet of `size` bytes crosses a source ENI.

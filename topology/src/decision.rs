@@ -29,9 +29,9 @@ pub struct MirrorDecision {
 
 /// The fate of a packet at one source ENI, before any capacity or routing.
 ///
-/// `passed` counts the source's sessions, in evaluation order, that looked
-/// at the packet and found no matching rule, so per-session figures can say
-/// how many packets each session saw.
+/// `passed` counts the source's active sessions, in evaluation order, that
+/// looked at the packet and found no matching rule, so per-session figures
+/// can say how many packets each session saw.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decision {
     /// SRC-03: a traffic type AWS never mirrors; no session sees it.
@@ -65,6 +65,10 @@ impl Topology {
     ///
     /// SRC-06: outbound packets meet no check here: the copies of outbound
     /// traffic are not subject to the source's outbound security group.
+    ///
+    /// `active` says which sessions exist at the moment (indexed by
+    /// session; a session past its end counts as active); deleted sessions
+    /// are skipped.
     pub fn decide_at(
         &self,
         eni: EniIdx,
@@ -72,6 +76,7 @@ impl Topology {
         packet: &FlowKey,
         sender: Option<EniIdx>,
         reply: bool,
+        active: &[bool],
     ) -> Decision {
         if let Some(kind) = services::never_mirrored(packet) {
             return Decision::NeverMirrored(kind);
@@ -81,7 +86,7 @@ impl Topology {
         {
             return Decision::BlockedAtSource(block);
         }
-        self.decide(eni, direction, packet)
+        self.decide(eni, direction, packet, active)
     }
 
     /// Decides the fate of a packet crossing a source ENI in `direction`.
@@ -92,14 +97,21 @@ impl Topology {
     /// filter has no matching rule for the direction passes the packet on.
     /// FLT-06 (model): Amazon DNS traffic is decided by the network service
     /// alone; a filter without `amazon-dns` never matches it.
-    pub fn decide(&self, eni: EniIdx, direction: Direction, packet: &FlowKey) -> Decision {
+    pub fn decide(
+        &self,
+        eni: EniIdx,
+        direction: Direction,
+        packet: &FlowKey,
+        active: &[bool],
+    ) -> Decision {
         if let Some(kind) = services::never_mirrored(packet) {
             return Decision::NeverMirrored(kind);
         }
         let dns = services::is_amazon_dns(packet, self.vpc_of(eni).amazon_dns_resolver());
         let mut any_rules = false;
         let mut passed = 0u8;
-        for &s in self.sessions_of(eni) {
+        let sessions = self.sessions_of(eni).iter();
+        for &s in sessions.filter(|s| active.get(s.index()).copied().unwrap_or(true)) {
             let filter = self.filter(self.session(s).filter);
             if dns {
                 if filter.amazon_dns {

@@ -9,6 +9,7 @@ pub enum ErrorCode {
     MissingParameter,
     InvalidTrafficMirrorTargetIdNotFound,
     InvalidTrafficMirrorFilterIdNotFound,
+    InvalidTrafficMirrorSessionIdNotFound,
     InvalidNetworkInterfaceIdNotFound,
     TrafficMirrorFilterRuleAlreadyExists,
     TrafficMirrorFilterRuleLimitExceeded,
@@ -48,6 +49,9 @@ impl ErrorCode {
             }
             ErrorCode::InvalidTrafficMirrorFilterIdNotFound => {
                 "InvalidTrafficMirrorFilterId.NotFound"
+            }
+            ErrorCode::InvalidTrafficMirrorSessionIdNotFound => {
+                "InvalidTrafficMirrorSessionId.NotFound"
             }
             ErrorCode::InvalidNetworkInterfaceIdNotFound => "InvalidNetworkInterfaceID.NotFound",
             ErrorCode::TrafficMirrorFilterRuleAlreadyExists => {

@@ -22,7 +22,7 @@ use super::Scenario;
 use super::locate::Anchor;
 use super::schema::*;
 use super::traffic::build_traffic;
-use super::{build_compute, build_mirror, build_network, checks};
+use super::{build_compute, build_mirror, build_network, build_timeline, checks};
 
 /// Largest MTU of an ENI, and the default.
 pub const DEFAULT_MTU: u16 = 9001;
@@ -133,6 +133,7 @@ pub fn build(file: ScenarioFile, problems: &mut Problems) -> Option<Scenario> {
         // Rules that span resources need them all resolved.
         checks::check(&file, &topo, problems);
     }
+    let timeline = build_timeline::build(&file, &topo, &names, problems);
     let flows = build_traffic(&file, &topo, problems);
     if problems.has_errors() {
         return None;
@@ -144,6 +145,7 @@ pub fn build(file: ScenarioFile, problems: &mut Problems) -> Option<Scenario> {
         duration: file.duration,
         topology: topo,
         flows,
+        timeline,
     })
 }
 

@@ -10,8 +10,9 @@
 pub enum Anchor {
     /// The element whose `id` field is this string.
     Id(String),
-    /// The traffic entry at this position of the `traffic` list.
-    Traffic(usize),
+    /// The element at `index` of the top-level list `list` (`traffic`,
+    /// `timeline`).
+    Item { list: &'static str, index: usize },
     /// The element at `index` of the list field `list` of the element
     /// whose id is `parent` (a filter's rules, which need no id).
     Child {
@@ -109,11 +110,11 @@ pub fn locate(text: &str, anchor: &Anchor, field: &str) -> Option<usize> {
             )?;
             enclosing_open(&toks, at)?
         }
-        Anchor::Traffic(n) => {
+        Anchor::Item { list, index } => {
             let key = toks
                 .windows(2)
-                .position(|w| matches!(w, [Token::Ident("traffic", _), Token::Colon]))?;
-            nth_child(&toks, key + 2, *n)?
+                .position(|w| matches!(w, [Token::Ident(l, _), Token::Colon] if l == list))?;
+            nth_child(&toks, key + 2, *index)?
         }
         Anchor::Child {
             parent,
@@ -284,7 +285,13 @@ mod tests {
             Position { line: 5, column: 9 }
         );
         assert_eq!(
-            at(Anchor::Traffic(1), "client"),
+            at(
+                Anchor::Item {
+                    list: "traffic",
+                    index: 1
+                },
+                "client"
+            ),
             Position {
                 line: 13,
                 column: 20

@@ -10,6 +10,7 @@ pub mod build;
 mod build_compute;
 mod build_mirror;
 mod build_network;
+mod build_timeline;
 mod checks;
 pub mod error;
 pub mod locate;
@@ -34,6 +35,8 @@ pub struct Scenario {
     pub duration: Duration,
     pub topology: Topology,
     pub flows: Vec<FlowPlan>,
+    /// Changes during the run, sorted by time.
+    pub timeline: Vec<crate::timeline::TimelineEvent>,
 }
 
 /// Settings given on the command line, which win over the file's.

@@ -51,6 +51,28 @@ pub struct ScenarioFile {
     pub traffic_mirror_sessions: Vec<SessionSpec>,
     #[serde(default)]
     pub traffic: Vec<TrafficSpec>,
+    /// Changes at given simulated times, as API calls.
+    #[serde(default)]
+    pub timeline: Vec<EventSpec>,
+}
+
+/// One change at a given simulated time.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "At", deny_unknown_fields)]
+pub struct EventSpec {
+    pub time: Duration,
+    pub action: ActionSpec,
+}
+
+/// What happens, named after the EC2 API call that does it.
+#[derive(Debug, Deserialize)]
+pub enum ActionSpec {
+    /// SES-12: the session stops mirroring (and being charged).
+    DeleteTrafficMirrorSession(String),
+    /// FLT-08: refused while a session uses the filter.
+    DeleteTrafficMirrorFilter(String),
+    /// TGT-03: refused while a session uses the target.
+    DeleteTrafficMirrorTarget(String),
 }
 
 #[derive(Debug, Deserialize)]

@@ -148,7 +148,7 @@ pub fn build_traffic(file: &ScenarioFile, topo: &Topology, p: &mut Problems) -> 
     let mut names = BTreeSet::new();
     let mut total: u64 = 0;
     for (i, t) in file.traffic.iter().enumerate() {
-        let anchor = Anchor::Traffic(i);
+        let anchor = Anchor::Item { list: "traffic", index: i };
         let (name, common, streams): (String, Common<'_>, Vec<(&str, Rate, SizeSpec)>) = match t {
             TrafficSpec::Flow(f) => (
                 f.name.clone().unwrap_or_else(|| format!("flow-{}", i + 1)),
