@@ -4,6 +4,24 @@
 
 use crate::common::*;
 
+/// What `sim check` says of a scenario: its warnings, then each session's
+/// path.
+fn check_output(path: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    let name = format!("scenarios/{}", path.file_name().unwrap().to_string_lossy());
+    let loaded = sim_core::load(&name, &text, &Default::default()).unwrap();
+    let mut out = String::new();
+    for w in &loaded.warnings {
+        out.push_str(&format!("{name}:{w}\n"));
+    }
+    out.push_str(&reports::check::paths(
+        &name,
+        &loaded.scenario,
+        loaded.warnings.len(),
+    ));
+    out
+}
+
 #[test]
 fn golden_reports_of_every_scenario() {
     let files = scenario_files();
@@ -16,5 +34,6 @@ fn golden_reports_of_every_scenario() {
             format!("{name}.summary"),
             reports::text::summary(&run.report)
         );
+        insta::assert_snapshot!(format!("{name}.check"), check_output(&path));
     }
 }

@@ -12,4 +12,5 @@ mod cli;
 mod common;
 mod determinism;
 mod golden;
+mod invalid;
 mod robustness;

@@ -210,9 +210,10 @@ impl Pipeline {
             Decision::BlockedAtSource(SourceBlock::NetworkAcl) => {
                 (Outcome::NotMirrored(NotMirroredReason::SourceNetworkAcl), 0)
             }
-            Decision::BlockedAtSource(SourceBlock::SecurityGroup) => {
-                (Outcome::NotMirrored(NotMirroredReason::SourceSecurityGroup), 0)
-            }
+            Decision::BlockedAtSource(SourceBlock::SecurityGroup) => (
+                Outcome::NotMirrored(NotMirroredReason::SourceSecurityGroup),
+                0,
+            ),
             Decision::AmazonDnsNotEnabled { passed } => (
                 Outcome::NotMirrored(NotMirroredReason::AmazonDnsNotEnabled),
                 passed,

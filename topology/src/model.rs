@@ -10,9 +10,7 @@ use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 use crate::filter::TrafficMirrorFilter;
 use crate::ids::*;
-use crate::network::{
-    NetworkAcl, PeeringConnection, RouteTable, SecurityGroup, TransitGateway,
-};
+use crate::network::{NetworkAcl, PeeringConnection, RouteTable, SecurityGroup, TransitGateway};
 
 /// A 48-bit Ethernet address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -147,10 +147,7 @@ impl Topology {
                     Some(r) => {
                         hops.push(hop(
                             &table.id,
-                            format!(
-                                "route {} -> {}",
-                                r.destination_cidr_block, r.target_id
-                            ),
+                            format!("route {} -> {}", r.destination_cidr_block, r.target_id),
                         ));
                         r.target.clone()
                     }
@@ -173,7 +170,10 @@ impl Topology {
                     hops,
                     Blocked::NoRoute,
                     &vpc.id,
-                    format!("{} declares no route table and {dst_ip} is outside it", vpc.id),
+                    format!(
+                        "{} declares no route table and {dst_ip} is outside it",
+                        vpc.id
+                    ),
                 );
             }
         };
@@ -222,12 +222,18 @@ impl Topology {
                         hops,
                         Blocked::PeeringNotTransitive,
                         &pcx.id,
-                        format!("{dst_ip} is not in {}: peering is not transitive", peer_vpc.id),
+                        format!(
+                            "{dst_ip} is not in {}: peering is not transitive",
+                            peer_vpc.id
+                        ),
                     );
                 }
                 hops.push(hop(
                     &pcx.id,
-                    format!("peering {} -> {} ({})", vpc.id, peer_vpc.id, peer_vpc.region),
+                    format!(
+                        "peering {} -> {} ({})",
+                        vpc.id, peer_vpc.id, peer_vpc.region
+                    ),
                 ));
                 vpc_idx = peer;
             }
@@ -255,7 +261,10 @@ impl Topology {
                         format!("{} has no subnet in {az}, the source's zone", a.id),
                     );
                 }
-                hops.push(hop(&a.id, format!("attachment of {} in {}", tgw.id, vpc.id)));
+                hops.push(hop(
+                    &a.id,
+                    format!("attachment of {} in {}", tgw.id, vpc.id),
+                ));
                 let Some(table) = tgw.route_table_of(att) else {
                     return stop(
                         hops,
@@ -334,7 +343,10 @@ impl Topology {
                         hops,
                         Blocked::TargetNaclDeniesVxlan,
                         &acl.id,
-                        format!("inbound rule {rule} denies udp 4789 from {}", src.private_ip),
+                        format!(
+                            "inbound rule {rule} denies udp 4789 from {}",
+                            src.private_ip
+                        ),
                     );
                 }
             }
@@ -399,9 +411,7 @@ impl Topology {
             port: packet.dst_port,
         };
         let same_subnet = sender.is_some_and(|s| self.eni(s).subnet == e.subnet);
-        if !same_subnet
-            && let Some(acl) = self.subnet(e.subnet).network_acl
-        {
+        if !same_subnet && let Some(acl) = self.subnet(e.subnet).network_acl {
             let acl = &self.network_acls[acl.index()];
             if let AclVerdict::Deny(_) = acl.evaluate(true, &probe) {
                 return Err((SourceBlock::NetworkAcl, acl.id.clone()));
@@ -409,10 +419,11 @@ impl Topology {
         }
         if !reply && !e.security_groups.is_empty() {
             let groups = self.groups_of(sender);
-            let admitted = e
-                .security_groups
-                .iter()
-                .any(|g| self.security_groups[g.index()].admits(&probe, groups).is_some());
+            let admitted = e.security_groups.iter().any(|g| {
+                self.security_groups[g.index()]
+                    .admits(&probe, groups)
+                    .is_some()
+            });
             if !admitted {
                 let first = &self.security_groups[e.security_groups[0].index()];
                 return Err((SourceBlock::SecurityGroup, first.id.clone()));

@@ -13,8 +13,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use topology::{
-    AccountIdx, Diagnostic, EniIdx, ErrorCode, FilterIdx, Severity, SubnetIdx, TargetIdx,
-    Topology, VpcIdx,
+    AccountIdx, Diagnostic, EniIdx, ErrorCode, FilterIdx, Severity, SubnetIdx, TargetIdx, Topology,
+    VpcIdx,
 };
 use topology::{AclIdx, PeeringIdx, RouteTableIdx, SgIdx, TgwIdx};
 
@@ -87,6 +87,10 @@ pub struct Names {
     pub enis: BTreeMap<String, EniIdx>,
     pub targets: BTreeMap<String, TargetIdx>,
     pub filters: BTreeMap<String, FilterIdx>,
+    /// Elements that could not be built because of an error already
+    /// reported: references to them are skipped without another error, so
+    /// one fault gives one diagnostic.
+    pub poisoned: BTreeSet<String>,
 }
 
 impl Names {
@@ -134,7 +138,7 @@ pub fn build(file: ScenarioFile, problems: &mut Problems) -> Option<Scenario> {
         checks::check(&file, &topo, problems);
     }
     let timeline = build_timeline::build(&file, &topo, &names, problems);
-    let flows = build_traffic(&file, &topo, problems);
+    let flows = build_traffic(&file, &topo, &names.poisoned, problems);
     if problems.has_errors() {
         return None;
     }
@@ -218,7 +222,7 @@ fn check_unique_ids(file: &ScenarioFile, problems: &mut Problems) {
     for id in ids {
         if !seen.insert(id) {
             problems.error(
-                &id_anchor(id),
+                &Anchor::SecondId(id.to_string()),
                 ErrorCode::DuplicateId,
                 id,
                 "id",

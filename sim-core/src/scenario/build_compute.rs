@@ -68,6 +68,10 @@ pub fn build(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p: &mu
     for inst in &file.instances {
         let a = id_anchor(&inst.id);
         let Some(&subnet) = names.subnets.get(&inst.subnet) else {
+            names.poisoned.insert(inst.id.clone());
+            names
+                .poisoned
+                .extend(inst.network_interfaces.iter().map(|e| e.id.clone()));
             p.push(
                 a,
                 Diagnostic::error(
@@ -230,7 +234,10 @@ fn build_eni(
                 ErrorCode::InvalidParameterValue,
                 &e.id,
                 "ipv6_address",
-                format!("{v6} is not inside the IPv6 CIDR block of subnet {}", sub.id),
+                format!(
+                    "{v6} is not inside the IPv6 CIDR block of subnet {}",
+                    sub.id
+                ),
             );
         }
         if !addrs.seen.insert(IpAddr::V6(v6)) {

@@ -95,6 +95,10 @@ fn build_shares(file: &ScenarioFile, topo: &mut Topology, names: &Names, p: &mut
 fn build_targets(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p: &mut Problems) {
     for t in &file.traffic_mirror_targets {
         let Some(&eni) = names.enis.get(&t.network_interface_id) else {
+            names.poisoned.insert(t.id.clone());
+            if names.poisoned.contains(&t.network_interface_id) {
+                continue;
+            }
             p.push(
                 id_anchor(&t.id),
                 Diagnostic::error(
@@ -206,7 +210,7 @@ fn build_rules(
                 &rid,
                 "rule_number",
                 format!(
-                    "{filter} already has a {direction} rule number {}",
+                    "{filter} already has {direction} rule number {}",
                     r.rule_number
                 ),
             );
@@ -299,6 +303,16 @@ fn build_sessions(file: &ScenarioFile, topo: &mut Topology, names: &Names, p: &m
         .collect();
     for s in &file.traffic_mirror_sessions {
         let a = id_anchor(&s.id);
+        if [
+            &s.network_interface_id,
+            &s.traffic_mirror_target_id,
+            &s.traffic_mirror_filter_id,
+        ]
+        .iter()
+        .any(|id| names.poisoned.contains(*id))
+        {
+            continue;
+        }
         let source = names.enis.get(&s.network_interface_id).copied();
         if source.is_none() {
             p.error(

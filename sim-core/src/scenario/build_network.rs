@@ -5,8 +5,8 @@ use ipnet::IpNet;
 use topology::filter::PortRange;
 use topology::network::*;
 use topology::{
-    AccountIdx, AclIdx, Diagnostic, ErrorCode, PeeringIdx, RouteTableIdx, SgIdx, Subnet,
-    SubnetIdx, TgwIdx, Topology, Vpc, VpcIdx,
+    AccountIdx, AclIdx, Diagnostic, ErrorCode, PeeringIdx, RouteTableIdx, SgIdx, Subnet, SubnetIdx,
+    TgwIdx, Topology, Vpc, VpcIdx,
 };
 
 use super::build::{DEFAULT_REGION, NUMBER_RANGE, Names, Problems, id_anchor};
@@ -149,9 +149,10 @@ fn build_peerings(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p
                 "a VPC cannot peer with itself",
             );
         }
-        names
-            .peerings
-            .insert(pc.id.clone(), PeeringIdx(topo.peering_connections.len() as u32));
+        names.peerings.insert(
+            pc.id.clone(),
+            PeeringIdx(topo.peering_connections.len() as u32),
+        );
         topo.peering_connections.push(PeeringConnection {
             id: pc.id.clone(),
             requester_vpc: r,
@@ -330,10 +331,9 @@ fn port_range(s: Option<PortRangeSpec>) -> Option<PortRange> {
 fn build_security_groups(spec: &VpcSpec, vpc: VpcIdx, topo: &mut Topology, names: &mut Names) {
     // Declare first, so rules may reference any group of the VPC.
     for g in &spec.security_groups {
-        names.sgs.insert(
-            g.id.clone(),
-            SgIdx(topo.security_groups.len() as u32),
-        );
+        names
+            .sgs
+            .insert(g.id.clone(), SgIdx(topo.security_groups.len() as u32));
         topo.security_groups.push(SecurityGroup {
             id: g.id.clone(),
             vpc,
@@ -456,9 +456,15 @@ fn build_route_tables(
             let target = if r.target == "local" {
                 Some(RouteTarget::Local)
             } else if r.target.starts_with("pcx-") {
-                names.peerings.get(&r.target).map(|&i| RouteTarget::Peering(i))
+                names
+                    .peerings
+                    .get(&r.target)
+                    .map(|&i| RouteTarget::Peering(i))
             } else if r.target.starts_with("tgw-") {
-                names.tgws.get(&r.target).map(|&i| RouteTarget::TransitGateway(i))
+                names
+                    .tgws
+                    .get(&r.target)
+                    .map(|&i| RouteTarget::TransitGateway(i))
             } else if r.target.starts_with("igw-") {
                 Some(RouteTarget::InternetGateway(r.target.clone()))
             } else {
@@ -501,10 +507,9 @@ fn build_route_tables(
                 target_id: r.target.clone(),
             });
         }
-        names.route_tables.insert(
-            rt.id.clone(),
-            RouteTableIdx(topo.route_tables.len() as u32),
-        );
+        names
+            .route_tables
+            .insert(rt.id.clone(), RouteTableIdx(topo.route_tables.len() as u32));
         topo.route_tables.push(RouteTable {
             id: rt.id.clone(),
             vpc,
@@ -514,7 +519,12 @@ fn build_route_tables(
     }
 }
 
-fn acl_entries(id: &str, list: &'static str, entries: &[AclEntrySpec], p: &mut Problems) -> Vec<AclEntry> {
+fn acl_entries(
+    id: &str,
+    list: &'static str,
+    entries: &[AclEntrySpec],
+    p: &mut Problems,
+) -> Vec<AclEntry> {
     let mut out = Vec::new();
     for (i, e) in entries.iter().enumerate() {
         let anchor = Anchor::Child {
@@ -532,7 +542,10 @@ fn acl_entries(id: &str, list: &'static str, entries: &[AclEntrySpec], p: &mut P
             );
             continue;
         }
-        if out.iter().any(|o: &AclEntry| u32::from(o.rule_number) == e.rule_number) {
+        if out
+            .iter()
+            .any(|o: &AclEntry| u32::from(o.rule_number) == e.rule_number)
+        {
             p.error(
                 &anchor,
                 ErrorCode::InvalidParameterValue,
@@ -612,13 +625,23 @@ fn associate_subnets(file: &ScenarioFile, topo: &mut Topology, names: &Names, p:
                 Some(id) => match names.route_tables.get(id) {
                     Some(&r) if topo.route_tables[r.index()].vpc == vpc => Some(r),
                     Some(_) => {
-                        p.error(&a, ErrorCode::InvalidParameterValue, &s.id, "route_table",
-                            format!("{id} belongs to another VPC"));
+                        p.error(
+                            &a,
+                            ErrorCode::InvalidParameterValue,
+                            &s.id,
+                            "route_table",
+                            format!("{id} belongs to another VPC"),
+                        );
                         None
                     }
                     None => {
-                        p.error(&a, ErrorCode::UnknownResource, &s.id, "route_table",
-                            format!("no route table `{id}` is declared in {}", spec.id));
+                        p.error(
+                            &a,
+                            ErrorCode::UnknownResource,
+                            &s.id,
+                            "route_table",
+                            format!("no route table `{id}` is declared in {}", spec.id),
+                        );
                         None
                     }
                 },
@@ -642,8 +665,13 @@ fn associate_subnets(file: &ScenarioFile, topo: &mut Topology, names: &Names, p:
                 Some(id) => match names.acls.get(id) {
                     Some(&x) if topo.network_acls[x.index()].vpc == vpc => Some(x),
                     _ => {
-                        p.error(&a, ErrorCode::UnknownResource, &s.id, "network_acl",
-                            format!("no network ACL `{id}` is declared in {}", spec.id));
+                        p.error(
+                            &a,
+                            ErrorCode::UnknownResource,
+                            &s.id,
+                            "network_acl",
+                            format!("no network ACL `{id}` is declared in {}", spec.id),
+                        );
                         None
                     }
                 },

@@ -12,7 +12,12 @@ use crate::timeline::{Action, TimelineEvent};
 
 /// Resolves and checks the timeline; events come back sorted by time (file
 /// order among events at one instant).
-pub fn build(file: &ScenarioFile, topo: &Topology, names: &Names, p: &mut Problems) -> Vec<TimelineEvent> {
+pub fn build(
+    file: &ScenarioFile,
+    topo: &Topology,
+    names: &Names,
+    p: &mut Problems,
+) -> Vec<TimelineEvent> {
     let mut order: Vec<usize> = (0..file.timeline.len()).collect();
     order.sort_by_key(|&i| file.timeline[i].time);
     let mut deleted_sessions: BTreeSet<SessionIdx> = BTreeSet::new();
@@ -33,7 +38,10 @@ pub fn build(file: &ScenarioFile, topo: &Topology, names: &Names, p: &mut Proble
                     ErrorCode::InvalidParameterValue,
                     &label,
                     "time",
-                    format!("at {} or later, the end of the run: it changes nothing", file.duration),
+                    format!(
+                        "at {} or later, the end of the run: it changes nothing",
+                        file.duration
+                    ),
                 ),
             );
         }
@@ -55,22 +63,38 @@ pub fn build(file: &ScenarioFile, topo: &Topology, names: &Names, p: &mut Proble
                 match found.map(|s| SessionIdx(s as u32)) {
                     Some(s) if deleted_sessions.insert(s) => Action::DeleteSession(s),
                     Some(_) => {
-                        refuse(ErrorCode::InvalidTrafficMirrorSessionIdNotFound, format!("{id} is already deleted"), None);
+                        refuse(
+                            ErrorCode::InvalidTrafficMirrorSessionIdNotFound,
+                            format!("{id} is already deleted"),
+                            None,
+                        );
                         continue;
                     }
                     None => {
-                        refuse(ErrorCode::InvalidTrafficMirrorSessionIdNotFound, format!("no session `{id}` is declared"), None);
+                        refuse(
+                            ErrorCode::InvalidTrafficMirrorSessionIdNotFound,
+                            format!("no session `{id}` is declared"),
+                            None,
+                        );
                         continue;
                     }
                 }
             }
             ActionSpec::DeleteTrafficMirrorFilter(id) => {
                 let Some(&f) = names.filters.get(id) else {
-                    refuse(ErrorCode::InvalidTrafficMirrorFilterIdNotFound, format!("no filter `{id}` is declared"), None);
+                    refuse(
+                        ErrorCode::InvalidTrafficMirrorFilterIdNotFound,
+                        format!("no filter `{id}` is declared"),
+                        None,
+                    );
                     continue;
                 };
                 if !deleted_filters.insert(f) {
-                    refuse(ErrorCode::InvalidTrafficMirrorFilterIdNotFound, format!("{id} is already deleted"), None);
+                    refuse(
+                        ErrorCode::InvalidTrafficMirrorFilterIdNotFound,
+                        format!("{id} is already deleted"),
+                        None,
+                    );
                     continue;
                 }
                 // FLT-08
@@ -86,11 +110,19 @@ pub fn build(file: &ScenarioFile, topo: &Topology, names: &Names, p: &mut Proble
             }
             ActionSpec::DeleteTrafficMirrorTarget(id) => {
                 let Some(&t) = names.targets.get(id) else {
-                    refuse(ErrorCode::InvalidTrafficMirrorTargetIdNotFound, format!("no target `{id}` is declared"), None);
+                    refuse(
+                        ErrorCode::InvalidTrafficMirrorTargetIdNotFound,
+                        format!("no target `{id}` is declared"),
+                        None,
+                    );
                     continue;
                 };
                 if !deleted_targets.insert(t) {
-                    refuse(ErrorCode::InvalidTrafficMirrorTargetIdNotFound, format!("{id} is already deleted"), None);
+                    refuse(
+                        ErrorCode::InvalidTrafficMirrorTargetIdNotFound,
+                        format!("{id} is already deleted"),
+                        None,
+                    );
                     continue;
                 }
                 // TGT-03

@@ -120,7 +120,11 @@ fn target_usable(topo: &Topology, target: TargetIdx, account: AccountIdx) -> Res
     }
     let org = topo.account(account).organization.as_deref();
     let mut pending = None;
-    for sh in topo.resource_shares.iter().filter(|s| s.targets.contains(&target)) {
+    for sh in topo
+        .resource_shares
+        .iter()
+        .filter(|s| s.targets.contains(&target))
+    {
         let to_account = sh.principals.iter().any(|pr| match pr {
             Principal::Account(a) => *a == account,
             Principal::Organization(o) => Some(o.as_str()) == org,
@@ -194,7 +198,9 @@ fn check_access(topo: &Topology, p: &mut Problems) {
         }
         if let Err(why) = target_usable(topo, s.target, s.owner) {
             let t = topo.target(s.target);
-            let target_subnet = topo.target_eni(s.target).map(|e| topo.subnet(topo.eni(e).subnet));
+            let target_subnet = topo
+                .target_eni(s.target)
+                .map(|e| topo.subnet(topo.eni(e).subnet));
             let in_shared_vpc = target_subnet.is_some_and(|ts| ts.vpc == subnet.vpc && shared_vpc);
             let help = if in_shared_vpc {
                 "in a shared VPC, participants cannot use the owner's targets (or the owner theirs) unless shared with RAM"
@@ -245,9 +251,21 @@ fn check_quotas(topo: &Topology, p: &mut Problems) {
         filters.entry(f.owner).or_default().push(&f.id);
     }
     for (map, code, what) in [
-        (&sessions, ErrorCode::TrafficMirrorSessionLimitExceeded, "sessions"),
-        (&targets, ErrorCode::TrafficMirrorTargetLimitExceeded, "targets"),
-        (&filters, ErrorCode::TrafficMirrorFilterLimitExceeded, "filters"),
+        (
+            &sessions,
+            ErrorCode::TrafficMirrorSessionLimitExceeded,
+            "sessions",
+        ),
+        (
+            &targets,
+            ErrorCode::TrafficMirrorTargetLimitExceeded,
+            "targets",
+        ),
+        (
+            &filters,
+            ErrorCode::TrafficMirrorFilterLimitExceeded,
+            "filters",
+        ),
     ] {
         for (acct, ids) in map {
             if ids.len() > MAX_PER_ACCOUNT {
@@ -275,9 +293,9 @@ fn check_quotas(topo: &Topology, p: &mut Problems) {
         };
         let set = sources.entry(s.target).or_default();
         set.insert(s.source);
-        let max = topo
-            .instance_of(eni)
-            .map_or(10, |inst| instance_types::max_sources_per_target(&inst.instance_type));
+        let max = topo.instance_of(eni).map_or(10, |inst| {
+            instance_types::max_sources_per_target(&inst.instance_type)
+        });
         if set.len() > max {
             first_over.entry(s.target).or_insert(SessionIdx(i as u32));
         }
@@ -326,8 +344,16 @@ fn warn(_file: &ScenarioFile, topo: &Topology, p: &mut Problems) {
                         format!(
                             "no {} rules: its sessions mirror no {} traffic{}",
                             d.as_str(),
-                            if d == Direction::Ingress { "inbound" } else { "outbound" },
-                            if filter.amazon_dns { " but Amazon DNS" } else { "" }
+                            if d == Direction::Ingress {
+                                "inbound"
+                            } else {
+                                "outbound"
+                            },
+                            if filter.amazon_dns {
+                                " but Amazon DNS"
+                            } else {
+                                ""
+                            }
                         ),
                     ),
                 );

@@ -10,6 +10,8 @@
 pub enum Anchor {
     /// The element whose `id` field is this string.
     Id(String),
+    /// The second element whose `id` field is this string.
+    SecondId(String),
     /// The element at `index` of the top-level list `list` (`traffic`,
     /// `timeline`).
     Item { list: &'static str, index: usize },
@@ -104,10 +106,16 @@ pub fn locate(text: &str, anchor: &Anchor, field: &str) -> Option<usize> {
     // Find the token index of the element's opening bracket.
     let open = match anchor {
         Anchor::Scenario => toks.iter().position(|t| matches!(t, Token::Open(_)))?,
-        Anchor::Id(id) => {
-            let at = toks.windows(3).position(
-                |w| matches!(w, [Token::Ident("id", _), Token::Colon, Token::Str(s)] if s == id),
-            )?;
+        Anchor::Id(id) | Anchor::SecondId(id) => {
+            let skip = usize::from(matches!(anchor, Anchor::SecondId(_)));
+            let at = toks
+                .windows(3)
+                .enumerate()
+                .filter(|(_, w)| {
+                    matches!(w, [Token::Ident("id", _), Token::Colon, Token::Str(s)] if s == id)
+                })
+                .nth(skip)?
+                .0;
             enclosing_open(&toks, at)?
         }
         Anchor::Item { list, index } => {

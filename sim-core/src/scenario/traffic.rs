@@ -143,12 +143,20 @@ struct Common<'a> {
     field_to_port: &'static str,
 }
 
-pub fn build_traffic(file: &ScenarioFile, topo: &Topology, p: &mut Problems) -> Vec<FlowPlan> {
+pub fn build_traffic(
+    file: &ScenarioFile,
+    topo: &Topology,
+    poisoned: &BTreeSet<String>,
+    p: &mut Problems,
+) -> Vec<FlowPlan> {
     let mut flows = Vec::new();
     let mut names = BTreeSet::new();
     let mut total: u64 = 0;
     for (i, t) in file.traffic.iter().enumerate() {
-        let anchor = Anchor::Item { list: "traffic", index: i };
+        let anchor = Anchor::Item {
+            list: "traffic",
+            index: i,
+        };
         let (name, common, streams): (String, Common<'_>, Vec<(&str, Rate, SizeSpec)>) = match t {
             TrafficSpec::Flow(f) => (
                 f.name.clone().unwrap_or_else(|| format!("flow-{}", i + 1)),
@@ -226,6 +234,10 @@ pub fn build_traffic(file: &ScenarioFile, topo: &Topology, p: &mut Problems) -> 
                 format!("the scenario would hold more than {MAX_FLOWS} one-way flows"),
             );
             return flows;
+        }
+        if poisoned.contains(common.from) || poisoned.contains(common.to) {
+            // Its ENI could not be built; that error is reported already.
+            continue;
         }
         let from = parse_end(common.from, topo);
         let to = parse_end(common.to, topo);
