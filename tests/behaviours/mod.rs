@@ -5,6 +5,7 @@
 //! per second over D seconds sends its packets at 0, 1/R, 2/R, ... and
 //! stops before D, so it sends exactly R x D packets.
 
+mod con;
 mod flt;
 mod met;
 mod mtu;
@@ -12,4 +13,5 @@ mod pkt;
 mod scn;
 mod ses;
 mod src;
+mod tgt;
 mod validation;

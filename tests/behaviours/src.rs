@@ -59,3 +59,189 @@ fn src_03_arp_dhcp_metadata_time_sync_and_windows_activation_are_never_mirrored(
     // Sessions never see them: only the control's 100 were evaluated.
     assert_eq!(session_report(&r, "tms-1").evaluated.packets, 100);
 }
+
+fn first_error(text: &str) -> (String, String) {
+    let err = sim_core::load("t.ron", text, &Default::default()).unwrap_err();
+    let p = err.errors().next().unwrap();
+    (
+        p.code.to_string(),
+        p.message.clone() + &p.help.clone().unwrap_or_default(),
+    )
+}
+
+fn with_source_type(itype: &str) -> String {
+    scenario(
+        "1s",
+        9001,
+        ACCEPT_ALL_V4,
+        &session("tms-1", "tmf-all", 1, ""),
+        "",
+    )
+    .replace(
+        r#"Instance(id: "i-src", instance_type: "m5.large""#,
+        &format!(r#"Instance(id: "i-src", instance_type: "{itype}""#),
+    )
+}
+
+#[test]
+fn src_01_only_the_listed_instance_types_may_be_sources() {
+    for ok in [
+        "m5.large",
+        "m7i-flex.2xlarge",
+        "c6in.32xlarge",
+        "c5.metal",
+        "u-6tb1.112xlarge",
+        "t4g.nano",
+    ] {
+        let text = with_source_type(ok);
+        assert!(
+            sim_core::load("t.ron", &text, &Default::default()).is_ok(),
+            "{ok}"
+        );
+    }
+    // Not listed (t2), or bare metal of a family listed for virtualised
+    // sizes only (m6i): NetworkInterfaceNotSupported.
+    for no in ["t2.micro", "m6i.metal", "m8g.large"] {
+        let (code, _) = first_error(&with_source_type(no));
+        assert_eq!(code, "NetworkInterfaceNotSupported", "{no}");
+    }
+    // A typo is not a type: the error names the closest ones.
+    let (code, msg) = first_error(&with_source_type("c5n.xlarg"));
+    assert_eq!(code, "InvalidParameterValue");
+    assert!(msg.contains("c5n.xlarge"), "{msg}");
+    // Only ENIs of type interface.
+    let efa = with_source_type("c5n.18xlarge").replace(
+        r#"Eni(id: "eni-src", private_ip: "10.0.1.10""#,
+        r#"Eni(id: "eni-src", interface_type: "efa", private_ip: "10.0.1.10""#,
+    );
+    assert_eq!(first_error(&efa).0, "NetworkInterfaceNotSupported");
+}
+
+#[test]
+fn src_02_of_requester_managed_enis_only_rds_and_elasticache_may_be_sources() {
+    let managed = |service: &str| {
+        scenario("1s", 9001, ACCEPT_ALL_V4, &session_on("tms-1", "eni-db", "tmf-all"), "").replace(
+            "    traffic_mirror_targets: [",
+            &format!(
+                r#"    network_interfaces: [Eni(id: "eni-db", subnet: "subnet-1", private_ip: "10.0.1.77", requester_managed_by: "{service}")],
+    traffic_mirror_targets: ["#
+            ),
+        )
+    };
+    for ok in ["rds", "elasticache"] {
+        assert!(
+            sim_core::load("t.ron", &managed(ok), &Default::default()).is_ok(),
+            "{ok}"
+        );
+    }
+    for no in ["elb", "nat-gateway", "lambda"] {
+        assert_eq!(
+            first_error(&managed(no)).0,
+            "NetworkInterfaceNotSupported",
+            "{no}"
+        );
+    }
+}
+
+/// A session on another ENI than eni-src.
+fn session_on(id: &str, eni: &str, filter: &str) -> String {
+    format!(
+        r#"Session(id: "{id}", network_interface_id: "{eni}", traffic_mirror_target_id: "tmt-app",
+                   traffic_mirror_filter_id: "{filter}", session_number: 1),"#
+    )
+}
+
+#[test]
+fn src_04_a_source_in_an_ipv6_only_subnet_is_refused() {
+    let text =
+        std::fs::read_to_string(root().join("scenarios/invalid/38-ipv6-only-subnet-source.ron"))
+            .unwrap();
+    let (code, msg) = first_error(&text);
+    assert_eq!(code, "NetworkInterfaceNotSupported");
+    assert!(msg.contains("IPv6-only"), "{msg}");
+}
+
+/// The standard topology with a security group on eni-src that admits
+/// TCP 443 from anywhere only.
+fn with_source_sg(traffic: &str) -> String {
+    scenario("10s", 9001, ACCEPT_ALL_V4, &session("tms-1", "tmf-all", 1, ""), traffic)
+        .replace(
+            r#"subnets: [
+            Subnet("#,
+            r#"security_groups: [SecurityGroup(id: "sg-web", ingress_rules: [
+                SgRule(protocol: 6, port_range: (from_port: 443, to_port: 443), cidr_block: "0.0.0.0/0")])],
+            subnets: [
+            Subnet("#,
+        )
+        .replace(
+            r#"ipv6_address: "2600:1f18::10")"#,
+            r#"ipv6_address: "2600:1f18::10", security_groups: ["sg-web"])"#,
+        )
+}
+
+#[test]
+fn src_05_inbound_traffic_the_sources_security_group_drops_is_not_mirrored() {
+    let traffic = [
+        flow("https", "198.51.100.1", "eni-src", "Tcp", "443", 100, 300),
+        flow("ssh", "198.51.100.1", "eni-src", "Tcp", "22", 100, 300),
+        // eni-src calls out; the answers come back in. Security groups are
+        // stateful: the answers pass although no rule admits them.
+        r#"Connection(name: "outbound", client: "eni-src", server: "203.0.113.5", protocol: Tcp, server_port: 5432,
+            request: (rate: "50pps", size: Fixed("200B")), response: (rate: "50pps", size: Fixed("900B"))),"#
+            .to_string(),
+    ]
+    .concat();
+    let r = run_text(&with_source_sg(&traffic)).report;
+    // 100 pps x 10 s of SSH dropped, never mirrored; the session never saw it.
+    assert_eq!(
+        at_source(&r, "eni-src", "ingress", "dropped_by_source_sg"),
+        1000
+    );
+    assert_eq!(
+        session_report(&r, "tms-1").evaluated.packets,
+        1000 + 500 + 500
+    );
+    // HTTPS 1,000 and the 500 answers in, 500 requests out: all delivered.
+    assert_eq!(at_source(&r, "eni-src", "ingress", "whole"), 1500);
+    assert_eq!(at_source(&r, "eni-src", "egress", "whole"), 500);
+}
+
+#[test]
+fn src_05_inbound_traffic_the_source_subnets_network_acl_drops_is_not_mirrored() {
+    let acl = r#"network_acls: [NetworkAcl(id: "acl-1", default: true, ingress_entries: [
+                Entry(rule_number: 10, rule_action: Deny, protocol: 17, cidr_block: "0.0.0.0/0"),
+                Entry(rule_number: 20, rule_action: Allow, cidr_block: "0.0.0.0/0")])],
+            subnets: ["#;
+    let traffic = [
+        flow("udp-in", "198.51.100.1", "eni-src", "Udp", "514", 100, 300),
+        flow("tcp-in", "198.51.100.1", "eni-src", "Tcp", "443", 100, 300),
+        // From eni-peer in the same subnet: ACLs guard the subnet's edge only.
+        flow("udp-local", "eni-peer", "eni-src", "Udp", "515", 100, 300),
+    ]
+    .concat();
+    let text = scenario(
+        "10s",
+        9001,
+        ACCEPT_ALL_V4,
+        &session("tms-1", "tmf-all", 1, ""),
+        &traffic,
+    )
+    .replace("subnets: [", acl);
+    let r = run_text(&text).report;
+    assert_eq!(
+        at_source(&r, "eni-src", "ingress", "dropped_by_source_nacl"),
+        1000
+    );
+    assert_eq!(at_source(&r, "eni-src", "ingress", "whole"), 2000);
+}
+
+#[test]
+fn src_06_copies_of_outbound_traffic_ignore_the_sources_outbound_rules() {
+    // eni-src's security group admits only HTTPS in and the twin gives it no
+    // outbound rule at all; its outbound packets and their copies still
+    // leave: 100 pps x 10 s mirrored and delivered.
+    let traffic = flow("out", "eni-src", "203.0.113.9", "Udp", "9999", 100, 300);
+    let r = run_text(&with_source_sg(&traffic)).report;
+    assert_eq!(at_source(&r, "eni-src", "egress", "whole"), 1000);
+    assert_eq!(r.targets[0].categories.delivered.packets, 1000);
+}

@@ -146,3 +146,109 @@ fn ses_08_an_eni_used_as_a_target_cannot_be_a_source() {
         ("InvalidParameterValue", "network_interface_id")
     );
 }
+
+#[test]
+fn ses_07_only_the_owner_of_the_source_eni_can_mirror_it() {
+    let text =
+        std::fs::read_to_string(root().join("scenarios/invalid/39-session-by-other-account.ron"))
+            .unwrap();
+    let (code, field, _) = refused(&text);
+    assert_eq!((code, field.as_str()), ("UnauthorizedOperation", "owner"));
+    // The ENI's owner making the same session: accepted.
+    let own = text
+        .replace(
+            r#"Session(id: "tms-1", owner: "222222222222","#,
+            r#"Session(id: "tms-1", owner: "111111111111","#,
+        )
+        .replace(
+            r#"Filter(id: "tmf-1", owner: "222222222222","#,
+            r#"Filter(id: "tmf-1","#,
+        );
+    assert!(sim_core::load("t.ron", &own, &Default::default()).is_ok());
+}
+
+#[test]
+fn ses_11_an_account_holds_at_most_10000_filters() {
+    // 10,001 filters: one over the quota. (Targets and sessions count the
+    // same way, by the same code path.)
+    let filters: String = (0..=10_000)
+        .map(|i| format!(r#"Filter(id: "tmf-{i}"),"#))
+        .collect();
+    let text = scenario("1s", 9001, &filters, "", "");
+    let (code, _, _) = refused(&text);
+    assert_eq!(code, "TrafficMirrorFilterLimitExceeded");
+    let ten_thousand: String = (0..10_000)
+        .map(|i| format!(r#"Filter(id: "tmf-{i}"),"#))
+        .collect();
+    assert!(
+        sim_core::load(
+            "t.ron",
+            &scenario("1s", 9001, &ten_thousand, "", ""),
+            &Default::default()
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn ses_11_an_account_holds_at_most_10000_sessions() {
+    // 3,334 sources with three sessions each: 10,002 sessions, spread over
+    // targets on c5n.18xlarge appliances (100 sources each).
+    let mut instances = String::new();
+    let mut targets = String::new();
+    let mut sessions = String::new();
+    for t in 0..34 {
+        instances.push_str(&format!(
+            r#"Instance(id: "i-t{t}", instance_type: "c5n.18xlarge", subnet: "subnet-1", network_interfaces: [Eni(id: "eni-t{t}")]),"#
+        ));
+        targets.push_str(&format!(
+            r#"Target(id: "tmt-{t}", network_interface_id: "eni-t{t}"),"#
+        ));
+    }
+    for s in 0..3334 {
+        instances.push_str(&format!(
+            r#"Instance(id: "i-s{s}", instance_type: "m5.large", subnet: "subnet-1", network_interfaces: [Eni(id: "eni-s{s}")]),"#
+        ));
+        for n in 1..=3 {
+            sessions.push_str(&format!(
+                r#"Session(id: "tms-{s}-{n}", network_interface_id: "eni-s{s}", traffic_mirror_target_id: "tmt-{}", traffic_mirror_filter_id: "tmf-all", session_number: {n}),"#,
+                s / 100
+            ));
+        }
+    }
+    let text = format!(
+        r#"Scenario(name: "q", duration: "1s",
+            vpcs: [Vpc(id: "vpc-1", cidr_blocks: ["10.0.0.0/16"], subnets: [
+                Subnet(id: "subnet-1", availability_zone: "us-east-1a", cidr_block: "10.0.0.0/18")])],
+            instances: [{instances}], traffic_mirror_targets: [{targets}],
+            traffic_mirror_filters: [{ACCEPT_ALL_V4}], traffic_mirror_sessions: [{sessions}])"#
+    );
+    let err = sim_core::load("t.ron", &text, &Default::default()).unwrap_err();
+    let p = err.errors().next().unwrap();
+    assert_eq!(p.code, "TrafficMirrorSessionLimitExceeded");
+    assert!(p.message.contains("10002"), "{}", p.message);
+}
+
+#[test]
+fn flt_08_a_filter_in_use_cannot_be_deleted() {
+    let text =
+        std::fs::read_to_string(root().join("scenarios/invalid/44-delete-filter-in-use.ron"))
+            .unwrap();
+    let (code, field, _) = refused(&text);
+    assert_eq!(
+        (code, field.as_str()),
+        ("TrafficMirrorFilterInUse", "action")
+    );
+    // After its session is deleted (earlier or at the same instant, listed
+    // first), the filter can go.
+    let ok = text.replace(
+        r#"timeline: [At(time: "0.5s", action: DeleteTrafficMirrorFilter("tmf-1"))]"#,
+        r#"timeline: [
+            At(time: "0.2s", action: DeleteTrafficMirrorSession("tms-1")),
+            At(time: "0.5s", action: DeleteTrafficMirrorFilter("tmf-1")),
+        ]"#,
+    );
+    let r = run_text(&ok).report;
+    // 100 pps until 0.2 s: 20 packets mirrored.
+    assert_eq!(r.totals.categories.delivered.packets, 20);
+}

@@ -5,6 +5,8 @@
 //! A small scanner that knows RON's strings, comments and brackets: enough
 //! to find the element that declares `id: "x"` and a field inside it.
 
+use std::collections::BTreeMap;
+
 /// Where to look for an element.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Anchor {
@@ -100,57 +102,98 @@ fn tokens(text: &str) -> Vec<Token<'_>> {
     out
 }
 
-/// Byte offset of a field, or of the element when the field is not written.
+/// The tokens of one text, with the elements indexed by id, so that many
+/// problems can be located without scanning the text for each.
+pub struct Locator<'a> {
+    text: &'a str,
+    /// Byte offset of the start of each line.
+    line_starts: Vec<usize>,
+    toks: Vec<Token<'a>>,
+    /// For each id, the token indexes of its `id: "..."` declarations.
+    ids: BTreeMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> Locator<'a> {
+    pub fn new(text: &'a str) -> Locator<'a> {
+        let toks = tokens(text);
+        let mut ids: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, w) in toks.windows(3).enumerate() {
+            if let [Token::Ident("id", _), Token::Colon, Token::Str(s)] = w {
+                ids.entry(s).or_default().push(i);
+            }
+        }
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Locator {
+            text,
+            line_starts,
+            toks,
+            ids,
+        }
+    }
+
+    /// The line and column of a byte offset.
+    pub fn position(&self, offset: usize) -> Position {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset);
+        let start = self.line_starts[line - 1];
+        Position {
+            line,
+            column: self.text[start..offset].chars().count() + 1,
+        }
+    }
+
+    /// Byte offset of a field, or of the element when the field is not
+    /// written.
+    pub fn locate(&self, anchor: &Anchor, field: &str) -> Option<usize> {
+        let toks = &self.toks;
+        // Find the token index of the element's opening bracket.
+        let open = match anchor {
+            Anchor::Scenario => toks.iter().position(|t| matches!(t, Token::Open(_)))?,
+            Anchor::Id(id) | Anchor::SecondId(id) => {
+                let skip = usize::from(matches!(anchor, Anchor::SecondId(_)));
+                let at = *self.ids.get(id.as_str())?.get(skip)?;
+                enclosing_open(toks, at)?
+            }
+            Anchor::Item { list, index } => {
+                let key = toks
+                    .windows(2)
+                    .position(|w| matches!(w, [Token::Ident(l, _), Token::Colon] if l == list))?;
+                nth_child(toks, key + 2, *index)?
+            }
+            Anchor::Child {
+                parent,
+                list,
+                index,
+            } => {
+                let at = *self.ids.get(parent.as_str())?.first()?;
+                let open = enclosing_open(toks, at)?;
+                let key = field_at_level(toks, open, list)?;
+                nth_child(toks, key + 2, *index)?
+            }
+        };
+        let open_offset = match toks[open] {
+            Token::Open(o) => o,
+            _ => return None,
+        };
+        if let Some(i) = field_at_level(toks, open, field)
+            && let Token::Ident(_, off) = toks[i]
+        {
+            return Some(off);
+        }
+        // The element's name (`Session(`) reads better than its bracket.
+        match open.checked_sub(1).map(|i| toks[i]) {
+            Some(Token::Ident(_, off)) => Some(off),
+            _ => Some(open_offset),
+        }
+    }
+}
+
+/// Byte offset of a field, or of the element when the field is not written
+/// (one problem; for many, make a [`Locator`] once).
 pub fn locate(text: &str, anchor: &Anchor, field: &str) -> Option<usize> {
-    let toks = tokens(text);
-    // Find the token index of the element's opening bracket.
-    let open = match anchor {
-        Anchor::Scenario => toks.iter().position(|t| matches!(t, Token::Open(_)))?,
-        Anchor::Id(id) | Anchor::SecondId(id) => {
-            let skip = usize::from(matches!(anchor, Anchor::SecondId(_)));
-            let at = toks
-                .windows(3)
-                .enumerate()
-                .filter(|(_, w)| {
-                    matches!(w, [Token::Ident("id", _), Token::Colon, Token::Str(s)] if s == id)
-                })
-                .nth(skip)?
-                .0;
-            enclosing_open(&toks, at)?
-        }
-        Anchor::Item { list, index } => {
-            let key = toks
-                .windows(2)
-                .position(|w| matches!(w, [Token::Ident(l, _), Token::Colon] if l == list))?;
-            nth_child(&toks, key + 2, *index)?
-        }
-        Anchor::Child {
-            parent,
-            list,
-            index,
-        } => {
-            let at = toks.windows(3).position(|w| {
-                matches!(w, [Token::Ident("id", _), Token::Colon, Token::Str(s)] if s == parent)
-            })?;
-            let open = enclosing_open(&toks, at)?;
-            let key = field_at_level(&toks, open, list)?;
-            nth_child(&toks, key + 2, *index)?
-        }
-    };
-    let open_offset = match toks[open] {
-        Token::Open(o) => o,
-        _ => return None,
-    };
-    if let Some(i) = field_at_level(&toks, open, field)
-        && let Token::Ident(_, off) = toks[i]
-    {
-        return Some(off);
-    }
-    // The element's name (`Session(`) reads better than its bracket.
-    match open.checked_sub(1).map(|i| toks[i]) {
-        Some(Token::Ident(_, off)) => Some(off),
-        _ => Some(open_offset),
-    }
+    Locator::new(text).locate(anchor, field)
 }
 
 /// The token index of `field` followed by `:` directly inside the element
@@ -325,8 +368,10 @@ mod tests {
 
     #[test]
     fn offset_inverts_position() {
+        let locator = Locator::new(TEXT);
         for off in [0, 10, 57, 120, TEXT.len()] {
             assert_eq!(offset(TEXT, position(TEXT, off)), off);
+            assert_eq!(locator.position(off), position(TEXT, off));
         }
     }
 }

@@ -105,11 +105,12 @@ pub fn load(file: &str, text: &str, overrides: &Overrides) -> Result<Loaded, Sce
     }
     let mut problems = build::Problems::default();
     let built = build::build(parsed, &mut problems);
+    let locator = locate::Locator::new(text);
     let mut located: Vec<Problem> = problems
         .0
         .into_iter()
         .map(|(d, anchor)| {
-            let start = locate::locate(text, &anchor, d.field).unwrap_or(0);
+            let start = locator.locate(&anchor, d.field).unwrap_or(0);
             let at_field = text[start..].starts_with(d.field);
             let end = start + if at_field { d.field.len() } else { 1 };
             Problem {
@@ -121,7 +122,7 @@ pub fn load(file: &str, text: &str, overrides: &Overrides) -> Result<Loaded, Sce
                 field: Some(d.field.to_string()),
                 start,
                 end: end.min(text.len()),
-                position: locate::position(text, start),
+                position: locator.position(start),
             }
         })
         .collect();
