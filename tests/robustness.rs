@@ -99,3 +99,57 @@ fn mutated_scenarios_never_panic() {
         }
     }
 }
+
+#[test]
+fn random_bytes_never_panic() {
+    // Arbitrary bytes (as the binary reads them, lossily decoded), and
+    // random strings of RON's own tokens, which get further into the parser.
+    const TOKENS: &[&str] = &[
+        "Scenario(",
+        "name:",
+        "\"x\"",
+        "duration:",
+        "\"1s\"",
+        "vpcs:",
+        "[",
+        "]",
+        "(",
+        ")",
+        ",",
+        "Vpc(",
+        "id:",
+        "cidr_blocks:",
+        "\"10.0.0.0/16\"",
+        "traffic:",
+        "Flow(",
+        "from:",
+        "to:",
+        "protocol:",
+        "Tcp",
+        "rate:",
+        "\"1pps\"",
+        "size:",
+        "Fixed(\"40B\")",
+        "0",
+        "-1",
+        "1e9",
+        "Some(",
+        "None",
+        "true",
+        "//",
+        "/*",
+        "*/",
+        "\\",
+        "\u{1f600}",
+    ];
+    let mut rng = Lcg(99);
+    for _ in 0..3000 {
+        let bytes: Vec<u8> = (0..rng.below(300)).map(|_| rng.below(256) as u8).collect();
+        load_and_maybe_run(&String::from_utf8_lossy(&bytes));
+        let text: String = (0..rng.below(80))
+            .map(|_| TOKENS[rng.below(TOKENS.len())])
+            .collect::<Vec<_>>()
+            .join(" ");
+        load_and_maybe_run(&text);
+    }
+}

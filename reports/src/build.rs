@@ -120,6 +120,7 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
                     reason: s.reason.code(),
                     resource: s.resource,
                     detail: s.detail,
+                    hint: s.hint,
                 }),
             }
         })

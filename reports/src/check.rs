@@ -63,6 +63,9 @@ pub fn paths(file: &str, scenario: &Scenario, warnings: usize) -> String {
                     stop.detail,
                     stop.reason.code()
                 );
+                if let Some(hint) = &stop.hint {
+                    let _ = writeln!(out, "  hint: {hint}");
+                }
             }
         }
     }

@@ -146,6 +146,9 @@ pub struct Blocked {
     pub reason: &'static str,
     pub resource: String,
     pub detail: String,
+    /// How to get past it, when the twin can tell.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 #[derive(Debug, Serialize, PartialEq)]

@@ -175,6 +175,24 @@ fn con_03_no_route_to_the_target_drops_every_copy_and_check_says_where() {
     assert_eq!(b.resource, "rtb-a");
     let check = reports::check::paths("t.ron", &loaded.scenario, 1);
     assert!(check.contains("copies are dropped: no_route"), "{check}");
+    // The graph of VPCs knows pcx-ab joins them: the missing hop is a route.
+    assert_eq!(
+        b.hint.as_deref(),
+        Some("add a route for 10.1.0.0/16 to pcx-ab in rtb-a")
+    );
+    // Without the peering, the hint says so.
+    let alone = text.replace(
+        r#"vpc_peering_connections: [Peering(id: "pcx-ab", requester_vpc_id: "vpc-a", accepter_vpc_id: "vpc-b", status: Active)],"#,
+        "",
+    );
+    let r = run_text(&alone).report;
+    let b = session_report(&r, "tms-1").blocked.as_ref().unwrap();
+    assert!(
+        b.hint
+            .as_deref()
+            .unwrap()
+            .starts_with("no active intra-Region peering")
+    );
 }
 
 #[test]

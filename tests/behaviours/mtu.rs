@@ -49,3 +49,44 @@ fn mtu_02_largest_packet_delivered_whole_to_a_9001_mtu_target_is_8947() {
     // Every copy holds 8947 bytes of IP packet: 8947 + 50 = 8997 bytes.
     assert_eq!(r.targets[0].delivered_copy_bytes, 3000 * 8997);
 }
+
+#[test]
+fn mtu_04_check_warns_when_the_source_mtu_plus_54_exceeds_the_targets() {
+    let warnings = |app_mtu: u16| {
+        let text = scenario(
+            "1s",
+            app_mtu,
+            ACCEPT_ALL_V4,
+            &session("tms-1", "tmf-all", 1, ""),
+            "",
+        );
+        sim_core::load("t.ron", &text, &Default::default())
+            .unwrap()
+            .warnings
+            .into_iter()
+            .filter(|w| w.code == "MtuMismatch")
+            .collect::<Vec<_>>()
+    };
+    // Source MTU 9001 (the default) and target 9001: 9001 + 54 > 9001.
+    let w = warnings(9001);
+    assert_eq!(w.len(), 1);
+    assert!(w[0].help.as_deref().unwrap().contains("8947"));
+    // A source at 1500 against a target at 1554 = 1500 + 54: no warning.
+    let text = scenario(
+        "1s",
+        1554,
+        ACCEPT_ALL_V4,
+        &session("tms-1", "tmf-all", 1, ""),
+        "",
+    )
+    .replace(
+        r#"ipv6_address: "2600:1f18::10")"#,
+        r#"ipv6_address: "2600:1f18::10", mtu: 1500)"#,
+    );
+    let loaded = sim_core::load("t.ron", &text, &Default::default()).unwrap();
+    assert!(loaded.warnings.iter().all(|w| w.code != "MtuMismatch"));
+    // At 1553 it warns.
+    let text = text.replace("mtu: 1554", "mtu: 1553");
+    let loaded = sim_core::load("t.ron", &text, &Default::default()).unwrap();
+    assert!(loaded.warnings.iter().any(|w| w.code == "MtuMismatch"));
+}

@@ -181,3 +181,31 @@ fn tgt_12_an_eni_target_takes_10_sources_or_100_on_the_listed_types() {
     );
     assert!(sim_core::load("t.ron", &big, &Default::default()).is_ok());
 }
+
+#[test]
+fn tgt_01_an_eni_target_is_of_type_interface_and_serves_many_sessions() {
+    // eni-src and eni-peer both mirror to tmt-app: one target, two sessions,
+    // each of the two flows (100 pps x 10 s) delivered there.
+    let sessions = session("tms-1", "tmf-all", 1, "")
+        + r#"Session(id: "tms-2", network_interface_id: "eni-peer", traffic_mirror_target_id: "tmt-app",
+                     traffic_mirror_filter_id: "tmf-all", session_number: 1),"#;
+    let traffic = [
+        flow("a", "198.51.100.1", "eni-src", "Udp", "1", 100, 200),
+        flow("b", "198.51.100.1", "eni-peer", "Udp", "1", 100, 200),
+    ]
+    .concat();
+    let text = scenario("10s", 9001, ACCEPT_ALL_V4, &sessions, &traffic);
+    let r = run_text(&text).report;
+    assert_eq!(r.targets[0].categories.delivered.packets, 2000);
+    // An EFA interface cannot be a target.
+    let efa = text.replace(
+        r#"Eni(id: "eni-app", private_ip"#,
+        r#"Eni(id: "eni-app", interface_type: "efa", private_ip"#,
+    );
+    let err = sim_core::load("t.ron", &efa, &Default::default()).unwrap_err();
+    let p = err.errors().next().unwrap();
+    assert_eq!(
+        (p.code, p.resource.as_deref()),
+        ("InvalidParameterValue", Some("tmt-app"))
+    );
+}

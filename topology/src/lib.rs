@@ -12,6 +12,8 @@
 //! - [`reach`]: the path a mirrored copy takes from its source to its
 //!   target, or the hop where it stops (CON-*, TGT-04), and whether the
 //!   source's own security group and ACL admit a packet (SRC-05).
+//! - [`graph`]: VPCs joined by peering and transit gateways, as a petgraph
+//!   graph, to explain a missing route (CON-03).
 //! - [`instance_types`]: which instance types may be sources, and how many
 //!   sources a target takes (SRC-01, TGT-12).
 //! - [`filter`]: traffic mirror filter rules and their verdicts (FLT-*).
@@ -29,6 +31,7 @@
 pub mod decision;
 pub mod diag;
 pub mod filter;
+pub mod graph;
 pub mod ids;
 pub mod instance_types;
 pub mod model;

@@ -80,6 +80,8 @@ pub struct Stop {
     pub reason: Blocked,
     pub resource: String,
     pub detail: String,
+    /// How to get past it, when the twin can tell (CON-03).
+    pub hint: Option<String>,
 }
 
 /// The path of a session's copies.
@@ -128,13 +130,24 @@ impl Topology {
                 src.private_ip, src_subnet.id, src_subnet.availability_zone
             ),
         )];
-        let stop = |hops: Vec<Hop>, reason, resource: &str, detail: String| Reach {
-            hops,
-            stop: Some(Stop {
-                reason,
-                resource: resource.to_string(),
-                detail,
-            }),
+        let dst_vpc = self.subnet(dst.subnet).vpc;
+        let stop = |hops: Vec<Hop>, reason, resource: &str, detail: String| {
+            // CON-03: say what the missing hop is.
+            let hint = match reason {
+                Blocked::NoRoute | Blocked::InternetGateway if dst_vpc != src_subnet.vpc => {
+                    Some(self.explain_missing_route(src_subnet.vpc, dst_vpc, resource))
+                }
+                _ => None,
+            };
+            Reach {
+                hops,
+                stop: Some(Stop {
+                    reason,
+                    resource: resource.to_string(),
+                    detail,
+                    hint,
+                }),
+            }
         };
         let mut vpc_idx = src_subnet.vpc;
         let vpc = self.vpc(vpc_idx);

@@ -111,6 +111,21 @@ fn build_targets(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p:
             );
             continue;
         };
+        // TGT-01: an ENI target is of type interface.
+        let eni_type = topo.eni(eni).interface_type;
+        if eni_type != topology::InterfaceType::Interface {
+            p.error(
+                &id_anchor(&t.id),
+                ErrorCode::InvalidParameterValue,
+                &t.id,
+                "network_interface_id",
+                format!(
+                    "{} is of type {}; a target's ENI must be of type interface",
+                    t.network_interface_id,
+                    eni_type.as_str()
+                ),
+            );
+        }
         names
             .targets
             .entry(t.id.clone())

@@ -379,7 +379,10 @@ fn warn(_file: &ScenarioFile, topo: &Topology, p: &mut Problems) {
                         stop.detail
                     ),
                 )
-                .with_help("`sim check` shows the path hop by hop"),
+                .with_help(
+                    stop.hint
+                        .unwrap_or_else(|| "`sim check` shows the path hop by hop".into()),
+                ),
             );
         }
         // MTU-04
