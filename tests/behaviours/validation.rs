@@ -252,3 +252,37 @@ fn flt_08_a_filter_in_use_cannot_be_deleted() {
     // 100 pps until 0.2 s: 20 packets mirrored.
     assert_eq!(r.totals.categories.delivered.packets, 20);
 }
+
+#[test]
+fn every_problem_is_reported_at_once_each_with_a_fix() {
+    // Three faults in three phases: a flow of zero count (traffic), a
+    // session number out of range (sessions), an unsupported source type
+    // (cross-resource rules).
+    let text = scenario(
+        "1s",
+        9001,
+        ACCEPT_ALL_V4,
+        &[
+            session("tms-1", "tmf-all", 1, ""),
+            session_to("tms-2", "tmf-all", 0, "tmt-app2", ""),
+        ]
+        .concat(),
+        r#"Flow(name: "z", from: "198.51.100.1", to: "eni-src", protocol: Udp, destination_port: 1, rate: "1pps", size: Fixed("100B"), count: 0),"#,
+    )
+    .replace(r#"Instance(id: "i-src", instance_type: "m5.large""#, r#"Instance(id: "i-src", instance_type: "t2.large""#);
+    let err = sim_core::load("t.ron", &text, &Default::default()).unwrap_err();
+    let mut codes: Vec<&str> = err.errors().map(|p| p.code).collect();
+    codes.sort();
+    assert_eq!(
+        codes,
+        vec![
+            "InvalidParameterValue",
+            "InvalidTraffic",
+            "NetworkInterfaceNotSupported"
+        ]
+    );
+    // Sorted by position in the file, and each says how to fix it.
+    let lines: Vec<usize> = err.problems.iter().map(|p| p.position.line).collect();
+    assert!(lines.windows(2).all(|w| w[0] <= w[1]), "{lines:?}");
+    assert!(err.problems.iter().all(|p| p.help.is_some()));
+}

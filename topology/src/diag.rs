@@ -82,6 +82,51 @@ impl ErrorCode {
     }
 }
 
+impl ErrorCode {
+    /// A line on how to fix a problem of this kind, for diagnostics that
+    /// bring none of their own.
+    pub fn default_help(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidParameterValue => {
+                "correct the value; docs/scenario-format.md gives each field's range"
+            }
+            ErrorCode::InvalidParameterCombination => {
+                "these fields cannot be used together as written; change one of them"
+            }
+            ErrorCode::MissingParameter => "add the missing field",
+            ErrorCode::InvalidTrafficMirrorTargetIdNotFound
+            | ErrorCode::InvalidTrafficMirrorFilterIdNotFound
+            | ErrorCode::InvalidTrafficMirrorSessionIdNotFound
+            | ErrorCode::InvalidNetworkInterfaceIdNotFound
+            | ErrorCode::UnknownResource => "declare it, or correct the id",
+            ErrorCode::TrafficMirrorFilterRuleAlreadyExists => {
+                "give the rule a number not yet used in this direction"
+            }
+            ErrorCode::TrafficMirrorFilterRuleLimitExceeded
+            | ErrorCode::TrafficMirrorSessionsPerInterfaceLimitExceeded
+            | ErrorCode::TrafficMirrorSourcesPerTargetLimitExceeded
+            | ErrorCode::TrafficMirrorSessionLimitExceeded
+            | ErrorCode::TrafficMirrorTargetLimitExceeded
+            | ErrorCode::TrafficMirrorFilterLimitExceeded => {
+                "the quota is not adjustable: spread the resources differently"
+            }
+            ErrorCode::TrafficMirrorFilterInUse | ErrorCode::TrafficMirrorTargetInUseException => {
+                "delete the sessions that use it first"
+            }
+            ErrorCode::NetworkInterfaceNotSupported => {
+                "mirror an ENI of type interface on a supported instance type instead"
+            }
+            ErrorCode::UnauthorizedOperation => {
+                "have the owning account do it, or share the resource with AWS RAM"
+            }
+            ErrorCode::UnreachableTarget => "`sim check` shows the path hop by hop",
+            ErrorCode::MtuMismatch => "lower the source's MTU by 54 bytes, or raise the target's",
+            ErrorCode::DuplicateId => "give each resource its own id",
+            ErrorCode::InvalidTraffic => "docs/scenario-format.md describes the traffic fields",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
     /// The scenario cannot run.

@@ -133,10 +133,9 @@ pub fn build(file: ScenarioFile, problems: &mut Problems) -> Option<Scenario> {
     build_compute::build(&file, &mut topo, &mut names, problems);
     build_mirror::build(&file, &mut topo, &mut names, problems);
     topo.finish();
-    if !problems.has_errors() {
-        // Rules that span resources need them all resolved.
-        checks::check(&file, &topo, problems);
-    }
+    // Rules that span resources look only at what was built: an element
+    // that failed is absent, not half-made, so its own error stands alone.
+    checks::check(&file, &topo, problems);
     let timeline = build_timeline::build(&file, &topo, &names, problems);
     let flows = build_traffic(&file, &topo, &names.poisoned, problems);
     if problems.has_errors() {

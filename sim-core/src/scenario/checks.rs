@@ -95,7 +95,13 @@ fn check_sources(topo: &Topology, p: &mut Problems) {
             );
         }
         let subnet = topo.subnet(eni.subnet);
-        if subnet.is_ipv6_only() {
+        // A VPC with no IPv4 block at all is refused already.
+        let vpc_has_v4 = topo
+            .vpc(subnet.vpc)
+            .cidr_blocks
+            .iter()
+            .any(|c| c.addr().is_ipv4());
+        if subnet.is_ipv6_only() && vpc_has_v4 {
             refuse(
                 p,
                 ErrorCode::NetworkInterfaceNotSupported,

@@ -117,7 +117,7 @@ pub fn load(file: &str, text: &str, overrides: &Overrides) -> Result<Loaded, Sce
                 severity: d.severity,
                 code: d.code.as_str(),
                 message: d.message,
-                help: d.help,
+                help: Some(d.help.unwrap_or_else(|| d.code.default_help().to_string())),
                 resource: Some(d.resource),
                 field: Some(d.field.to_string()),
                 start,
