@@ -257,7 +257,8 @@ fn flt_08_a_filter_in_use_cannot_be_deleted() {
 fn every_problem_is_reported_at_once_each_with_a_fix() {
     // Three faults in three phases: a flow of zero count (traffic), a
     // session number out of range (sessions), an unsupported source type
-    // (cross-resource rules).
+    // (cross-resource rules; each of the ENI's two sessions is refused, as
+    // each CreateTrafficMirrorSession call would be).
     let text = scenario(
         "1s",
         9001,
