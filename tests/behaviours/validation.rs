@@ -279,6 +279,7 @@ fn every_problem_is_reported_at_once_each_with_a_fix() {
         vec![
             "InvalidParameterValue",
             "InvalidTraffic",
+            "NetworkInterfaceNotSupported",
             "NetworkInterfaceNotSupported"
         ]
     );
