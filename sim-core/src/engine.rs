@@ -8,20 +8,21 @@
 //! memory grows with the number of flows, never with simulated time.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::collections::binary_heap::PeekMut;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::net::IpAddr;
 
-use topology::{Direction, Topology};
+use topology::{Decision, Direction, Topology};
 
-use crate::pipeline::{Observation, Pipeline};
+use crate::pipeline::{InFlight, Observation, Offered, Pipeline};
 use crate::results::RunResults;
 use crate::scenario::Scenario;
 use crate::timeline::{Action, TimelineEvent};
 use crate::traffic::FlowSource;
 
 /// An entry of the event queue: due time, sequence number, handle. Handles
-/// below the number of flows are flows (their next packet); the others are
-/// timeline events.
+/// below the number of flows are flows (their next packet); then come the
+/// timeline's events; the rest are copies in flight (slab slots).
 type Event = Reverse<(u64, u64, u32)>;
 
 /// Where a flow's packets are observed by mirroring: at most two source
@@ -42,9 +43,33 @@ pub struct Simulation<'a> {
     flows_at: Vec<Vec<u32>>,
     /// Which sessions exist (deleted ones do not).
     active: Vec<bool>,
+    /// Per-flow buckets by (source ENI, session, unordered 5-tuple): both
+    /// directions of a connection share one outer flow (PKT-04, BW-03).
+    outer_flows: BTreeMap<(u32, u32, OuterKey), u32>,
+    /// Flows' next packets and timeline events.
     queue: BinaryHeap<Event>,
+    /// Copies in flight. A heap of their own: it stays small (copies live
+    /// for a path's latency), so each costs a few comparisons rather than a
+    /// trip through every flow's entry. Events of both heaps share one
+    /// sequence, so their union is still in (time, sequence) order.
+    arrivals: BinaryHeap<Event>,
     sequence: u64,
+    /// Copies in flight, and the free slots among them.
+    in_flight: Vec<InFlight>,
+    free: Vec<u32>,
+    /// The first handle of a copy in flight.
+    copies_base: u32,
     pipeline: Pipeline,
+}
+
+/// A 5-tuple with its ends in a fixed order, so both directions match.
+type OuterKey = (u8, IpAddr, u16, IpAddr, u16);
+
+fn outer_key(k: &topology::FlowKey) -> OuterKey {
+    let a = (k.src, k.src_port);
+    let b = (k.dst, k.dst_port);
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    (k.protocol, lo.0, lo.1, hi.0, hi.1)
 }
 
 impl<'a> Simulation<'a> {
@@ -61,18 +86,24 @@ impl<'a> Simulation<'a> {
                 }
             }
         }
+        let flows = scenario.flows.len();
         let mut sim = Simulation {
             scenario,
             end_ns,
-            queue: BinaryHeap::with_capacity(sources.len() + scenario.timeline.len()),
-            routes: Vec::with_capacity(sources.len()),
+            queue: BinaryHeap::with_capacity(flows + scenario.timeline.len()),
+            routes: Vec::with_capacity(flows),
             sources,
             flows_at,
             active,
+            outer_flows: BTreeMap::new(),
+            arrivals: BinaryHeap::new(),
             sequence: 0,
-            pipeline: Pipeline::new(topo),
+            in_flight: Vec::new(),
+            free: Vec::new(),
+            copies_base: (flows + scenario.timeline.len()) as u32,
+            pipeline: Pipeline::new(topo, &scenario.settings, scenario.seed, end_ns, flows * 2),
         };
-        for i in 0..scenario.flows.len() {
+        for i in 0..flows {
             let route = sim.route(i);
             sim.routes.push(route);
         }
@@ -85,7 +116,7 @@ impl<'a> Simulation<'a> {
         }
         for (k, e) in scenario.timeline.iter().enumerate() {
             if e.at_ns < end_ns {
-                sim.schedule(e.at_ns, (scenario.flows.len() + k) as u32);
+                sim.schedule(e.at_ns, (flows + k) as u32);
             }
         }
         sim
@@ -94,19 +125,41 @@ impl<'a> Simulation<'a> {
     /// Decides a flow at each source ENI it crosses. A packet leaving an
     /// ENI is egress there, one arriving is ingress there; both may be
     /// mirror sources.
-    fn route(&self, flow: usize) -> FlowRoute {
+    fn route(&mut self, flow: usize) -> FlowRoute {
         let topo = &self.scenario.topology;
         let f = &self.scenario.flows[flow];
-        let at = |eni: Option<_>, dir, sender, reply| {
-            eni.filter(|&e| topo.is_source(e))
-                .map(|e| Observation::new(topo, e, dir, &f.key, sender, reply, &self.active))
+        let at = |eni: Option<_>, dir, sender, reply, k: usize| {
+            eni.filter(|&e| topo.is_source(e)).map(|e| {
+                Observation::new(
+                    topo,
+                    e,
+                    dir,
+                    &f.key,
+                    sender,
+                    reply,
+                    &self.active,
+                    (flow * 2 + k) as u32,
+                )
+            })
         };
-        FlowRoute {
-            observations: [
-                at(f.from_eni, Direction::Egress, None, false),
-                at(f.to_eni, Direction::Ingress, f.from_eni, f.reply),
-            ],
+        let mut observations = [
+            at(f.from_eni, Direction::Egress, None, false, 0),
+            at(f.to_eni, Direction::Ingress, f.from_eni, f.reply, 1),
+        ];
+        for obs in observations.iter_mut().flatten() {
+            if let Decision::Mirror { mirror, .. } = obs.decision {
+                let key = (obs.eni.0, mirror.session.0, outer_key(&f.key));
+                obs.outer = match self.outer_flows.get(&key) {
+                    Some(&i) => i,
+                    None => {
+                        let i = self.pipeline.add_outer_flow(mirror.session);
+                        self.outer_flows.insert(key, i);
+                        i
+                    }
+                };
+            }
         }
+        FlowRoute { observations }
     }
 
     fn schedule(&mut self, at: u64, handle: u32) {
@@ -114,13 +167,33 @@ impl<'a> Simulation<'a> {
         self.sequence += 1;
     }
 
-    /// Applies a timeline event.
-    fn apply(&mut self, event: &TimelineEvent) {
+    /// Puts a copy in flight: a slab slot and an arrival event.
+    fn send(&mut self, copy: InFlight) {
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.in_flight[s as usize] = copy;
+                s
+            }
+            None => {
+                self.in_flight.push(copy);
+                (self.in_flight.len() - 1) as u32
+            }
+        };
+        self.arrivals.push(Reverse((
+            copy.arrive_at,
+            self.sequence,
+            self.copies_base + slot,
+        )));
+        self.sequence += 1;
+    }
+
+    /// Applies a timeline event at `now`.
+    fn apply(&mut self, event: &TimelineEvent, now: u64) {
         let topo = &self.scenario.topology;
         match event.action {
             Action::DeleteSession(s) => {
                 self.active[s.index()] = false;
-                self.pipeline.deactivate(s, topo);
+                self.pipeline.deactivate(s, topo, now);
                 let eni = topo.session(s).source;
                 for i in self.flows_at[eni.index()].clone() {
                     self.routes[i as usize] = self.route(i as usize);
@@ -131,35 +204,70 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    /// Runs to the end of the scenario and returns what was counted.
+    /// One packet of a flow.
+    #[inline]
+    fn packet(&mut self, i: usize, now: u64) {
+        let size = self.sources[i].emit();
+        self.pipeline.results.generated.add(u64::from(size));
+        for k in 0..2 {
+            let Some(obs) = self.routes[i].observations[k] else {
+                continue;
+            };
+            match self.pipeline.offer(&obs, size, now) {
+                Offered::Done => {}
+                // Dropped leaving the sender: the receiver never sees it.
+                Offered::ProductionDropped => break,
+                Offered::Copy(c) => self.send(c),
+            }
+        }
+    }
+
+    /// Runs to the end of the scenario, then lets the copies in flight
+    /// arrive, and returns what was counted.
     pub fn run(mut self) -> RunResults {
         let flows = self.sources.len() as u32;
-        while let Some(&Reverse((_, _, handle))) = self.queue.peek() {
+        loop {
+            let next_flow = self.queue.peek().map(|e| e.0);
+            let next_copy = self.arrivals.peek().map(|e| e.0);
+            let (now, handle) = match (next_flow, next_copy) {
+                (None, None) => break,
+                (Some(f), Some(c)) if c < f => (c.0, c.2),
+                (None, Some(c)) => (c.0, c.2),
+                (Some(f), _) => (f.0, f.2),
+            };
+            if handle >= self.copies_base {
+                self.arrivals.pop();
+                let slot = handle - self.copies_base;
+                let copy = self.in_flight[slot as usize];
+                self.free.push(slot);
+                self.pipeline.arrive(&copy, &self.scenario.topology, now);
+                continue;
+            }
             if handle >= flows {
                 self.queue.pop();
                 let event = self.scenario.timeline[(handle - flows) as usize];
-                self.apply(&event);
+                self.apply(&event, now);
                 continue;
             }
+            let i = handle as usize;
+            self.packet(i, now);
+            let source = &self.sources[i];
+            let next = source.next_at;
+            let alive = next < source.end_at.min(self.end_ns);
+            // The flow's entry is still on top of its heap (copies go to the
+            // other). Reuse it: one sift instead of a pop and a push.
             let Some(mut top) = self.queue.peek_mut() else {
                 break;
             };
-            let i = handle as usize;
-            let source = &mut self.sources[i];
-            let size = source.emit();
-            self.pipeline.results.generated.add(u64::from(size));
-            for obs in self.routes[i].observations.iter().flatten() {
-                self.pipeline.offer(obs, size);
-            }
-            let next = source.next_at;
-            if next < source.end_at.min(self.end_ns) {
-                // Reuse the top entry: one sift instead of a pop and a push.
+            debug_assert_eq!(top.0.2, handle);
+            if alive {
                 *top = Reverse((next, self.sequence, handle));
                 self.sequence += 1;
             } else {
                 PeekMut::pop(top);
             }
         }
+        self.pipeline.finish(&self.active, self.end_ns);
         let mut results = self.pipeline.results;
         results.simulated_ns = self.end_ns;
         results

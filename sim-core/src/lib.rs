@@ -7,10 +7,14 @@
 //! - [`traffic`]: flows, packet sizes and arrival processes.
 //! - [`timeline`]: changes at given times (API calls during the run).
 //! - [`engine`]: the event queue and the run loop.
+//! - [`budget`]: token buckets for instance budgets, per-flow limits and
+//!   load balancer capacity.
 //! - [`pipeline`]: sessions, filters and copies, packet by packet.
 //! - [`outcome`]: the one outcome and reason code of every packet.
 //! - [`results`]: the counters a run produces.
 //! - [`rng`]: per-component random streams.
+//! - [`settings`]: latencies, metrics period, prices: assumptions with
+//!   documented defaults.
 //!
 //! # Determinism
 //!
@@ -26,12 +30,14 @@
 //!   same on one platform and build; across platforms the last bit of a
 //!   logarithm may differ.)
 
+pub mod budget;
 pub mod engine;
 pub mod outcome;
 pub mod pipeline;
 pub mod results;
 pub mod rng;
 pub mod scenario;
+pub mod settings;
 pub mod timeline;
 pub mod traffic;
 pub mod units;

@@ -12,6 +12,9 @@ use topology::services::NeverMirrored;
 pub enum NotMirroredReason {
     /// SRC-03: a type AWS never mirrors.
     NeverMirrored(NeverMirrored),
+    /// BW-02: the packet itself exceeded the instance's budget and was
+    /// dropped (production traffic alone was over it).
+    ProductionDropped,
     /// SRC-05: the source subnet's network ACL dropped the inbound packet.
     SourceNetworkAcl,
     /// SRC-05: the source's security groups dropped the inbound packet.
@@ -133,6 +136,7 @@ const fn all() -> [Outcome; Outcome::COUNT] {
         i += 1;
     }
     let rest_n = [
+        N::ProductionDropped,
         N::SourceNetworkAcl,
         N::SourceSecurityGroup,
         N::AmazonDnsNotEnabled,
@@ -185,7 +189,7 @@ const fn all() -> [Outcome; Outcome::COUNT] {
 
 impl Outcome {
     /// Number of distinct outcomes (the length of a counter table).
-    pub const COUNT: usize = 5 + 6 + 3 + 12 + 6 + 3;
+    pub const COUNT: usize = 5 + 7 + 3 + 12 + 6 + 3;
 
     /// Every outcome, in report order; `index` is the position here.
     pub const ALL: [Outcome; Outcome::COUNT] = all();
@@ -195,21 +199,22 @@ impl Outcome {
     pub fn index(self) -> usize {
         match self {
             Outcome::NotMirrored(N::NeverMirrored(k)) => k as usize,
-            Outcome::NotMirrored(N::SourceNetworkAcl) => 5,
-            Outcome::NotMirrored(N::SourceSecurityGroup) => 6,
-            Outcome::NotMirrored(N::AmazonDnsNotEnabled) => 7,
-            Outcome::NotMirrored(N::FilterReject) => 8,
-            Outcome::NotMirrored(N::NoRuleMatched) => 9,
-            Outcome::NotMirrored(N::NoRulesForDirection) => 10,
-            Outcome::Skipped(r) => 11 + r as usize,
-            Outcome::Dropped(R::Unreachable(b)) => 14 + b as usize,
-            Outcome::Dropped(R::NoUdp4789Listener) => 26,
-            Outcome::Dropped(R::NoHealthyTarget) => 27,
-            Outcome::Dropped(R::LbCapacity) => 28,
-            Outcome::Dropped(R::TargetBandwidth) => 29,
-            Outcome::Dropped(R::TargetPps) => 30,
-            Outcome::Dropped(R::TargetDeleted) => 31,
-            Outcome::Delivered(d) => 32 + d as usize,
+            Outcome::NotMirrored(N::ProductionDropped) => 5,
+            Outcome::NotMirrored(N::SourceNetworkAcl) => 6,
+            Outcome::NotMirrored(N::SourceSecurityGroup) => 7,
+            Outcome::NotMirrored(N::AmazonDnsNotEnabled) => 8,
+            Outcome::NotMirrored(N::FilterReject) => 9,
+            Outcome::NotMirrored(N::NoRuleMatched) => 10,
+            Outcome::NotMirrored(N::NoRulesForDirection) => 11,
+            Outcome::Skipped(r) => 12 + r as usize,
+            Outcome::Dropped(R::Unreachable(b)) => 15 + b as usize,
+            Outcome::Dropped(R::NoUdp4789Listener) => 27,
+            Outcome::Dropped(R::NoHealthyTarget) => 28,
+            Outcome::Dropped(R::LbCapacity) => 29,
+            Outcome::Dropped(R::TargetBandwidth) => 30,
+            Outcome::Dropped(R::TargetPps) => 31,
+            Outcome::Dropped(R::TargetDeleted) => 32,
+            Outcome::Delivered(d) => 33 + d as usize,
         }
     }
 
@@ -232,6 +237,7 @@ impl Outcome {
                 NeverMirrored::TimeSync => "never_mirrored_time_sync",
                 NeverMirrored::WindowsActivation => "never_mirrored_windows_activation",
             },
+            Outcome::NotMirrored(N::ProductionDropped) => "production_dropped",
             Outcome::NotMirrored(N::SourceNetworkAcl) => "dropped_by_source_nacl",
             Outcome::NotMirrored(N::SourceSecurityGroup) => "dropped_by_source_sg",
             Outcome::NotMirrored(N::AmazonDnsNotEnabled) => "amazon_dns_not_enabled",

@@ -1,18 +1,25 @@
-//! The mirroring pipeline: what happens to a packet at a source ENI and to
+//! The mirroring pipeline: what happens to a packet at a source ENI, and to
 //! its copy on the way to the appliance.
 //!
 //! The session decision depends only on the flow (5-tuple and direction),
-//! so it is made once per flow and observation point ([`Observation`]);
-//! per packet the pipeline only sizes the copy and counts.
+//! so it is made once per flow and observation point ([`Observation`]).
+//! Per packet the pipeline charges the source instance's budgets, sizes the
+//! copy, and hands it to the engine as an [`InFlight`] copy that
+//! [`Pipeline::arrive`]s after its path's latency. Nothing here allocates
+//! per packet.
 
+use rand::{RngExt, SeedableRng};
+use rand_pcg::Pcg32;
 use topology::decision::AcceptedBy;
 use topology::model::TargetResource;
-use topology::{Decision, Direction, EniIdx, FlowKey, TargetIdx, Topology};
-
 use topology::reach::{Blocked, SourceBlock};
+use topology::{Decision, Direction, EniIdx, FlowKey, InstanceIdx, TargetIdx, Topology};
 
-use crate::outcome::{Delivery, DropReason, NotMirroredReason, Outcome};
-use crate::results::{RunResults, SessionStats, SourceStats, TargetStats};
+use crate::budget::{Bucket, DirectionBudget, Shortfall};
+use crate::outcome::{Delivery, DropReason, NotMirroredReason, Outcome, SkipReason};
+use crate::results::{CloudWatch, RunResults, Series, SessionStats, SourceStats, TargetStats};
+use crate::rng;
+use crate::settings::Settings;
 
 /// Inner Ethernet header carried in every copy.
 pub const INNER_ETHERNET: u32 = 14;
@@ -28,6 +35,11 @@ pub const OUTER_HEADERS_V6: u32 = 56;
 /// an IPv6 one, whatever the packet length.
 pub const MIN_COPY_V4: u32 = 35;
 pub const MIN_COPY_V6: u32 = 55;
+/// BW-03: the per-flow limit outside and inside a cluster placement group.
+pub const PER_FLOW_BPS: u64 = 5_000_000_000;
+pub const PER_FLOW_BPS_CLUSTER: u64 = 10_000_000_000;
+/// No per-flow bucket (the observation mirrors nothing).
+pub const NO_OUTER_FLOW: u32 = u32::MAX;
 
 /// A packet's passage through one source ENI, decided once per flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,12 +49,19 @@ pub struct Observation {
     /// Whether the inner packet is IPv6 (its minimum copy size differs).
     pub ipv6: bool,
     pub decision: Decision,
+    /// The instance whose budgets the packet and its copy spend.
+    pub instance: Option<InstanceIdx>,
+    /// The per-flow bucket of the outer (VXLAN) flow, or [`NO_OUTER_FLOW`].
+    pub outer: u32,
+    /// This flow-and-observation's reordering slot (sequence numbers).
+    pub slot: u32,
 }
 
 impl Observation {
     /// `sender` is the sending ENI when it is one of the scenario's; `reply`
     /// whether the packet answers a connection the receiver opened; `active`
     /// which sessions exist now.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         topo: &Topology,
         eni: EniIdx,
@@ -51,20 +70,27 @@ impl Observation {
         sender: Option<EniIdx>,
         reply: bool,
         active: &[bool],
+        slot: u32,
     ) -> Self {
         Observation {
             eni,
             direction,
             ipv6: key.is_ipv6(),
             decision: topo.decide_at(eni, direction, key, sender, reply, active),
+            instance: topo.eni(eni).instance,
+            outer: NO_OUTER_FLOW,
+            slot,
         }
     }
 }
 
-/// How a session's copies are cut and framed, worked out once per session.
+/// How a session's copies are cut, framed and carried, worked out once per
+/// session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CopyPlan {
     pub target: TargetIdx,
+    /// The appliance's ENI.
+    pub appliance: EniIdx,
     /// SES-05: bytes of the inner frame to keep.
     pub packet_length: Option<u32>,
     /// MTU-01: the standalone appliance's MTU and the guide's overhead.
@@ -73,40 +99,64 @@ pub struct CopyPlan {
     pub outer_headers: u32,
     /// Where the copies stop on the way, when they do (CON-*, TGT-04).
     pub blocked: Option<Blocked>,
+    /// One-way latency of the path before jitter.
+    pub latency_ns: u64,
+    /// Largest jitter added per copy.
+    pub jitter_ns: u64,
+    /// Whether the path keeps copies in order (TGT-09: ENI targets do).
+    pub fifo: bool,
+    /// BW-03: the per-flow limit of the source.
+    pub per_flow_bps: u64,
 }
 
 impl CopyPlan {
-    pub fn new(topo: &Topology, session: topology::SessionIdx) -> Self {
+    pub fn new(topo: &Topology, session: topology::SessionIdx, settings: &Settings) -> Self {
         let s = topo.session(session);
-        let source_ip = topo.eni(s.source).private_ip;
-        let (target_ip, mtu, blocked) = match topo.target(s.target).resource {
-            TargetResource::NetworkInterface(e) => {
-                let reach = topo.reach(s.source, e);
-                let e = topo.eni(e);
-                (
-                    e.private_ip,
-                    Some(u32::from(e.mtu)),
-                    reach.stop.map(|stop| stop.reason),
-                )
-            }
-        };
+        let src = topo.eni(s.source);
+        let TargetResource::NetworkInterface(appliance) = topo.target(s.target).resource;
+        let reach = topo.reach(s.source, appliance);
+        let app = topo.eni(appliance);
         // PKT-05: the outer header is IPv6 only when both ends are IPv6.
-        let v6 = source_ip.is_ipv6() && target_ip.is_ipv6();
+        let v6 = src.private_ip.is_ipv6() && app.private_ip.is_ipv6();
         let overhead = if v6 {
             GUIDE_OVERHEAD_V6
         } else {
             GUIDE_OVERHEAD_V4
         };
+        let lat = &settings.latency;
+        let mut latency_ns = lat.same_az_ns;
+        if topo.subnet(src.subnet).availability_zone != topo.subnet(app.subnet).availability_zone {
+            latency_ns += lat.cross_az_ns;
+        }
+        for h in &reach.hops {
+            if h.resource.starts_with("pcx-") {
+                latency_ns += lat.peering_ns;
+            } else if h.resource.starts_with("tgw-attach-") && h.detail.starts_with("attachment") {
+                latency_ns += lat.transit_gateway_ns;
+            }
+        }
+        let cluster = topo
+            .instance_of(s.source)
+            .is_some_and(|i| i.cluster_placement_group.is_some());
         CopyPlan {
             target: s.target,
+            appliance,
             packet_length: s.packet_length.map(u32::from),
-            mtu: mtu.map(|m| (m, overhead)),
+            mtu: Some((u32::from(app.mtu), overhead)),
             outer_headers: if v6 {
                 OUTER_HEADERS_V6
             } else {
                 OUTER_HEADERS_V4
             },
-            blocked,
+            blocked: reach.stop.map(|stop| stop.reason),
+            latency_ns,
+            jitter_ns: lat.jitter_ns,
+            fifo: true,
+            per_flow_bps: if cluster {
+                PER_FLOW_BPS_CLUSTER
+            } else {
+                PER_FLOW_BPS
+            },
         }
     }
 
@@ -143,19 +193,83 @@ impl CopyPlan {
     }
 }
 
-/// Counts every packet's outcome.
+/// A copy on its way: everything its arrival needs. Small and plain; the
+/// engine keeps these in a slab.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InFlight {
+    pub arrive_at: u64,
+    pub session: u32,
+    pub source_eni: u32,
+    /// 0 ingress, 1 egress (at the source).
+    pub dir: u8,
+    pub delivery_kind: u8,
+    /// Original packet bytes.
+    pub bytes: u32,
+    /// Outer IP bytes of the copy.
+    pub wire: u32,
+    pub slot: u32,
+    pub seq: u32,
+}
+
+const DELIVERIES: [Delivery; 3] = [
+    Delivery::Whole,
+    Delivery::TruncatedToPacketLength,
+    Delivery::TruncatedToMtu,
+];
+
+/// What became of a packet at one observation point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Offered {
+    /// Its outcome is counted.
+    Done,
+    /// The instance's budget dropped the production packet itself: it goes
+    /// no further.
+    ProductionDropped,
+    /// A copy is on its way.
+    Copy(InFlight),
+}
+
+/// Applies the pipeline packet by packet and counts every outcome.
 pub struct Pipeline {
     plans: Vec<CopyPlan>,
-    /// The sessions of each ENI in evaluation order (for `passed` counts).
+    /// The active sessions of each ENI in evaluation order (`passed` counts).
     sessions_by_eni: Vec<Vec<u32>>,
+    /// Source instances' budgets, ingress then egress (BW-01).
+    budgets: Vec<Option<[DirectionBudget; 2]>>,
+    /// Appliances' receive budgets, by instance.
+    receive: Vec<Option<DirectionBudget>>,
+    /// Per outer flow buckets (BW-03).
+    per_flow: Vec<Bucket>,
+    /// Next sequence number to send, and next expected, per slot.
+    next_seq: Vec<u32>,
+    next_expected: Vec<u32>,
+    /// Last arrival per session, to keep FIFO paths in order.
+    last_arrival: Vec<u64>,
+    /// Jitter draws per session.
+    jitter: Vec<Pcg32>,
     pub results: RunResults,
 }
 
+fn budgets_of(topo: &Topology, i: usize) -> Option<[DirectionBudget; 2]> {
+    let inst = &topo.instances[i];
+    inst.network.map(|n| {
+        let b = || DirectionBudget::new(n.baseline_bps, n.burst_bps, n.pps, inst.burst_duration_ns);
+        [b(), b()]
+    })
+}
+
 impl Pipeline {
-    pub fn new(topo: &Topology) -> Self {
-        let plans = (0..topo.sessions.len())
-            .map(|i| CopyPlan::new(topo, topology::SessionIdx(i as u32)))
+    pub fn new(
+        topo: &Topology,
+        settings: &Settings,
+        seed: u64,
+        duration_ns: u64,
+        slots: usize,
+    ) -> Self {
+        let plans: Vec<CopyPlan> = (0..topo.sessions.len())
+            .map(|i| CopyPlan::new(topo, topology::SessionIdx(i as u32), settings))
             .collect();
+        let period = settings.metrics_period_ns;
         let sessions = topo
             .sessions
             .iter()
@@ -166,11 +280,34 @@ impl Pipeline {
                         vec![0; f.ingress_filter_rules.len()],
                         vec![0; f.egress_filter_rules.len()],
                     ],
+                    series: Series::new(period, duration_ns),
                     ..SessionStats::default()
                 }
             })
             .collect();
+        let is_source_instance: Vec<bool> = (0..topo.instances.len())
+            .map(|i| {
+                topo.enis.iter().enumerate().any(|(e, eni)| {
+                    eni.instance.map(|x| x.index()) == Some(i) && topo.is_source(EniIdx(e as u32))
+                })
+            })
+            .collect();
+        let mut receive: Vec<Option<DirectionBudget>> = vec![None; topo.instances.len()];
+        for p in &plans {
+            if let Some(inst) = topo.eni(p.appliance).instance
+                && receive[inst.index()].is_none()
+            {
+                receive[inst.index()] = budgets_of(topo, inst.index()).map(|[ingress, _]| ingress);
+            }
+        }
         Pipeline {
+            jitter: (0..plans.len())
+                .map(|s| {
+                    let mut stream = rng::stream(seed, &format!("jitter/{}", topo.sessions[s].id));
+                    Pcg32::seed_from_u64(stream.random())
+                })
+                .collect(),
+            last_arrival: vec![0; plans.len()],
             plans,
             sessions_by_eni: (0..topo.enis.len())
                 .map(|e| {
@@ -180,96 +317,298 @@ impl Pipeline {
                         .collect()
                 })
                 .collect(),
+            budgets: (0..topo.instances.len())
+                .map(|i| {
+                    if is_source_instance[i] {
+                        budgets_of(topo, i)
+                    } else {
+                        None
+                    }
+                })
+                .collect(),
+            receive,
+            per_flow: Vec::new(),
+            next_seq: vec![0; slots],
+            next_expected: vec![0; slots],
             results: RunResults {
                 sources: vec![SourceStats::default(); topo.enis.len()],
                 sessions,
-                targets: vec![TargetStats::default(); topo.targets.len()],
+                targets: (0..topo.targets.len())
+                    .map(|_| TargetStats {
+                        series: Series::new(period, duration_ns),
+                        ..TargetStats::default()
+                    })
+                    .collect(),
+                cloudwatch: is_source_instance
+                    .iter()
+                    .map(|&s| s.then(|| CloudWatch::new(period, duration_ns)))
+                    .collect(),
                 ..RunResults::default()
             },
         }
     }
 
-    /// A session is deleted: it no longer counts among its source's
-    /// sessions (the observations must be decided again).
-    pub fn deactivate(&mut self, session: topology::SessionIdx, topo: &Topology) {
-        let eni = topo.session(session).source;
-        self.sessions_by_eni[eni.index()].retain(|&s| s != session.0);
+    /// A new per-flow bucket for an outer flow of `session`; its index.
+    pub fn add_outer_flow(&mut self, session: topology::SessionIdx) -> u32 {
+        let bps = self.plans[session.index()].per_flow_bps;
+        self.per_flow.push(Bucket::with_window(bps, 9001 * 8));
+        (self.per_flow.len() - 1) as u32
     }
 
-    /// One packet of `size` bytes crosses a source ENI.
+    /// A session is deleted at `now`: it no longer counts among its
+    /// source's sessions (the observations must be decided again), and its
+    /// billing stops (SES-12).
+    pub fn deactivate(&mut self, session: topology::SessionIdx, topo: &Topology, now: u64) {
+        let eni = topo.session(session).source;
+        self.sessions_by_eni[eni.index()].retain(|&s| s != session.0);
+        self.results.sessions[session.index()].existed_ns = now;
+    }
+
+    /// The run ends at `end`: sessions still there existed until then.
+    pub fn finish(&mut self, active: &[bool], end: u64) {
+        for (s, stats) in self.results.sessions.iter_mut().enumerate() {
+            if active[s] {
+                stats.existed_ns = end;
+            }
+        }
+    }
+
+    /// Counts the sessions that passed a packet on.
     #[inline]
-    pub fn offer(&mut self, obs: &Observation, size: u16) {
+    fn passed_on(&mut self, eni: EniIdx, passed: u8, bytes: u64) {
+        for &s in &self.sessions_by_eni[eni.index()][..passed as usize] {
+            let s = &mut self.results.sessions[s as usize];
+            s.evaluated.add(bytes);
+            s.passed_on.add(bytes);
+        }
+    }
+
+    /// One packet of `size` bytes crosses a source ENI at `now`.
+    #[inline]
+    pub fn offer(&mut self, obs: &Observation, size: u16, now: u64) -> Offered {
         let bytes = u64::from(size);
         let d = SourceStats::dir(obs.direction);
-        let r = &mut self.results;
-        r.sources[obs.eni.index()].offered[d].add(bytes);
+        self.results.sources[obs.eni.index()].offered[d].add(bytes);
+        let not_mirrored = |reason| Outcome::NotMirrored(reason);
+        // BW-02: production first; it is dropped only when it alone does
+        // not fit the instance's budget.
+        if let Some(budget) = obs.instance.and_then(|i| self.budgets[i.index()].as_mut())
+            && !budget[d].production(now, bytes)
+        {
+            self.results.sources[obs.eni.index()].outcomes[d]
+                .add(not_mirrored(NotMirroredReason::ProductionDropped), bytes);
+            return Offered::ProductionDropped;
+        }
         let (outcome, passed) = match obs.decision {
-            Decision::NeverMirrored(k) => {
-                (Outcome::NotMirrored(NotMirroredReason::NeverMirrored(k)), 0)
-            }
+            Decision::NeverMirrored(k) => (not_mirrored(NotMirroredReason::NeverMirrored(k)), 0),
             Decision::BlockedAtSource(SourceBlock::NetworkAcl) => {
-                (Outcome::NotMirrored(NotMirroredReason::SourceNetworkAcl), 0)
+                (not_mirrored(NotMirroredReason::SourceNetworkAcl), 0)
             }
-            Decision::BlockedAtSource(SourceBlock::SecurityGroup) => (
-                Outcome::NotMirrored(NotMirroredReason::SourceSecurityGroup),
-                0,
-            ),
-            Decision::AmazonDnsNotEnabled { passed } => (
-                Outcome::NotMirrored(NotMirroredReason::AmazonDnsNotEnabled),
-                passed,
-            ),
-            Decision::NoRuleMatched { passed } => (
-                Outcome::NotMirrored(NotMirroredReason::NoRuleMatched),
-                passed,
-            ),
-            Decision::NoRulesForDirection { passed } => (
-                Outcome::NotMirrored(NotMirroredReason::NoRulesForDirection),
-                passed,
-            ),
+            Decision::BlockedAtSource(SourceBlock::SecurityGroup) => {
+                (not_mirrored(NotMirroredReason::SourceSecurityGroup), 0)
+            }
+            Decision::AmazonDnsNotEnabled { passed } => {
+                (not_mirrored(NotMirroredReason::AmazonDnsNotEnabled), passed)
+            }
+            Decision::NoRuleMatched { passed } => {
+                (not_mirrored(NotMirroredReason::NoRuleMatched), passed)
+            }
+            Decision::NoRulesForDirection { passed } => {
+                (not_mirrored(NotMirroredReason::NoRulesForDirection), passed)
+            }
             Decision::Rejected {
                 session,
                 rule,
                 passed,
             } => {
-                let s = &mut r.sessions[session.index()];
+                let s = &mut self.results.sessions[session.index()];
                 s.evaluated.add(bytes);
                 s.rejected.add(bytes);
                 s.rule_hits(obs.direction)[rule as usize] += 1;
-                (
-                    Outcome::NotMirrored(NotMirroredReason::FilterReject),
-                    passed,
-                )
+                (not_mirrored(NotMirroredReason::FilterReject), passed)
             }
             Decision::Mirror { mirror, passed } => {
-                let plan = self.plans[mirror.session.index()];
-                let (kept, how) = plan.cut(u32::from(size), obs.ipv6);
-                let wire = u64::from(kept + plan.outer_headers);
-                let (outcome, delivered) = match plan.blocked {
-                    None => (Outcome::Delivered(how), wire),
-                    Some(b) => (Outcome::Dropped(DropReason::Unreachable(b)), 0),
-                };
-                let s = &mut r.sessions[mirror.session.index()];
-                s.evaluated.add(bytes);
-                s.mirrored.add(bytes);
-                s.outcomes.add(outcome, bytes);
-                s.copy_bytes += wire;
-                s.delivered_bytes += delivered;
-                match mirror.accepted_by {
-                    AcceptedBy::Rule(i) => s.rule_hits(obs.direction)[i as usize] += 1,
-                    AcceptedBy::AmazonDns => s.amazon_dns_hits += 1,
-                }
-                let t = &mut r.targets[plan.target.index()];
-                t.received.add(bytes);
-                t.outcomes.add(outcome, bytes);
-                t.delivered_bytes += delivered;
-                (outcome, passed)
+                self.passed_on(obs.eni, passed, bytes);
+                return self.mirror(obs, mirror, bytes, now);
             }
         };
-        for &s in &self.sessions_by_eni[obs.eni.index()][..passed as usize] {
-            let s = &mut r.sessions[s as usize];
+        self.passed_on(obs.eni, passed, bytes);
+        self.results.sources[obs.eni.index()].outcomes[d].add(outcome, bytes);
+        Offered::Done
+    }
+
+    /// An accepted packet: size the copy, charge the source, send it.
+    #[inline]
+    fn mirror(
+        &mut self,
+        obs: &Observation,
+        mirror: topology::MirrorDecision,
+        bytes: u64,
+        now: u64,
+    ) -> Offered {
+        let si = mirror.session.index();
+        let d = SourceStats::dir(obs.direction);
+        let plan = self.plans[si];
+        let (kept, how) = plan.cut(bytes as u32, obs.ipv6);
+        let wire = kept + plan.outer_headers;
+        {
+            let s = &mut self.results.sessions[si];
             s.evaluated.add(bytes);
-            s.passed_on.add(bytes);
+            s.mirrored.add(bytes);
+            match mirror.accepted_by {
+                AcceptedBy::Rule(i) => s.rule_hits(obs.direction)[i as usize] += 1,
+                AcceptedBy::AmazonDns => s.amazon_dns_hits += 1,
+            }
         }
-        r.sources[obs.eni.index()].outcomes[d].add(outcome, bytes);
+        // BW-01, BW-04: the copy leaves the source as egress, whatever the
+        // direction of the packet it copies.
+        let mut skip = obs
+            .instance
+            .and_then(|i| self.budgets[i.index()].as_mut())
+            .and_then(|b| b[1].copy(now, u64::from(wire)).err())
+            .map(|s| match s {
+                Shortfall::Bandwidth => SkipReason::Bandwidth,
+                Shortfall::Pps => SkipReason::Pps,
+            });
+        // BW-03: the outer flow's limit.
+        if skip.is_none() && obs.outer != NO_OUTER_FLOW {
+            let bucket = &mut self.per_flow[obs.outer as usize];
+            let bits = u64::from(wire) * 8;
+            if bucket.has(now, bits, 0) {
+                bucket.take(bits);
+            } else {
+                skip = Some(SkipReason::PerFlow);
+            }
+        }
+        let cw = obs
+            .instance
+            .and_then(|i| self.results.cloudwatch[i.index()].as_mut());
+        if let Some(reason) = skip {
+            // MET-01: NetworkSkipMirrorIn/Out and their packet counts.
+            if let Some(cw) = cw {
+                cw.add(now, 4 + d, bytes);
+                cw.add(now, 6 + d, 1);
+            }
+            let o = Outcome::Skipped(reason);
+            self.results.sessions[si].outcomes.add(o, bytes);
+            self.results.sessions[si].series.add(now, 1, 1);
+            self.results.sources[obs.eni.index()].outcomes[d].add(o, bytes);
+            return Offered::Done;
+        }
+        // MET-01: NetworkMirrorIn/Out (bytes of the packets mirrored).
+        if let Some(cw) = cw {
+            cw.add(now, d, bytes);
+            cw.add(now, 2 + d, 1);
+        }
+        let s = &mut self.results.sessions[si];
+        s.copy_bytes += u64::from(wire);
+        s.series.add(now, 0, 1);
+        let t = &mut self.results.targets[plan.target.index()];
+        t.received.add(bytes);
+        t.series.add(now, 0, 1);
+        if let Some(b) = plan.blocked {
+            let o = Outcome::Dropped(DropReason::Unreachable(b));
+            self.record(si, plan.target, obs.eni.index(), d, o, bytes, 0, now);
+            return Offered::Done;
+        }
+        let seq = self.next_seq[obs.slot as usize];
+        self.next_seq[obs.slot as usize] = seq.wrapping_add(1);
+        let jitter = if plan.jitter_ns == 0 {
+            0
+        } else {
+            self.jitter[si].random_range(0..=plan.jitter_ns)
+        };
+        let mut arrive_at = now + plan.latency_ns + jitter;
+        if plan.fifo {
+            arrive_at = arrive_at.max(self.last_arrival[si]);
+            self.last_arrival[si] = arrive_at;
+        }
+        Offered::Copy(InFlight {
+            arrive_at,
+            session: si as u32,
+            source_eni: obs.eni.0,
+            dir: d as u8,
+            delivery_kind: how as u8,
+            bytes: bytes as u32,
+            wire,
+            slot: obs.slot,
+            seq,
+        })
+    }
+
+    /// A copy reaches its appliance at `now`.
+    #[inline]
+    pub fn arrive(&mut self, c: &InFlight, topo: &Topology, now: u64) {
+        let si = c.session as usize;
+        let plan = self.plans[si];
+        let bytes = u64::from(c.bytes);
+        let received = topo
+            .eni(plan.appliance)
+            .instance
+            .and_then(|i| self.receive[i.index()].as_mut())
+            .map_or(Ok(()), |b| b.receive(now, u64::from(c.wire)));
+        let outcome = match received {
+            Err(Shortfall::Bandwidth) => Outcome::Dropped(DropReason::TargetBandwidth),
+            Err(Shortfall::Pps) => Outcome::Dropped(DropReason::TargetPps),
+            Ok(()) => Outcome::Delivered(DELIVERIES[c.delivery_kind as usize]),
+        };
+        if received.is_ok() {
+            // RFC 4737: reordered when below the next expected number.
+            let slot = c.slot as usize;
+            let expected = self.next_expected[slot];
+            if c.seq < expected {
+                let extent = u64::from(expected - c.seq);
+                self.results.sessions[si].reordering.add(extent);
+                self.results.sessions[si].series.add(now, 4, 1);
+                let t = &mut self.results.targets[plan.target.index()];
+                t.reordering.add(extent);
+                t.series.add(now, 4, 1);
+            } else {
+                self.next_expected[slot] = c.seq.wrapping_add(1);
+            }
+        }
+        let wire = if received.is_ok() {
+            u64::from(c.wire)
+        } else {
+            0
+        };
+        self.record(
+            si,
+            plan.target,
+            c.source_eni as usize,
+            c.dir as usize,
+            outcome,
+            bytes,
+            wire,
+            now,
+        );
+    }
+
+    /// Counts the final outcome of a mirrored packet.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn record(
+        &mut self,
+        session: usize,
+        target: TargetIdx,
+        eni: usize,
+        d: usize,
+        outcome: Outcome,
+        bytes: u64,
+        delivered_wire: u64,
+        now: u64,
+    ) {
+        let field = if delivered_wire > 0 { 2 } else { 3 };
+        let s = &mut self.results.sessions[session];
+        s.outcomes.add(outcome, bytes);
+        s.delivered_bytes += delivered_wire;
+        s.series.add(now, field, 1);
+        s.series.add(now, 5, delivered_wire);
+        let t = &mut self.results.targets[target.index()];
+        t.outcomes.add(outcome, bytes);
+        t.delivered_bytes += delivered_wire;
+        t.series.add(now, field, 1);
+        t.series.add(now, 5, delivered_wire);
+        self.results.sources[eni].outcomes[d].add(outcome, bytes);
     }
 }

@@ -91,6 +91,78 @@ fn dir_index(d: Direction) -> usize {
     }
 }
 
+/// Values per period of simulated time, `N` of them per period.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Series<const N: usize> {
+    pub period_ns: u64,
+    pub bins: Vec<[u64; N]>,
+}
+
+impl<const N: usize> Series<N> {
+    /// A series covering `duration_ns`, allocated once so adding to it
+    /// never allocates.
+    pub fn new(period_ns: u64, duration_ns: u64) -> Self {
+        let n = duration_ns.div_ceil(period_ns.max(1)).max(1) as usize;
+        Series {
+            period_ns: period_ns.max(1),
+            bins: vec![[0; N]; n],
+        }
+    }
+
+    /// Adds `v` to field `field` of the period holding `now` (copies that
+    /// arrive after the end count in the last period).
+    #[inline]
+    pub fn add(&mut self, now: u64, field: usize, v: u64) {
+        let i = ((now / self.period_ns) as usize).min(self.bins.len() - 1);
+        self.bins[i][field] += v;
+    }
+}
+
+/// CloudWatch's Traffic Mirroring metrics of an instance (MET-01), in the
+/// order of [`CLOUDWATCH_METRICS`].
+pub type CloudWatch = Series<8>;
+
+/// The metric names of [`CloudWatch`]'s fields.
+pub const CLOUDWATCH_METRICS: [&str; 8] = [
+    "NetworkMirrorIn",
+    "NetworkMirrorOut",
+    "NetworkPacketsMirrorIn",
+    "NetworkPacketsMirrorOut",
+    "NetworkSkipMirrorIn",
+    "NetworkSkipMirrorOut",
+    "NetworkPacketsSkipMirrorIn",
+    "NetworkPacketsSkipMirrorOut",
+];
+
+/// Fields of a session's or target's series.
+pub const COPY_SERIES: [&str; 6] = [
+    "sent",
+    "skipped",
+    "delivered",
+    "dropped",
+    "reordered",
+    "delivered_copy_bytes",
+];
+
+/// How far out of order copies arrived, per RFC 4737: a copy is reordered
+/// when its sequence number is below the next one expected in its flow;
+/// its extent here is how many sequence numbers below.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reordering {
+    pub packets: u64,
+    pub extent_sum: u64,
+    pub extent_max: u64,
+}
+
+impl Reordering {
+    #[inline]
+    pub fn add(&mut self, extent: u64) {
+        self.packets += 1;
+        self.extent_sum += extent;
+        self.extent_max = self.extent_max.max(extent);
+    }
+}
+
 /// A source ENI's figures, per direction.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SourceStats {
@@ -129,6 +201,11 @@ pub struct SessionStats {
     pub rule_hits: [Vec<u64>; 2],
     /// Packets accepted by the `amazon-dns` network service.
     pub amazon_dns_hits: u64,
+    pub reordering: Reordering,
+    /// [`COPY_SERIES`] per period.
+    pub series: Series<6>,
+    /// Nanoseconds the session existed during the run (SES-12).
+    pub existed_ns: u64,
 }
 
 impl SessionStats {
@@ -145,6 +222,9 @@ pub struct TargetStats {
     pub outcomes: OutcomeTable,
     /// Bytes that reached the appliance (outer IP packets).
     pub delivered_bytes: u64,
+    pub reordering: Reordering,
+    /// [`COPY_SERIES`] per period.
+    pub series: Series<6>,
 }
 
 /// Everything a run counted.
@@ -157,6 +237,9 @@ pub struct RunResults {
     pub sources: Vec<SourceStats>,
     pub sessions: Vec<SessionStats>,
     pub targets: Vec<TargetStats>,
+    /// CloudWatch metrics per instance; `None` for instances that are no
+    /// mirror source.
+    pub cloudwatch: Vec<Option<CloudWatch>>,
     /// Simulated time covered, in nanoseconds.
     pub simulated_ns: u64,
 }

@@ -246,6 +246,20 @@ impl fmt::Display for ByteSize {
     }
 }
 
+/// A price in US dollars (`"0.015"`) as millionths of a dollar, exactly.
+pub fn micro_usd(text: &str) -> Result<u64, String> {
+    let t = text
+        .trim()
+        .trim_start_matches('$')
+        .trim_end_matches("USD")
+        .trim();
+    parse_scaled(&format!("{t}u"), &[("u", 1_000_000)], "price in US dollars")
+        .and_then(|v| fits_u64(v, text))
+        .map_err(|_| {
+            format!("`{text}` is not a price in US dollars like \"0.015\" (to the micro-dollar)")
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,6 +283,14 @@ mod tests {
         );
         assert_eq!("1500B".parse::<ByteSize>(), Ok(ByteSize(1500)));
         assert_eq!("9KiB".parse::<ByteSize>(), Ok(ByteSize(9216)));
+    }
+
+    #[test]
+    fn prices_are_exact() {
+        assert_eq!(micro_usd("0.015"), Ok(15_000));
+        assert_eq!(micro_usd("$1.5"), Ok(1_500_000));
+        assert!(micro_usd("0.0000001").is_err());
+        assert!(micro_usd("cheap").is_err());
     }
 
     #[test]

@@ -429,3 +429,177 @@ mod tests {
         assert!(closest("c5n.xlarg").contains(&"c5n.xlarge".to_string()));
     }
 }
+
+/// An instance's network figures, as the catalogue gives them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NetworkPerformance {
+    /// Bits per second the instance sustains, each way at once.
+    pub baseline_bps: u64,
+    /// Bits per second it may burst to ("up to" types); equal to the
+    /// baseline for fixed types.
+    pub burst_bps: u64,
+    /// Packets per second, each way. AWS publishes no figure: this is the
+    /// project's assumption (see [`assumed_pps`]).
+    pub pps: u64,
+}
+
+const M: u64 = 1_000_000;
+
+/// The assumed packets-per-second budget: 100,000 packets per second for
+/// every Gbps of burst bandwidth, at least 100,000. (ENA instances are
+/// commonly measured near one million packets per second at 10 Gbps; AWS
+/// publishes nothing, so a scenario should override it where it matters.)
+pub fn assumed_pps(burst_bps: u64) -> u64 {
+    (burst_bps / 10_000).max(100_000)
+}
+
+/// (size, baseline Mbps, burst Mbps) tables for families that share
+/// figures. From the public EC2 documentation for the common sizes.
+const T_CLASS: &[(&str, u64, u64)] = &[
+    ("nano", 32, 5_000),
+    ("micro", 64, 5_000),
+    ("small", 128, 5_000),
+    ("medium", 256, 5_000),
+    ("large", 512, 5_000),
+    ("xlarge", 1_024, 5_000),
+    ("2xlarge", 2_048, 5_000),
+];
+const GEN5: &[(&str, u64, u64)] = &[
+    ("large", 750, 10_000),
+    ("xlarge", 1_250, 10_000),
+    ("2xlarge", 2_500, 10_000),
+    ("4xlarge", 5_000, 10_000),
+    ("8xlarge", 10_000, 10_000),
+    ("9xlarge", 10_000, 10_000),
+    ("12xlarge", 12_000, 12_000),
+    ("16xlarge", 20_000, 20_000),
+    ("18xlarge", 25_000, 25_000),
+    ("24xlarge", 25_000, 25_000),
+    ("metal", 25_000, 25_000),
+];
+const GEN5N: &[(&str, u64, u64)] = &[
+    ("large", 3_000, 25_000),
+    ("xlarge", 5_000, 25_000),
+    ("2xlarge", 10_000, 25_000),
+    ("4xlarge", 15_000, 25_000),
+    ("8xlarge", 25_000, 25_000),
+    ("9xlarge", 50_000, 50_000),
+    ("12xlarge", 50_000, 50_000),
+    ("16xlarge", 75_000, 75_000),
+    ("18xlarge", 100_000, 100_000),
+    ("24xlarge", 100_000, 100_000),
+    ("metal", 100_000, 100_000),
+];
+const GEN6: &[(&str, u64, u64)] = &[
+    ("medium", 390, 12_500),
+    ("large", 781, 12_500),
+    ("xlarge", 1_562, 12_500),
+    ("2xlarge", 3_125, 12_500),
+    ("4xlarge", 6_250, 12_500),
+    ("8xlarge", 12_500, 12_500),
+    ("12xlarge", 18_750, 18_750),
+    ("16xlarge", 25_000, 25_000),
+    ("24xlarge", 37_500, 37_500),
+    ("32xlarge", 50_000, 50_000),
+    ("48xlarge", 50_000, 50_000),
+    ("metal", 50_000, 50_000),
+];
+const GEN6N: &[(&str, u64, u64)] = &[
+    ("medium", 1_600, 25_000),
+    ("large", 3_125, 25_000),
+    ("xlarge", 6_250, 30_000),
+    ("2xlarge", 12_500, 40_000),
+    ("4xlarge", 25_000, 50_000),
+    ("8xlarge", 50_000, 50_000),
+    ("12xlarge", 75_000, 75_000),
+    ("16xlarge", 100_000, 100_000),
+    ("24xlarge", 150_000, 150_000),
+    ("32xlarge", 200_000, 200_000),
+    ("metal", 200_000, 200_000),
+];
+
+/// The figure class of a family, by its name: burstable T, 5th
+/// generation, its network-optimised "n" variants, and 6th/7th generation
+/// and their "n" variants.
+fn class(family: &str) -> Option<&'static [(&'static str, u64, u64)]> {
+    if matches!(family, "t3" | "t3a" | "t4g") {
+        return Some(T_CLASS);
+    }
+    let mut chars = family.chars();
+    let letter = chars.next()?;
+    if !matches!(letter, 'm' | 'c' | 'r') {
+        return None;
+    }
+    let generation = chars.next()?.to_digit(10)?;
+    let rest: String = chars.collect();
+    // "n" variants: c5n, m5dn, c6in, c6gn, m6idn ...
+    let networked = rest.ends_with('n') && rest != "zn";
+    let known_suffix = matches!(
+        rest.as_str(),
+        "" | "a"
+            | "d"
+            | "ad"
+            | "b"
+            | "n"
+            | "dn"
+            | "i"
+            | "id"
+            | "in"
+            | "idn"
+            | "g"
+            | "gd"
+            | "gn"
+            | "i-flex"
+            | "a-flex"
+            | "iz"
+            | "zn"
+    );
+    if !known_suffix {
+        return None;
+    }
+    match (generation, networked) {
+        (5, false) => Some(GEN5),
+        (5, true) => Some(GEN5N),
+        (6 | 7, false) => Some(GEN6),
+        (6 | 7, true) => Some(GEN6N),
+        _ => None,
+    }
+}
+
+/// The catalogue's network figures for an instance type, when it has them.
+pub fn network_performance(instance_type: &str) -> Option<NetworkPerformance> {
+    let (family, size) = instance_type.split_once('.')?;
+    let table = class(family)?;
+    let &(_, baseline, burst) = table.iter().find(|(s, _, _)| *s == size)?;
+    let (baseline_bps, burst_bps) = (baseline * M, burst * M);
+    Some(NetworkPerformance {
+        baseline_bps,
+        burst_bps,
+        pps: assumed_pps(burst_bps),
+    })
+}
+
+#[cfg(test)]
+mod catalogue_tests {
+    use super::*;
+
+    const G: u64 = 1_000_000_000;
+
+    #[test]
+    fn public_figures_of_the_reference() {
+        let f = |t| network_performance(t).map(|n| (n.baseline_bps, n.burst_bps));
+        assert_eq!(f("t3.medium"), Some((256 * M, 5 * G)));
+        assert_eq!(f("c5.large"), Some((750 * M, 10 * G)));
+        assert_eq!(f("m5.large"), Some((750 * M, 10 * G)));
+        assert_eq!(f("r5.large"), Some((750 * M, 10 * G)));
+        assert_eq!(f("m5.xlarge"), Some((1_250 * M, 10 * G)));
+        assert_eq!(f("c5n.large"), Some((3 * G, 25 * G)));
+        assert_eq!(f("m5.8xlarge"), Some((10 * G, 10 * G)));
+        assert_eq!(f("c5.18xlarge"), Some((25 * G, 25 * G)));
+        assert_eq!(f("m5.24xlarge"), Some((25 * G, 25 * G)));
+        assert_eq!(f("r5.24xlarge"), Some((25 * G, 25 * G)));
+        assert_eq!(f("c5n.18xlarge"), Some((100 * G, 100 * G)));
+        assert_eq!(f("x1.16xlarge"), None);
+        assert_eq!(network_performance("m5.large").unwrap().pps, 1_000_000);
+    }
+}

@@ -106,6 +106,14 @@ pub struct Instance {
     pub instance_type: String,
     pub subnet: SubnetIdx,
     pub owner: AccountIdx,
+    /// Bandwidth and packet budgets: the scenario's override, else the
+    /// catalogue's figures; `None` when neither knows (no budget applies).
+    pub network: Option<crate::instance_types::NetworkPerformance>,
+    /// How long a full burst-credit balance lasts at the burst rate.
+    pub burst_duration_ns: u64,
+    /// The cluster placement group it runs in, if any (BW-03: 10 Gbps per
+    /// flow instead of 5).
+    pub cluster_placement_group: Option<String>,
 }
 
 /// `NetworkInterfaceType`, the values that matter here.

@@ -137,6 +137,7 @@ pub fn build(file: ScenarioFile, problems: &mut Problems) -> Option<Scenario> {
     // that failed is absent, not half-made, so its own error stands alone.
     checks::check(&file, &topo, problems);
     let timeline = build_timeline::build(&file, &topo, &names, problems);
+    let settings = build_settings(&file, problems);
     let flows = build_traffic(&file, &topo, &names.poisoned, problems);
     if problems.has_errors() {
         return None;
@@ -149,7 +150,57 @@ pub fn build(file: ScenarioFile, problems: &mut Problems) -> Option<Scenario> {
         topology: topo,
         flows,
         timeline,
+        settings,
     })
+}
+
+/// The run's settings: the file's, over the defaults.
+fn build_settings(file: &ScenarioFile, p: &mut Problems) -> crate::settings::Settings {
+    let mut s = crate::settings::Settings::default();
+    let Some(spec) = &file.settings else {
+        return s;
+    };
+    if let Some(l) = spec.latency {
+        let t = &mut s.latency;
+        let set = |field: &mut u64, v: Option<crate::units::Duration>| {
+            if let Some(v) = v {
+                *field = v.as_nanos();
+            }
+        };
+        set(&mut t.same_az_ns, l.same_az);
+        set(&mut t.cross_az_ns, l.cross_az);
+        set(&mut t.peering_ns, l.peering);
+        set(&mut t.transit_gateway_ns, l.transit_gateway);
+        set(&mut t.load_balancer_ns, l.load_balancer);
+        set(&mut t.jitter_ns, l.jitter);
+        set(&mut t.load_balancer_jitter_ns, l.load_balancer_jitter);
+    }
+    if let Some(period) = spec.metrics_period {
+        if period.as_nanos() < 1_000_000_000 {
+            p.error(
+                &Anchor::Scenario,
+                ErrorCode::InvalidParameterValue,
+                "settings",
+                "metrics_period",
+                format!("{period} is under a second; CloudWatch's periods are 1min and 5min"),
+            );
+        } else {
+            s.metrics_period_ns = period.as_nanos();
+        }
+    }
+    if let Some(price) = &spec.session_hour_price {
+        match crate::units::micro_usd(price) {
+            Ok(v) => s.session_hour_price_micro_usd = v,
+            Err(m) => p.error(
+                &Anchor::Scenario,
+                ErrorCode::InvalidParameterValue,
+                "settings",
+                "session_hour_price",
+                m,
+            ),
+        }
+    }
+    s
 }
 
 fn build_accounts(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p: &mut Problems) {

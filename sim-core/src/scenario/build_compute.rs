@@ -8,9 +8,12 @@ use topology::{
     SubnetIdx, Topology,
 };
 
+use topology::instance_types::{self, NetworkPerformance};
+
 use super::build::{DEFAULT_MTU, MIN_MTU, Names, Problems, id_anchor};
 use super::schema::*;
 use crate::rng;
+use crate::units::{Duration, Rate};
 
 /// A MAC derived from the ENI id: locally administered (`02:`), stable.
 fn default_mac(id: &str) -> MacAddr {
@@ -96,11 +99,15 @@ pub fn build(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p: &mu
         let vpc_owner = topo.vpc(topo.subnet(subnet).vpc).owner;
         let owner = names.owner(&inst.owner, vpc_owner, &inst.id, p);
         let idx = InstanceIdx(topo.instances.len() as u32);
+        let (network, burst_duration_ns) = network_performance(inst, p);
         topo.instances.push(Instance {
             id: inst.id.clone(),
             instance_type: inst.instance_type.clone(),
             subnet,
             owner,
+            network,
+            burst_duration_ns,
+            cluster_placement_group: inst.cluster_placement_group.clone(),
         });
         for e in &inst.network_interfaces {
             if e.owner.is_some() {
@@ -141,6 +148,86 @@ pub fn build(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p: &mu
         let owner = names.owner(&e.owner, vpc_owner, &e.id, p);
         build_eni(e, None, subnet, owner, topo, names, &mut addrs, p);
     }
+}
+
+/// How long a full burst-credit balance lasts at the burst rate, when the
+/// scenario does not say: AWS describes bursts "typically 5 to 60 minutes";
+/// the twin assumes 30.
+pub const DEFAULT_BURST_DURATION: Duration = Duration::from_secs(30 * 60);
+
+/// The instance's figures: the catalogue's, with the scenario's overrides.
+fn network_performance(inst: &InstanceSpec, p: &mut Problems) -> (Option<NetworkPerformance>, u64) {
+    let o = inst.network_performance;
+    let burst_ns = o
+        .and_then(|o| o.burst_duration)
+        .unwrap_or(DEFAULT_BURST_DURATION)
+        .as_nanos();
+    let catalogue = instance_types::network_performance(&inst.instance_type);
+    let Some(o) = o else {
+        return (catalogue, burst_ns);
+    };
+    let bits = |r: Option<Rate>, field: &'static str, p: &mut Problems| match r {
+        None => None,
+        Some(Rate::BitsPerSecond(b)) => Some(b),
+        Some(other) => {
+            p.error(
+                &id_anchor(&inst.id),
+                ErrorCode::InvalidParameterValue,
+                &inst.id,
+                field,
+                format!("{other} is a packet rate; {field} is bits per second (\"10Gbps\")"),
+            );
+            None
+        }
+    };
+    let baseline = bits(o.baseline, "baseline", p).or(catalogue.map(|c| c.baseline_bps));
+    let burst = bits(o.burst, "burst", p)
+        .or(o.baseline.and(baseline))
+        .or(catalogue.map(|c| c.burst_bps));
+    let (Some(baseline), Some(burst)) = (baseline, burst) else {
+        p.error(
+            &id_anchor(&inst.id),
+            ErrorCode::MissingParameter,
+            &inst.id,
+            "network_performance",
+            format!(
+                "the catalogue has no figures for {}: give a baseline",
+                inst.instance_type
+            ),
+        );
+        return (None, burst_ns);
+    };
+    if burst < baseline {
+        p.error(
+            &id_anchor(&inst.id),
+            ErrorCode::InvalidParameterValue,
+            &inst.id,
+            "network_performance",
+            "the burst rate is below the baseline",
+        );
+    }
+    let pps = match o.pps {
+        None => catalogue.map_or(instance_types::assumed_pps(burst), |c| c.pps),
+        Some(Rate::MilliPacketsPerSecond(m)) => (m / 1000).max(1),
+        Some(other) => {
+            p.error(
+                &id_anchor(&inst.id),
+                ErrorCode::InvalidParameterValue,
+                &inst.id,
+                "pps",
+                format!("{other} is a bit rate; pps is packets per second (\"1Mpps\")"),
+            );
+            1
+        }
+    };
+    (
+        Some(NetworkPerformance {
+            baseline_bps: baseline,
+            burst_bps: burst.max(baseline),
+            pps,
+        }),
+        burst_ns,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]

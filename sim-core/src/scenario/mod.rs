@@ -37,6 +37,7 @@ pub struct Scenario {
     pub flows: Vec<FlowPlan>,
     /// Changes during the run, sorted by time.
     pub timeline: Vec<crate::timeline::TimelineEvent>,
+    pub settings: crate::settings::Settings,
 }
 
 /// Settings given on the command line, which win over the file's.

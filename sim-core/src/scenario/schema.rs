@@ -54,6 +54,41 @@ pub struct ScenarioFile {
     /// Changes at given simulated times, as API calls.
     #[serde(default)]
     pub timeline: Vec<EventSpec>,
+    /// The model's assumptions, each with a documented default.
+    #[serde(default)]
+    pub settings: Option<SettingsSpec>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename = "Settings", deny_unknown_fields)]
+pub struct SettingsSpec {
+    #[serde(default)]
+    pub latency: Option<LatencySpec>,
+    /// Period of the metric series; CloudWatch's are 1min and 5min.
+    #[serde(default)]
+    pub metrics_period: Option<Duration>,
+    /// USD per session-hour, as a decimal string (`"0.015"`).
+    #[serde(default)]
+    pub session_hour_price: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default, Clone, Copy)]
+#[serde(rename = "Latency", deny_unknown_fields)]
+pub struct LatencySpec {
+    #[serde(default)]
+    pub same_az: Option<Duration>,
+    #[serde(default)]
+    pub cross_az: Option<Duration>,
+    #[serde(default)]
+    pub peering: Option<Duration>,
+    #[serde(default)]
+    pub transit_gateway: Option<Duration>,
+    #[serde(default)]
+    pub load_balancer: Option<Duration>,
+    #[serde(default)]
+    pub jitter: Option<Duration>,
+    #[serde(default)]
+    pub load_balancer_jitter: Option<Duration>,
 }
 
 /// One change at a given simulated time.
@@ -309,8 +344,32 @@ pub struct InstanceSpec {
     /// The owning account; the subnet's VPC owner by default.
     #[serde(default)]
     pub owner: Option<String>,
+    /// Bandwidth and packet figures instead of the catalogue's.
+    #[serde(default)]
+    pub network_performance: Option<NetworkPerformanceSpec>,
+    /// The cluster placement group it runs in (10 Gbps per flow, not 5).
+    #[serde(default)]
+    pub cluster_placement_group: Option<String>,
     /// The instance's ENIs; the first is its primary ENI (device index 0).
     pub network_interfaces: Vec<EniSpec>,
+}
+
+/// An instance's network figures, each overriding the catalogue's.
+#[derive(Debug, Deserialize, Clone, Copy)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkPerformanceSpec {
+    /// Sustained bandwidth, each way.
+    #[serde(default)]
+    pub baseline: Option<Rate>,
+    /// Burst bandwidth of "up to" types; the baseline by default.
+    #[serde(default)]
+    pub burst: Option<Rate>,
+    /// Packets per second, each way (an assumption unless measured).
+    #[serde(default)]
+    pub pps: Option<Rate>,
+    /// How long a full credit balance lasts at the burst rate.
+    #[serde(default)]
+    pub burst_duration: Option<Duration>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,213 @@
+//! Token buckets: the bandwidth and packet budgets of instances, the
+//! per-flow limit, and load balancer capacity.
+//!
+//! Buckets are updated lazily, at the times packets pass, never by timer
+//! events. Tokens are kept in nano-units (a unit is a bit or a packet), so
+//! refilling at `rate` units per second over `dt` nanoseconds adds exactly
+//! `rate * dt` nano-units: no rounding, no drift.
+
+/// Nano-units in one unit.
+const NANO: u128 = 1_000_000_000;
+
+/// How much a bucket holds, in time at its rate: enough for microbursts,
+/// small enough that a budget is a budget. (AWS publishes no figure; this
+/// is the project's assumption.)
+pub const BURST_WINDOW_NS: u64 = 1_000_000;
+
+/// A token bucket.
+#[derive(Clone, Debug)]
+pub struct Bucket {
+    /// Units per second.
+    rate: u64,
+    /// Capacity, in nano-units.
+    depth: u128,
+    /// Current tokens, in nano-units.
+    tokens: u128,
+    /// Time of the last refill, in nanoseconds.
+    last: u64,
+}
+
+impl Bucket {
+    /// A full bucket of `rate` units per second holding `depth` units.
+    pub fn new(rate: u64, depth: u64) -> Bucket {
+        let depth = u128::from(depth.max(1)) * NANO;
+        Bucket {
+            rate,
+            depth,
+            tokens: depth,
+            last: 0,
+        }
+    }
+
+    /// A full bucket holding [`BURST_WINDOW_NS`] of its rate, at least
+    /// `min_depth` units (one large packet must always fit).
+    pub fn with_window(rate: u64, min_depth: u64) -> Bucket {
+        let depth = (u128::from(rate) * u128::from(BURST_WINDOW_NS) / NANO) as u64;
+        Bucket::new(rate, depth.max(min_depth))
+    }
+
+    #[inline]
+    fn refill(&mut self, now: u64) {
+        if now > self.last {
+            let add = u128::from(self.rate) * u128::from(now - self.last);
+            self.tokens = (self.tokens + add).min(self.depth);
+            self.last = now;
+        }
+    }
+
+    /// Whether `units` fit with `reserve_units` left over, at `now`.
+    #[inline]
+    pub fn has(&mut self, now: u64, units: u64, reserve: u128) -> bool {
+        self.refill(now);
+        self.tokens >= u128::from(units) * NANO + reserve
+    }
+
+    /// Takes `units`; call after [`Bucket::has`] said they fit.
+    #[inline]
+    pub fn take(&mut self, units: u64) {
+        self.tokens = self.tokens.saturating_sub(u128::from(units) * NANO);
+    }
+
+    /// Half the bucket, in nano-units: what copies must leave for
+    /// production traffic (BW-02).
+    pub fn half(&self) -> u128 {
+        self.depth / 2
+    }
+
+    pub fn rate(&self) -> u64 {
+        self.rate
+    }
+
+    /// Changes the rate from `now` on, keeping the tokens.
+    pub fn set_rate(&mut self, now: u64, rate: u64) {
+        self.refill(now);
+        self.rate = rate;
+    }
+}
+
+/// Why a copy did not fit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shortfall {
+    Bandwidth,
+    Pps,
+}
+
+/// One direction's budget of an instance: a peak-rate bucket, a credit
+/// bucket at the baseline for "up to" types, and a packet bucket.
+#[derive(Clone, Debug)]
+pub struct DirectionBudget {
+    peak: Bucket,
+    /// Present for burstable ("up to") types: refills at the baseline and
+    /// holds `(burst - baseline) x burst duration`, full at the start.
+    credits: Option<Bucket>,
+    pps: Bucket,
+}
+
+impl DirectionBudget {
+    pub fn new(baseline_bps: u64, burst_bps: u64, pps: u64, burst_ns: u64) -> DirectionBudget {
+        let credits = (burst_bps > baseline_bps).then(|| {
+            let depth = (u128::from(burst_bps - baseline_bps) * u128::from(burst_ns) / NANO) as u64;
+            Bucket::new(baseline_bps, depth.max(9001 * 8))
+        });
+        DirectionBudget {
+            peak: Bucket::with_window(burst_bps, 9001 * 8),
+            credits,
+            pps: Bucket::with_window(pps, 64),
+        }
+    }
+
+    /// BW-02: production traffic takes what it needs while there is any;
+    /// false means even production does not fit (it is dropped).
+    #[inline]
+    pub fn production(&mut self, now: u64, bytes: u64) -> bool {
+        let bits = bytes * 8;
+        let fits = self.peak.has(now, bits, 0)
+            && self.credits.as_mut().is_none_or(|c| c.has(now, bits, 0))
+            && self.pps.has(now, 1, 0);
+        if fits {
+            self.peak.take(bits);
+            if let Some(c) = &mut self.credits {
+                c.take(bits);
+            }
+            self.pps.take(1);
+        }
+        fits
+    }
+
+    /// BW-01, BW-02, BW-04: a copy goes only if it leaves half of each
+    /// bucket for production traffic; otherwise it is skipped, and the
+    /// shortfall says which budget ran out.
+    #[inline]
+    pub fn copy(&mut self, now: u64, bytes: u64) -> Result<(), Shortfall> {
+        let bits = bytes * 8;
+        let half = self.peak.half();
+        if !self.peak.has(now, bits, half) {
+            return Err(Shortfall::Bandwidth);
+        }
+        if let Some(c) = &mut self.credits
+            && !c.has(now, bits, half)
+        {
+            return Err(Shortfall::Bandwidth);
+        }
+        let half = self.pps.half();
+        if !self.pps.has(now, 1, half) {
+            return Err(Shortfall::Pps);
+        }
+        self.peak.take(bits);
+        if let Some(c) = &mut self.credits {
+            c.take(bits);
+        }
+        self.pps.take(1);
+        Ok(())
+    }
+
+    /// Whether a receiver can take a copy (appliance budgets: no
+    /// production to protect, so the whole bucket counts).
+    #[inline]
+    pub fn receive(&mut self, now: u64, bytes: u64) -> Result<(), Shortfall> {
+        let bits = bytes * 8;
+        if !self.peak.has(now, bits, 0)
+            || self.credits.as_mut().is_some_and(|c| !c.has(now, bits, 0))
+        {
+            return Err(Shortfall::Bandwidth);
+        }
+        if !self.pps.has(now, 1, 0) {
+            return Err(Shortfall::Pps);
+        }
+        self.peak.take(bits);
+        if let Some(c) = &mut self.credits {
+            c.take(bits);
+        }
+        self.pps.take(1);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bucket_refills_exactly_at_its_rate() {
+        // 8,000 bits/s, 1,000 bits deep: after draining, 125 ms gives 1,000.
+        let mut b = Bucket::new(8_000, 1_000);
+        assert!(b.has(0, 1_000, 0));
+        b.take(1_000);
+        assert!(!b.has(124_999_999, 1_000, 0));
+        assert!(b.has(125_000_000, 1_000, 0));
+    }
+
+    #[test]
+    fn copies_leave_half_the_bucket_to_production() {
+        // 1,000 bits deep: a 500-bit copy needs 500 + 500 of headroom.
+        let mut d = DirectionBudget::new(1_000_000_000, 1_000_000_000, 1_000_000, 0);
+        // Depth is 1 ms of 1 Gbps = 1,000,000 bits, half 500,000.
+        for _ in 0..62 {
+            assert!(d.copy(0, 1_000).is_ok()); // 8,000 bits each
+        }
+        // 62 x 8,000 = 496,000 taken; one more leaves 496,000 < 500,000.
+        assert_eq!(d.copy(0, 1_000), Err(Shortfall::Bandwidth));
+        // Production may still use the rest.
+        assert!(d.production(0, 60_000));
+    }
+}

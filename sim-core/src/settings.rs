@@ -1,0 +1,61 @@
+//! Run settings: the latency model, the metrics period and the price of a
+//! session-hour. Every figure is an assumption with a documented default,
+//! and every one can be set in the scenario's `settings`.
+
+/// One-way latencies of a copy's path, in nanoseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Latency {
+    /// Source and target in one Availability Zone.
+    pub same_az_ns: u64,
+    /// Added when they are in different zones.
+    pub cross_az_ns: u64,
+    /// Added for each VPC peering connection crossed.
+    pub peering_ns: u64,
+    /// Added for each transit gateway crossed.
+    pub transit_gateway_ns: u64,
+    /// Added for a Network or Gateway Load Balancer.
+    pub load_balancer_ns: u64,
+    /// Each copy is delayed by a further uniform draw in `0..=jitter`. On
+    /// direct paths copies still arrive in order (a path is a FIFO).
+    pub jitter_ns: u64,
+    /// The same through a load balancer, where nothing keeps copies in
+    /// order (TGT-09).
+    pub load_balancer_jitter_ns: u64,
+}
+
+impl Default for Latency {
+    fn default() -> Self {
+        Latency {
+            same_az_ns: 100_000,
+            cross_az_ns: 500_000,
+            peering_ns: 50_000,
+            transit_gateway_ns: 250_000,
+            load_balancer_ns: 150_000,
+            jitter_ns: 10_000,
+            load_balancer_jitter_ns: 100_000,
+        }
+    }
+}
+
+/// Everything a run needs besides the topology and traffic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub latency: Latency,
+    /// Period of the metric series (CloudWatch: 1 or 5 minutes).
+    pub metrics_period_ns: u64,
+    /// Price of a session-hour, in millionths of a US dollar (SES-12).
+    pub session_hour_price_micro_usd: u64,
+}
+
+/// The commonly quoted price of a Traffic Mirroring session-hour: USD 0.015.
+pub const DEFAULT_SESSION_HOUR_PRICE_MICRO_USD: u64 = 15_000;
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            latency: Latency::default(),
+            metrics_period_ns: 60_000_000_000,
+            session_hour_price_micro_usd: DEFAULT_SESSION_HOUR_PRICE_MICRO_USD,
+        }
+    }
+}
