@@ -1,7 +1,7 @@
 //! From a scenario and its results to the report schema.
 
 use sim_core::outcome::{Category, Delivery, Outcome};
-use sim_core::results::{self, OutcomeTable};
+use sim_core::results::{self, CLOUDWATCH_METRICS, COPY_SERIES, OutcomeTable, Series};
 use sim_core::{RunResults, Scenario};
 use topology::model::TargetResource;
 use topology::{Direction, EniIdx};
@@ -25,6 +25,42 @@ fn categories(t: &OutcomeTable) -> Categories {
         delivered: count(t.category(Category::Delivered)),
         truncated: count(truncated),
     }
+}
+
+fn metrics<const N: usize>(s: &Series<N>, names: [&'static str; N]) -> Metrics {
+    Metrics {
+        period_ns: s.period_ns,
+        series: names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| NamedSeries {
+                name,
+                values: s.bins.iter().map(|b| b[i]).collect(),
+            })
+            .collect(),
+    }
+}
+
+fn reordering(r: &results::Reordering) -> Reordering {
+    Reordering {
+        packets: r.packets,
+        extent_max: r.extent_max,
+        extent_sum: r.extent_sum,
+    }
+}
+
+const NS_PER_HOUR: u64 = 3_600_000_000_000;
+
+/// `v / unit` with `places` decimals, exactly (rounded down).
+fn decimal(v: u128, unit: u128, places: u32) -> String {
+    let scale = 10u128.pow(places);
+    let scaled = v * scale / unit;
+    format!(
+        "{}.{:0width$}",
+        scaled / scale,
+        scaled % scale,
+        width = places as usize
+    )
 }
 
 fn outcomes(t: &OutcomeTable) -> Vec<OutcomeCount> {
@@ -104,6 +140,10 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
                 delivered_copy_bytes: st.delivered_bytes,
                 rules,
                 amazon_dns_packets: st.amazon_dns_hits,
+                reordering: reordering(&st.reordering),
+                session_hours: decimal(u128::from(st.existed_ns), u128::from(NS_PER_HOUR), 6),
+                billed_session_hours: st.existed_ns.div_ceil(NS_PER_HOUR),
+                series: metrics(&st.series, COPY_SERIES),
                 path: reach
                     .as_ref()
                     .map(|r| {
@@ -151,9 +191,45 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
                 categories: categories(&st.outcomes),
                 outcomes: outcomes(&st.outcomes),
                 delivered_copy_bytes: st.delivered_bytes,
+                reordering: reordering(&st.reordering),
+                series: metrics(&st.series, COPY_SERIES),
             }
         })
         .collect();
+    let instances = topo
+        .instances
+        .iter()
+        .zip(&results.cloudwatch)
+        .filter_map(|(inst, cw)| {
+            cw.as_ref().map(|cw| InstanceReport {
+                instance_id: inst.id.clone(),
+                instance_type: inst.instance_type.clone(),
+                network_performance: inst.network.map(|n| NetworkPerformance {
+                    baseline_bps: n.baseline_bps,
+                    burst_bps: n.burst_bps,
+                    pps: n.pps,
+                }),
+                cloudwatch: metrics(cw, CLOUDWATCH_METRICS),
+            })
+        })
+        .collect();
+    let price = scenario.settings.session_hour_price_micro_usd;
+    let existed: u128 = results
+        .sessions
+        .iter()
+        .map(|s| u128::from(s.existed_ns))
+        .sum();
+    let billed: u64 = results
+        .sessions
+        .iter()
+        .map(|s| s.existed_ns.div_ceil(NS_PER_HOUR))
+        .sum();
+    let cost = Cost {
+        session_hours: decimal(existed, u128::from(NS_PER_HOUR), 6),
+        billed_session_hours: billed,
+        price_per_session_hour_usd: decimal(u128::from(price), 1_000_000, 6),
+        total_usd: decimal(u128::from(billed) * u128::from(price), 1_000_000, 6),
+    };
     let all = results.outcomes();
     Report {
         schema_version: SCHEMA_VERSION,
@@ -173,5 +249,7 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
         sources,
         sessions,
         targets,
+        instances,
+        cost,
     }
 }

@@ -15,6 +15,64 @@ pub struct Report {
     pub sources: Vec<SourceReport>,
     pub sessions: Vec<SessionReport>,
     pub targets: Vec<TargetReport>,
+    /// Source instances: their budgets and CloudWatch metrics (MET-01).
+    pub instances: Vec<InstanceReport>,
+    /// What the sessions cost (SES-12).
+    pub cost: Cost,
+}
+
+/// Session-hours and their price (SES-12).
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Cost {
+    /// Sum of the sessions' lifetimes, in hours (exact, as a decimal).
+    pub session_hours: String,
+    /// Hours billed: each session for every hour or part of one it existed.
+    pub billed_session_hours: u64,
+    /// USD per session-hour (a documented, overridable assumption).
+    pub price_per_session_hour_usd: String,
+    pub total_usd: String,
+}
+
+/// A source instance: its budgets and its CloudWatch metrics.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct InstanceReport {
+    pub instance_id: String,
+    pub instance_type: String,
+    /// The figures its budgets used, when known (catalogue or scenario).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_performance: Option<NetworkPerformance>,
+    /// Metric name to one value per period, `period_ns` apart.
+    pub cloudwatch: Metrics,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct NetworkPerformance {
+    pub baseline_bps: u64,
+    pub burst_bps: u64,
+    pub pps: u64,
+}
+
+/// Series of equal periods.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Metrics {
+    pub period_ns: u64,
+    /// Name to values (one per period), in a fixed order.
+    pub series: Vec<NamedSeries>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct NamedSeries {
+    pub name: &'static str,
+    pub values: Vec<u64>,
+}
+
+/// Copies that arrived out of order within their inner flow (RFC 4737).
+#[derive(Debug, Serialize, PartialEq, Default)]
+pub struct Reordering {
+    pub packets: u64,
+    /// The largest distance, in sequence numbers, below the next expected.
+    pub extent_max: u64,
+    pub extent_sum: u64,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -125,6 +183,12 @@ pub struct SessionReport {
     pub delivered_copy_bytes: u64,
     pub rules: Vec<RuleHits>,
     pub amazon_dns_packets: u64,
+    pub reordering: Reordering,
+    /// Hours the session existed, and hours billed (SES-12).
+    pub session_hours: String,
+    pub billed_session_hours: u64,
+    /// sent, skipped, delivered, dropped, reordered, delivered_copy_bytes.
+    pub series: Metrics,
     /// The path of the copies, hop by hop (as far as they get).
     pub path: Vec<PathHop>,
     /// Where the copies stop, when they never arrive.
@@ -170,4 +234,7 @@ pub struct TargetReport {
     pub outcomes: Vec<OutcomeCount>,
     /// Bytes that reached the appliance, as outer IP packets.
     pub delivered_copy_bytes: u64,
+    pub reordering: Reordering,
+    /// sent, skipped, delivered, dropped, reordered, delivered_copy_bytes.
+    pub series: Metrics,
 }

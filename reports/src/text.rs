@@ -114,6 +114,7 @@ pub fn summary(r: &Report) -> String {
             "DELIVERED",
             "TRUNCATED",
             "DROPPED",
+            "REORDERED",
             "BYTES",
             "COPY BYTES",
         ]);
@@ -128,9 +129,32 @@ pub fn summary(r: &Report) -> String {
                 n(c.delivered.packets),
                 n(c.truncated.packets),
                 n(c.dropped.packets),
+                n(t.reordering.packets),
                 n(t.received.bytes),
                 n(t.delivered_copy_bytes),
             ]);
+        }
+        table.render(&mut out);
+    }
+
+    if !r.instances.is_empty() {
+        out.push_str("\nSource instances (CloudWatch totals over the run)\n");
+        let mut table = Table::new(&[
+            "INSTANCE",
+            "TYPE",
+            "MIRROR IN",
+            "MIRROR OUT",
+            "PKTS MIRROR IN",
+            "PKTS MIRROR OUT",
+            "SKIP IN",
+            "SKIP OUT",
+            "PKTS SKIP IN",
+            "PKTS SKIP OUT",
+        ]);
+        for i in &r.instances {
+            let mut row = vec![i.instance_id.clone(), i.instance_type.clone()];
+            row.extend(i.cloudwatch.series.iter().map(|s| n(s.values.iter().sum())));
+            table.row(row);
         }
         table.render(&mut out);
     }
@@ -161,5 +185,11 @@ pub fn summary(r: &Report) -> String {
         out.push_str("\nOutcomes at each source\n");
         table.render(&mut out);
     }
+    let c = &r.cost;
+    let _ = writeln!(
+        out,
+        "\nCost: {} session-hours ({} billed) at {} USD = {} USD",
+        c.session_hours, c.billed_session_hours, c.price_per_session_hour_usd, c.total_usd
+    );
     out
 }

@@ -71,3 +71,67 @@ fn met_02_outcomes_add_up_in_every_scenario() {
         assert!(r.totals.offered.packets > 0, "{}", path.display());
     }
 }
+
+#[test]
+fn met_01_cloudwatch_series_per_instance_and_period() {
+    // 100 pps in and 50 pps out, all mirrored, for 3 minutes at a 1-minute
+    // period: each period holds 6,000 packets in (of 500 bytes: 3,000,000
+    // bytes) and 3,000 out (of 200 bytes: 600,000 bytes); nothing skipped.
+    let traffic = r#"Connection(name: "c", client: "198.51.100.1", server: "eni-src", protocol: Tcp, server_port: 443,
+        request: (rate: "100pps", size: Fixed("500B")), response: (rate: "50pps", size: Fixed("200B"))),"#;
+    let r = run_text(&scenario(
+        "3min",
+        9001,
+        ACCEPT_ALL_V4,
+        &session("tms-1", "tmf-all", 1, ""),
+        traffic,
+    ))
+    .report;
+    let i = r
+        .instances
+        .iter()
+        .find(|i| i.instance_id == "i-src")
+        .unwrap();
+    assert_eq!(i.cloudwatch.period_ns, 60_000_000_000);
+    let get = |name: &str| {
+        i.cloudwatch
+            .series
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap()
+            .values
+            .clone()
+    };
+    assert_eq!(get("NetworkMirrorIn"), vec![3_000_000; 3]);
+    assert_eq!(get("NetworkMirrorOut"), vec![600_000; 3]);
+    assert_eq!(get("NetworkPacketsMirrorIn"), vec![6_000; 3]);
+    assert_eq!(get("NetworkPacketsMirrorOut"), vec![3_000; 3]);
+    assert_eq!(get("NetworkSkipMirrorIn"), vec![0; 3]);
+    assert_eq!(get("NetworkPacketsSkipMirrorOut"), vec![0; 3]);
+    // At a 5-minute period the same run is one period.
+    let five = scenario(
+        "3min",
+        9001,
+        ACCEPT_ALL_V4,
+        &session("tms-1", "tmf-all", 1, ""),
+        traffic,
+    )
+    .replace(
+        "traffic: [",
+        r#"settings: (metrics_period: "5min"), traffic: ["#,
+    );
+    let r = run_text(&five).report;
+    let i = r
+        .instances
+        .iter()
+        .find(|i| i.instance_id == "i-src")
+        .unwrap();
+    let v = &i
+        .cloudwatch
+        .series
+        .iter()
+        .find(|s| s.name == "NetworkPacketsMirrorIn")
+        .unwrap()
+        .values;
+    assert_eq!(v, &vec![18_000]);
+}

@@ -5,6 +5,7 @@
 //! per second over D seconds sends its packets at 0, 1/R, 2/R, ... and
 //! stops before D, so it sends exactly R x D packets.
 
+mod bw;
 mod con;
 mod flt;
 mod met;

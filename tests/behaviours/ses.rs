@@ -183,3 +183,32 @@ fn ses_06_two_sessions_split_one_sources_traffic_between_appliances() {
     assert_eq!(by_target("tmt-app"), 1000);
     assert_eq!(by_target("tmt-app2"), 2000);
 }
+
+#[test]
+fn ses_12_sessions_are_billed_per_hour_they_exist() {
+    // Three sessions over a 3-hour run with no traffic at all (billing does
+    // not depend on it); one is deleted at 90 minutes. Billed: 3 + 3 + 2
+    // (1.5 h, part of an hour counts whole) = 8 session-hours x 0.015 USD
+    // = 0.12 USD. Exact hours: 3 + 3 + 1.5 = 7.5.
+    let sessions = [
+        session("tms-1", "tmf-all", 1, ""),
+        session("tms-2", "tmf-all", 2, ""),
+        session("tms-3", "tmf-all", 3, ""),
+    ]
+    .concat();
+    let text = scenario("3h", 9001, ACCEPT_ALL_V4, &sessions, "").replace(
+        "traffic: [",
+        r#"timeline: [At(time: "90min", action: DeleteTrafficMirrorSession("tms-3"))], traffic: ["#,
+    );
+    let r = run_text(&text).report;
+    assert_eq!(r.cost.billed_session_hours, 8);
+    assert_eq!(r.cost.session_hours, "7.500000");
+    assert_eq!(r.cost.total_usd, "0.120000");
+    assert_eq!(session_report(&r, "tms-3").session_hours, "1.500000");
+    // The price is a setting.
+    let dearer = text.replace(
+        "traffic: [",
+        r#"settings: (session_hour_price: "0.02"), traffic: ["#,
+    );
+    assert_eq!(run_text(&dearer).report.cost.total_usd, "0.160000");
+}

@@ -209,3 +209,24 @@ fn tgt_01_an_eni_target_is_of_type_interface_and_serves_many_sessions() {
         ("InvalidParameterValue", Some("tmt-app"))
     );
 }
+
+#[test]
+fn tgt_09_an_eni_target_never_reorders() {
+    // Heavy jitter (up to 2 ms a copy at 10,000 packets a second, so
+    // neighbours overlap): an ENI target's path is a FIFO, so nothing
+    // arrives out of order.
+    let text = scenario(
+        "2s",
+        9001,
+        ACCEPT_ALL_V4,
+        &session("tms-1", "tmf-all", 1, ""),
+        &flow("x", "198.51.100.1", "eni-src", "Udp", "1", 10_000, 200),
+    )
+    .replace(
+        "traffic: [",
+        r#"settings: (latency: (jitter: "2ms")), traffic: ["#,
+    );
+    let r = run_text(&text).report;
+    assert_eq!(r.targets[0].categories.delivered.packets, 20_000);
+    assert_eq!(r.targets[0].reordering.packets, 0);
+}

@@ -1,0 +1,138 @@
+//! BW: bandwidth and priority at the source instance.
+
+use crate::common::*;
+
+fn skipped(r: &reports::Report, session: &str, reason: &str) -> u64 {
+    session_report(r, session)
+        .outcomes
+        .iter()
+        .filter(|o| o.outcome == "skipped" && o.reason == reason)
+        .map(|o| o.packets)
+        .sum()
+}
+
+#[test]
+fn bw_01_copies_count_toward_the_sources_egress_bandwidth() {
+    let r = run_scenario("over-budget.ron").report;
+    // i-0busy, m5.8xlarge, 10 Gbps: 4 Gbps in + 4 Gbps out of 1500-byte
+    // packets over 2 s = 1,333,360 packets (40 connections x 8,333.4 pps x
+    // 2 s x 2 directions), all mirrored. Copies are 1550 bytes: they need
+    // 8 x 1550 / 1500 = 8.267 Gbps of egress; 10 - 4 = 6 Gbps are left, so
+    // 1 - 6 / 8.267 = 27.4 % are skipped: 365,700 (+/- 1 % of the copies).
+    let s = session_report(&r, "tms-0busy0000000001");
+    assert_eq!(s.mirrored.packets, 1_333_360);
+    let skip = skipped(&r, "tms-0busy0000000001", "bandwidth") as f64;
+    let expected = 1_333_360.0 * (1.0 - 6.0 / (8.0 * 1550.0 / 1500.0));
+    assert!((skip - expected).abs() < 13_334.0, "{skip} vs {expected}");
+    // Copies of inbound and outbound packets alike leave as egress: both
+    // directions lose about the same share.
+    let src = r
+        .sources
+        .iter()
+        .find(|s| s.network_interface_id == "eni-0busy0000000001")
+        .unwrap();
+    let (i, e) = (
+        src.ingress.categories.skipped.packets,
+        src.egress.categories.skipped.packets,
+    );
+    assert!((i as f64 - e as f64).abs() < 0.02 * i as f64, "{i} vs {e}");
+}
+
+#[test]
+fn bw_02_production_goes_first_and_is_dropped_only_when_it_alone_is_over() {
+    let r = run_scenario("over-budget.ron").report;
+    // In over-budget.ron copies are skipped, yet no production packet of
+    // any source is dropped: production alone fits every budget.
+    for s in &r.sources {
+        for d in [&s.ingress, &s.egress] {
+            assert!(d.outcomes.iter().all(|o| o.reason != "production_dropped"));
+        }
+    }
+    // An instance held to 1 Gbps each way receiving 1.5 Gbps: production
+    // alone is over its ingress budget, so a third of it is dropped (and not
+    // mirrored).
+    let text = scenario("2s", 9001, ACCEPT_ALL_V4, &session("tms-1", "tmf-all", 1, ""),
+        r#"Flow(name: "flood", from: "198.51.100.0/24", to: "eni-src", protocol: Udp, destination_port: 9,
+               rate: "100Mbps", size: Fixed("1250B"), count: 15),"#)
+        .replace(
+            r#"Instance(id: "i-src", instance_type: "m5.large", subnet: "subnet-1","#,
+            r#"Instance(id: "i-src", instance_type: "m5.large", subnet: "subnet-1",
+               network_performance: (baseline: "1Gbps", pps: "10Mpps"),"#,
+        );
+    let r = run_text(&text).report;
+    // 1.5 Gbps of 1250-byte packets: 150,000 pps, 300,000 in 2 s; 1 Gbps
+    // fits: 100,000 pps, so 100,000 are dropped.
+    let dropped = at_source(&r, "eni-src", "ingress", "production_dropped") as f64;
+    assert!((dropped - 100_000.0).abs() < 1_000.0, "{dropped}");
+    // The 200,000 that got in are mirrored; their copies (1300 bytes) need
+    // 200,000 x 1300 x 8 / 2 s = 1.04 Gbps of a 1 Gbps egress: 96 % fit.
+    let s = session_report(&r, "tms-1");
+    let sent = s.categories.delivered.packets as f64;
+    assert!((sent - 200_000.0 * 1.0 / 1.04).abs() < 2_000.0, "{sent}");
+}
+
+#[test]
+fn bw_03_a_connection_over_2_5_gbps_each_way_loses_copies_to_the_per_flow_limit() {
+    let r = run_scenario("over-budget.ron").report;
+    // One connection, 3 Gbps each way: both directions' copies share one
+    // outer flow, 2 x 3 x 1550 / 1500 = 6.2 Gbps against 5: 1 - 5 / 6.2 =
+    // 19.35 % of its 1,000,000 copies are skipped.
+    let skip = skipped(&r, "tms-0bulk0000000001", "per_flow") as f64;
+    assert!((skip - 193_548.0).abs() < 10_000.0, "{skip}");
+    // At 2.4 Gbps each way, 4.96 Gbps fit; inside a cluster placement group
+    // (10 Gbps a flow) 3 Gbps each way fits too.
+    let text = std::fs::read_to_string(root().join("scenarios/over-budget.ron")).unwrap();
+    let slower = text.replace(r#"rate: "3Gbps""#, r#"rate: "2.4Gbps""#);
+    let r = run_text(&slower).report;
+    assert_eq!(skipped(&r, "tms-0bulk0000000001", "per_flow"), 0);
+    let cluster = text.replace(
+        r#"Instance(id: "i-0bulk00000000001", instance_type: "m5.24xlarge","#,
+        r#"Instance(id: "i-0bulk00000000001", instance_type: "m5.24xlarge", cluster_placement_group: "pg-0bulk","#,
+    );
+    let r = run_text(&cluster).report;
+    assert_eq!(skipped(&r, "tms-0bulk0000000001", "per_flow"), 0);
+}
+
+#[test]
+fn bw_04_small_packets_hit_the_packet_budget_first() {
+    let r = run_scenario("over-budget.ron").report;
+    // i-0chatty (c5.large, 1 Mpps assumed): 400 kpps of 64-byte packets
+    // each way, 1,600,000 in 2 s, all mirrored. Egress: 400 kpps of
+    // production leave 600 kpps for 800 kpps of copies: 25 % skipped, for
+    // packets per second, at some 0.75 Gbps, far under 10 Gbps.
+    let skip = skipped(&r, "tms-0chatty000000001", "pps") as f64;
+    assert!((skip - 400_000.0).abs() < 8_000.0, "{skip}");
+    assert_eq!(skipped(&r, "tms-0chatty000000001", "bandwidth"), 0);
+}
+
+#[test]
+fn bw_02_a_burstable_instance_out_of_credits_keeps_production_and_skips_copies() {
+    let r = run_scenario("burst-credits.ron").report;
+    // t3.medium: 256 Mbps baseline, 5 Gbps burst, credits for 2 s of burst:
+    // (5,000 - 256) x 2 = 9,488 Mbit. Production 200 Mbps + copies 206.7
+    // Mbps drain them at 150.7 Mbps: they last 63 s. Then copies get 56 of
+    // their 206.7 Mbps: 27.1 % are sent.
+    let cw = &r.instances[0].cloudwatch;
+    assert_eq!(cw.period_ns, 10_000_000_000);
+    let series = |name: &str| &cw.series.iter().find(|s| s.name == name).unwrap().values;
+    let sent = series("NetworkPacketsMirrorOut");
+    let skipped = series("NetworkPacketsSkipMirrorOut");
+    // 10 flows x 1,666.7 pps = 16,667 packets a second: 166,670 per period.
+    for p in 0..6 {
+        assert_eq!(skipped[p], 0, "period {p}: credits left");
+        assert!(
+            (sent[p] as i64 - 166_670).abs() <= 10,
+            "period {p}: {}",
+            sent[p]
+        );
+    }
+    for p in 7..9 {
+        let share = sent[p] as f64 / 166_670.0;
+        assert!((share - 56.0 / 206.67).abs() < 0.01, "period {p}: {share}");
+    }
+    // Production is never dropped.
+    assert_eq!(
+        at_source(&r, "eni-0t3medium000001", "egress", "production_dropped"),
+        0
+    );
+}
