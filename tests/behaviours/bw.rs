@@ -126,8 +126,8 @@ fn bw_02_a_burstable_instance_out_of_credits_keeps_production_and_skips_copies()
             sent[p]
         );
     }
-    for p in 7..9 {
-        let share = sent[p] as f64 / 166_670.0;
+    for (p, &n) in sent.iter().enumerate().skip(7) {
+        let share = n as f64 / 166_670.0;
         assert!((share - 56.0 / 206.67).abs() < 0.01, "period {p}: {share}");
     }
     // Production is never dropped.
