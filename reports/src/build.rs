@@ -120,7 +120,7 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
                     });
                 }
             }
-            let reach = topo.target_eni(s.target).map(|t| topo.reach(s.source, t));
+            let reach = Some(topo.reach_to(s.source, &topo.copy_destination(s.source, s.target)));
             SessionReport {
                 traffic_mirror_session_id: s.id.clone(),
                 owner: topo.account(s.owner).id.clone(),
@@ -179,12 +179,25 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
                         Some(eni.mtu),
                     )
                 }
+                _ => (None, None, None),
+            };
+            let (nlb, vpce) = match t.resource {
+                TargetResource::NetworkLoadBalancer(n) => (
+                    Some(topo.network_load_balancers[n.index()].id.clone()),
+                    None,
+                ),
+                TargetResource::GatewayLoadBalancerEndpoint(v) => {
+                    (None, Some(topo.gwlb_endpoints[v.index()].id.clone()))
+                }
+                TargetResource::NetworkInterface(_) => (None, None),
             };
             TargetReport {
                 traffic_mirror_target_id: t.id.clone(),
                 owner: topo.account(t.owner).id.clone(),
                 target_type: t.type_name(),
                 network_interface_id: eni,
+                network_load_balancer_arn: nlb,
+                gateway_load_balancer_endpoint_id: vpce,
                 instance_id: inst,
                 mtu,
                 received: count(st.received),

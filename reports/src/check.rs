@@ -36,10 +36,7 @@ pub fn paths(file: &str, scenario: &Scenario, warnings: usize) -> String {
             s.packet_length
                 .map_or(String::new(), |n| format!(", packet length {n}"))
         );
-        let Some(eni) = t.target_eni(s.target) else {
-            continue;
-        };
-        let reach = t.reach(s.source, eni);
+        let reach = t.reach_to(s.source, &t.copy_destination(s.source, s.target));
         let width = reach
             .hops
             .iter()

@@ -224,6 +224,10 @@ pub struct TargetReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub network_interface_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_load_balancer_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway_load_balancer_endpoint_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mtu: Option<u16>,

@@ -12,12 +12,12 @@ use std::collections::binary_heap::PeekMut;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::net::IpAddr;
 
-use topology::{Decision, Direction, Topology};
+use topology::{Decision, Direction, EniIdx, SessionIdx, TargetIdx, Topology};
 
 use crate::pipeline::{InFlight, Observation, Offered, Pipeline};
 use crate::results::RunResults;
 use crate::scenario::Scenario;
-use crate::timeline::{Action, TimelineEvent};
+use crate::timeline::{Action, LbRef, TimelineEvent};
 use crate::traffic::FlowSource;
 
 /// An entry of the event queue: due time, sequence number, handle. Handles
@@ -35,6 +35,8 @@ struct FlowRoute {
 /// A run in progress.
 pub struct Simulation<'a> {
     scenario: &'a Scenario,
+    /// The topology as the timeline changes it.
+    topo: Topology,
     end_ns: u64,
     sources: Vec<FlowSource>,
     routes: Vec<FlowRoute>,
@@ -89,6 +91,7 @@ impl<'a> Simulation<'a> {
         let flows = scenario.flows.len();
         let mut sim = Simulation {
             scenario,
+            topo: topo.clone(),
             end_ns,
             queue: BinaryHeap::with_capacity(flows + scenario.timeline.len()),
             routes: Vec::with_capacity(flows),
@@ -126,7 +129,7 @@ impl<'a> Simulation<'a> {
     /// ENI is egress there, one arriving is ingress there; both may be
     /// mirror sources.
     fn route(&mut self, flow: usize) -> FlowRoute {
-        let topo = &self.scenario.topology;
+        let topo = &self.topo;
         let f = &self.scenario.flows[flow];
         let at = |eni: Option<_>, dir, sender, reply, k: usize| {
             eni.filter(|&e| topo.is_source(e)).map(|e| {
@@ -147,6 +150,7 @@ impl<'a> Simulation<'a> {
             at(f.to_eni, Direction::Ingress, f.from_eni, f.reply, 1),
         ];
         for obs in observations.iter_mut().flatten() {
+            self.pipeline.choose(topo, obs, &f.key);
             if let Decision::Mirror { mirror, .. } = obs.decision {
                 let key = (obs.eni.0, mirror.session.0, outer_key(&f.key));
                 obs.outer = match self.outer_flows.get(&key) {
@@ -187,20 +191,147 @@ impl<'a> Simulation<'a> {
         self.sequence += 1;
     }
 
+    /// Decides again the flows observed at an ENI.
+    fn reroute_at(&mut self, eni: EniIdx) {
+        for i in self.flows_at[eni.index()].clone() {
+            self.routes[i as usize] = self.route(i as usize);
+        }
+    }
+
+    /// Decides again every flow (load balancer changes).
+    fn reroute_all(&mut self) {
+        for i in 0..self.routes.len() {
+            self.routes[i] = self.route(i);
+        }
+    }
+
+    /// Deletes a session at `now`.
+    fn delete_session(&mut self, s: SessionIdx, now: u64) {
+        if !self.active[s.index()] {
+            return;
+        }
+        self.active[s.index()] = false;
+        self.pipeline.deactivate(s, &self.topo, now);
+        self.reroute_at(self.topo.session(s).source);
+    }
+
     /// Applies a timeline event at `now`.
     fn apply(&mut self, event: &TimelineEvent, now: u64) {
-        let topo = &self.scenario.topology;
-        match event.action {
-            Action::DeleteSession(s) => {
-                self.active[s.index()] = false;
-                self.pipeline.deactivate(s, topo, now);
-                let eni = topo.session(s).source;
-                for i in self.flows_at[eni.index()].clone() {
-                    self.routes[i as usize] = self.route(i as usize);
-                }
-            }
+        match &event.action {
+            Action::DeleteSession(s) => self.delete_session(*s, now),
             // Checked when loading: no session uses them any more.
             Action::DeleteFilter(_) | Action::DeleteTarget(_) => {}
+            Action::DeleteEni(eni) => {
+                // SES-09: a source ENI's sessions are deleted, and its
+                // traffic stops.
+                for s in self.topo.sessions_of(*eni).to_vec() {
+                    self.delete_session(s, now);
+                }
+                for (i, f) in self.scenario.flows.iter().enumerate() {
+                    if f.from_eni == Some(*eni) || f.to_eni == Some(*eni) {
+                        self.sources[i].stop(now);
+                    }
+                }
+                // SES-10: a target's ENI is gone; behind a load balancer,
+                // the appliance is gone.
+                for t in 0..self.topo.targets.len() {
+                    if self.topo.target_eni(TargetIdx(t as u32)) == Some(*eni) {
+                        self.pipeline.delete_target_resource(TargetIdx(t as u32));
+                    }
+                }
+                for (n, nlb) in self.topo.network_load_balancers.iter().enumerate() {
+                    for (k, &e) in nlb.targets.iter().enumerate() {
+                        if e == *eni {
+                            self.pipeline.nlb_healthy[n][k] = false;
+                        }
+                    }
+                }
+                for (g, gw) in self.topo.gateway_load_balancers.iter().enumerate() {
+                    for (k, &e) in gw.targets.iter().enumerate() {
+                        if e == *eni {
+                            self.pipeline.gwlb_healthy[g][k] = false;
+                        }
+                    }
+                }
+                self.reroute_all();
+            }
+            Action::ModifySession {
+                session,
+                target,
+                filter,
+                packet_length,
+                virtual_network_id,
+            } => {
+                let s = &mut self.topo.sessions[session.index()];
+                if let Some(t) = target {
+                    s.target = *t;
+                }
+                if let Some(f) = filter {
+                    s.filter = *f;
+                }
+                if let Some(n) = packet_length {
+                    s.packet_length = Some(*n);
+                }
+                if let Some(v) = virtual_network_id {
+                    s.virtual_network_id = *v;
+                }
+                let source = s.source;
+                self.pipeline.replan(&self.topo, *session);
+                self.reroute_at(source);
+            }
+            Action::ReplaceRules {
+                filter,
+                ingress,
+                egress,
+            } => {
+                // FLT-09: from this instant, for every session using it.
+                let f = &mut self.topo.filters[filter.index()];
+                f.ingress_filter_rules = ingress.clone();
+                f.egress_filter_rules = egress.clone();
+                let users: Vec<SessionIdx> = (0..self.topo.sessions.len())
+                    .map(|s| SessionIdx(s as u32))
+                    .filter(|s| self.topo.session(*s).filter == *filter)
+                    .collect();
+                for s in users {
+                    self.pipeline.fit_rule_hits(&self.topo, s);
+                    self.reroute_at(self.topo.session(s).source);
+                }
+            }
+            Action::SetHealth {
+                lb,
+                target,
+                healthy,
+            } => {
+                match lb {
+                    LbRef::Nlb(n) => self.pipeline.nlb_healthy[n.index()][*target] = *healthy,
+                    LbRef::Gwlb(g) => self.pipeline.gwlb_healthy[g.index()][*target] = *healthy,
+                }
+                self.reroute_all();
+            }
+            Action::CrossZone { lb, on } => {
+                self.pipeline.lb_state(*lb).cross_zone = *on;
+                self.reroute_all();
+            }
+            Action::AddZones { lb, zones } => {
+                self.pipeline
+                    .lb_state(*lb)
+                    .added_zones
+                    .extend(zones.iter().cloned());
+                self.reroute_all();
+            }
+            Action::DeleteListener(n) => {
+                self.pipeline.nlb[n.index()].listener = false;
+                self.reroute_all();
+            }
+            Action::NodeOutOfDns { nlb, zone } => {
+                // TGT-08: mirroring keeps sending to the node.
+                self.pipeline.nlb[nlb.index()].out_of_dns.push(zone.clone());
+            }
+            Action::SetFlowRate { flows, rate } => {
+                for &i in flows {
+                    self.sources[i as usize].set_rate(*rate);
+                }
+            }
         }
     }
 
@@ -240,13 +371,13 @@ impl<'a> Simulation<'a> {
                 let slot = handle - self.copies_base;
                 let copy = self.in_flight[slot as usize];
                 self.free.push(slot);
-                self.pipeline.arrive(&copy, &self.scenario.topology, now);
+                self.pipeline.arrive(&copy, &self.topo, now);
                 continue;
             }
             if handle >= flows {
                 self.queue.pop();
-                let event = self.scenario.timeline[(handle - flows) as usize];
-                self.apply(&event, now);
+                let event = &self.scenario.timeline[(handle - flows) as usize];
+                self.apply(event, now);
                 continue;
             }
             let i = handle as usize;

@@ -7,6 +7,7 @@
 //! - [`traffic`]: flows, packet sizes and arrival processes.
 //! - [`timeline`]: changes at given times (API calls during the run).
 //! - [`engine`]: the event queue and the run loop.
+//! - [`lb`]: load balancer targets: placement, health, zones, capacity.
 //! - [`budget`]: token buckets for instance budgets, per-flow limits and
 //!   load balancer capacity.
 //! - [`pipeline`]: sessions, filters and copies, packet by packet.
@@ -32,6 +33,7 @@
 
 pub mod budget;
 pub mod engine;
+pub mod lb;
 pub mod outcome;
 pub mod pipeline;
 pub mod results;

@@ -13,9 +13,13 @@ use rand_pcg::Pcg32;
 use topology::decision::AcceptedBy;
 use topology::model::TargetResource;
 use topology::reach::{Blocked, SourceBlock};
-use topology::{Decision, Direction, EniIdx, FlowKey, InstanceIdx, TargetIdx, Topology};
+use topology::{
+    Decision, Direction, EniIdx, FlowKey, GwlbIdx, InstanceIdx, NlbIdx, TargetIdx, Topology,
+    VpceIdx,
+};
 
 use crate::budget::{Bucket, DirectionBudget, Shortfall};
+use crate::lb::{self, Capacity, LbState};
 use crate::outcome::{Delivery, DropReason, NotMirroredReason, Outcome, SkipReason};
 use crate::results::{CloudWatch, RunResults, Series, SessionStats, SourceStats, TargetStats};
 use crate::rng;
@@ -55,6 +59,15 @@ pub struct Observation {
     pub outer: u32,
     /// This flow-and-observation's reordering slot (sequence numbers).
     pub slot: u32,
+    /// The appliance that gets this flow's copies, when the session mirrors
+    /// it: the target's ENI, or the load balancer's choice.
+    pub appliance: Option<EniIdx>,
+    /// Why a load balancer has no appliance for it (no listener, no
+    /// healthy target).
+    pub lost: Option<DropReason>,
+    /// Latency from the load balancer's node to that appliance beyond the
+    /// path's own (cross-zone).
+    pub extra_ns: u32,
 }
 
 impl Observation {
@@ -80,8 +93,22 @@ impl Observation {
             instance: topo.eni(eni).instance,
             outer: NO_OUTER_FLOW,
             slot,
+            appliance: None,
+            lost: None,
+            extra_ns: 0,
         }
     }
+}
+
+/// How copies reach the appliances.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    /// Straight to the target's ENI.
+    Eni(EniIdx),
+    /// Through a Network Load Balancer.
+    Nlb(NlbIdx),
+    /// Through a Gateway Load Balancer endpoint and its load balancer.
+    Gwlb(VpceIdx, GwlbIdx),
 }
 
 /// How a session's copies are cut, framed and carried, worked out once per
@@ -89,14 +116,17 @@ impl Observation {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CopyPlan {
     pub target: TargetIdx,
-    /// The appliance's ENI.
-    pub appliance: EniIdx,
+    pub via: Via,
     /// SES-05: bytes of the inner frame to keep.
     pub packet_length: Option<u32>,
-    /// MTU-01: the standalone appliance's MTU and the guide's overhead.
+    /// MTU-01, TGT-10: the MTU that truncates copies (a standalone
+    /// appliance's, or the Gateway Load Balancer's 8500) and the guide's
+    /// overhead.
     pub mtu: Option<(u32, u32)>,
     /// Bytes written ahead of the inner frame.
     pub outer_headers: u32,
+    /// Bytes the appliance receives beyond the copy (GENEVE, TGT-10).
+    pub wrapper: u32,
     /// Where the copies stop on the way, when they do (CON-*, TGT-04).
     pub blocked: Option<Blocked>,
     /// One-way latency of the path before jitter.
@@ -109,23 +139,23 @@ pub struct CopyPlan {
     pub per_flow_bps: u64,
 }
 
+/// SES-05: the packet length of sessions to a Network Load Balancer that
+/// set none.
+pub const NLB_DEFAULT_PACKET_LENGTH: u32 = 8500;
+/// TGT-10: the Gateway Load Balancer's MTU, and its GENEVE wrapping (outer
+/// IPv4 20 + UDP 8 + GENEVE 8 + three AWS options 32).
+pub const GWLB_MTU: u32 = 8500;
+pub const GENEVE_OVERHEAD: u32 = 68;
+
 impl CopyPlan {
     pub fn new(topo: &Topology, session: topology::SessionIdx, settings: &Settings) -> Self {
         let s = topo.session(session);
         let src = topo.eni(s.source);
-        let TargetResource::NetworkInterface(appliance) = topo.target(s.target).resource;
-        let reach = topo.reach(s.source, appliance);
-        let app = topo.eni(appliance);
-        // PKT-05: the outer header is IPv6 only when both ends are IPv6.
-        let v6 = src.private_ip.is_ipv6() && app.private_ip.is_ipv6();
-        let overhead = if v6 {
-            GUIDE_OVERHEAD_V6
-        } else {
-            GUIDE_OVERHEAD_V4
-        };
+        let dest = topo.copy_destination(s.source, s.target);
+        let reach = topo.reach_to(s.source, &dest);
         let lat = &settings.latency;
         let mut latency_ns = lat.same_az_ns;
-        if topo.subnet(src.subnet).availability_zone != topo.subnet(app.subnet).availability_zone {
+        if topo.subnet(src.subnet).availability_zone != topo.subnet(dest.subnet).availability_zone {
             latency_ns += lat.cross_az_ns;
         }
         for h in &reach.hops {
@@ -135,23 +165,62 @@ impl CopyPlan {
                 latency_ns += lat.transit_gateway_ns;
             }
         }
+        let via = match topo.target(s.target).resource {
+            TargetResource::NetworkInterface(e) => Via::Eni(e),
+            TargetResource::NetworkLoadBalancer(n) => Via::Nlb(n),
+            TargetResource::GatewayLoadBalancerEndpoint(v) => {
+                Via::Gwlb(v, topo.gwlb_endpoints[v.index()].gateway_load_balancer)
+            }
+        };
+        // PKT-05: the outer header is IPv6 only when both ends are IPv6.
+        let v6 = src.private_ip.is_ipv6() && dest.ip.is_ipv6();
+        let overhead = if v6 {
+            GUIDE_OVERHEAD_V6
+        } else {
+            GUIDE_OVERHEAD_V4
+        };
+        let (packet_length, mtu, wrapper) = match via {
+            Via::Eni(e) => (
+                s.packet_length.map(u32::from),
+                Some((u32::from(topo.eni(e).mtu), overhead)),
+                0,
+            ),
+            Via::Nlb(_) => (
+                Some(s.packet_length.map_or(NLB_DEFAULT_PACKET_LENGTH, u32::from)),
+                None,
+                0,
+            ),
+            Via::Gwlb(..) => (
+                s.packet_length.map(u32::from),
+                Some((GWLB_MTU, overhead)),
+                GENEVE_OVERHEAD,
+            ),
+        };
+        if !matches!(via, Via::Eni(_)) {
+            latency_ns += lat.load_balancer_ns;
+        }
         let cluster = topo
             .instance_of(s.source)
             .is_some_and(|i| i.cluster_placement_group.is_some());
         CopyPlan {
             target: s.target,
-            appliance,
-            packet_length: s.packet_length.map(u32::from),
-            mtu: Some((u32::from(app.mtu), overhead)),
+            via,
+            packet_length,
+            mtu,
             outer_headers: if v6 {
                 OUTER_HEADERS_V6
             } else {
                 OUTER_HEADERS_V4
             },
+            wrapper,
             blocked: reach.stop.map(|stop| stop.reason),
             latency_ns,
-            jitter_ns: lat.jitter_ns,
-            fifo: true,
+            jitter_ns: if matches!(via, Via::Eni(_)) {
+                lat.jitter_ns
+            } else {
+                lat.load_balancer_jitter_ns
+            },
+            fifo: matches!(via, Via::Eni(_)),
             per_flow_bps: if cluster {
                 PER_FLOW_BPS_CLUSTER
             } else {
@@ -209,6 +278,8 @@ pub struct InFlight {
     pub wire: u32,
     pub slot: u32,
     pub seq: u32,
+    /// The appliance's ENI.
+    pub appliance: u32,
 }
 
 const DELIVERIES: [Delivery; 3] = [
@@ -247,6 +318,18 @@ pub struct Pipeline {
     last_arrival: Vec<u64>,
     /// Jitter draws per session.
     jitter: Vec<Pcg32>,
+    /// Latency added when a load balancer sends across zones.
+    cross_az_ns: u64,
+    /// Load balancers' changing state, and their targets' health.
+    pub nlb: Vec<LbState>,
+    pub nlb_healthy: Vec<Vec<bool>>,
+    pub gwlb: Vec<LbState>,
+    pub gwlb_healthy: Vec<Vec<bool>>,
+    /// Gateway Load Balancer endpoints' capacity (TGT-11).
+    capacity: Vec<Capacity>,
+    /// Targets whose resource was deleted (SES-10).
+    target_deleted: Vec<bool>,
+    settings: Settings,
     pub results: RunResults,
 }
 
@@ -292,14 +375,37 @@ impl Pipeline {
                 })
             })
             .collect();
+        // Appliances' receive budgets: every ENI a copy may reach.
         let mut receive: Vec<Option<DirectionBudget>> = vec![None; topo.instances.len()];
-        for p in &plans {
-            if let Some(inst) = topo.eni(p.appliance).instance
+        let appliances = plans
+            .iter()
+            .filter_map(|p| match p.via {
+                Via::Eni(e) => Some(e),
+                _ => None,
+            })
+            .chain(
+                topo.network_load_balancers
+                    .iter()
+                    .flat_map(|n| n.targets.iter().copied()),
+            )
+            .chain(
+                topo.gateway_load_balancers
+                    .iter()
+                    .flat_map(|g| g.targets.iter().copied()),
+            );
+        for e in appliances {
+            if let Some(inst) = topo.eni(e).instance
                 && receive[inst.index()].is_none()
             {
                 receive[inst.index()] = budgets_of(topo, inst.index()).map(|[ingress, _]| ingress);
             }
         }
+        let lb_state = |cross_zone, listener| LbState {
+            added_zones: Vec::new(),
+            cross_zone,
+            listener,
+            out_of_dns: Vec::new(),
+        };
         Pipeline {
             jitter: (0..plans.len())
                 .map(|s| {
@@ -308,6 +414,7 @@ impl Pipeline {
                 })
                 .collect(),
             last_arrival: vec![0; plans.len()],
+            cross_az_ns: settings.latency.cross_az_ns,
             plans,
             sessions_by_eni: (0..topo.enis.len())
                 .map(|e| {
@@ -328,6 +435,31 @@ impl Pipeline {
                 .collect(),
             receive,
             per_flow: Vec::new(),
+            nlb: topo
+                .network_load_balancers
+                .iter()
+                .map(|n| lb_state(n.cross_zone, n.udp_4789_listener))
+                .collect(),
+            nlb_healthy: topo
+                .network_load_balancers
+                .iter()
+                .map(|n| vec![true; n.targets.len()])
+                .collect(),
+            gwlb: topo
+                .gateway_load_balancers
+                .iter()
+                .map(|g| lb_state(g.cross_zone, true))
+                .collect(),
+            gwlb_healthy: topo
+                .gateway_load_balancers
+                .iter()
+                .map(|g| vec![true; g.targets.len()])
+                .collect(),
+            target_deleted: vec![false; topo.targets.len()],
+            settings: *settings,
+            capacity: (0..topo.gwlb_endpoints.len())
+                .map(|_| Capacity::new(settings.gwlb_scaling))
+                .collect(),
             next_seq: vec![0; slots],
             next_expected: vec![0; slots],
             results: RunResults {
@@ -345,6 +477,120 @@ impl Pipeline {
                     .collect(),
                 ..RunResults::default()
             },
+        }
+    }
+
+    /// Picks the appliance for an observation that its session mirrors:
+    /// the target's ENI, or the load balancer's choice for the flow's
+    /// outer flow (TGT-05..08, TGT-10).
+    pub fn choose(&self, topo: &Topology, obs: &mut Observation, key: &FlowKey) {
+        let Decision::Mirror { mirror, .. } = obs.decision else {
+            return;
+        };
+        let plan = self.plans[mirror.session.index()];
+        let src_zone = &topo.subnet(topo.eni(obs.eni).subnet).availability_zone;
+        let src_ip = topo.eni(obs.eni).private_ip;
+        let dest_ip = topo.copy_destination(obs.eni, plan.target).ip;
+        // The outer flow: source, destination, the symmetric source port.
+        let port = topology::packet::outer_source_port(key);
+        let flow_hash = crate::rng::component_id(&format!("{src_ip}>{dest_ip}:{port}"));
+        let zone_of = |e: EniIdx| topo.subnet(topo.eni(e).subnet).availability_zone.as_str();
+        let cross = |from: &str, e: EniIdx| {
+            if from == zone_of(e) {
+                0
+            } else {
+                self.cross_az_ns
+            }
+        };
+        let (choice, from_zone) = match plan.via {
+            Via::Eni(e) => (Ok(e), zone_of(e).to_string()),
+            Via::Nlb(n) => {
+                let nlb = &topo.network_load_balancers[n.index()];
+                let state = &self.nlb[n.index()];
+                let node = lb::nlb_node(topo, n, src_zone, flow_hash);
+                let choice = if state.listener {
+                    lb::choose(
+                        topo,
+                        &lb::node_zones(&nlb.nodes),
+                        node,
+                        &nlb.targets,
+                        state,
+                        &self.nlb_healthy[n.index()],
+                        flow_hash,
+                    )
+                } else {
+                    Err(DropReason::NoUdp4789Listener)
+                };
+                (choice, node.to_string())
+            }
+            Via::Gwlb(v, g) => {
+                let gw = &topo.gateway_load_balancers[g.index()];
+                let zone = topo
+                    .subnet(topo.gwlb_endpoints[v.index()].subnet)
+                    .availability_zone
+                    .clone();
+                let choice = lb::choose(
+                    topo,
+                    &lb::node_zones(&gw.nodes),
+                    &zone,
+                    &gw.targets,
+                    &self.gwlb[g.index()],
+                    &self.gwlb_healthy[g.index()],
+                    flow_hash,
+                );
+                (choice, zone)
+            }
+        };
+        match choice {
+            Ok(e) => {
+                obs.appliance = Some(e);
+                obs.lost = None;
+                obs.extra_ns = if matches!(plan.via, Via::Eni(_)) {
+                    0
+                } else {
+                    cross(&from_zone, e) as u32
+                };
+            }
+            Err(r) => {
+                obs.appliance = None;
+                obs.lost = Some(r);
+            }
+        }
+    }
+
+    /// The changing state of a load balancer.
+    pub fn lb_state(&mut self, lb: crate::timeline::LbRef) -> &mut LbState {
+        match lb {
+            crate::timeline::LbRef::Nlb(n) => &mut self.nlb[n.index()],
+            crate::timeline::LbRef::Gwlb(g) => &mut self.gwlb[g.index()],
+        }
+    }
+
+    /// SES-10: a target's resource is gone; its sessions' copies are
+    /// dropped until they are modified to use another target.
+    pub fn delete_target_resource(&mut self, target: TargetIdx) {
+        self.target_deleted[target.index()] = true;
+    }
+
+    /// A session changed (target, filter, packet length, VNI): its copy
+    /// plan is worked out again, and its rule counters fit its filter.
+    pub fn replan(&mut self, topo: &Topology, session: topology::SessionIdx) {
+        self.plans[session.index()] = CopyPlan::new(topo, session, &self.settings);
+        self.last_arrival[session.index()] = 0;
+        self.fit_rule_hits(topo, session);
+    }
+
+    /// Keeps a session's rule counters as long as its filter's rule lists.
+    pub fn fit_rule_hits(&mut self, topo: &Topology, session: topology::SessionIdx) {
+        let f = topo.filter(topo.session(session).filter);
+        let hits = &mut self.results.sessions[session.index()].rule_hits;
+        for (d, n) in [f.ingress_filter_rules.len(), f.egress_filter_rules.len()]
+            .into_iter()
+            .enumerate()
+        {
+            if hits[d].len() < n {
+                hits[d].resize(n, 0);
+            }
         }
     }
 
@@ -506,11 +752,24 @@ impl Pipeline {
         let t = &mut self.results.targets[plan.target.index()];
         t.received.add(bytes);
         t.series.add(now, 0, 1);
-        if let Some(b) = plan.blocked {
-            let o = Outcome::Dropped(DropReason::Unreachable(b));
-            self.record(si, plan.target, obs.eni.index(), d, o, bytes, 0, now);
-            return Offered::Done;
-        }
+        let lost = match (plan.blocked, obs.lost, plan.via) {
+            _ if self.target_deleted[plan.target.index()] => Some(DropReason::TargetDeleted),
+            (Some(b), _, _) => Some(DropReason::Unreachable(b)),
+            (None, Some(r), _) => Some(r),
+            // TGT-11: the endpoint's capacity, as it scales.
+            (None, None, Via::Gwlb(v, _)) => (!self.capacity[v.index()]
+                .admit(now, u64::from(wire)))
+            .then_some(DropReason::LbCapacity),
+            _ => None,
+        };
+        let appliance = match (lost, obs.appliance) {
+            (None, Some(a)) => a,
+            (lost, _) => {
+                let o = Outcome::Dropped(lost.unwrap_or(DropReason::NoHealthyTarget));
+                self.record(si, plan.target, obs.eni.index(), d, o, bytes, 0, now);
+                return Offered::Done;
+            }
+        };
         let seq = self.next_seq[obs.slot as usize];
         self.next_seq[obs.slot as usize] = seq.wrapping_add(1);
         let jitter = if plan.jitter_ns == 0 {
@@ -518,7 +777,7 @@ impl Pipeline {
         } else {
             self.jitter[si].random_range(0..=plan.jitter_ns)
         };
-        let mut arrive_at = now + plan.latency_ns + jitter;
+        let mut arrive_at = now + plan.latency_ns + u64::from(obs.extra_ns) + jitter;
         if plan.fifo {
             arrive_at = arrive_at.max(self.last_arrival[si]);
             self.last_arrival[si] = arrive_at;
@@ -533,6 +792,7 @@ impl Pipeline {
             wire,
             slot: obs.slot,
             seq,
+            appliance: appliance.0,
         })
     }
 
@@ -543,7 +803,7 @@ impl Pipeline {
         let plan = self.plans[si];
         let bytes = u64::from(c.bytes);
         let received = topo
-            .eni(plan.appliance)
+            .eni(EniIdx(c.appliance))
             .instance
             .and_then(|i| self.receive[i.index()].as_mut())
             .map_or(Ok(()), |b| b.receive(now, u64::from(c.wire)));

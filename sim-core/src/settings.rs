@@ -45,6 +45,8 @@ pub struct Settings {
     pub metrics_period_ns: u64,
     /// Price of a session-hour, in millionths of a US dollar (SES-12).
     pub session_hour_price_micro_usd: u64,
+    /// How Gateway Load Balancer endpoints scale (TGT-11).
+    pub gwlb_scaling: crate::lb::Scaling,
 }
 
 /// The commonly quoted price of a Traffic Mirroring session-hour: USD 0.015.
@@ -56,6 +58,7 @@ impl Default for Settings {
             latency: Latency::default(),
             metrics_period_ns: 60_000_000_000,
             session_hour_price_micro_usd: DEFAULT_SESSION_HOUR_PRICE_MICRO_USD,
+            gwlb_scaling: crate::lb::Scaling::default(),
         }
     }
 }

@@ -71,3 +71,15 @@ index_type!(
     /// A security group.
     SgIdx
 );
+index_type!(
+    /// A Network Load Balancer.
+    NlbIdx
+);
+index_type!(
+    /// A Gateway Load Balancer.
+    GwlbIdx
+);
+index_type!(
+    /// A Gateway Load Balancer endpoint.
+    VpceIdx
+);

@@ -167,6 +167,58 @@ pub struct Eni {
 pub enum TargetResource {
     /// `network-interface`: an appliance's ENI.
     NetworkInterface(EniIdx),
+    /// `network-load-balancer`: a fleet behind a Network Load Balancer.
+    NetworkLoadBalancer(NlbIdx),
+    /// `gateway-load-balancer-endpoint`: a fleet behind a Gateway Load
+    /// Balancer, reached through an endpoint in the source's VPC.
+    GatewayLoadBalancerEndpoint(VpceIdx),
+}
+
+/// A load balancer's node in one Availability Zone.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LbNode {
+    pub subnet: SubnetIdx,
+    pub availability_zone: String,
+    /// The node's address in the subnet.
+    pub ip: IpAddr,
+}
+
+/// A Network Load Balancer with a target group of appliances.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetworkLoadBalancer {
+    /// Its ARN (or name), as targets refer to it.
+    pub id: String,
+    pub owner: AccountIdx,
+    pub vpc: VpcIdx,
+    /// Nodes in the zones enabled when the scenario starts (and so when its
+    /// mirror target was created).
+    pub nodes: Vec<LbNode>,
+    pub cross_zone: bool,
+    /// Whether it has a UDP listener on 4789 (TGT-05).
+    pub udp_4789_listener: bool,
+    /// Registered appliances (their primary ENIs).
+    pub targets: Vec<EniIdx>,
+}
+
+/// A Gateway Load Balancer with its appliances.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GatewayLoadBalancer {
+    pub id: String,
+    pub owner: AccountIdx,
+    pub vpc: VpcIdx,
+    pub nodes: Vec<LbNode>,
+    pub cross_zone: bool,
+    pub targets: Vec<EniIdx>,
+}
+
+/// A Gateway Load Balancer endpoint (`vpce-`) in a consumer VPC.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GwlbEndpoint {
+    pub id: String,
+    pub owner: AccountIdx,
+    pub subnet: SubnetIdx,
+    pub ip: IpAddr,
+    pub gateway_load_balancer: GwlbIdx,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -183,6 +235,8 @@ impl TrafficMirrorTarget {
     pub fn type_name(&self) -> &'static str {
         match self.resource {
             TargetResource::NetworkInterface(_) => "network-interface",
+            TargetResource::NetworkLoadBalancer(_) => "network-load-balancer",
+            TargetResource::GatewayLoadBalancerEndpoint(_) => "gateway-load-balancer-endpoint",
         }
     }
 }
@@ -243,6 +297,9 @@ pub struct Topology {
     pub filters: Vec<TrafficMirrorFilter>,
     pub sessions: Vec<TrafficMirrorSession>,
     pub resource_shares: Vec<ResourceShare>,
+    pub network_load_balancers: Vec<NetworkLoadBalancer>,
+    pub gateway_load_balancers: Vec<GatewayLoadBalancer>,
+    pub gwlb_endpoints: Vec<GwlbEndpoint>,
     /// For each ENI, its sessions in ascending session number (SES-02).
     sessions_by_source: Vec<Vec<SessionIdx>>,
 }
@@ -339,6 +396,51 @@ impl Topology {
     pub fn target_eni(&self, t: TargetIdx) -> Option<EniIdx> {
         match self.target(t).resource {
             TargetResource::NetworkInterface(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Where a source's copies for a target are addressed (PKT-03): the
+    /// appliance's ENI, the Network Load Balancer's node in the source's
+    /// zone (else its first), or the Gateway Load Balancer endpoint.
+    pub fn copy_destination(&self, source: EniIdx, t: TargetIdx) -> crate::reach::Destination<'_> {
+        let az = &self.subnet(self.eni(source).subnet).availability_zone;
+        match self.target(t).resource {
+            TargetResource::NetworkInterface(e) => {
+                let e = self.eni(e);
+                crate::reach::Destination {
+                    id: &e.id,
+                    ip: e.private_ip,
+                    subnet: e.subnet,
+                    security_groups: &e.security_groups,
+                    what: "target",
+                }
+            }
+            TargetResource::NetworkLoadBalancer(n) => {
+                let nlb = &self.network_load_balancers[n.index()];
+                let node = nlb
+                    .nodes
+                    .iter()
+                    .find(|n| &n.availability_zone == az)
+                    .unwrap_or(&nlb.nodes[0]);
+                crate::reach::Destination {
+                    id: &nlb.id,
+                    ip: node.ip,
+                    subnet: node.subnet,
+                    security_groups: &[],
+                    what: "load balancer node",
+                }
+            }
+            TargetResource::GatewayLoadBalancerEndpoint(v) => {
+                let e = &self.gwlb_endpoints[v.index()];
+                crate::reach::Destination {
+                    id: &e.id,
+                    ip: e.ip,
+                    subnet: e.subnet,
+                    security_groups: &[],
+                    what: "gateway load balancer endpoint",
+                }
+            }
         }
     }
 }

@@ -79,3 +79,31 @@ impl FlowKey {
         self.l3 == L3::Ip && (self.protocol == proto::TCP || self.protocol == proto::UDP)
     }
 }
+
+/// PKT-04 (model): the outer UDP source port of a copy: 0xFF80 plus a
+/// 7-bit FNV-1a hash of the inner 5-tuple (3-tuple for protocols without
+/// ports), taken with its two ends in a fixed order so both directions of a
+/// connection share one port, as a real capture shows.
+pub fn outer_source_port(k: &FlowKey) -> u16 {
+    let a = (k.src, k.src_port);
+    let b = (k.dst, k.dst_port);
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    let mut h: u32 = 0x811c_9dc5;
+    let mut eat = |bytes: &[u8]| {
+        for &x in bytes {
+            h ^= u32::from(x);
+            h = h.wrapping_mul(0x0100_0193);
+        }
+    };
+    eat(&[k.protocol]);
+    for (ip, port) in [lo, hi] {
+        match ip {
+            std::net::IpAddr::V4(v) => eat(&v.octets()),
+            std::net::IpAddr::V6(v) => eat(&v.octets()),
+        }
+        if k.has_ports() {
+            eat(&port.to_be_bytes());
+        }
+    }
+    0xFF80 | ((h ^ (h >> 7) ^ (h >> 14) ^ (h >> 21)) & 0x7F) as u16
+}

@@ -92,6 +92,19 @@ pub struct Reach {
     pub stop: Option<Stop>,
 }
 
+/// Where copies go: an address in a subnet, guarded by security groups.
+#[derive(Clone, Copy, Debug)]
+pub struct Destination<'a> {
+    /// The resource's id, for the path.
+    pub id: &'a str,
+    pub ip: std::net::IpAddr,
+    pub subnet: crate::ids::SubnetIdx,
+    /// Empty: nothing filters.
+    pub security_groups: &'a [SgIdx],
+    /// What it is, for the path ("target", "load balancer node", ...).
+    pub what: &'static str,
+}
+
 /// Why the source did not receive an inbound packet (SRC-05).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SourceBlock {
@@ -119,10 +132,25 @@ impl Topology {
     /// the target subnet's network ACL and the target's security groups,
     /// both asked about UDP 4789 from the source's primary IP.
     pub fn reach(&self, source: EniIdx, target: EniIdx) -> Reach {
+        let t = self.eni(target);
+        self.reach_to(
+            source,
+            &Destination {
+                id: &t.id,
+                ip: t.private_ip,
+                subnet: t.subnet,
+                security_groups: &t.security_groups,
+                what: "target",
+            },
+        )
+    }
+
+    /// The path of copies from `source` to any address in the scenario's
+    /// VPCs: an appliance's ENI, a load balancer node, an endpoint.
+    pub fn reach_to(&self, source: EniIdx, dst: &Destination<'_>) -> Reach {
         let src = self.eni(source);
-        let dst = self.eni(target);
         let src_subnet = self.subnet(src.subnet);
-        let dst_ip = dst.private_ip;
+        let dst_ip = dst.ip;
         let mut hops = vec![hop(
             &src.id,
             format!(
@@ -398,7 +426,7 @@ impl Topology {
                 }
             }
         }
-        hops.push(hop(&dst.id, format!("target {dst_ip}")));
+        hops.push(hop(dst.id, format!("{} {dst_ip}", dst.what)));
         Reach { hops, stop: None }
     }
 

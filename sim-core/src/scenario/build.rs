@@ -22,7 +22,7 @@ use super::Scenario;
 use super::locate::Anchor;
 use super::schema::*;
 use super::traffic::build_traffic;
-use super::{build_compute, build_mirror, build_network, build_timeline, checks};
+use super::{build_compute, build_lb, build_mirror, build_network, build_timeline, checks};
 
 /// Largest MTU of an ENI, and the default.
 pub const DEFAULT_MTU: u16 = 9001;
@@ -131,14 +131,15 @@ pub fn build(file: ScenarioFile, problems: &mut Problems) -> Option<Scenario> {
     build_accounts(&file, &mut topo, &mut names, problems);
     build_network::build(&file, &mut topo, &mut names, problems);
     build_compute::build(&file, &mut topo, &mut names, problems);
+    build_lb::build(&file, &mut topo, &mut names, problems);
     build_mirror::build(&file, &mut topo, &mut names, problems);
     topo.finish();
     // Rules that span resources look only at what was built: an element
     // that failed is absent, not half-made, so its own error stands alone.
     checks::check(&file, &topo, problems);
-    let timeline = build_timeline::build(&file, &topo, &names, problems);
-    let settings = build_settings(&file, problems);
     let flows = build_traffic(&file, &topo, &names.poisoned, problems);
+    let timeline = build_timeline::build(&file, &topo, &names, &flows, problems);
+    let settings = build_settings(&file, problems);
     if problems.has_errors() {
         return None;
     }
@@ -187,6 +188,20 @@ fn build_settings(file: &ScenarioFile, p: &mut Problems) -> crate::settings::Set
         } else {
             s.metrics_period_ns = period.as_nanos();
         }
+    }
+    if let Some(g) = spec.gateway_load_balancer_endpoint {
+        let bps = |r: Option<crate::units::Rate>, default: u64| match r {
+            Some(crate::units::Rate::BitsPerSecond(b)) => b,
+            _ => default,
+        };
+        let d = s.gwlb_scaling;
+        s.gwlb_scaling = crate::lb::Scaling {
+            start_bps: bps(g.start, d.start_bps),
+            step_bps: bps(g.step, d.step_bps),
+            max_bps: bps(g.max, d.max_bps),
+            window_ns: g.window.map_or(d.window_ns, |w| w.as_nanos().max(1)),
+            threshold_percent: g.threshold_percent.map_or(d.threshold_percent, u64::from),
+        };
     }
     if let Some(price) = &spec.session_hour_price {
         match crate::units::micro_usd(price) {
@@ -269,6 +284,13 @@ fn check_unique_ids(file: &ScenarioFile, problems: &mut Problems) {
     ids.extend(file.traffic_mirror_filters.iter().map(|f| f.id.as_str()));
     ids.extend(file.traffic_mirror_sessions.iter().map(|s| s.id.as_str()));
     ids.extend(file.resource_shares.iter().map(|s| s.id.as_str()));
+    ids.extend(file.network_load_balancers.iter().map(|s| s.id.as_str()));
+    ids.extend(file.gateway_load_balancers.iter().map(|s| s.id.as_str()));
+    ids.extend(
+        file.gateway_load_balancer_endpoints
+            .iter()
+            .map(|s| s.id.as_str()),
+    );
     for id in ids {
         if !seen.insert(id) {
             problems.error(

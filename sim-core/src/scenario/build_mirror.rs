@@ -94,47 +94,114 @@ fn build_shares(file: &ScenarioFile, topo: &mut Topology, names: &Names, p: &mut
 
 fn build_targets(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p: &mut Problems) {
     for t in &file.traffic_mirror_targets {
-        let Some(&eni) = names.enis.get(&t.network_interface_id) else {
+        let a = id_anchor(&t.id);
+        let given = [
+            t.network_interface_id.as_ref(),
+            t.network_load_balancer_arn.as_ref(),
+            t.gateway_load_balancer_endpoint_id.as_ref(),
+        ];
+        let referenced: Vec<&String> = given.iter().flatten().copied().collect();
+        if referenced.len() != 1 {
             names.poisoned.insert(t.id.clone());
-            if names.poisoned.contains(&t.network_interface_id) {
-                continue;
-            }
             p.push(
-                id_anchor(&t.id),
+                a,
                 Diagnostic::error(
-                    ErrorCode::InvalidNetworkInterfaceIdNotFound,
+                    ErrorCode::InvalidParameterCombination,
                     &t.id,
                     "network_interface_id",
-                    format!("no ENI `{}` is declared", t.network_interface_id),
-                )
-                .with_help("the target's ENI must belong to one of the scenario's instances"),
+                    "a target needs exactly one of network_interface_id, network_load_balancer_arn and gateway_load_balancer_endpoint_id",
+                ),
+            );
+            continue;
+        }
+        let reference = referenced[0];
+        if names.poisoned.contains(reference) {
+            names.poisoned.insert(t.id.clone());
+            continue;
+        }
+        let found = if t.network_interface_id.is_some() {
+            names
+                .enis
+                .get(reference)
+                .map(|&e| (TargetResource::NetworkInterface(e), topo.eni(e).owner))
+        } else if t.network_load_balancer_arn.is_some() {
+            topo.network_load_balancers
+                .iter()
+                .position(|n| &n.id == reference)
+                .map(|i| {
+                    let n = &topo.network_load_balancers[i];
+                    (
+                        TargetResource::NetworkLoadBalancer(topology::NlbIdx(i as u32)),
+                        n.owner,
+                    )
+                })
+        } else {
+            topo.gwlb_endpoints
+                .iter()
+                .position(|v| &v.id == reference)
+                .map(|i| {
+                    let v = &topo.gwlb_endpoints[i];
+                    (
+                        TargetResource::GatewayLoadBalancerEndpoint(topology::VpceIdx(i as u32)),
+                        v.owner,
+                    )
+                })
+        };
+        let (field, code, what) = if t.network_interface_id.is_some() {
+            (
+                "network_interface_id",
+                ErrorCode::InvalidNetworkInterfaceIdNotFound,
+                "ENI",
+            )
+        } else if t.network_load_balancer_arn.is_some() {
+            (
+                "network_load_balancer_arn",
+                ErrorCode::UnknownResource,
+                "Network Load Balancer",
+            )
+        } else {
+            (
+                "gateway_load_balancer_endpoint_id",
+                ErrorCode::UnknownResource,
+                "Gateway Load Balancer endpoint",
+            )
+        };
+        let Some((resource, resource_owner)) = found else {
+            names.poisoned.insert(t.id.clone());
+            p.error(
+                &a,
+                code,
+                &t.id,
+                field,
+                format!("no {what} `{reference}` is declared"),
             );
             continue;
         };
         // TGT-01: an ENI target is of type interface.
-        let eni_type = topo.eni(eni).interface_type;
-        if eni_type != topology::InterfaceType::Interface {
-            p.error(
-                &id_anchor(&t.id),
-                ErrorCode::InvalidParameterValue,
-                &t.id,
-                "network_interface_id",
-                format!(
-                    "{} is of type {}; a target's ENI must be of type interface",
-                    t.network_interface_id,
-                    eni_type.as_str()
-                ),
-            );
+        if let TargetResource::NetworkInterface(eni) = resource {
+            let eni_type = topo.eni(eni).interface_type;
+            if eni_type != topology::InterfaceType::Interface {
+                p.error(
+                    &a,
+                    ErrorCode::InvalidParameterValue,
+                    &t.id,
+                    "network_interface_id",
+                    format!(
+                        "{reference} is of type {}; a target's ENI must be of type interface",
+                        eni_type.as_str()
+                    ),
+                );
+            }
         }
         names
             .targets
             .entry(t.id.clone())
             .or_insert(TargetIdx(topo.targets.len() as u32));
-        let owner = names.owner(&t.owner, topo.eni(eni).owner, &t.id, p);
+        let owner = names.owner(&t.owner, resource_owner, &t.id, p);
         topo.targets.push(TrafficMirrorTarget {
             id: t.id.clone(),
             owner,
-            resource: TargetResource::NetworkInterface(eni),
+            resource,
             description: t.description.clone(),
         });
     }
@@ -186,7 +253,7 @@ fn build_filters(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p:
     }
 }
 
-fn build_rules(
+pub(super) fn build_rules(
     filter: &str,
     direction: &str,
     list: &'static str,

@@ -367,10 +367,7 @@ fn warn(_file: &ScenarioFile, topo: &Topology, p: &mut Problems) {
         }
     }
     for s in &topo.sessions {
-        let Some(target) = topo.target_eni(s.target) else {
-            continue;
-        };
-        let reach = topo.reach(s.source, target);
+        let reach = topo.reach_to(s.source, &topo.copy_destination(s.source, s.target));
         if let Some(stop) = reach.stop {
             p.push(
                 id_anchor(&s.id),
@@ -391,7 +388,10 @@ fn warn(_file: &ScenarioFile, topo: &Topology, p: &mut Problems) {
                 ),
             );
         }
-        // MTU-04
+        // MTU-04: standalone appliances only.
+        let Some(target) = topo.target_eni(s.target) else {
+            continue;
+        };
         let (src, dst) = (topo.eni(s.source), topo.eni(target));
         let limit = u32::from(dst.mtu).saturating_sub(GUIDE_OVERHEAD_V4);
         if u32::from(src.mtu) > limit && s.packet_length.is_none_or(|n| u32::from(n) > limit + 14) {

@@ -8,6 +8,7 @@
 
 pub mod build;
 mod build_compute;
+mod build_lb;
 mod build_mirror;
 mod build_network;
 mod build_timeline;

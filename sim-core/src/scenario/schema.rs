@@ -44,6 +44,12 @@ pub struct ScenarioFile {
     #[serde(default)]
     pub resource_shares: Vec<ResourceShareSpec>,
     #[serde(default)]
+    pub network_load_balancers: Vec<NetworkLoadBalancerSpec>,
+    #[serde(default)]
+    pub gateway_load_balancers: Vec<GatewayLoadBalancerSpec>,
+    #[serde(default)]
+    pub gateway_load_balancer_endpoints: Vec<GwlbEndpointSpec>,
+    #[serde(default)]
     pub traffic_mirror_targets: Vec<TargetSpec>,
     #[serde(default)]
     pub traffic_mirror_filters: Vec<FilterSpec>,
@@ -70,6 +76,24 @@ pub struct SettingsSpec {
     /// USD per session-hour, as a decimal string (`"0.015"`).
     #[serde(default)]
     pub session_hour_price: Option<String>,
+    /// How Gateway Load Balancer endpoints scale (TGT-11).
+    #[serde(default)]
+    pub gateway_load_balancer_endpoint: Option<ScalingSpec>,
+}
+
+#[derive(Debug, Deserialize, Default, Clone, Copy)]
+#[serde(rename = "Scaling", deny_unknown_fields)]
+pub struct ScalingSpec {
+    #[serde(default)]
+    pub start: Option<Rate>,
+    #[serde(default)]
+    pub step: Option<Rate>,
+    #[serde(default)]
+    pub max: Option<Rate>,
+    #[serde(default)]
+    pub window: Option<Duration>,
+    #[serde(default)]
+    pub threshold_percent: Option<u8>,
 }
 
 #[derive(Debug, Deserialize, Default, Clone, Copy)]
@@ -108,6 +132,55 @@ pub enum ActionSpec {
     DeleteTrafficMirrorFilter(String),
     /// TGT-03: refused while a session uses the target.
     DeleteTrafficMirrorTarget(String),
+    /// SES-09: deleting a source ENI deletes its sessions (and its
+    /// traffic stops); SES-10: deleting a target's ENI stops mirroring
+    /// to it (dropped: target_deleted) until the session gets a new target.
+    DeleteNetworkInterface(String),
+    /// Changes a session; absent fields stay.
+    ModifyTrafficMirrorSession {
+        traffic_mirror_session_id: String,
+        #[serde(default)]
+        traffic_mirror_target_id: Option<String>,
+        #[serde(default)]
+        traffic_mirror_filter_id: Option<String>,
+        #[serde(default)]
+        packet_length: Option<u32>,
+        #[serde(default)]
+        virtual_network_id: Option<u32>,
+    },
+    /// FLT-09: a filter's rules change for every session using it.
+    ReplaceTrafficMirrorFilterRules {
+        traffic_mirror_filter_id: String,
+        #[serde(default)]
+        ingress_filter_rules: Vec<RuleSpec>,
+        #[serde(default)]
+        egress_filter_rules: Vec<RuleSpec>,
+    },
+    /// An appliance behind a load balancer turns healthy or unhealthy.
+    SetTargetHealth {
+        load_balancer: String,
+        target: String,
+        healthy: bool,
+    },
+    /// Cross-zone load balancing on or off (TGT-06).
+    ModifyLoadBalancerAttributes {
+        load_balancer: String,
+        cross_zone: bool,
+    },
+    /// Enables more zones on a load balancer (TGT-07).
+    SetSubnets {
+        load_balancer: String,
+        subnets: Vec<String>,
+    },
+    /// Removes a Network Load Balancer's listener (TGT-05).
+    DeleteListener { load_balancer: String, port: u16 },
+    /// A Network Load Balancer takes a zone's node out of DNS (TGT-08).
+    RemoveNodeFromDns {
+        load_balancer: String,
+        availability_zone: String,
+    },
+    /// A flow (every flow of an entry with `count`) changes its rate.
+    SetFlowRate { flow: String, rate: Rate },
 }
 
 #[derive(Debug, Deserialize)]
@@ -411,15 +484,85 @@ pub struct EniSpec {
     pub description: Option<String>,
 }
 
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+pub enum ListenerProtocol {
+    Tcp,
+    Udp,
+    TcpUdp,
+    Tls,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy)]
+#[serde(rename = "Listener", deny_unknown_fields)]
+pub struct ListenerSpec {
+    pub protocol: ListenerProtocol,
+    pub port: u16,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "NetworkLoadBalancer", deny_unknown_fields)]
+pub struct NetworkLoadBalancerSpec {
+    /// Its ARN (or a name), as targets name it.
+    pub id: String,
+    #[serde(default)]
+    pub owner: Option<String>,
+    pub vpc_id: String,
+    /// One subnet per enabled Availability Zone: a node in each.
+    pub subnets: Vec<String>,
+    #[serde(default)]
+    pub cross_zone: bool,
+    /// Mirroring needs a UDP (or TCP_UDP) listener on 4789.
+    #[serde(default)]
+    pub listeners: Vec<ListenerSpec>,
+    /// Registered appliances: instance ids (their primary ENI) or ENI ids.
+    #[serde(default)]
+    pub targets: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "GatewayLoadBalancer", deny_unknown_fields)]
+pub struct GatewayLoadBalancerSpec {
+    pub id: String,
+    #[serde(default)]
+    pub owner: Option<String>,
+    pub vpc_id: String,
+    pub subnets: Vec<String>,
+    #[serde(default)]
+    pub cross_zone: bool,
+    #[serde(default)]
+    pub targets: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename = "GatewayLoadBalancerEndpoint", deny_unknown_fields)]
+pub struct GwlbEndpointSpec {
+    /// `vpce-` id.
+    pub id: String,
+    #[serde(default)]
+    pub owner: Option<String>,
+    pub subnet_id: String,
+    pub gateway_load_balancer: String,
+    /// Its address; the first free one of the subnet by default.
+    #[serde(default)]
+    pub private_ip: Option<std::net::IpAddr>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(rename = "Target", deny_unknown_fields)]
 pub struct TargetSpec {
     pub id: String,
-    /// The owning account; the ENI's owner by default.
+    /// The owning account; the resource's owner by default.
     #[serde(default)]
     pub owner: Option<String>,
-    /// The appliance's ENI (target type `network-interface`).
-    pub network_interface_id: String,
+    /// Exactly one of the three: the appliance's ENI...
+    #[serde(default)]
+    pub network_interface_id: Option<String>,
+    /// ... a Network Load Balancer ...
+    #[serde(default)]
+    pub network_load_balancer_arn: Option<String>,
+    /// ... or a Gateway Load Balancer endpoint.
+    #[serde(default)]
+    pub gateway_load_balancer_endpoint_id: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
 }

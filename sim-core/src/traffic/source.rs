@@ -56,6 +56,23 @@ impl FlowSource {
         source
     }
 
+    /// Changes the rate from the next packet on.
+    pub fn set_rate(&mut self, rate: Rate) {
+        let (per_byte, per_packet, per_den) = match rate {
+            Rate::BitsPerSecond(b) => (8_000_000_000, 0, b),
+            Rate::MilliPacketsPerSecond(m) => (0, 1_000_000_000_000, m),
+        };
+        self.per_byte = per_byte;
+        self.per_packet = per_packet;
+        self.per_den = per_den;
+        self.carry = 0;
+    }
+
+    /// Stops the flow: it sends nothing at or after `now`.
+    pub fn stop(&mut self, now: u64) {
+        self.end_at = self.end_at.min(now);
+    }
+
     /// Draws the size of the packet due at `next_at` and moves `next_at` on
     /// to the packet after it.
     #[inline]

@@ -1,0 +1,158 @@
+//! Load balancers as mirror targets: which appliance gets an outer flow's
+//! copies, given the health of the fleet and the zones, and a Gateway Load
+//! Balancer endpoint's capacity.
+//!
+//! The state here changes with the timeline (health, zones, listeners),
+//! which is why it lives in the run, not in the topology.
+
+use topology::{EniIdx, GwlbIdx, NlbIdx, Topology};
+
+use crate::budget::Bucket;
+use crate::outcome::DropReason;
+
+/// What the timeline can change about a load balancer.
+#[derive(Clone, Debug)]
+pub struct LbState {
+    /// Availability Zones enabled after the start (TGT-07): their targets
+    /// count, their nodes get no copies.
+    pub added_zones: Vec<String>,
+    pub cross_zone: bool,
+    /// NLB only: a UDP listener on 4789 (TGT-05).
+    pub listener: bool,
+    /// Zones whose node was taken out of DNS (TGT-08: changes nothing for
+    /// mirroring, which keeps sending to the node).
+    pub out_of_dns: Vec<String>,
+}
+
+/// A well-mixed 64-bit hash of two numbers (SplitMix64's finaliser): the
+/// flow-hash placement of an outer flow on a target, by highest score
+/// (rendezvous hashing, so a target's failure moves only its flows).
+fn mix(a: u64, b: u64) -> u64 {
+    let mut z = a ^ b.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// A load balancer's choice for one outer flow: the node's zone and the
+/// appliance, or why there is none.
+pub fn choose(
+    topo: &Topology,
+    nodes_zones: &[&str],
+    node_zone: &str,
+    targets: &[EniIdx],
+    state: &LbState,
+    healthy: &[bool],
+    flow_hash: u64,
+) -> Result<EniIdx, DropReason> {
+    let enabled = |z: &str| nodes_zones.contains(&z) || state.added_zones.iter().any(|a| a == z);
+    let zone_of = |e: EniIdx| topo.subnet(topo.eni(e).subnet).availability_zone.as_str();
+    targets
+        .iter()
+        .enumerate()
+        .filter(|&(i, &e)| {
+            healthy[i] && enabled(zone_of(e)) && (state.cross_zone || zone_of(e) == node_zone)
+        })
+        .max_by_key(|&(_, &e)| (mix(flow_hash, u64::from(e.0)), e.0))
+        .map(|(_, &e)| e)
+        .ok_or(DropReason::NoHealthyTarget)
+}
+
+/// The zones of a load balancer's nodes at the start.
+pub fn node_zones(nodes: &[topology::model::LbNode]) -> Vec<&str> {
+    nodes.iter().map(|n| n.availability_zone.as_str()).collect()
+}
+
+/// The node of a Network Load Balancer that gets a source's copies: the one
+/// in the source's zone, else one by flow hash, among the nodes that
+/// existed when the target was created.
+pub fn nlb_node<'a>(topo: &'a Topology, nlb: NlbIdx, source_zone: &str, flow_hash: u64) -> &'a str {
+    let n = &topo.network_load_balancers[nlb.index()];
+    match n.nodes.iter().find(|x| x.availability_zone == source_zone) {
+        Some(x) => &x.availability_zone,
+        None => &n.nodes[(flow_hash % n.nodes.len() as u64) as usize].availability_zone,
+    }
+}
+
+/// Scaling of a Gateway Load Balancer endpoint's capacity (TGT-11, model):
+/// it starts at `start_bps`; at the end of each `window_ns` in which copies
+/// used more than `threshold` percent of it, it grows by `step_bps`, up to
+/// `max_bps`. Copies beyond the capacity are dropped (lb_capacity).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Scaling {
+    pub start_bps: u64,
+    pub step_bps: u64,
+    pub max_bps: u64,
+    pub window_ns: u64,
+    pub threshold_percent: u64,
+}
+
+impl Default for Scaling {
+    fn default() -> Self {
+        Scaling {
+            start_bps: 10_000_000_000,
+            step_bps: 10_000_000_000,
+            max_bps: 100_000_000_000,
+            window_ns: 60_000_000_000,
+            threshold_percent: 80,
+        }
+    }
+}
+
+/// An endpoint's capacity as it scales.
+#[derive(Clone, Debug)]
+pub struct Capacity {
+    scaling: Scaling,
+    bucket: Bucket,
+    window_start: u64,
+    window_bits: u64,
+}
+
+impl Capacity {
+    pub fn new(scaling: Scaling) -> Capacity {
+        Capacity {
+            scaling,
+            bucket: Bucket::with_window(scaling.start_bps, 9001 * 8),
+            window_start: 0,
+            window_bits: 0,
+        }
+    }
+
+    /// The capacity now, in bits per second.
+    pub fn bps(&self) -> u64 {
+        self.bucket.rate()
+    }
+
+    /// Whether a copy of `bytes` fits at `now`.
+    #[inline]
+    pub fn admit(&mut self, now: u64, bytes: u64) -> bool {
+        let s = self.scaling;
+        while now >= self.window_start + s.window_ns {
+            // Demand in the window, against what the capacity allowed.
+            let allowed = u128::from(self.bucket.rate()) * u128::from(s.window_ns) / 1_000_000_000;
+            if u128::from(self.window_bits) * 100 > allowed * u128::from(s.threshold_percent) {
+                let next = (self.bucket.rate() + s.step_bps).min(s.max_bps);
+                self.bucket.set_rate(self.window_start + s.window_ns, next);
+            }
+            self.window_start += s.window_ns;
+            self.window_bits = 0;
+        }
+        let bits = bytes * 8;
+        self.window_bits += bits;
+        if self.bucket.has(now, bits, 0) {
+            self.bucket.take(bits);
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// The appliance a Gateway Load Balancer picks for a flow arriving through
+/// an endpoint in `zone`.
+pub fn gwlb_zone(topo: &Topology, gwlb: GwlbIdx, zone: &str) -> bool {
+    topo.gateway_load_balancers[gwlb.index()]
+        .nodes
+        .iter()
+        .any(|n| n.availability_zone == zone)
+}

@@ -1,0 +1,284 @@
+//! Network and Gateway Load Balancers and Gateway Load Balancer endpoints.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use topology::model::{GatewayLoadBalancer, GwlbEndpoint, LbNode, NetworkLoadBalancer};
+use topology::{EniIdx, ErrorCode, GwlbIdx, SubnetIdx, Topology, VpcIdx};
+
+use super::build::{Names, Problems, id_anchor};
+use super::schema::*;
+
+/// The first free address of a subnet after the four AWS reserves.
+fn free_ip(topo: &Topology, subnet: SubnetIdx, taken: &mut BTreeSet<IpAddr>) -> Option<IpAddr> {
+    let net = topo.subnet(subnet).cidr_block?;
+    let (base, last) = (u32::from(net.network()), u32::from(net.broadcast()));
+    let ip = (base.checked_add(4)?..last)
+        .map(|a| IpAddr::V4(a.into()))
+        .find(|ip| !taken.contains(ip) && topo.eni_by_ip(*ip).is_none())?;
+    taken.insert(ip);
+    Some(ip)
+}
+
+/// One node per subnet, one subnet per zone, all in the balancer's VPC.
+fn nodes(
+    id: &str,
+    vpc: VpcIdx,
+    subnets: &[String],
+    topo: &Topology,
+    names: &Names,
+    taken: &mut BTreeSet<IpAddr>,
+    p: &mut Problems,
+) -> Vec<LbNode> {
+    let a = id_anchor(id);
+    let mut out: Vec<LbNode> = Vec::new();
+    for s in subnets {
+        let Some(&si) = names.subnets.get(s) else {
+            p.error(
+                &a,
+                ErrorCode::UnknownResource,
+                id,
+                "subnets",
+                format!("no subnet `{s}` is declared"),
+            );
+            continue;
+        };
+        let sub = topo.subnet(si);
+        if sub.vpc != vpc {
+            p.error(
+                &a,
+                ErrorCode::InvalidParameterValue,
+                id,
+                "subnets",
+                format!("{s} is not in the load balancer's VPC"),
+            );
+            continue;
+        }
+        if out
+            .iter()
+            .any(|n| n.availability_zone == sub.availability_zone)
+        {
+            p.error(
+                &a,
+                ErrorCode::InvalidParameterValue,
+                id,
+                "subnets",
+                format!(
+                    "two subnets in {}: a load balancer has one per zone",
+                    sub.availability_zone
+                ),
+            );
+            continue;
+        }
+        let Some(ip) = free_ip(topo, si, taken) else {
+            p.error(
+                &a,
+                ErrorCode::InvalidParameterValue,
+                id,
+                "subnets",
+                format!("{s} has no free address for a node"),
+            );
+            continue;
+        };
+        out.push(LbNode {
+            subnet: si,
+            availability_zone: sub.availability_zone.clone(),
+            ip,
+        });
+    }
+    if out.is_empty() && !subnets.is_empty() {
+        return out;
+    }
+    if subnets.is_empty() {
+        p.error(
+            &a,
+            ErrorCode::MissingParameter,
+            id,
+            "subnets",
+            "a load balancer needs a subnet in at least one zone",
+        );
+    }
+    out
+}
+
+/// Registered targets: instances (their primary ENI) or ENIs, in the VPC.
+fn targets(
+    id: &str,
+    vpc: VpcIdx,
+    refs: &[String],
+    topo: &Topology,
+    names: &Names,
+    p: &mut Problems,
+) -> Vec<EniIdx> {
+    let mut out = Vec::new();
+    for r in refs {
+        let eni = names.enis.get(r).copied().or_else(|| {
+            let i = topo.instances.iter().position(|i| &i.id == r)?;
+            topo.enis
+                .iter()
+                .position(|e| e.instance.map(|x| x.index()) == Some(i))
+                .map(|e| EniIdx(e as u32))
+        });
+        match eni {
+            Some(e) if topo.subnet(topo.eni(e).subnet).vpc == vpc => out.push(e),
+            Some(_) => p.error(
+                &id_anchor(id),
+                ErrorCode::InvalidParameterValue,
+                id,
+                "targets",
+                format!("{r} is not in the load balancer's VPC"),
+            ),
+            None => p.error(
+                &id_anchor(id),
+                ErrorCode::UnknownResource,
+                id,
+                "targets",
+                format!("no instance or ENI `{r}` is declared"),
+            ),
+        }
+    }
+    out
+}
+
+pub fn build(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p: &mut Problems) {
+    let mut taken = BTreeSet::new();
+    for n in &file.network_load_balancers {
+        let Some(&vpc) = names.vpcs.get(&n.vpc_id) else {
+            names.poisoned.insert(n.id.clone());
+            p.error(
+                &id_anchor(&n.id),
+                ErrorCode::UnknownResource,
+                &n.id,
+                "vpc_id",
+                format!("no VPC `{}` is declared", n.vpc_id),
+            );
+            continue;
+        };
+        let owner = names.owner(&n.owner, topo.vpc(vpc).owner, &n.id, p);
+        let nodes = nodes(&n.id, vpc, &n.subnets, topo, names, &mut taken, p);
+        let targets = targets(&n.id, vpc, &n.targets, topo, names, p);
+        if nodes.is_empty() {
+            names.poisoned.insert(n.id.clone());
+            continue;
+        }
+        // TGT-05: a UDP listener on 4789 carries mirrored traffic.
+        let udp_4789_listener = n.listeners.iter().any(|l| {
+            l.port == 4789 && matches!(l.protocol, ListenerProtocol::Udp | ListenerProtocol::TcpUdp)
+        });
+        topo.network_load_balancers.push(NetworkLoadBalancer {
+            id: n.id.clone(),
+            owner,
+            vpc,
+            nodes,
+            cross_zone: n.cross_zone,
+            udp_4789_listener,
+            targets,
+        });
+    }
+    for g in &file.gateway_load_balancers {
+        let Some(&vpc) = names.vpcs.get(&g.vpc_id) else {
+            names.poisoned.insert(g.id.clone());
+            p.error(
+                &id_anchor(&g.id),
+                ErrorCode::UnknownResource,
+                &g.id,
+                "vpc_id",
+                format!("no VPC `{}` is declared", g.vpc_id),
+            );
+            continue;
+        };
+        let owner = names.owner(&g.owner, topo.vpc(vpc).owner, &g.id, p);
+        let nodes = nodes(&g.id, vpc, &g.subnets, topo, names, &mut taken, p);
+        let targets = targets(&g.id, vpc, &g.targets, topo, names, p);
+        if nodes.is_empty() {
+            names.poisoned.insert(g.id.clone());
+            continue;
+        }
+        topo.gateway_load_balancers.push(GatewayLoadBalancer {
+            id: g.id.clone(),
+            owner,
+            vpc,
+            nodes,
+            cross_zone: g.cross_zone,
+            targets,
+        });
+    }
+    for e in &file.gateway_load_balancer_endpoints {
+        let a = id_anchor(&e.id);
+        if names.poisoned.contains(&e.gateway_load_balancer) {
+            names.poisoned.insert(e.id.clone());
+            continue;
+        }
+        let Some(g) = topo
+            .gateway_load_balancers
+            .iter()
+            .position(|g| g.id == e.gateway_load_balancer)
+        else {
+            names.poisoned.insert(e.id.clone());
+            p.error(
+                &a,
+                ErrorCode::UnknownResource,
+                &e.id,
+                "gateway_load_balancer",
+                format!(
+                    "no Gateway Load Balancer `{}` is declared",
+                    e.gateway_load_balancer
+                ),
+            );
+            continue;
+        };
+        let Some(&subnet) = names.subnets.get(&e.subnet_id) else {
+            names.poisoned.insert(e.id.clone());
+            p.error(
+                &a,
+                ErrorCode::UnknownResource,
+                &e.id,
+                "subnet_id",
+                format!("no subnet `{}` is declared", e.subnet_id),
+            );
+            continue;
+        };
+        let zone = &topo.subnet(subnet).availability_zone;
+        // The endpoint's zone must be one of the load balancer's.
+        if !topo.gateway_load_balancers[g]
+            .nodes
+            .iter()
+            .any(|n| &n.availability_zone == zone)
+        {
+            p.error(
+                &a,
+                ErrorCode::InvalidParameterValue,
+                &e.id,
+                "subnet_id",
+                format!(
+                    "{} is in {zone}, where {} has no node",
+                    e.subnet_id, e.gateway_load_balancer
+                ),
+            );
+        }
+        let ip = match e.private_ip {
+            Some(ip) => ip,
+            None => match free_ip(topo, subnet, &mut taken) {
+                Some(ip) => ip,
+                None => {
+                    p.error(
+                        &a,
+                        ErrorCode::InvalidParameterValue,
+                        &e.id,
+                        "subnet_id",
+                        "the subnet has no free address",
+                    );
+                    continue;
+                }
+            },
+        };
+        let owner = names.owner(&e.owner, topo.vpc(topo.subnet(subnet).vpc).owner, &e.id, p);
+        topo.gwlb_endpoints.push(GwlbEndpoint {
+            id: e.id.clone(),
+            owner,
+            subnet,
+            ip,
+            gateway_load_balancer: GwlbIdx(g as u32),
+        });
+    }
+}
