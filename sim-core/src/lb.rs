@@ -131,8 +131,9 @@ impl Capacity {
             // Demand in the window, against what the capacity allowed.
             let allowed = u128::from(self.bucket.rate()) * u128::from(s.window_ns) / 1_000_000_000;
             if u128::from(self.window_bits) * 100 > allowed * u128::from(s.threshold_percent) {
+                // A bigger endpoint: its burst allowance grows with it.
                 let next = (self.bucket.rate() + s.step_bps).min(s.max_bps);
-                self.bucket.set_rate(self.window_start + s.window_ns, next);
+                self.bucket = Bucket::with_window(next, 9001 * 8);
             }
             self.window_start += s.window_ns;
             self.window_bits = 0;

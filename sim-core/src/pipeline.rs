@@ -813,11 +813,13 @@ impl Pipeline {
             Ok(()) => Outcome::Delivered(DELIVERIES[c.delivery_kind as usize]),
         };
         if received.is_ok() {
-            // RFC 4737: reordered when below the next expected number.
+            // RFC 4737: reordered when below the next expected number; its
+            // extent, how many later packets came first (exact when nothing
+            // in between was lost).
             let slot = c.slot as usize;
             let expected = self.next_expected[slot];
             if c.seq < expected {
-                let extent = u64::from(expected - c.seq);
+                let extent = u64::from(expected - 1 - c.seq);
                 self.results.sessions[si].reordering.add(extent);
                 self.results.sessions[si].series.add(now, 4, 1);
                 let t = &mut self.results.targets[plan.target.index()];

@@ -146,7 +146,9 @@ pub const COPY_SERIES: [&str; 6] = [
 
 /// How far out of order copies arrived, per RFC 4737: a copy is reordered
 /// when its sequence number is below the next one expected in its flow;
-/// its extent here is how many sequence numbers below.
+/// its extent is how many later packets of the flow arrived before it
+/// (`next expected - 1 - sequence number`, which is RFC 4737's reordering
+/// extent when no packet in between was lost).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Reordering {
     pub packets: u64,
