@@ -381,6 +381,11 @@ impl<'a> Simulation<'a> {
                 continue;
             }
             let i = handle as usize;
+            if now >= self.sources[i].end_at {
+                // Stopped by the timeline after this packet was scheduled.
+                self.queue.pop();
+                continue;
+            }
             self.packet(i, now);
             let source = &self.sources[i];
             let next = source.next_at;

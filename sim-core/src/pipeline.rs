@@ -829,8 +829,10 @@ impl Pipeline {
                 self.next_expected[slot] = c.seq.wrapping_add(1);
             }
         }
+        // TGT-10: through a Gateway Load Balancer the appliance gets the
+        // copy wrapped in GENEVE.
         let wire = if received.is_ok() {
-            u64::from(c.wire)
+            u64::from(c.wire + plan.wrapper)
         } else {
             0
         };

@@ -8,6 +8,7 @@
 mod bw;
 mod con;
 mod flt;
+mod lb;
 mod met;
 mod mtu;
 mod pkt;
@@ -15,4 +16,5 @@ mod scn;
 mod ses;
 mod src;
 mod tgt;
+mod timeline;
 mod validation;

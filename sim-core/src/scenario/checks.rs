@@ -367,6 +367,25 @@ fn warn(_file: &ScenarioFile, topo: &Topology, p: &mut Problems) {
         }
     }
     for s in &topo.sessions {
+        // TGT-05: AWS accepts a Network Load Balancer target without a UDP
+        // 4789 listener, and every copy is lost without a word.
+        if let topology::TargetResource::NetworkLoadBalancer(n) = topo.target(s.target).resource
+            && !topo.network_load_balancers[n.index()].udp_4789_listener
+        {
+            p.push(
+                id_anchor(&s.id),
+                Diagnostic::warning(
+                    ErrorCode::UnreachableTarget,
+                    &s.id,
+                    "traffic_mirror_target_id",
+                    format!(
+                        "{} has no UDP listener on 4789: its copies are dropped silently",
+                        topo.network_load_balancers[n.index()].id
+                    ),
+                )
+                .with_help("add Listener(protocol: Udp, port: 4789)"),
+            );
+        }
         let reach = topo.reach_to(s.source, &topo.copy_destination(s.source, s.target));
         if let Some(stop) = reach.stop {
             p.push(

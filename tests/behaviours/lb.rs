@@ -1,0 +1,253 @@
+//! TGT-05..11 and SES-05 for load balancer targets.
+
+use crate::common::*;
+
+const NLB: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/ids-fleet/50dc6c495c0c9188";
+
+fn fleet() -> String {
+    std::fs::read_to_string(root().join("scenarios/nlb-fleet.ron")).unwrap()
+}
+
+fn outcome(r: &reports::Report, session: &str, reason: &str) -> u64 {
+    session_report(r, session)
+        .outcomes
+        .iter()
+        .filter(|o| o.reason == reason)
+        .map(|o| o.packets)
+        .sum()
+}
+
+fn series<'a>(r: &'a reports::Report, session: &str, name: &str) -> &'a [u64] {
+    &session_report(r, session)
+        .series
+        .series
+        .iter()
+        .find(|s| s.name == name)
+        .unwrap()
+        .values
+}
+
+#[test]
+fn tgt_05_a_network_load_balancer_without_a_udp_4789_listener_drops_everything_silently() {
+    let text = fleet().replace(
+        "listeners: [Listener(protocol: Udp, port: 4789)]",
+        "listeners: [Listener(protocol: Tcp, port: 80)]",
+    );
+    // Valid in AWS: a warning, not an error.
+    let loaded = sim_core::load("t.ron", &text, &Default::default()).unwrap();
+    assert!(
+        loaded
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("no UDP listener on 4789"))
+    );
+    let r = run_text(&text).report;
+    // web-a: 10 connections x 200 pps x 60 s = 120,000 copies, all lost.
+    assert_eq!(
+        outcome(&r, "tms-0weba00000001", "no_udp_4789_listener"),
+        120_000
+    );
+    // Removing the listener at 30 s loses the second half of web-b's
+    // 10 x 200 pps + 20 kpps: 22,000 pps x 30 s = 660,000.
+    let text = fleet().replace(
+        "    timeline: [",
+        &format!(r#"    timeline: [At(time: "30s", action: DeleteListener(load_balancer: "{NLB}", port: 4789)),"#),
+    );
+    let r = run_text(&text).report;
+    assert_eq!(
+        outcome(&r, "tms-0webb00000001", "no_udp_4789_listener"),
+        660_000
+    );
+}
+
+#[test]
+fn tgt_06_without_cross_zone_a_zone_with_no_healthy_target_loses_its_copies() {
+    let r = run_scenario("nlb-fleet.ron").report;
+    // web-a sends 10 x 200 pps: 20,000 copies per 10 s period. Its zone's
+    // appliances fail at 20 s; cross-zone comes on at 40 s.
+    assert_eq!(
+        series(&r, "tms-0weba00000001", "delivered"),
+        &[20_000, 20_000, 0, 0, 20_000, 20_000]
+    );
+    assert_eq!(
+        series(&r, "tms-0weba00000001", "dropped"),
+        &[0, 0, 20_000, 20_000, 0, 0]
+    );
+    assert_eq!(
+        outcome(&r, "tms-0weba00000001", "no_healthy_target"),
+        40_000
+    );
+    // web-b's zone keeps its appliances: nothing lost.
+    assert_eq!(
+        session_report(&r, "tms-0webb00000001")
+            .categories
+            .dropped
+            .packets,
+        0
+    );
+}
+
+/// An NLB that starts in us-east-1a only, with appliances registered in
+/// both zones; us-east-1b is enabled at 10 s, and the us-east-1a
+/// appliances fail at 20 s (nlb-fleet's timeline), and cross-zone comes on
+/// at 40 s.
+fn late_zone(cross_zone: bool) -> String {
+    fleet()
+        .replace(
+            r#"subnets: ["subnet-0seca000001", "subnet-0secb000001"],
+            cross_zone: false,"#,
+            &format!(
+                r#"subnets: ["subnet-0seca000001"],
+            cross_zone: {cross_zone},"#
+            ),
+        )
+        .replace(
+            r#"    timeline: ["#,
+            &format!(
+                r#"    timeline: [At(time: "10s", action: SetSubnets(load_balancer: "{NLB}", subnets: ["subnet-0secb000001"])),"#
+            ),
+        )
+}
+
+#[test]
+fn tgt_07_a_zone_added_later_gets_copies_only_with_cross_zone() {
+    // Cross-zone off until 40 s: from 20 s the us-east-1b appliances are the
+    // only healthy ones, yet both web servers' copies go to the only node
+    // mirroring knows (us-east-1a) and are lost until 40 s.
+    let r = run_text(&late_zone(false)).report;
+    assert_eq!(
+        series(&r, "tms-0weba00000001", "dropped")[2..4],
+        [20_000, 20_000]
+    );
+    // web-b: 10 x 200 pps + 20 kpps = 220,000 per period, lost in 20-40 s.
+    assert_eq!(
+        series(&r, "tms-0webb00000001", "dropped")[2..4],
+        [220_000, 220_000]
+    );
+    // With cross-zone on from the start, the us-east-1a node sends to the
+    // us-east-1b appliances once that zone is enabled: nothing is lost.
+    let r = run_text(&late_zone(true)).report;
+    assert_eq!(r.totals.categories.dropped.packets, 0);
+}
+
+#[test]
+fn tgt_08_a_node_out_of_dns_keeps_receiving_mirrored_traffic() {
+    let r = run_scenario("nlb-fleet.ron").report;
+    // The us-east-1a node leaves DNS at 50 s: web-a's copies still arrive.
+    assert_eq!(series(&r, "tms-0weba00000001", "delivered")[5], 20_000);
+}
+
+#[test]
+fn tgt_09_a_load_balancer_may_deliver_a_flows_copies_out_of_order() {
+    let r = run_scenario("nlb-fleet.ron").report;
+    // bulk-b: 20 kpps for 60 s = 1,200,000 copies, 50 us apart, each
+    // delayed by a uniform 0..100 us: a copy arrives after its successor
+    // when its delay exceeds the next one's by over 50 us, probability
+    // (50 x 50 / 2) / (100 x 100) = 1/8: 150,000 (sd ~360). None can be
+    // overtaken by two (that needs a difference over 100 us).
+    let s = session_report(&r, "tms-0webb00000001");
+    assert!(
+        (s.reordering.packets as f64 - 150_000.0).abs() < 2_000.0,
+        "{}",
+        s.reordering.packets
+    );
+    assert_eq!(s.reordering.extent_max, 1);
+    // The connections' copies, 5 ms apart, never swap.
+    assert_eq!(
+        session_report(&r, "tms-0weba00000001").reordering.packets,
+        0
+    );
+}
+
+#[test]
+fn ses_05_a_session_to_a_network_load_balancer_keeps_8500_bytes_by_default() {
+    let text = fleet().replace(", mtu: 1500)", ")").replace(
+        r#"        Flow(name: "bulk-b","#,
+        r#"        Flow(name: "jumbo", from: "eni-0weba00000001", to: "eni-0webb00000001", protocol: Tcp,
+             destination_port: 9000, rate: "10pps", size: Fixed("8996B")),
+        Flow(name: "bulk-b","#,
+    );
+    let r = run_text(&text).report;
+    // 10 pps x 60 s = 600 jumbo packets, mirrored leaving web-a and arriving
+    // at web-b: 8996 + 14 = 9010 bytes of frame, cut to 8500; the copy is
+    // 8500 + 36 = 8536 bytes. (web-a's copies are lost from 20 s to 40 s.)
+    let cut = |s: &str| outcome(&r, s, "truncated_packet_length");
+    assert_eq!(cut("tms-0webb00000001"), 600);
+    assert_eq!(cut("tms-0weba00000001"), 400);
+}
+
+fn gwlb() -> String {
+    std::fs::read_to_string(root().join("scenarios/gwlb-spokes.ron")).unwrap()
+}
+
+#[test]
+fn tgt_10_a_gateway_load_balancer_carries_8446_bytes_whole_and_wraps_them_in_geneve() {
+    // Default capacity (10 Gbps), and only the jumbo flows, at 8446 and
+    // 8447 bytes: 8446 + 54 = 8500, the GWLB's MTU, arrives whole; 8447 is
+    // cut to 8446.
+    let text = gwlb()
+        .replace(
+            r#"gateway_load_balancer_endpoint: (start: "100Mbps", step: "100Mbps", max: "1Gbps", window: "10s"),"#,
+            "",
+        )
+        .replace(
+            r#"rate: "30Mbps", size: Fixed("1500B"), count: 10),"#,
+            r#"rate: "30Mbps", size: Fixed("1500B"), count: 10, duration: "0s"),"#,
+        )
+        .replace(r#"size: Fixed("8996B")"#, r#"size: Fixed("8446B")"#)
+        .replace(
+            "        // Spoke 2:",
+            r#"        Flow(name: "spoke1-db2", from: "eni-0spoke1db000001", to: "eni-0spoke1app00001", protocol: Tcp, destination_port: 40001,
+             rate: "10pps", size: Fixed("8447B")),
+        // Spoke 2:"#,
+        );
+    let r = run_text(&text).report;
+    let s = session_report(&r, "tms-0spoke1000000001");
+    // 10 pps x 40 s = 400 of each.
+    assert_eq!(outcome(&r, "tms-0spoke1000000001", "whole"), 400);
+    assert_eq!(outcome(&r, "tms-0spoke1000000001", "truncated_mtu"), 400);
+    // Each arrives as 8446 + 50 (VXLAN copy) + 68 (GENEVE) = 8564 bytes.
+    assert_eq!(s.delivered_copy_bytes, 800 * 8564);
+}
+
+#[test]
+fn tgt_11_an_endpoint_drops_what_exceeds_its_capacity_while_it_scales() {
+    let r = run_scenario("gwlb-spokes.ron").report;
+    // Spoke 1 sends 10 x 2,500 pps of 1500-byte packets (1550-byte
+    // copies) + 10 pps: 250,100 copies per 10 s. The endpoint starts at 100
+    // Mbps: 100e6 / (1550 x 8) = 8,064.5 copies a second, 80,645 in the
+    // first period; then 200, 300 and 400 Mbps (each window was over 80 %
+    // used): 161,290, 241,935, and all 250,100.
+    let d = series(&r, "tms-0spoke1000000001", "delivered");
+    for (got, want) in d.iter().zip([80_645.0, 161_290.0, 241_935.0, 250_100.0]) {
+        assert!((*got as f64 - want).abs() < 600.0, "{d:?}");
+    }
+    assert_eq!(
+        outcome(&r, "tms-0spoke1000000001", "lb_capacity"),
+        1_000_400 - d.iter().sum::<u64>()
+    );
+}
+
+#[test]
+fn scn_04_spokes_mirror_through_their_own_endpoints() {
+    let r = run_scenario("gwlb-spokes.ron").report;
+    let types: Vec<&str> = r.targets.iter().map(|t| t.target_type).collect();
+    assert_eq!(types, ["gateway-load-balancer-endpoint"; 2]);
+    // Spoke 2's UDP (100 pps x 40 s) meets Filter 1's TCP rule: not mirrored.
+    assert_eq!(
+        at_source(&r, "eni-0spoke2app00001", "ingress", "no_rule_matched"),
+        4_000
+    );
+    // Its TCP arrives, all of it, through its own endpoint.
+    let s2 = session_report(&r, "tms-0spoke2000000001");
+    assert_eq!(s2.categories.delivered.packets, s2.mirrored.packets);
+    let hops: Vec<&str> = s2.path.iter().map(|h| h.resource.as_str()).collect();
+    assert_eq!(
+        hops,
+        [
+            "eni-0spoke2app00001",
+            "vpc-0spoke200000001",
+            "vpce-0spoke2000000001"
+        ]
+    );
+}
