@@ -83,20 +83,27 @@ fn run(args: RunArgs) -> Result<u8, String> {
     let results = sim_core::run(scenario);
     let wall = started.elapsed();
     let report = reports::report(scenario, &results);
-    let json = reports::to_json(&report);
-    let summary = reports::text::summary(&report);
+    // Render only what is asked for: output is the one part of a run that
+    // grows with simulated time (one value per metrics period).
+    let json =
+        (args.out.is_some() || args.format == Format::Json).then(|| reports::to_json(&report));
+    let summary = (args.out.is_some() || args.format == Format::Text)
+        .then(|| reports::text::summary(&report));
     if let Some(dir) = &args.out {
         output::write_all(
             dir,
             &[
-                ("report.json", json.clone().into_bytes()),
-                ("summary.txt", summary.clone().into_bytes()),
+                ("report.json", json.clone().unwrap_or_default().into_bytes()),
+                (
+                    "summary.txt",
+                    summary.clone().unwrap_or_default().into_bytes(),
+                ),
             ],
         )?;
     }
     match args.format {
-        Format::Text => print!("{summary}"),
-        Format::Json => print!("{json}"),
+        Format::Text => print!("{}", summary.unwrap_or_default()),
+        Format::Json => print!("{}", json.unwrap_or_default()),
     }
     let _ = std::io::stdout().flush();
     // Wall-clock figures go to stderr only: stdout and files stay

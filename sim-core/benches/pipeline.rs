@@ -39,18 +39,42 @@ fn filter(id: &str, last: &str) -> String {
     )
 }
 
-fn scenario_text(sources: usize, flows_per_source: usize, duration: &str) -> String {
+/// The scenario; with `nlb`, the three targets are one Network Load Balancer
+/// over ten appliances in two zones (flow-hash placement, per-packet jitter).
+fn scenario_text(sources: usize, flows_per_source: usize, duration: &str, nlb: bool) -> String {
     let mut instances = String::new();
     let mut sessions = String::new();
     let mut traffic = String::new();
-    for a in 0..3 {
+    let appliances = if nlb { 10 } else { 3 };
+    for a in 0..appliances {
+        let subnet = if a % 2 == 0 { "subnet-b" } else { "subnet-c" };
+        let net = if a % 2 == 0 { 2 } else { 3 };
         let _ = write!(
             instances,
-            r#"Instance(id: "i-app{a}", instance_type: "c5n.18xlarge", subnet: "subnet-b",
-                network_interfaces: [Eni(id: "eni-app{a}", private_ip: "10.1.2.{}")]),"#,
+            r#"Instance(id: "i-app{a}", instance_type: "c5n.18xlarge", subnet: "{subnet}",
+                network_interfaces: [Eni(id: "eni-app{a}", private_ip: "10.1.{net}.{}")]),"#,
             10 + a
         );
     }
+    let targets = if nlb {
+        let all: Vec<String> = (0..appliances).map(|a| format!("\"i-app{a}\"")).collect();
+        format!(
+            r#"network_load_balancers: [NetworkLoadBalancer(id: "nlb-bench", vpc_id: "vpc-b",
+                subnets: ["subnet-b", "subnet-c"], cross_zone: true,
+                listeners: [Listener(protocol: Udp, port: 4789)], targets: [{}])],
+            traffic_mirror_targets: [
+                Target(id: "tmt-app0", network_load_balancer_arn: "nlb-bench"),
+                Target(id: "tmt-app1", network_load_balancer_arn: "nlb-bench"),
+                Target(id: "tmt-app2", network_load_balancer_arn: "nlb-bench")],"#,
+            all.join(", ")
+        )
+    } else {
+        r#"traffic_mirror_targets: [
+                Target(id: "tmt-app0", network_interface_id: "eni-app0"),
+                Target(id: "tmt-app1", network_interface_id: "eni-app1"),
+                Target(id: "tmt-app2", network_interface_id: "eni-app2")],"#
+            .to_string()
+    };
     for s in 0..sources {
         let (hi, lo) = (s / 200, s % 200 + 10);
         let _ = write!(
@@ -90,12 +114,10 @@ fn scenario_text(sources: usize, flows_per_source: usize, duration: &str) -> Str
         r#"Scenario(name: "bench", seed: 1, duration: "{duration}",
             vpcs: [Vpc(id: "vpc-b", cidr_blocks: ["10.1.0.0/16"], subnets: [
                 Subnet(id: "subnet-a", availability_zone: "us-east-1a", cidr_block: "10.1.0.0/23"),
-                Subnet(id: "subnet-b", availability_zone: "us-east-1a", cidr_block: "10.1.2.0/24")])],
+                Subnet(id: "subnet-b", availability_zone: "us-east-1a", cidr_block: "10.1.2.0/24"),
+                Subnet(id: "subnet-c", availability_zone: "us-east-1b", cidr_block: "10.1.3.0/24")])],
             instances: [{instances}],
-            traffic_mirror_targets: [
-                Target(id: "tmt-app0", network_interface_id: "eni-app0"),
-                Target(id: "tmt-app1", network_interface_id: "eni-app1"),
-                Target(id: "tmt-app2", network_interface_id: "eni-app2")],
+            {targets}
             traffic_mirror_filters: [{}{}{}],
             traffic_mirror_sessions: [{sessions}],
             traffic: [{traffic}])"#,
@@ -122,10 +144,22 @@ fn load(text: &str) -> Scenario {
 
 /// 100 sources x 100 two-way connections = 20,000 one-way flows at 50 pps
 /// on average: 1,000,000 packets a simulated second, each offered at one
-/// source.
+/// source; copies to three ENI targets.
 #[divan::bench(sample_count = 10)]
 fn offered_packets_10k_connections(bencher: Bencher) {
-    let scenario = load(&scenario_text(100, 100, "2s"));
+    let scenario = load(&scenario_text(100, 100, "2s", false));
+    let packets = sim_core::run(&scenario).offered().packets;
+    bencher
+        .counter(ItemsCount::new(packets))
+        .bench(|| sim_core::run(&scenario));
+}
+
+/// The same traffic with every session's target a Network Load Balancer
+/// over ten appliances in two zones: flow-hash placement, per-packet
+/// jitter, appliance budgets.
+#[divan::bench(sample_count = 10)]
+fn offered_packets_10k_connections_nlb(bencher: Bencher) {
+    let scenario = load(&scenario_text(100, 100, "2s", true));
     let packets = sim_core::run(&scenario).offered().packets;
     bencher
         .counter(ItemsCount::new(packets))
@@ -135,6 +169,6 @@ fn offered_packets_10k_connections(bencher: Bencher) {
 /// Loading and checking the same scenario (20,000 flows).
 #[divan::bench(sample_count = 5)]
 fn load_10k_connections(bencher: Bencher) {
-    let text = scenario_text(100, 100, "2s");
+    let text = scenario_text(100, 100, "2s", false);
     bencher.bench(|| load(&text));
 }
