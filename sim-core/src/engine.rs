@@ -219,8 +219,17 @@ impl<'a> Simulation<'a> {
     fn apply(&mut self, event: &TimelineEvent, now: u64) {
         match &event.action {
             Action::DeleteSession(s) => self.delete_session(*s, now),
-            // Checked when loading: no session uses them any more.
-            Action::DeleteFilter(_) | Action::DeleteTarget(_) => {}
+            // Checked when loading: no session uses the filter any more.
+            Action::DeleteFilter(_) => {}
+            // TGT-13: only other accounts' sessions can still use it (the
+            // owner's are checked when loading): they become inactive.
+            Action::DeleteTarget(t) => {
+                for s in 0..self.topo.sessions.len() {
+                    if self.topo.sessions[s].target == *t && self.active[s] {
+                        self.pipeline.make_inactive(SessionIdx(s as u32));
+                    }
+                }
+            }
             Action::DeleteEni(eni) => {
                 // SES-09: a source ENI's sessions are deleted, and its
                 // traffic stops.

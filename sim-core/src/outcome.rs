@@ -28,6 +28,9 @@ pub enum NotMirroredReason {
     NoRuleMatched,
     /// No session's filter has a rule for the direction (FLT-02).
     NoRulesForDirection,
+    /// TGT-13: the session accepted it, but its target, shared by another
+    /// account, was deleted by its owner: the session is inactive.
+    SessionInactive,
 }
 
 /// Why an accepted packet's copy was not sent by the source instance
@@ -143,6 +146,7 @@ const fn all() -> [Outcome; Outcome::COUNT] {
         N::FilterReject,
         N::NoRuleMatched,
         N::NoRulesForDirection,
+        N::SessionInactive,
     ];
     let mut k = 0;
     while k < rest_n.len() {
@@ -189,7 +193,7 @@ const fn all() -> [Outcome; Outcome::COUNT] {
 
 impl Outcome {
     /// Number of distinct outcomes (the length of a counter table).
-    pub const COUNT: usize = 5 + 7 + 3 + 12 + 6 + 3;
+    pub const COUNT: usize = 5 + 8 + 3 + 12 + 6 + 3;
 
     /// Every outcome, in report order; `index` is the position here.
     pub const ALL: [Outcome; Outcome::COUNT] = all();
@@ -206,15 +210,16 @@ impl Outcome {
             Outcome::NotMirrored(N::FilterReject) => 9,
             Outcome::NotMirrored(N::NoRuleMatched) => 10,
             Outcome::NotMirrored(N::NoRulesForDirection) => 11,
-            Outcome::Skipped(r) => 12 + r as usize,
-            Outcome::Dropped(R::Unreachable(b)) => 15 + b as usize,
-            Outcome::Dropped(R::NoUdp4789Listener) => 27,
-            Outcome::Dropped(R::NoHealthyTarget) => 28,
-            Outcome::Dropped(R::LbCapacity) => 29,
-            Outcome::Dropped(R::TargetBandwidth) => 30,
-            Outcome::Dropped(R::TargetPps) => 31,
-            Outcome::Dropped(R::TargetDeleted) => 32,
-            Outcome::Delivered(d) => 33 + d as usize,
+            Outcome::NotMirrored(N::SessionInactive) => 12,
+            Outcome::Skipped(r) => 13 + r as usize,
+            Outcome::Dropped(R::Unreachable(b)) => 16 + b as usize,
+            Outcome::Dropped(R::NoUdp4789Listener) => 28,
+            Outcome::Dropped(R::NoHealthyTarget) => 29,
+            Outcome::Dropped(R::LbCapacity) => 30,
+            Outcome::Dropped(R::TargetBandwidth) => 31,
+            Outcome::Dropped(R::TargetPps) => 32,
+            Outcome::Dropped(R::TargetDeleted) => 33,
+            Outcome::Delivered(d) => 34 + d as usize,
         }
     }
 
@@ -244,6 +249,7 @@ impl Outcome {
             Outcome::NotMirrored(N::FilterReject) => "filter_reject",
             Outcome::NotMirrored(N::NoRuleMatched) => "no_rule_matched",
             Outcome::NotMirrored(N::NoRulesForDirection) => "no_rules_for_direction",
+            Outcome::NotMirrored(N::SessionInactive) => "session_inactive",
             Outcome::Skipped(S::Bandwidth) => "bandwidth",
             Outcome::Skipped(S::Pps) => "pps",
             Outcome::Skipped(S::PerFlow) => "per_flow",

@@ -329,6 +329,8 @@ pub struct Pipeline {
     capacity: Vec<Capacity>,
     /// Targets whose resource was deleted (SES-10).
     target_deleted: Vec<bool>,
+    /// Sessions left inactive by their shared target's deletion (TGT-13).
+    inactive: Vec<bool>,
     settings: Settings,
     pub results: RunResults,
 }
@@ -456,6 +458,7 @@ impl Pipeline {
                 .map(|g| vec![true; g.targets.len()])
                 .collect(),
             target_deleted: vec![false; topo.targets.len()],
+            inactive: vec![false; topo.sessions.len()],
             settings: *settings,
             capacity: (0..topo.gwlb_endpoints.len())
                 .map(|_| Capacity::new(settings.gwlb_scaling))
@@ -564,6 +567,11 @@ impl Pipeline {
             crate::timeline::LbRef::Nlb(n) => &mut self.nlb[n.index()],
             crate::timeline::LbRef::Gwlb(g) => &mut self.gwlb[g.index()],
         }
+    }
+
+    /// TGT-13: the session's shared target was deleted by its owner.
+    pub fn make_inactive(&mut self, session: topology::SessionIdx) {
+        self.inactive[session.index()] = true;
     }
 
     /// SES-10: a target's resource is gone; its sessions' copies are
@@ -705,6 +713,13 @@ impl Pipeline {
                 AcceptedBy::Rule(i) => s.rule_hits(obs.direction)[i as usize] += 1,
                 AcceptedBy::AmazonDns => s.amazon_dns_hits += 1,
             }
+        }
+        // TGT-13: an inactive session sends nothing.
+        if self.inactive[si] {
+            let o = Outcome::NotMirrored(NotMirroredReason::SessionInactive);
+            self.results.sessions[si].outcomes.add(o, bytes);
+            self.results.sources[obs.eni.index()].outcomes[d].add(o, bytes);
+            return Offered::Done;
         }
         // BW-01, BW-04: the copy leaves the source as egress, whatever the
         // direction of the packet it copies.

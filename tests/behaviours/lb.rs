@@ -63,6 +63,7 @@ fn tgt_05_a_network_load_balancer_without_a_udp_4789_listener_drops_everything_s
 #[test]
 fn tgt_06_without_cross_zone_a_zone_with_no_healthy_target_loses_its_copies() {
     let r = run_scenario("nlb-fleet.ron").report;
+    assert_eq!(r.targets[0].target_type, "network-load-balancer");
     // web-a sends 10 x 200 pps: 20,000 copies per 10 s period. Its zone's
     // appliances fail at 20 s; cross-zone comes on at 40 s.
     assert_eq!(

@@ -230,3 +230,54 @@ fn tgt_09_an_eni_target_never_reorders() {
     assert_eq!(r.targets[0].categories.delivered.packets, 20_000);
     assert_eq!(r.targets[0].reordering.packets, 0);
 }
+
+#[test]
+fn tgt_13_deleting_a_shared_target_makes_other_accounts_sessions_inactive() {
+    // The security account deletes its shared monitor at 5 s. The workload
+    // accounts' sessions stay, inactive: what they accept from then on is
+    // not mirrored (session_inactive).
+    let text = std::fs::read_to_string(root().join("scenarios/cross-account-shared-target.ron"))
+        .unwrap()
+        .replace(
+            "    traffic: [",
+            r#"    timeline: [At(time: "5s", action: DeleteTrafficMirrorTarget("tmt-0monitor00000001"))],
+    traffic: ["#,
+        );
+    let r = run_text(&text).report;
+    // 222222222222's api requests: 2 x 200 pps, 2,000 before 5 s and 2,000
+    // after.
+    let s = session_report(&r, "tms-0wl2000000000001");
+    assert_eq!(s.categories.delivered.packets, 2_000);
+    assert!(
+        s.outcomes
+            .iter()
+            .any(|o| o.reason == "session_inactive" && o.packets == 2_000)
+    );
+    // A session of the owner itself blocks the deletion (TGT-03): here the
+    // owner also mirrors an instance of its own to the monitor.
+    let owned = text
+        .replace(
+            r#"    traffic_mirror_sessions: ["#,
+            r#"    traffic_mirror_sessions: [
+        Session(id: "tms-0own0000000000001", network_interface_id: "eni-0own0000000000001",
+                traffic_mirror_target_id: "tmt-0monitor00000001", traffic_mirror_filter_id: "tmf-0own0000000000001",
+                session_number: 1),"#,
+        )
+        .replace(
+            r#"    traffic_mirror_filters: ["#,
+            r#"    traffic_mirror_filters: [
+        Filter(id: "tmf-0own0000000000001", owner: "111111111111",
+            ingress_filter_rules: [Rule(rule_number: 1, rule_action: Accept, source_cidr_block: "0.0.0.0/0", destination_cidr_block: "0.0.0.0/0")]),"#,
+        )
+        .replace(
+            r#"        Instance(id: "i-0api0000000000001","#,
+            r#"        Instance(id: "i-0own0000000000001", instance_type: "m5.large", subnet: "subnet-0security0001",
+                 network_interfaces: [Eni(id: "eni-0own0000000000001", private_ip: "10.50.1.20")]),
+        Instance(id: "i-0api0000000000001","#,
+        );
+    let err = sim_core::load("t.ron", &owned, &Default::default()).unwrap_err();
+    assert_eq!(
+        err.errors().next().unwrap().code,
+        "TrafficMirrorTargetInUseException"
+    );
+}

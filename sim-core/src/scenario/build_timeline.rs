@@ -161,8 +161,13 @@ pub fn build(
                     );
                     continue;
                 }
-                // TGT-03
-                if let Some(s) = in_use(&deleted_sessions, &|s| uses[s.index()].0 == t) {
+                // TGT-03: refused while the owner's own sessions use it.
+                // TGT-13: other accounts' sessions (of a shared target) do
+                // not stop it; they become inactive.
+                let owner = topo.target(t).owner;
+                if let Some(s) = in_use(&deleted_sessions, &|s| {
+                    uses[s.index()].0 == t && topo.session(s).owner == owner
+                }) {
                     refuse(
                         p,
                         ErrorCode::TrafficMirrorTargetInUseException,
