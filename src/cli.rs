@@ -44,6 +44,9 @@ pub struct RunArgs {
     /// Write report.json and summary.txt into this directory.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Also write one pcap per appliance into OUT/pcap/ (needs --out).
+    #[arg(long)]
+    pub pcap: bool,
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use sim_core::{Loaded, Overrides, ScenarioError};
 
+use crate::capture::PcapFiles;
 use crate::cli::{CheckArgs, Cli, Command, Format, RunArgs};
 use crate::{EXIT_BAD_INPUT, diagnostics, output};
 
@@ -79,8 +80,22 @@ fn run(args: RunArgs) -> Result<u8, String> {
         Err(code) => return Ok(code),
     };
     let scenario = &loaded.scenario;
+    let pcap = args.pcap || scenario.settings.pcap;
+    let mut captures = match (pcap, &args.out) {
+        (false, _) => None,
+        (true, Some(dir)) => Some(PcapFiles::new(
+            &dir.join("pcap"),
+            scenario.settings.capture_epoch_ns,
+        )?),
+        (true, None) => {
+            return Err("pcap files need a directory: add --out DIR".into());
+        }
+    };
     let started = Instant::now();
-    let results = sim_core::run(scenario);
+    let results = match captures.as_mut() {
+        Some(sink) => sim_core::run_with_capture(scenario, sink),
+        None => sim_core::run(scenario),
+    };
     let wall = started.elapsed();
     let report = reports::report(scenario, &results);
     // Render only what is asked for: output is the one part of a run that
@@ -90,7 +105,7 @@ fn run(args: RunArgs) -> Result<u8, String> {
     let summary = (args.out.is_some() || args.format == Format::Text)
         .then(|| reports::text::summary(&report));
     if let Some(dir) = &args.out {
-        output::write_all(
+        let written = output::write_all(
             dir,
             &[
                 ("report.json", json.clone().unwrap_or_default().into_bytes()),
@@ -99,7 +114,16 @@ fn run(args: RunArgs) -> Result<u8, String> {
                     summary.clone().unwrap_or_default().into_bytes(),
                 ),
             ],
-        )?;
+        );
+        if let Err(e) = written {
+            if let Some(c) = captures {
+                c.abandon();
+            }
+            return Err(e);
+        }
+        if let Some(c) = captures {
+            c.finish()?;
+        }
     }
     match args.format {
         Format::Text => print!("{}", summary.unwrap_or_default()),

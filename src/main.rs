@@ -2,11 +2,13 @@
 //!
 //! Module map: [`cli`] (arguments), [`commands`] (what each subcommand
 //! does), [`diagnostics`] (problems shown with their place in the file),
-//! [`output`] (files written whole or not at all).
+//! [`output`] (files written whole or not at all), [`capture`] (pcap files
+//! per appliance).
 //!
 //! **Architecture invariant:** only this binary touches the terminal and
 //! the file system; the library crates take text in and give values back.
 
+mod capture;
 mod cli;
 mod commands;
 mod diagnostics;

@@ -14,3 +14,4 @@ mod determinism;
 mod golden;
 mod invalid;
 mod robustness;
+mod tshark;

@@ -14,6 +14,7 @@ use std::net::IpAddr;
 
 use topology::{Decision, Direction, EniIdx, SessionIdx, TargetIdx, Topology};
 
+use crate::capture::{CaptureSink, Capturer};
 use crate::pipeline::{InFlight, Observation, Offered, Pipeline};
 use crate::results::RunResults;
 use crate::scenario::Scenario;
@@ -347,13 +348,13 @@ impl<'a> Simulation<'a> {
     /// One packet of a flow.
     #[inline]
     fn packet(&mut self, i: usize, now: u64) {
-        let size = self.sources[i].emit();
-        self.pipeline.results.generated.add(u64::from(size));
+        let packet = self.sources[i].emit();
+        self.pipeline.results.generated.add(u64::from(packet.size));
         for k in 0..2 {
             let Some(obs) = self.routes[i].observations[k] else {
                 continue;
             };
-            match self.pipeline.offer(&obs, size, now) {
+            match self.pipeline.offer(&obs, packet, now) {
                 Offered::Done => {}
                 // Dropped leaving the sender: the receiver never sees it.
                 Offered::ProductionDropped => break,
@@ -364,7 +365,17 @@ impl<'a> Simulation<'a> {
 
     /// Runs to the end of the scenario, then lets the copies in flight
     /// arrive, and returns what was counted.
-    pub fn run(mut self) -> RunResults {
+    pub fn run(self) -> RunResults {
+        self.run_inner(None)
+    }
+
+    /// The same, handing the bytes of every delivered copy to `sink`.
+    pub fn run_with_capture(self, sink: &mut dyn CaptureSink) -> RunResults {
+        self.run_inner(Some(sink))
+    }
+
+    fn run_inner(mut self, mut sink: Option<&mut dyn CaptureSink>) -> RunResults {
+        let mut capturer = sink.as_ref().map(|_| Capturer::default());
         let flows = self.sources.len() as u32;
         loop {
             let next_flow = self.queue.peek().map(|e| e.0);
@@ -380,7 +391,14 @@ impl<'a> Simulation<'a> {
                 let slot = handle - self.copies_base;
                 let copy = self.in_flight[slot as usize];
                 self.free.push(slot);
-                self.pipeline.arrive(&copy, &self.topo, now);
+                let delivered = self.pipeline.arrive(&copy, &self.topo, now);
+                if delivered
+                    && let (Some(sink), Some(capturer)) = (sink.as_deref_mut(), capturer.as_mut())
+                {
+                    let via = self.pipeline.plan(copy.session as usize).via;
+                    let frame = capturer.frame(self.scenario, &self.topo, &copy, via);
+                    sink.capture(&self.topo.eni(EniIdx(copy.appliance)).id, now, frame);
+                }
                 continue;
             }
             if handle >= flows {
@@ -422,4 +440,9 @@ impl<'a> Simulation<'a> {
 /// Runs a scenario to its end.
 pub fn run(scenario: &Scenario) -> RunResults {
     Simulation::new(scenario).run()
+}
+
+/// Runs a scenario to its end, capturing every delivered copy's bytes.
+pub fn run_with_capture(scenario: &Scenario, sink: &mut dyn CaptureSink) -> RunResults {
+    Simulation::new(scenario).run_with_capture(sink)
 }

@@ -14,6 +14,8 @@
 //! - [`outcome`]: the one outcome and reason code of every packet.
 //! - [`results`]: the counters a run produces.
 //! - [`rng`]: per-component random streams.
+//! - [`wire`]: packet bytes, for captures only; [`capture`]: the frames of
+//!   delivered copies, handed to a sink.
 //! - [`settings`]: latencies, metrics period, prices: assumptions with
 //!   documented defaults.
 //!
@@ -32,6 +34,7 @@
 //!   logarithm may differ.)
 
 pub mod budget;
+pub mod capture;
 pub mod engine;
 pub mod lb;
 pub mod outcome;
@@ -43,8 +46,10 @@ pub mod settings;
 pub mod timeline;
 pub mod traffic;
 pub mod units;
+pub mod wire;
 
-pub use engine::{Simulation, run};
+pub use capture::CaptureSink;
+pub use engine::{Simulation, run, run_with_capture};
 pub use outcome::Outcome;
 pub use results::RunResults;
 pub use scenario::{Loaded, Overrides, Scenario, ScenarioError, load};

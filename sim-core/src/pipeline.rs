@@ -24,6 +24,7 @@ use crate::outcome::{Delivery, DropReason, NotMirroredReason, Outcome, SkipReaso
 use crate::results::{CloudWatch, RunResults, Series, SessionStats, SourceStats, TargetStats};
 use crate::rng;
 use crate::settings::Settings;
+use crate::traffic::Emitted;
 
 /// Inner Ethernet header carried in every copy.
 pub const INNER_ETHERNET: u32 = 14;
@@ -280,6 +281,12 @@ pub struct InFlight {
     pub seq: u32,
     /// The appliance's ENI.
     pub appliance: u32,
+    /// Bytes of the original frame the copy keeps.
+    pub kept: u32,
+    /// The packet's number in its flow, and its TCP sequence number (for
+    /// captures).
+    pub index: u32,
+    pub tcp_seq: u32,
 }
 
 const DELIVERIES: [Delivery; 3] = [
@@ -639,8 +646,8 @@ impl Pipeline {
 
     /// One packet of `size` bytes crosses a source ENI at `now`.
     #[inline]
-    pub fn offer(&mut self, obs: &Observation, size: u16, now: u64) -> Offered {
-        let bytes = u64::from(size);
+    pub fn offer(&mut self, obs: &Observation, packet: Emitted, now: u64) -> Offered {
+        let bytes = u64::from(packet.size);
         let d = SourceStats::dir(obs.direction);
         self.results.sources[obs.eni.index()].offered[d].add(bytes);
         let not_mirrored = |reason| Outcome::NotMirrored(reason);
@@ -683,7 +690,7 @@ impl Pipeline {
             }
             Decision::Mirror { mirror, passed } => {
                 self.passed_on(obs.eni, passed, bytes);
-                return self.mirror(obs, mirror, bytes, now);
+                return self.mirror(obs, mirror, packet, now);
             }
         };
         self.passed_on(obs.eni, passed, bytes);
@@ -697,9 +704,10 @@ impl Pipeline {
         &mut self,
         obs: &Observation,
         mirror: topology::MirrorDecision,
-        bytes: u64,
+        packet: Emitted,
         now: u64,
     ) -> Offered {
+        let bytes = u64::from(packet.size);
         let si = mirror.session.index();
         let d = SourceStats::dir(obs.direction);
         let plan = self.plans[si];
@@ -808,12 +816,15 @@ impl Pipeline {
             slot: obs.slot,
             seq,
             appliance: appliance.0,
+            kept,
+            index: packet.index,
+            tcp_seq: packet.tcp_seq,
         })
     }
 
-    /// A copy reaches its appliance at `now`.
+    /// A copy reaches its appliance at `now`; true when it is delivered.
     #[inline]
-    pub fn arrive(&mut self, c: &InFlight, topo: &Topology, now: u64) {
+    pub fn arrive(&mut self, c: &InFlight, topo: &Topology, now: u64) -> bool {
         let si = c.session as usize;
         let plan = self.plans[si];
         let bytes = u64::from(c.bytes);
@@ -861,6 +872,12 @@ impl Pipeline {
             wire,
             now,
         );
+        received.is_ok()
+    }
+
+    /// The latest plan of a session (it changes when the session does).
+    pub fn plan(&self, session: usize) -> &CopyPlan {
+        &self.plans[session]
     }
 
     /// Counts the final outcome of a mirrored packet.

@@ -47,7 +47,15 @@ pub struct Settings {
     pub session_hour_price_micro_usd: u64,
     /// How Gateway Load Balancer endpoints scale (TGT-11).
     pub gwlb_scaling: crate::lb::Scaling,
+    /// Whether runs write a pcap per appliance (as `sim run --pcap`).
+    pub pcap: bool,
+    /// Wall-clock time of the run's start, in nanoseconds since the Unix
+    /// epoch: capture timestamps are simulated time from there.
+    pub capture_epoch_ns: u64,
 }
+
+/// 2026-01-01T00:00:00Z: the default wall-clock start of captures.
+pub const DEFAULT_CAPTURE_EPOCH_NS: u64 = 1_767_225_600 * 1_000_000_000;
 
 /// The commonly quoted price of a Traffic Mirroring session-hour: USD 0.015.
 pub const DEFAULT_SESSION_HOUR_PRICE_MICRO_USD: u64 = 15_000;
@@ -59,6 +67,8 @@ impl Default for Settings {
             metrics_period_ns: 60_000_000_000,
             session_hour_price_micro_usd: DEFAULT_SESSION_HOUR_PRICE_MICRO_USD,
             gwlb_scaling: crate::lb::Scaling::default(),
+            pcap: false,
+            capture_epoch_ns: DEFAULT_CAPTURE_EPOCH_NS,
         }
     }
 }

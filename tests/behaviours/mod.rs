@@ -18,3 +18,4 @@ mod src;
 mod tgt;
 mod timeline;
 mod validation;
+mod wire;

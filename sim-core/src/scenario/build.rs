@@ -203,6 +203,12 @@ fn build_settings(file: &ScenarioFile, p: &mut Problems) -> crate::settings::Set
             threshold_percent: g.threshold_percent.map_or(d.threshold_percent, u64::from),
         };
     }
+    if let Some(pcap) = spec.pcap {
+        s.pcap = pcap;
+    }
+    if let Some(epoch) = spec.capture_epoch {
+        s.capture_epoch_ns = epoch.as_nanos();
+    }
     if let Some(price) = &spec.session_hour_price {
         match crate::units::micro_usd(price) {
             Ok(v) => s.session_hour_price_micro_usd = v,

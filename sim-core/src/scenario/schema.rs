@@ -79,6 +79,13 @@ pub struct SettingsSpec {
     /// How Gateway Load Balancer endpoints scale (TGT-11).
     #[serde(default)]
     pub gateway_load_balancer_endpoint: Option<ScalingSpec>,
+    /// Write a pcap per appliance into the run's output directory.
+    #[serde(default)]
+    pub pcap: Option<bool>,
+    /// Wall-clock start of captures, as time since the Unix epoch
+    /// (`"1767225600s"`, 2026-01-01T00:00:00Z, by default).
+    #[serde(default)]
+    pub capture_epoch: Option<Duration>,
 }
 
 #[derive(Debug, Deserialize, Default, Clone, Copy)]

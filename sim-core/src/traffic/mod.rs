@@ -12,7 +12,7 @@ pub mod source;
 use topology::{EniIdx, FlowKey};
 
 pub use sizes::PacketSizes;
-pub use source::FlowSource;
+pub use source::{Emitted, FlowSource};
 
 use crate::units::Rate;
 

@@ -24,6 +24,23 @@ pub struct FlowSource {
     sizes: PacketSizes,
     poisson: bool,
     rng: Pcg32,
+    /// Packets sent so far (a packet's number in its flow).
+    sent: u32,
+    /// TCP sequence number of the next packet's first byte.
+    tcp_seq: u32,
+    /// Bytes of headers before a packet's payload (for `tcp_seq`).
+    headers: u16,
+}
+
+/// A packet as its flow emits it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Emitted {
+    /// IP packet length.
+    pub size: u16,
+    /// Its number in the flow, from 0.
+    pub index: u32,
+    /// TCP sequence number of its first payload byte.
+    pub tcp_seq: u32,
 }
 
 impl FlowSource {
@@ -44,6 +61,9 @@ impl FlowSource {
             sizes: plan.sizes,
             poisson: plan.arrivals == Arrivals::Poisson,
             rng: Pcg32::seed_from_u64(plan.rng_seed),
+            sent: 0,
+            tcp_seq: (plan.rng_seed >> 32) as u32,
+            headers: crate::wire::frame::header_len(&plan.key) as u16,
         };
         if source.poisson {
             // A Poisson process has no packet pinned at its start: the first
@@ -76,11 +96,20 @@ impl FlowSource {
     /// Draws the size of the packet due at `next_at` and moves `next_at` on
     /// to the packet after it.
     #[inline]
-    pub fn emit(&mut self) -> u16 {
+    pub fn emit(&mut self) -> Emitted {
         let size = self.sizes.sample(&mut self.rng);
         let gap = self.gap(size);
         self.next_at = self.next_at.saturating_add(gap);
-        size
+        let e = Emitted {
+            size,
+            index: self.sent,
+            tcp_seq: self.tcp_seq,
+        };
+        self.sent = self.sent.wrapping_add(1);
+        self.tcp_seq = self
+            .tcp_seq
+            .wrapping_add(u32::from(size.saturating_sub(self.headers)));
+        e
     }
 
     /// The gap after a packet of `size` bytes.

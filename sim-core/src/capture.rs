@@ -1,0 +1,113 @@
+//! Captures: the bytes of every delivered copy, handed to a sink the caller
+//! provides (the binary writes pcap files; tests keep them in memory).
+
+use std::net::IpAddr;
+
+use topology::{EniIdx, Topology};
+
+use crate::pipeline::{InFlight, Via};
+use crate::scenario::Scenario;
+use crate::wire::{copy, frame, router_mac};
+
+/// Where captured frames go.
+pub trait CaptureSink {
+    /// A frame arrived at the appliance `appliance` (its ENI id) at
+    /// simulated time `at_ns`.
+    fn capture(&mut self, appliance: &str, at_ns: u64, frame: &[u8]);
+}
+
+/// Builds the bytes of delivered copies, reusing its buffers.
+pub struct Capturer {
+    inner: Vec<u8>,
+    payload: Vec<u8>,
+    out: Vec<u8>,
+}
+
+impl Default for Capturer {
+    fn default() -> Self {
+        Capturer {
+            inner: Vec::with_capacity(9100),
+            payload: Vec::with_capacity(9100),
+            out: Vec::with_capacity(9300),
+        }
+    }
+}
+
+impl Capturer {
+    /// The frame of a delivered copy, as its appliance's capture shows it.
+    pub fn frame(&mut self, scenario: &Scenario, topo: &Topology, c: &InFlight, via: Via) -> &[u8] {
+        let flow = &scenario.flows[(c.slot / 2) as usize];
+        let source = topo.eni(EniIdx(c.source_eni));
+        let session = &topo.sessions[c.session as usize];
+        let router = router_mac(&topo.subnet(source.subnet).id);
+        // Inner MACs: inbound packets come from the VPC router to the ENI,
+        // outbound ones go from the ENI to the router.
+        let (src_mac, dst_mac) = if c.dir == 0 {
+            (router, source.mac)
+        } else {
+            (source.mac, router)
+        };
+        frame::build(
+            &frame::FramePacket {
+                key: &flow.key,
+                src_mac,
+                dst_mac,
+                size: c.bytes as u16,
+                tcp_seq: c.tcp_seq,
+                index: c.index,
+                seed: flow.rng_seed,
+            },
+            &mut self.inner,
+            &mut self.payload,
+        );
+        let appliance = topo.eni(EniIdx(c.appliance));
+        let dest = topo.copy_destination(EniIdx(c.source_eni), session.target);
+        // PKT-04: the symmetric flow hash, except copies of answers from the
+        // Amazon-provided DNS resolver, which all carry 0xFF80 (observed).
+        let resolver = topo.vpc_of(EniIdx(c.source_eni)).amazon_dns_resolver();
+        let source_port = if Some(flow.key.src) == resolver && flow.key.src_port == 53 {
+            0xFF80
+        } else {
+            topology::packet::outer_source_port(&flow.key)
+        };
+        let geneve = match via {
+            Via::Gwlb(v, g) => {
+                let endpoint = &topo.gwlb_endpoints[v.index()];
+                let zone = &topo.subnet(endpoint.subnet).availability_zone;
+                let gw = &topo.gateway_load_balancers[g.index()];
+                let node = gw
+                    .nodes
+                    .iter()
+                    .find(|n| &n.availability_zone == zone)
+                    .unwrap_or(&gw.nodes[0]);
+                let cookie = crate::rng::component_id(&format!("{}:{}", flow.name, endpoint.id));
+                Some(copy::Geneve {
+                    node_mac: router_mac(&topo.subnet(node.subnet).id),
+                    node_ip: node.ip,
+                    appliance_ip: appliance.private_ip,
+                    source_port: 0xC000 | (cookie as u16 & 0x3FFF),
+                    endpoint_id: copy::endpoint_id(&endpoint.id),
+                    attachment_id: crate::rng::component_id(&format!("attachment/{}", endpoint.id)),
+                    flow_cookie: cookie as u32,
+                })
+            }
+            _ => None,
+        };
+        let dst_ip: IpAddr = dest.ip;
+        copy::build(
+            &copy::Copy {
+                dst_mac: appliance.mac,
+                src_mac: router_mac(&topo.subnet(appliance.subnet).id),
+                src_ip: source.private_ip,
+                dst_ip,
+                source_port,
+                vni: session.virtual_network_id,
+                inner: &self.inner,
+                kept: c.kept as usize,
+                geneve,
+            },
+            &mut self.out,
+        );
+        &self.out
+    }
+}

@@ -1,0 +1,317 @@
+//! PKT and MTU-03: the bytes of every copy, checked field by field.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use etherparse::{NetSlice, SlicedPacket, TransportSlice};
+use sim_core::CaptureSink;
+
+use crate::common::*;
+
+/// Keeps every captured frame in memory, by appliance.
+#[derive(Default)]
+pub struct Frames(pub BTreeMap<String, Vec<(u64, Vec<u8>)>>);
+
+impl CaptureSink for Frames {
+    fn capture(&mut self, appliance: &str, at_ns: u64, frame: &[u8]) {
+        self.0
+            .entry(appliance.to_string())
+            .or_default()
+            .push((at_ns, frame.to_vec()));
+    }
+}
+
+pub fn capture(text: &str) -> (sim_core::Scenario, Frames) {
+    let scenario = load(text);
+    let mut frames = Frames::default();
+    sim_core::run_with_capture(&scenario, &mut frames);
+    (scenario, frames)
+}
+
+/// A connection's 5-tuple with its ends in a fixed order.
+type ConnectionKey = (u8, (IpAddr, u16), (IpAddr, u16));
+
+/// The outer headers of a copy, as parsed.
+struct Outer {
+    src: IpAddr,
+    dst: IpAddr,
+    sport: u16,
+    dport: u16,
+    ttl: u8,
+    ident: u16,
+    dont_fragment: bool,
+    header_ok: bool,
+    udp_checksum: u16,
+    vxlan: [u8; 8],
+    inner: Vec<u8>,
+}
+
+fn outer(frame: &[u8]) -> Outer {
+    let p = SlicedPacket::from_ethernet(frame).expect("outer frame parses");
+    let Some(NetSlice::Ipv4(ip)) = p.net else {
+        panic!("outer IPv4")
+    };
+    let h = ip.header();
+    let Some(TransportSlice::Udp(udp)) = p.transport else {
+        panic!("outer UDP")
+    };
+    let payload = udp.payload();
+    let mut vxlan = [0u8; 8];
+    vxlan.copy_from_slice(&payload[..8]);
+    let header = h.to_header();
+    Outer {
+        src: IpAddr::V4(h.source_addr()),
+        dst: IpAddr::V4(h.destination_addr()),
+        sport: udp.source_port(),
+        dport: udp.destination_port(),
+        ttl: h.ttl(),
+        ident: h.identification(),
+        dont_fragment: h.dont_fragment(),
+        header_ok: header.calc_header_checksum() == h.header_checksum(),
+        udp_checksum: udp.checksum(),
+        vxlan,
+        inner: payload[8..].to_vec(),
+    }
+}
+
+/// The inner frame's IPv4 addresses, protocol and ports, read from its
+/// bytes (a truncated frame may not parse as a whole packet).
+fn inner_v4(frame: &[u8]) -> Option<(IpAddr, IpAddr, u8, u16, u16)> {
+    if frame.len() < 34 || frame[12..14] != [0x08, 0x00] {
+        return None;
+    }
+    let ip = |at: usize| IpAddr::from([frame[at], frame[at + 1], frame[at + 2], frame[at + 3]]);
+    let l4 = 14 + usize::from(frame[14] & 0x0f) * 4;
+    let port = |at: usize| {
+        frame
+            .get(at..at + 2)
+            .map_or(0, |b| u16::from_be_bytes([b[0], b[1]]))
+    };
+    let proto = frame[23];
+    let (sp, dp) = if proto == 6 || proto == 17 {
+        (port(l4), port(l4 + 2))
+    } else {
+        (0, 0)
+    };
+    Some((ip(26), ip(30), proto, sp, dp))
+}
+
+fn vni(vxlan: &[u8; 8]) -> u32 {
+    u32::from_be_bytes([0, vxlan[4], vxlan[5], vxlan[6]])
+}
+
+/// tcp-udp-split for 200 ms, plus an outbound flow and DNS both ways.
+fn split() -> String {
+    std::fs::read_to_string(root().join("scenarios/tcp-udp-split.ron"))
+        .unwrap()
+        .replace(r#"duration: "10s","#, r#"duration: "200ms","#)
+}
+
+#[test]
+fn pkt_01_pkt_02_pkt_06_every_copy_is_vxlan_to_4789_with_aws_header_fields() {
+    let (s, frames) = capture(&split());
+    let vnis: BTreeMap<&str, u32> = s
+        .topology
+        .sessions
+        .iter()
+        .map(|x| {
+            (
+                s.topology.target(x.target).id.as_str(),
+                x.virtual_network_id,
+            )
+        })
+        .collect();
+    let mut n = 0;
+    for (appliance, list) in &frames.0 {
+        let target = s
+            .topology
+            .targets
+            .iter()
+            .find(|t| {
+                s.topology
+                    .target_eni(sim_core_target(&s, &t.id))
+                    .map(|e| s.topology.eni(e).id.as_str())
+                    == Some(appliance)
+            })
+            .unwrap();
+        for (_, f) in list {
+            let o = outer(f);
+            assert_eq!(o.dport, 4789, "PKT-01");
+            assert_eq!(vni(&o.vxlan), vnis[target.id.as_str()], "PKT-02");
+            // PKT-06: TTL 255, identification 0, DF clear, valid checksum,
+            // UDP checksum zero, VXLAN flags 0x08 and every reserved bit 0.
+            assert_eq!(
+                (o.ttl, o.ident, o.dont_fragment, o.header_ok),
+                (255, 0, false, true)
+            );
+            assert_eq!(o.udp_checksum, 0);
+            assert_eq!(&o.vxlan[..4], &[0x08, 0, 0, 0]);
+            assert_eq!(o.vxlan[7], 0);
+            // The inner frame is plain Ethernet: no 802.1Q tag.
+            assert_ne!(&o.inner[12..14], &[0x81, 0x00]);
+            n += 1;
+        }
+    }
+    assert!(n > 1000, "{n} copies checked");
+}
+
+fn sim_core_target(s: &sim_core::Scenario, id: &str) -> topology::TargetIdx {
+    topology::TargetIdx(s.topology.targets.iter().position(|t| t.id == id).unwrap() as u32)
+}
+
+#[test]
+fn pkt_03_pkt_07_outer_addresses_are_the_sources_primary_ip_and_the_appliances() {
+    // filter-examples mirrors inbound and outbound (DNS) packets of eni-0a.
+    let text = std::fs::read_to_string(root().join("scenarios/filter-examples.ron"))
+        .unwrap()
+        .replace(r#"duration: "10s","#, r#"duration: "1s","#);
+    let (_, frames) = capture(&text);
+    let monitor: IpAddr = "10.20.1.100".parse().unwrap();
+    let sources: [IpAddr; 2] = ["10.20.1.10".parse().unwrap(), "10.20.1.20".parse().unwrap()];
+    let mut inbound = 0;
+    let mut outbound = 0;
+    for (_, f) in &frames.0["eni-0c00000000000001"] {
+        let o = outer(f);
+        assert_eq!(o.dst, monitor, "PKT-03");
+        assert!(sources.contains(&o.src), "PKT-03");
+        // PKT-07: copies of packets leaving the source and arriving at it
+        // alike carry its primary IP.
+        let Some((inner_src, ..)) = inner_v4(&o.inner) else {
+            continue;
+        };
+        if inner_src == o.src {
+            outbound += 1;
+        } else {
+            inbound += 1;
+        }
+    }
+    assert!(inbound > 0 && outbound > 0, "{inbound} in, {outbound} out");
+}
+
+#[test]
+fn pkt_04_the_outer_source_port_is_a_symmetric_flow_hash_in_ff80_to_ffff() {
+    // tcp-udp-split's https connections are mirrored in one direction only;
+    // non-local-vpc mirrors both directions of its internet connections.
+    let text = std::fs::read_to_string(root().join("scenarios/non-local-vpc.ron"))
+        .unwrap()
+        .replace(r#"duration: "10s","#, r#"duration: "300ms","#);
+    let (_, frames) = capture(&text);
+    // Per unordered inner 5-tuple, the outer source ports seen.
+    let mut ports: BTreeMap<ConnectionKey, std::collections::BTreeSet<u16>> = BTreeMap::new();
+    for (_, f) in frames.0.values().flatten() {
+        let o = outer(f);
+        assert!((0xFF80..=0xFFFF).contains(&o.sport), "{:#x}", o.sport);
+        let Some((src, dst, proto, sp, dp)) = inner_v4(&o.inner) else {
+            continue;
+        };
+        let (a, b) = ((src, sp), (dst, dp));
+        let key = if a <= b { (proto, a, b) } else { (proto, b, a) };
+        ports.entry(key).or_default().insert(o.sport);
+    }
+    // Both directions of each connection share one port...
+    assert!(ports.values().all(|p| p.len() == 1), "{ports:?}");
+    // ... and different connections spread over the 128 values.
+    let distinct: std::collections::BTreeSet<u16> = ports.values().flatten().copied().collect();
+    assert!(
+        ports.len() >= 5 && distinct.len() >= ports.len() / 2,
+        "{} flows, {} ports",
+        ports.len(),
+        distinct.len()
+    );
+}
+
+#[test]
+fn pkt_04_copies_of_amazon_dns_answers_carry_port_ff80() {
+    let text = std::fs::read_to_string(root().join("scenarios/filter-examples.ron"))
+        .unwrap()
+        .replace(r#"duration: "10s","#, r#"duration: "1s","#);
+    let (_, frames) = capture(&text);
+    let resolver: IpAddr = "10.20.0.2".parse().unwrap();
+    let mut answers = 0;
+    for (_, f) in &frames.0["eni-0c00000000000001"] {
+        let o = outer(f);
+        if inner_v4(&o.inner).is_some_and(|(src, ..)| src == resolver) {
+            assert_eq!(o.sport, 0xFF80);
+            answers += 1;
+        }
+    }
+    // 10 answers a second for 1 s.
+    assert_eq!(answers, 10);
+}
+
+#[test]
+fn pkt_05_copies_on_the_wire_are_50_bytes_longer_than_the_packet() {
+    let (s, frames) = capture(&split());
+    let total: usize = frames.0.values().flatten().map(|(_, f)| f.len() - 14).sum();
+    // Outer IP bytes of every delivered copy, as the report counts them.
+    let r = reports::report(&s, &sim_core::run(&s));
+    let delivered: u64 = r.targets.iter().map(|t| t.delivered_copy_bytes).sum();
+    assert_eq!(total as u64, delivered);
+    // And a whole copy of an IP packet of S bytes is S + 50 (+ 14 of outer
+    // Ethernet in the capture).
+    for (_, f) in frames.0.values().flatten() {
+        let o = outer(f);
+        if inner_v4(&o.inner).is_none() {
+            continue;
+        }
+        let inner_ip_len = u16::from_be_bytes([o.inner[16], o.inner[17]]) as usize;
+        if o.inner.len() == inner_ip_len + 14 {
+            assert_eq!(f.len(), 14 + inner_ip_len + 50);
+        }
+    }
+}
+
+#[test]
+fn mtu_03_a_truncated_copy_carries_no_computed_checksums() {
+    // Appliance B (MTU 1500) cuts syslog packets over 1446 bytes: their UDP
+    // checksum is zero; whole copies have a valid one.
+    let (_, frames) = capture(&split());
+    let (mut cut, mut whole) = (0, 0);
+    for (_, f) in &frames.0["eni-0applianceb00001"] {
+        let o = outer(f);
+        let udp_sum = u16::from_be_bytes([o.inner[14 + 20 + 6], o.inner[14 + 20 + 7]]);
+        let ip_len = u16::from_be_bytes([o.inner[16], o.inner[17]]) as usize;
+        if o.inner.len() < 14 + ip_len {
+            // Cut to 1500 - 54 = 1446 bytes of IP packet.
+            assert_eq!(o.inner.len(), 14 + 1446);
+            assert_eq!(udp_sum, 0);
+            cut += 1;
+        } else {
+            let p = SlicedPacket::from_ethernet(&o.inner).unwrap();
+            let Some(TransportSlice::Udp(u)) = p.transport else {
+                panic!()
+            };
+            let Some(NetSlice::Ipv4(ip)) = p.net else {
+                panic!()
+            };
+            let expected = u
+                .to_header()
+                .calc_checksum_ipv4(&ip.header().to_header(), u.payload())
+                .unwrap();
+            assert_eq!(u.checksum(), expected);
+            whole += 1;
+        }
+    }
+    assert!(cut > 0 && whole > 0, "{cut} cut, {whole} whole");
+    // The guide's floor of 35 bytes (a packet length of 20 keeps 35) always
+    // keeps the 20-byte IPv4 header whole (14 + 20 = 34), so its checksum
+    // stays computed; the UDP checksum (bytes 40..42) is cut off.
+    let text = scenario(
+        "1s",
+        9001,
+        ACCEPT_ALL_V4,
+        &session("tms-1", "tmf-all", 1, ", packet_length: 20"),
+        &flow("x", "198.51.100.1", "eni-src", "Udp", "9", 10, 500),
+    );
+    let (_, frames) = capture(&text);
+    assert_eq!(frames.0["eni-app"].len(), 10);
+    for (_, f) in &frames.0["eni-app"] {
+        let o = outer(f);
+        assert_eq!(o.inner.len(), 35);
+        assert_eq!(
+            sim_core::wire::checksum(&o.inner[14..34]),
+            0,
+            "a valid IPv4 header sums to zero"
+        );
+    }
+}
