@@ -166,6 +166,32 @@ fn offered_packets_10k_connections_nlb(bencher: Bencher) {
         .bench(|| sim_core::run(&scenario));
 }
 
+/// Pcap files for every appliance, written to nowhere: what building and
+/// writing the bytes of every delivered copy costs (compare with
+/// `offered_packets_10k_connections`).
+#[divan::bench(sample_count = 10)]
+fn offered_packets_10k_connections_pcap(bencher: Bencher) {
+    use sim_core::wire::pcap::PcapOut;
+    struct Sinks(std::collections::BTreeMap<String, PcapOut<std::io::Sink>>);
+    impl sim_core::CaptureSink for Sinks {
+        fn capture(&mut self, appliance: &str, at_ns: u64, frame: &[u8]) {
+            if !self.0.contains_key(appliance) {
+                let out = PcapOut::new(std::io::sink(), 0).expect("a sink takes a header");
+                self.0.insert(appliance.to_string(), out);
+            }
+            if let Some(out) = self.0.get_mut(appliance) {
+                let _ = out.record(at_ns, frame);
+            }
+        }
+    }
+    let scenario = load(&scenario_text(100, 100, "2s", false));
+    let packets = sim_core::run(&scenario).offered().packets;
+    bencher.counter(ItemsCount::new(packets)).bench(|| {
+        let mut sinks = Sinks(Default::default());
+        sim_core::run_with_capture(&scenario, &mut sinks)
+    });
+}
+
 /// Loading and checking the same scenario (20,000 flows).
 #[divan::bench(sample_count = 5)]
 fn load_10k_connections(bencher: Bencher) {

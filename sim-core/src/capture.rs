@@ -16,19 +16,20 @@ pub trait CaptureSink {
     fn capture(&mut self, appliance: &str, at_ns: u64, frame: &[u8]);
 }
 
-/// Builds the bytes of delivered copies, reusing its buffers.
+/// Builds the bytes of delivered copies, reusing its buffer.
 pub struct Capturer {
-    inner: Vec<u8>,
-    payload: Vec<u8>,
+    payloads: frame::Payloads,
+    /// Each subnet's VPC router MAC.
+    routers: Vec<topology::MacAddr>,
     out: Vec<u8>,
 }
 
-impl Default for Capturer {
-    fn default() -> Self {
+impl Capturer {
+    pub fn new(seed: u64, topo: &Topology) -> Capturer {
         Capturer {
-            inner: Vec::with_capacity(9100),
-            payload: Vec::with_capacity(9100),
-            out: Vec::with_capacity(9300),
+            payloads: frame::Payloads::new(seed),
+            routers: topo.subnets.iter().map(|s| router_mac(&s.id)).collect(),
+            out: Vec::with_capacity(9400),
         }
     }
 }
@@ -39,7 +40,7 @@ impl Capturer {
         let flow = &scenario.flows[(c.slot / 2) as usize];
         let source = topo.eni(EniIdx(c.source_eni));
         let session = &topo.sessions[c.session as usize];
-        let router = router_mac(&topo.subnet(source.subnet).id);
+        let router = self.routers[source.subnet.index()];
         // Inner MACs: inbound packets come from the VPC router to the ENI,
         // outbound ones go from the ENI to the router.
         let (src_mac, dst_mac) = if c.dir == 0 {
@@ -47,19 +48,18 @@ impl Capturer {
         } else {
             (source.mac, router)
         };
-        frame::build(
-            &frame::FramePacket {
-                key: &flow.key,
-                src_mac,
-                dst_mac,
-                size: c.bytes as u16,
-                tcp_seq: c.tcp_seq,
-                index: c.index,
-                seed: flow.rng_seed,
-            },
-            &mut self.inner,
-            &mut self.payload,
-        );
+        let packet = frame::FramePacket {
+            key: &flow.key,
+            src_mac,
+            dst_mac,
+            size: c.bytes as u16,
+            tcp_seq: c.tcp_seq,
+            index: c.index,
+            seed: flow.rng_seed,
+        };
+        let kept = c.kept as usize;
+        let payloads = &self.payloads;
+        let write_frame = |out: &mut Vec<u8>| frame::write(&packet, payloads, kept, out);
         let appliance = topo.eni(EniIdx(c.appliance));
         let dest = topo.copy_destination(EniIdx(c.source_eni), session.target);
         // PKT-04: the symmetric flow hash, except copies of answers from the
@@ -82,7 +82,7 @@ impl Capturer {
                     .unwrap_or(&gw.nodes[0]);
                 let cookie = crate::rng::component_id(&format!("{}:{}", flow.name, endpoint.id));
                 Some(copy::Geneve {
-                    node_mac: router_mac(&topo.subnet(node.subnet).id),
+                    node_mac: self.routers[node.subnet.index()],
                     node_ip: node.ip,
                     appliance_ip: appliance.private_ip,
                     source_port: 0xC000 | (cookie as u16 & 0x3FFF),
@@ -97,14 +97,15 @@ impl Capturer {
         copy::build(
             &copy::Copy {
                 dst_mac: appliance.mac,
-                src_mac: router_mac(&topo.subnet(appliance.subnet).id),
+                src_mac: self.routers[appliance.subnet.index()],
                 src_ip: source.private_ip,
                 dst_ip,
                 source_port,
                 vni: session.virtual_network_id,
-                inner: &self.inner,
-                kept: c.kept as usize,
+                frame_len: 14 + c.bytes as usize,
+                kept,
                 geneve,
+                write_frame: &write_frame,
             },
             &mut self.out,
         );

@@ -375,7 +375,9 @@ impl<'a> Simulation<'a> {
     }
 
     fn run_inner(mut self, mut sink: Option<&mut dyn CaptureSink>) -> RunResults {
-        let mut capturer = sink.as_ref().map(|_| Capturer::default());
+        let mut capturer = sink
+            .as_ref()
+            .map(|_| Capturer::new(self.scenario.seed, &self.topo));
         let flows = self.sources.len() as u32;
         loop {
             let next_flow = self.queue.peek().map(|e| e.0);

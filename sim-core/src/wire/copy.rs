@@ -28,7 +28,7 @@ pub struct Geneve {
 }
 
 /// Everything a copy's bytes depend on.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct Copy<'a> {
     /// The appliance's MAC, and the sender's on the outer frame (the VPC
     /// router's).
@@ -42,11 +42,13 @@ pub struct Copy<'a> {
     pub source_port: u16,
     /// PKT-02: the session's VNI.
     pub vni: u32,
-    /// The original frame, whole.
-    pub inner: &'a [u8],
+    /// The original frame's length, whole.
+    pub frame_len: usize,
     /// How much of it the copy keeps.
     pub kept: usize,
     pub geneve: Option<Geneve>,
+    /// Appends the original frame, cut to `kept` bytes.
+    pub write_frame: &'a dyn Fn(&mut Vec<u8>),
 }
 
 fn ipv4_header(out: &mut Vec<u8>, src: [u8; 4], dst: [u8; 4], payload: usize) {
@@ -131,7 +133,7 @@ fn clear_checksums(frame: &mut [u8], whole: usize) {
 /// `out` (cleared first).
 pub fn build(c: &Copy<'_>, out: &mut Vec<u8>) {
     out.clear();
-    let kept = c.kept.min(c.inner.len());
+    let kept = c.kept.min(c.frame_len);
     let v6 = c.src_ip.is_ipv6() && c.dst_ip.is_ipv6();
     // The VXLAN packet: outer IP, UDP, VXLAN header, the kept frame.
     let vxlan_payload = 8 + kept;
@@ -149,8 +151,8 @@ pub fn build(c: &Copy<'_>, out: &mut Vec<u8>) {
         let vni = c.vni & 0x00ff_ffff;
         out.extend_from_slice(&[(vni >> 16) as u8, (vni >> 8) as u8, vni as u8, 0]);
         let start = out.len();
-        out.extend_from_slice(&c.inner[..kept]);
-        clear_checksums(&mut out[start..], c.inner.len());
+        (c.write_frame)(out);
+        clear_checksums(&mut out[start..], c.frame_len);
     };
     match c.geneve {
         None => {
