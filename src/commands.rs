@@ -12,6 +12,8 @@ use crate::{EXIT_BAD_INPUT, diagnostics, output};
 
 /// Scenario files larger than this are refused before reading them whole.
 const MAX_SCENARIO_BYTES: u64 = 64 << 20;
+/// Captures to replay, likewise.
+const MAX_CAPTURE_BYTES: u64 = 1 << 30;
 
 pub fn execute(cli: Cli) -> Result<u8, String> {
     match cli.command {
@@ -44,7 +46,21 @@ fn load(path: &Path, overrides: &Overrides) -> Result<Loaded, u8> {
         eprintln!("error: {e}");
         EXIT_BAD_INPUT
     })?;
-    match sim_core::load(&name, &text, overrides) {
+    // Files a scenario names (captures to replay) are relative to it.
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let read = |file: &str| -> Result<Vec<u8>, String> {
+        let full = base.join(file);
+        let f = std::fs::File::open(&full).map_err(|e| e.to_string())?;
+        let mut bytes = Vec::new();
+        f.take(MAX_CAPTURE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| e.to_string())?;
+        if bytes.len() as u64 > MAX_CAPTURE_BYTES {
+            return Err(format!("larger than {} MiB", MAX_CAPTURE_BYTES >> 20));
+        }
+        Ok(bytes)
+    };
+    match sim_core::load_with(&name, &text, overrides, &read) {
         Ok(loaded) => {
             if !loaded.warnings.is_empty() {
                 eprint!("{}", diagnostics::render(&name, &text, &loaded.warnings));

@@ -7,9 +7,8 @@ use crate::common::*;
 /// What `sim check` says of a scenario: its warnings, then each session's
 /// path.
 fn check_output(path: &std::path::Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap();
     let name = format!("scenarios/{}", path.file_name().unwrap().to_string_lossy());
-    let loaded = sim_core::load(&name, &text, &Default::default()).unwrap();
+    let loaded = load_file(path, &name).unwrap();
     let mut out = String::new();
     for w in &loaded.warnings {
         out.push_str(&format!("{name}:{w}\n"));

@@ -7,7 +7,7 @@
 //! - `determinism`: same scenario and seed, same bytes.
 //! - `cli`: the `sim` binary's exit codes, errors and output files.
 
-mod behaviours;
+pub mod behaviours;
 mod cli;
 mod common;
 mod determinism;

@@ -23,7 +23,9 @@ fn load_and_maybe_run(text: &str) {
         duration: Some(Duration(5_000_000)),
         ..Default::default()
     };
-    match sim_core::load("m.ron", text, &short) {
+    let base = root().join("scenarios");
+    let read = move |f: &str| std::fs::read(base.join(f)).map_err(|e| e.to_string());
+    match sim_core::load_with("m.ron", text, &short, &read) {
         Ok(l) => {
             let _ = sim_core::run(&l.scenario);
         }

@@ -264,5 +264,20 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
         targets,
         instances,
         cost,
+        replays: scenario
+            .captures
+            .iter()
+            .map(|c| ReplayReport {
+                name: c.name.clone(),
+                file: c.file.clone(),
+                network_interface_id: topo.eni(c.eni).id.clone(),
+                frames: c.stats.frames,
+                replayed: c.stats.replayed,
+                unparsed: c.stats.unparsed,
+                not_at_eni: c.stats.not_at_eni,
+                cut_by_snaplen: c.stats.cut_by_snaplen,
+                truncated_end: c.stats.truncated_end,
+            })
+            .collect(),
     }
 }

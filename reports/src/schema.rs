@@ -19,6 +19,27 @@ pub struct Report {
     pub instances: Vec<InstanceReport>,
     /// What the sessions cost (SES-12).
     pub cost: Cost,
+    /// Captures replayed, and what of them could not be used.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replays: Vec<ReplayReport>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct ReplayReport {
+    pub name: String,
+    pub file: String,
+    pub network_interface_id: String,
+    /// Frames in the file, and how many were replayed.
+    pub frames: u64,
+    pub replayed: u64,
+    /// Frames neither IP nor ARP, or too damaged to read.
+    pub unparsed: u64,
+    /// Frames neither to nor from the ENI.
+    pub not_at_eni: u64,
+    /// Frames the capture's snap length cut (replayed at full size).
+    pub cut_by_snaplen: u64,
+    /// The file ended inside a record.
+    pub truncated_end: bool,
 }
 
 /// Session-hours and their price (SES-12).

@@ -185,6 +185,25 @@ pub fn summary(r: &Report) -> String {
         out.push_str("\nOutcomes at each source\n");
         table.render(&mut out);
     }
+    for rp in &r.replays {
+        let _ = writeln!(
+            out,
+            "\nReplay {} ({} at {}): {} of {} frames replayed; {} unreadable, {} not at the ENI, {} cut by the snap length{}",
+            rp.name,
+            rp.file,
+            rp.network_interface_id,
+            n(rp.replayed),
+            n(rp.frames),
+            n(rp.unparsed),
+            n(rp.not_at_eni),
+            n(rp.cut_by_snaplen),
+            if rp.truncated_end {
+                "; the file ends inside a record"
+            } else {
+                ""
+            }
+        );
+    }
     let c = &r.cost;
     let _ = writeln!(
         out,

@@ -59,7 +59,16 @@ impl Capturer {
         };
         let kept = c.kept as usize;
         let payloads = &self.payloads;
-        let write_frame = |out: &mut Vec<u8>| frame::write(&packet, payloads, kept, out);
+        // A replayed packet's copy carries the captured frame itself.
+        let captured: Option<&[u8]> = flow.replay.as_ref().map(|r| {
+            let n = r.packets.len().max(1);
+            let p = r.packets[c.index as usize % n];
+            scenario.captures[r.capture as usize].frame_bytes(p.frame)
+        });
+        let write_frame = |out: &mut Vec<u8>| match captured {
+            Some(bytes) => out.extend_from_slice(&bytes[..kept.min(bytes.len())]),
+            None => frame::write(&packet, payloads, kept, out),
+        };
         let appliance = topo.eni(EniIdx(c.appliance));
         let dest = topo.copy_destination(EniIdx(c.source_eni), session.target);
         // PKT-04: the symmetric flow hash, except copies of answers from the
@@ -102,7 +111,9 @@ impl Capturer {
                 dst_ip,
                 source_port,
                 vni: session.virtual_network_id,
-                frame_len: 14 + c.bytes as usize,
+                // A frame the capture's snap length cut is written as far as
+                // it was captured; only mirroring's own cut clears checksums.
+                frame_len: captured.map_or(14 + c.bytes as usize, <[u8]>::len),
                 kept,
                 geneve,
                 write_frame: &write_frame,

@@ -52,4 +52,4 @@ pub use capture::CaptureSink;
 pub use engine::{Simulation, run, run_with_capture};
 pub use outcome::Outcome;
 pub use results::RunResults;
-pub use scenario::{Loaded, Overrides, Scenario, ScenarioError, load};
+pub use scenario::{Loaded, Overrides, Scenario, ScenarioError, load, load_with};

@@ -48,9 +48,27 @@ pub fn run_text(text: &str) -> Run {
     }
 }
 
-pub fn run_file(path: &Path) -> Run {
+/// Loads a scenario file, reading the files it names (captures) relative
+/// to it, as `sim` does.
+pub fn load_file(path: &Path, shown: &str) -> Result<sim_core::Loaded, sim_core::ScenarioError> {
     let text = std::fs::read_to_string(path).expect("scenario file readable");
-    run_text(&text)
+    let base = path.parent().unwrap().to_path_buf();
+    let read = move |f: &str| std::fs::read(base.join(f)).map_err(|e| e.to_string());
+    sim_core::load_with(shown, &text, &Overrides::default(), &read)
+}
+
+pub fn run_file(path: &Path) -> Run {
+    let scenario = match load_file(path, "test.ron") {
+        Ok(l) => l.scenario,
+        Err(e) => panic!("scenario did not load:\n{e}"),
+    };
+    let results = sim_core::run(&scenario);
+    let report = reports::report(&scenario, &results);
+    Run {
+        scenario,
+        results,
+        report,
+    }
 }
 
 pub fn run_scenario(name: &str) -> Run {

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 /// The network layer of a frame.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum L3 {
     /// An IPv4 or IPv6 packet (the family is that of the addresses).
     Ip,
@@ -36,7 +36,7 @@ impl Direction {
 
 /// The fields of a packet that filters, sessions and the never-mirrored
 /// rules look at. A flow is a stream of packets with one `FlowKey`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FlowKey {
     pub l3: L3,
     pub src: IpAddr,

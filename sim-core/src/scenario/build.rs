@@ -124,7 +124,11 @@ impl Names {
     }
 }
 
-pub fn build(file: ScenarioFile, problems: &mut Problems) -> Option<Scenario> {
+pub fn build(
+    file: ScenarioFile,
+    read: &super::FileReader<'_>,
+    problems: &mut Problems,
+) -> Option<Scenario> {
     check_unique_ids(&file, problems);
     let mut topo = Topology::default();
     let mut names = Names::default();
@@ -137,7 +141,8 @@ pub fn build(file: ScenarioFile, problems: &mut Problems) -> Option<Scenario> {
     // Rules that span resources look only at what was built: an element
     // that failed is absent, not half-made, so its own error stands alone.
     checks::check(&file, &topo, problems);
-    let flows = build_traffic(&file, &topo, &names.poisoned, problems);
+    let mut captures = Vec::new();
+    let flows = build_traffic(&file, &topo, &names.poisoned, read, &mut captures, problems);
     let timeline = build_timeline::build(&file, &topo, &names, &flows, problems);
     let settings = build_settings(&file, problems);
     if problems.has_errors() {
@@ -152,6 +157,7 @@ pub fn build(file: ScenarioFile, problems: &mut Problems) -> Option<Scenario> {
         flows,
         timeline,
         settings,
+        captures,
     })
 }
 

@@ -15,6 +15,7 @@ mod build_timeline;
 mod checks;
 pub mod error;
 pub mod locate;
+mod replay;
 pub mod schema;
 mod traffic;
 
@@ -39,7 +40,13 @@ pub struct Scenario {
     /// Changes during the run, sorted by time.
     pub timeline: Vec<crate::timeline::TimelineEvent>,
     pub settings: crate::settings::Settings,
+    /// Captures replayed by `Replay` traffic.
+    pub captures: Vec<crate::traffic::replay::Capture>,
 }
+
+/// Reads a file a scenario names (a capture to replay), relative to the
+/// scenario: the caller decides how, so the library touches no files.
+pub type FileReader<'a> = dyn Fn(&str) -> Result<Vec<u8>, String> + 'a;
 
 /// Settings given on the command line, which win over the file's.
 #[derive(Clone, Copy, Debug, Default)]
@@ -59,8 +66,21 @@ pub struct Loaded {
 /// fields, wrong types, values our unit parsers refuse).
 pub const PARSE_ERROR: &str = "InvalidScenarioFile";
 
-/// Parses and builds a scenario. `file` names it in messages.
+/// Parses and builds a scenario that reads no other file. `file` names it
+/// in messages.
 pub fn load(file: &str, text: &str, overrides: &Overrides) -> Result<Loaded, ScenarioError> {
+    load_with(file, text, overrides, &|name: &str| {
+        Err(format!("{name}: this caller reads no capture files"))
+    })
+}
+
+/// Parses and builds a scenario; `read` fetches the files it names.
+pub fn load_with(
+    file: &str,
+    text: &str,
+    overrides: &Overrides,
+    read: &FileReader<'_>,
+) -> Result<Loaded, ScenarioError> {
     let fail = |problems| ScenarioError {
         file: file.to_string(),
         text: text.to_string(),
@@ -106,7 +126,7 @@ pub fn load(file: &str, text: &str, overrides: &Overrides) -> Result<Loaded, Sce
         parsed.duration = d;
     }
     let mut problems = build::Problems::default();
-    let built = build::build(parsed, &mut problems);
+    let built = build::build(parsed, read, &mut problems);
     let locator = locate::Locator::new(text);
     let mut located: Vec<Problem> = problems
         .0

@@ -711,6 +711,30 @@ pub struct StreamSpec {
 pub enum TrafficSpec {
     Flow(FlowSpec),
     Connection(ConnectionSpec),
+    Replay(ReplaySpec),
+}
+
+/// A capture taken at an ENI, replayed through the pipeline at its
+/// recorded times.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplaySpec {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A classic pcap (Ethernet), relative to the scenario file.
+    pub file: String,
+    /// The ENI it was taken at: a frame to its MAC or IP arrived there
+    /// (ingress), one from it left (egress).
+    pub eni: String,
+    /// Replays this many times faster (1 by default).
+    #[serde(default)]
+    pub speed: Option<u32>,
+    /// Plays the capture this many times in a row (1 by default).
+    #[serde(default)]
+    pub loops: Option<u32>,
+    /// When the capture's first frame plays.
+    #[serde(default)]
+    pub start: Option<Duration>,
 }
 
 /// One-way traffic from `from` to `to`.

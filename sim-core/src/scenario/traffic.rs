@@ -147,6 +147,8 @@ pub fn build_traffic(
     file: &ScenarioFile,
     topo: &Topology,
     poisoned: &BTreeSet<String>,
+    read: &super::FileReader<'_>,
+    captures: &mut Vec<crate::traffic::replay::Capture>,
     p: &mut Problems,
 ) -> Vec<FlowPlan> {
     let mut flows = Vec::new();
@@ -157,6 +159,36 @@ pub fn build_traffic(
             list: "traffic",
             index: i,
         };
+        if let TrafficSpec::Replay(r) = t {
+            let name = r
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("replay-{}", i + 1));
+            if !names.insert(name.clone()) {
+                p.error(
+                    &anchor,
+                    ErrorCode::InvalidTraffic,
+                    &name,
+                    "name",
+                    format!("another traffic entry is named `{name}`"),
+                );
+                continue;
+            }
+            let replayed = super::replay::build(i, &name, r, file, topo, read, captures, p);
+            total += replayed.len() as u64;
+            if total > MAX_FLOWS {
+                p.error(
+                    &anchor,
+                    ErrorCode::InvalidTraffic,
+                    &name,
+                    "file",
+                    format!("the scenario would hold more than {MAX_FLOWS} one-way flows"),
+                );
+                return flows;
+            }
+            flows.extend(replayed);
+            continue;
+        }
         let (name, common, streams): (String, Common<'_>, Vec<(&str, Rate, SizeSpec)>) = match t {
             TrafficSpec::Flow(f) => (
                 f.name.clone().unwrap_or_else(|| format!("flow-{}", i + 1)),
@@ -176,6 +208,7 @@ pub fn build_traffic(
                 },
                 vec![("", f.rate, f.size)],
             ),
+            TrafficSpec::Replay(_) => continue,
             TrafficSpec::Connection(c) => (
                 c.name
                     .clone()
@@ -367,6 +400,7 @@ pub fn build_traffic(
                     start_ns: start,
                     end_ns: end,
                     rng_seed: stream.random(),
+                    replay: None,
                 });
             }
         }

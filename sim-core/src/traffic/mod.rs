@@ -5,7 +5,9 @@
 //!   `Flow`, or one direction of a `Connection`).
 //! - [`sizes`]: packet size models.
 //! - [`source`]: the per-flow generator the engine steps, packet by packet.
+//! - [`replay`]: reading a capture taken at an ENI, to replay it.
 
+pub mod replay;
 pub mod sizes;
 pub mod source;
 
@@ -44,4 +46,28 @@ pub struct FlowPlan {
     pub end_ns: u64,
     /// Seed of the flow's own generator, drawn from its component stream.
     pub rng_seed: u64,
+    /// A replayed capture's packets for this flow, instead of a model.
+    pub replay: Option<ReplayedFlow>,
+}
+
+/// One packet of a capture, as a flow replays it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReplayedPacket {
+    /// Time from the replay's start, already sped up.
+    pub at_ns: u64,
+    /// IP packet length (from its header, even when the capture cut it).
+    pub size: u16,
+    /// The frame's number in the capture.
+    pub frame: u32,
+}
+
+/// The packets of one flow of a replayed capture.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplayedFlow {
+    /// The capture (index into the scenario's captures).
+    pub capture: u32,
+    pub packets: Vec<ReplayedPacket>,
+    /// How long one play of the capture lasts, and how many plays.
+    pub period_ns: u64,
+    pub loops: u32,
 }

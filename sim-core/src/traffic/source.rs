@@ -30,6 +30,28 @@ pub struct FlowSource {
     tcp_seq: u32,
     /// Bytes of headers before a packet's payload (for `tcp_seq`).
     headers: u16,
+    /// A replayed capture's packets (times and sizes), when replaying.
+    replay: Option<Box<Replayer>>,
+}
+
+/// Where a replay is: its packets, the next one, the play it is in.
+#[derive(Clone, Debug)]
+struct Replayer {
+    packets: Vec<(u64, u16)>,
+    start_ns: u64,
+    period_ns: u64,
+    loops: u32,
+    next: usize,
+    play: u32,
+}
+
+impl Replayer {
+    /// The time of the packet `next` in play `play`, if there is one.
+    fn due(&self) -> Option<u64> {
+        (self.play < self.loops && self.next < self.packets.len()).then(|| {
+            self.start_ns + u64::from(self.play) * self.period_ns + self.packets[self.next].0
+        })
+    }
 }
 
 /// A packet as its flow emits it.
@@ -64,7 +86,21 @@ impl FlowSource {
             sent: 0,
             tcp_seq: (plan.rng_seed >> 32) as u32,
             headers: crate::wire::frame::header_len(&plan.key) as u16,
+            replay: plan.replay.as_ref().map(|r| {
+                Box::new(Replayer {
+                    packets: r.packets.iter().map(|p| (p.at_ns, p.size)).collect(),
+                    start_ns: plan.start_ns,
+                    period_ns: r.period_ns,
+                    loops: r.loops,
+                    next: 0,
+                    play: 0,
+                })
+            }),
         };
+        if let Some(r) = &source.replay {
+            source.next_at = r.due().unwrap_or(u64::MAX);
+            return source;
+        }
         if source.poisson {
             // A Poisson process has no packet pinned at its start: the first
             // arrives one exponential gap in, at the mean gap of a packet of
@@ -97,9 +133,24 @@ impl FlowSource {
     /// to the packet after it.
     #[inline]
     pub fn emit(&mut self) -> Emitted {
-        let size = self.sizes.sample(&mut self.rng);
-        let gap = self.gap(size);
-        self.next_at = self.next_at.saturating_add(gap);
+        let size = match &mut self.replay {
+            None => {
+                let size = self.sizes.sample(&mut self.rng);
+                let gap = self.gap(size);
+                self.next_at = self.next_at.saturating_add(gap);
+                size
+            }
+            Some(r) => {
+                let size = r.packets.get(r.next).map_or(0, |p| p.1);
+                r.next += 1;
+                if r.next == r.packets.len() {
+                    r.next = 0;
+                    r.play += 1;
+                }
+                self.next_at = r.due().unwrap_or(u64::MAX);
+                size
+            }
+        };
         let e = Emitted {
             size,
             index: self.sent,

@@ -1,0 +1,179 @@
+//! Replaying a capture taken at an ENI (issue: real packets in).
+
+use crate::behaviours::wire::Frames;
+use crate::common::*;
+
+fn replay_text() -> String {
+    std::fs::read_to_string(root().join("scenarios/replay-web.ron")).unwrap()
+}
+
+/// Loads the replay scenario with `capture` standing for its pcap.
+fn load_with_capture(
+    text: &str,
+    capture: Vec<u8>,
+) -> Result<sim_core::Loaded, sim_core::ScenarioError> {
+    let read = move |_: &str| Ok(capture.clone());
+    sim_core::load_with("replay.ron", text, &Default::default(), &read)
+}
+
+fn capture_bytes() -> Vec<u8> {
+    std::fs::read(root().join("scenarios/captures/web-server.pcap")).unwrap()
+}
+
+#[test]
+fn replay_classifies_frames_by_the_enis_mac_and_address() {
+    let r = run_scenario("replay-web.ron").report;
+    let rp = &r.replays[0];
+    // 15 frames: LLDP is not IP (unreadable), one frame is between two
+    // other hosts, one was cut by the snap length (still replayed).
+    assert_eq!(
+        (rp.frames, rp.replayed, rp.unparsed, rp.not_at_eni),
+        (15, 13, 1, 1)
+    );
+    assert_eq!(rp.cut_by_snaplen, 1);
+    assert!(!rp.truncated_end);
+    // Three plays of 13 frames.
+    assert_eq!(r.totals.generated.packets, 39);
+    // Per play: 7 TCP and UDP frames in (SYN, ACK, request, ACK, syslog, the
+    // cut segment, FIN) and 3 TCP out (SYN-ACK, response, FIN) mirrored; DNS
+    // both ways (no amazon-dns service) and ARP not.
+    assert_eq!(
+        at_source(&r, "eni-0web000000000001", "ingress", "whole"),
+        21
+    );
+    assert_eq!(at_source(&r, "eni-0web000000000001", "egress", "whole"), 9);
+    assert_eq!(
+        at_source(
+            &r,
+            "eni-0web000000000001",
+            "ingress",
+            "amazon_dns_not_enabled"
+        ),
+        3
+    );
+    assert_eq!(
+        at_source(&r, "eni-0web000000000001", "ingress", "never_mirrored_arp"),
+        3
+    );
+}
+
+#[test]
+fn decapsulated_copies_give_back_the_captured_frames_byte_for_byte() {
+    let loaded = load_file(&root().join("scenarios/replay-web.ron"), "replay.ron").unwrap();
+    let s = loaded.scenario;
+    let mut frames = Frames::default();
+    sim_core::run_with_capture(&s, &mut frames);
+    let capture = &s.captures[0];
+    let input: Vec<&[u8]> = (0..capture.frames.len() as u32)
+        .map(|f| capture.frame_bytes(f))
+        .collect();
+    let copies = &frames.0["eni-0sensor00000001"];
+    assert_eq!(copies.len(), 30);
+    for (_, f) in copies {
+        // Outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8.
+        let inner = &f[50..];
+        assert_eq!(
+            &f[14 + 20 + 8 + 4..14 + 20 + 8 + 7],
+            &[0x00, 0x10, 0x92],
+            "VNI 4242"
+        );
+        assert!(
+            input.iter().any(|i| i == &inner),
+            "every inner frame is a captured frame, whole ({} bytes)",
+            inner.len()
+        );
+    }
+    // Copies arrive in capture order, 2x fast, one play after another.
+    let times: Vec<u64> = copies.iter().map(|(t, _)| *t).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]));
+}
+
+#[test]
+fn a_replayed_frame_over_the_packet_length_arrives_cut() {
+    let text = replay_text().replace(
+        "virtual_network_id: 4242)",
+        "virtual_network_id: 4242, packet_length: 100)",
+    );
+    let loaded = load_with_capture(&text, capture_bytes()).unwrap();
+    let s = loaded.scenario;
+    let mut frames = Frames::default();
+    sim_core::run_with_capture(&s, &mut frames);
+    let input: Vec<&[u8]> = (0..s.captures[0].frames.len() as u32)
+        .map(|f| s.captures[0].frame_bytes(f))
+        .collect();
+    for (_, f) in &frames.0["eni-0sensor00000001"] {
+        let inner = &f[50..];
+        assert!(inner.len() <= 100);
+        // The first bytes of a captured frame (checksums of cut copies
+        // aside, MTU-03).
+        assert!(
+            input
+                .iter()
+                .any(|i| i.len() >= inner.len() && i[..12] == inner[..12])
+        );
+    }
+}
+
+#[test]
+fn a_capture_cut_short_replays_what_it_holds_and_says_so() {
+    let mut bytes = capture_bytes();
+    bytes.truncate(bytes.len() - 30);
+    let loaded = load_with_capture(&replay_text(), bytes).unwrap();
+    let r = reports::report(&loaded.scenario, &sim_core::run(&loaded.scenario));
+    let rp = &r.replays[0];
+    assert!(rp.truncated_end);
+    // The last frame (54 bytes) lost its end: 14 frames remain.
+    assert_eq!(rp.frames, 14);
+}
+
+#[test]
+fn bad_captures_are_refused_clearly() {
+    let refused = |bytes: Vec<u8>| {
+        let err = load_with_capture(&replay_text(), bytes).unwrap_err();
+        err.errors().next().unwrap().message.clone()
+    };
+    assert!(refused(b"this is not a capture at all".to_vec()).contains("not a pcap file"));
+    let mut pcapng = vec![0x0a, 0x0d, 0x0d, 0x0a];
+    pcapng.extend_from_slice(&[0; 40]);
+    assert!(refused(pcapng).contains("pcapng"));
+    // Link type 101 (raw IP).
+    let mut raw = capture_bytes();
+    raw[20..24].copy_from_slice(&101u32.to_le_bytes());
+    assert!(refused(raw).contains("not supported"));
+    // An absurd record length: refused, never allocated.
+    let mut absurd = capture_bytes();
+    absurd[24 + 8..24 + 12].copy_from_slice(&u32::MAX.to_le_bytes());
+    let m = refused(absurd);
+    assert!(m.contains("damaged") || m.contains("not a pcap"), "{m}");
+    // A missing file.
+    let err = sim_core::load_with("r.ron", &replay_text(), &Default::default(), &|_| {
+        Err("no such file".into())
+    })
+    .unwrap_err();
+    assert!(
+        err.errors()
+            .next()
+            .unwrap()
+            .message
+            .contains("cannot read captures/web-server.pcap")
+    );
+}
+
+#[test]
+fn mutated_captures_never_panic() {
+    let base = capture_bytes();
+    let mut state = 17u64;
+    for _ in 0..500 {
+        let mut b = base.clone();
+        for _ in 0..3 {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let at = (state >> 33) as usize % b.len();
+            b[at] = (state >> 17) as u8;
+        }
+        if let Ok(l) = load_with_capture(&replay_text(), b) {
+            let _ = sim_core::run(&l.scenario);
+        }
+    }
+}
