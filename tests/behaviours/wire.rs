@@ -107,85 +107,106 @@ fn split() -> String {
         .replace(r#"duration: "10s","#, r#"duration: "200ms","#)
 }
 
-#[test]
-fn pkt_01_pkt_02_pkt_06_every_copy_is_vxlan_to_4789_with_aws_header_fields() {
+/// Every copy of tcp-udp-split (200 ms), with its session's VNI.
+fn split_copies() -> Vec<(Outer, u32)> {
     let (s, frames) = capture(&split());
-    let vnis: BTreeMap<&str, u32> = s
-        .topology
-        .sessions
-        .iter()
-        .map(|x| {
-            (
-                s.topology.target(x.target).id.as_str(),
-                x.virtual_network_id,
-            )
-        })
-        .collect();
-    let mut n = 0;
+    let mut out = Vec::new();
     for (appliance, list) in &frames.0 {
-        let target = s
+        let session = s
             .topology
-            .targets
+            .sessions
             .iter()
-            .find(|t| {
+            .find(|x| {
                 s.topology
-                    .target_eni(sim_core_target(&s, &t.id))
+                    .target_eni(x.target)
                     .map(|e| s.topology.eni(e).id.as_str())
                     == Some(appliance)
             })
             .unwrap();
         for (_, f) in list {
-            let o = outer(f);
-            assert_eq!(o.dport, 4789, "PKT-01");
-            assert_eq!(vni(&o.vxlan), vnis[target.id.as_str()], "PKT-02");
-            // PKT-06: TTL 255, identification 0, DF clear, valid checksum,
-            // UDP checksum zero, VXLAN flags 0x08 and every reserved bit 0.
-            assert_eq!(
-                (o.ttl, o.ident, o.dont_fragment, o.header_ok),
-                (255, 0, false, true)
-            );
-            assert_eq!(o.udp_checksum, 0);
-            assert_eq!(&o.vxlan[..4], &[0x08, 0, 0, 0]);
-            assert_eq!(o.vxlan[7], 0);
-            // The inner frame is plain Ethernet: no 802.1Q tag.
-            assert_ne!(&o.inner[12..14], &[0x81, 0x00]);
-            n += 1;
+            out.push((outer(f), session.virtual_network_id));
         }
     }
-    assert!(n > 1000, "{n} copies checked");
-}
-
-fn sim_core_target(s: &sim_core::Scenario, id: &str) -> topology::TargetIdx {
-    topology::TargetIdx(s.topology.targets.iter().position(|t| t.id == id).unwrap() as u32)
+    assert!(out.len() > 1000, "{} copies", out.len());
+    out
 }
 
 #[test]
-fn pkt_03_pkt_07_outer_addresses_are_the_sources_primary_ip_and_the_appliances() {
-    // filter-examples mirrors inbound and outbound (DNS) packets of eni-0a.
+fn pkt_01_every_copy_is_vxlan_to_udp_4789() {
+    for (o, _) in split_copies() {
+        assert_eq!(o.dport, 4789);
+        assert_eq!(o.vxlan[0] & 0x08, 0x08, "the I flag: a VNI follows");
+    }
+}
+
+#[test]
+fn pkt_02_the_vxlan_vni_is_the_sessions() {
+    // Appliance A's copies carry session 1's VNI, B's session 2's.
+    for (o, session_vni) in split_copies() {
+        assert_eq!(vni(&o.vxlan), session_vni);
+    }
+}
+
+#[test]
+fn pkt_06_outer_headers_are_as_aws_sends_them() {
+    for (o, _) in split_copies() {
+        // TTL 255, identification 0, DF clear, a valid header checksum.
+        assert_eq!(
+            (o.ttl, o.ident, o.dont_fragment, o.header_ok),
+            (255, 0, false, true)
+        );
+        // Outer UDP checksum zero.
+        assert_eq!(o.udp_checksum, 0);
+        // VXLAN flags 0x08, every reserved bit zero.
+        assert_eq!(&o.vxlan[..4], &[0x08, 0, 0, 0]);
+        assert_eq!(o.vxlan[7], 0);
+        // The inner frame is the original Ethernet frame: no 802.1Q tag.
+        assert_ne!(&o.inner[12..14], &[0x81, 0x00]);
+    }
+}
+
+/// Outer addresses of filter-examples' copies to the monitor, and whether
+/// each copies a packet leaving the source (its inner source is the
+/// outer one).
+fn monitor_copies() -> Vec<(Outer, bool)> {
     let text = std::fs::read_to_string(root().join("scenarios/filter-examples.ron"))
         .unwrap()
         .replace(r#"duration: "10s","#, r#"duration: "1s","#);
     let (_, frames) = capture(&text);
+    frames.0["eni-0c00000000000001"]
+        .iter()
+        .filter_map(|(_, f)| {
+            let o = outer(f);
+            let (inner_src, ..) = inner_v4(&o.inner)?;
+            let leaving = inner_src == o.src;
+            Some((o, leaving))
+        })
+        .collect()
+}
+
+#[test]
+fn pkt_03_outer_addresses_are_the_sources_primary_ip_and_the_appliances() {
     let monitor: IpAddr = "10.20.1.100".parse().unwrap();
     let sources: [IpAddr; 2] = ["10.20.1.10".parse().unwrap(), "10.20.1.20".parse().unwrap()];
-    let mut inbound = 0;
-    let mut outbound = 0;
-    for (_, f) in &frames.0["eni-0c00000000000001"] {
-        let o = outer(f);
-        assert_eq!(o.dst, monitor, "PKT-03");
-        assert!(sources.contains(&o.src), "PKT-03");
-        // PKT-07: copies of packets leaving the source and arriving at it
-        // alike carry its primary IP.
-        let Some((inner_src, ..)) = inner_v4(&o.inner) else {
-            continue;
-        };
-        if inner_src == o.src {
-            outbound += 1;
-        } else {
-            inbound += 1;
-        }
+    for (o, _) in monitor_copies() {
+        assert_eq!(o.dst, monitor);
+        assert!(sources.contains(&o.src));
     }
-    assert!(inbound > 0 && outbound > 0, "{inbound} in, {outbound} out");
+}
+
+#[test]
+fn pkt_07_copies_of_inbound_and_outbound_packets_carry_the_sources_primary_ip() {
+    // eni-0a's DNS queries leave it, its answers and SSH arrive: both kinds
+    // of copy carry 10.20.1.10 (or eni-0b's 10.20.1.20) as outer source.
+    let copies = monitor_copies();
+    let leaving = copies.iter().filter(|(_, l)| *l).count();
+    let arriving = copies.len() - leaving;
+    assert!(
+        leaving > 0 && arriving > 0,
+        "{leaving} leaving, {arriving} arriving"
+    );
+    let sources: [IpAddr; 2] = ["10.20.1.10".parse().unwrap(), "10.20.1.20".parse().unwrap()];
+    assert!(copies.iter().all(|(o, _)| sources.contains(&o.src)));
 }
 
 #[test]
