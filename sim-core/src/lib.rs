@@ -10,7 +10,8 @@
 //! - [`lb`]: load balancer targets: placement, health, zones, capacity.
 //! - [`budget`]: token buckets for instance budgets, per-flow limits and
 //!   load balancer capacity.
-//! - [`pipeline`]: sessions, filters and copies, packet by packet.
+//! - [`pipeline`]: sessions, filters and copies, packet by packet;
+//!   [`copy_plan`]: how a session's copies are cut and carried.
 //! - [`outcome`]: the one outcome and reason code of every packet.
 //! - [`results`]: the counters a run produces.
 //! - [`rng`]: per-component random streams.
@@ -35,6 +36,7 @@
 
 pub mod budget;
 pub mod capture;
+pub mod copy_plan;
 pub mod engine;
 pub mod lb;
 pub mod outcome;

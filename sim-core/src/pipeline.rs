@@ -11,12 +11,10 @@
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg32;
 use topology::decision::AcceptedBy;
-use topology::model::TargetResource;
-use topology::reach::{Blocked, SourceBlock};
-use topology::{
-    Decision, Direction, EniIdx, FlowKey, GwlbIdx, InstanceIdx, NlbIdx, TargetIdx, Topology,
-    VpceIdx,
-};
+use topology::reach::SourceBlock;
+use topology::{Decision, Direction, EniIdx, FlowKey, InstanceIdx, TargetIdx, Topology};
+
+pub use crate::copy_plan::*;
 
 use crate::budget::{Bucket, DirectionBudget, Shortfall};
 use crate::lb::{self, Capacity, LbState};
@@ -26,23 +24,6 @@ use crate::rng;
 use crate::settings::Settings;
 use crate::traffic::Emitted;
 
-/// Inner Ethernet header carried in every copy.
-pub const INNER_ETHERNET: u32 = 14;
-/// PKT-05: bytes the guide adds to a packet when it decides truncation,
-/// for an outer IPv4 and an outer IPv6 header.
-pub const GUIDE_OVERHEAD_V4: u32 = 54;
-pub const GUIDE_OVERHEAD_V6: u32 = 74;
-/// PKT-05: bytes written before the inner frame (outer IP + UDP + VXLAN), as
-/// a real capture shows: 20 + 8 + 8 over IPv4, 40 + 8 + 8 over IPv6.
-pub const OUTER_HEADERS_V4: u32 = 36;
-pub const OUTER_HEADERS_V6: u32 = 56;
-/// SES-05 (model): a copy keeps at least this much of an IPv4 frame, and of
-/// an IPv6 one, whatever the packet length.
-pub const MIN_COPY_V4: u32 = 35;
-pub const MIN_COPY_V6: u32 = 55;
-/// BW-03: the per-flow limit outside and inside a cluster placement group.
-pub const PER_FLOW_BPS: u64 = 5_000_000_000;
-pub const PER_FLOW_BPS_CLUSTER: u64 = 10_000_000_000;
 /// No per-flow bucket (the observation mirrors nothing).
 pub const NO_OUTER_FLOW: u32 = u32::MAX;
 
@@ -98,168 +79,6 @@ impl Observation {
             lost: None,
             extra_ns: 0,
         }
-    }
-}
-
-/// How copies reach the appliances.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Via {
-    /// Straight to the target's ENI.
-    Eni(EniIdx),
-    /// Through a Network Load Balancer.
-    Nlb(NlbIdx),
-    /// Through a Gateway Load Balancer endpoint and its load balancer.
-    Gwlb(VpceIdx, GwlbIdx),
-}
-
-/// How a session's copies are cut, framed and carried, worked out once per
-/// session.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CopyPlan {
-    pub target: TargetIdx,
-    pub via: Via,
-    /// SES-05: bytes of the inner frame to keep.
-    pub packet_length: Option<u32>,
-    /// MTU-01, TGT-10: the MTU that truncates copies (a standalone
-    /// appliance's, or the Gateway Load Balancer's 8500) and the guide's
-    /// overhead.
-    pub mtu: Option<(u32, u32)>,
-    /// Bytes written ahead of the inner frame.
-    pub outer_headers: u32,
-    /// Bytes the appliance receives beyond the copy (GENEVE, TGT-10).
-    pub wrapper: u32,
-    /// Where the copies stop on the way, when they do (CON-*, TGT-04).
-    pub blocked: Option<Blocked>,
-    /// One-way latency of the path before jitter.
-    pub latency_ns: u64,
-    /// Largest jitter added per copy.
-    pub jitter_ns: u64,
-    /// Whether the path keeps copies in order (TGT-09: ENI targets do).
-    pub fifo: bool,
-    /// BW-03: the per-flow limit of the source.
-    pub per_flow_bps: u64,
-}
-
-/// SES-05: the packet length of sessions to a Network Load Balancer that
-/// set none.
-pub const NLB_DEFAULT_PACKET_LENGTH: u32 = 8500;
-/// TGT-10: the Gateway Load Balancer's MTU, and its GENEVE wrapping (outer
-/// IPv4 20 + UDP 8 + GENEVE 8 + three AWS options 32).
-pub const GWLB_MTU: u32 = 8500;
-pub const GENEVE_OVERHEAD: u32 = 68;
-
-impl CopyPlan {
-    pub fn new(topo: &Topology, session: topology::SessionIdx, settings: &Settings) -> Self {
-        let s = topo.session(session);
-        let src = topo.eni(s.source);
-        let dest = topo.copy_destination(s.source, s.target);
-        let reach = topo.reach_to(s.source, &dest);
-        let lat = &settings.latency;
-        let mut latency_ns = lat.same_az_ns;
-        if topo.subnet(src.subnet).availability_zone != topo.subnet(dest.subnet).availability_zone {
-            latency_ns += lat.cross_az_ns;
-        }
-        for h in &reach.hops {
-            if h.resource.starts_with("pcx-") {
-                latency_ns += lat.peering_ns;
-            } else if h.resource.starts_with("tgw-attach-") && h.detail.starts_with("attachment") {
-                latency_ns += lat.transit_gateway_ns;
-            }
-        }
-        let via = match topo.target(s.target).resource {
-            TargetResource::NetworkInterface(e) => Via::Eni(e),
-            TargetResource::NetworkLoadBalancer(n) => Via::Nlb(n),
-            TargetResource::GatewayLoadBalancerEndpoint(v) => {
-                Via::Gwlb(v, topo.gwlb_endpoints[v.index()].gateway_load_balancer)
-            }
-        };
-        // PKT-05: the outer header is IPv6 only when both ends are IPv6.
-        let v6 = src.private_ip.is_ipv6() && dest.ip.is_ipv6();
-        let overhead = if v6 {
-            GUIDE_OVERHEAD_V6
-        } else {
-            GUIDE_OVERHEAD_V4
-        };
-        let (packet_length, mtu, wrapper) = match via {
-            Via::Eni(e) => (
-                s.packet_length.map(u32::from),
-                Some((u32::from(topo.eni(e).mtu), overhead)),
-                0,
-            ),
-            Via::Nlb(_) => (
-                Some(s.packet_length.map_or(NLB_DEFAULT_PACKET_LENGTH, u32::from)),
-                None,
-                0,
-            ),
-            Via::Gwlb(..) => (
-                s.packet_length.map(u32::from),
-                Some((GWLB_MTU, overhead)),
-                GENEVE_OVERHEAD,
-            ),
-        };
-        if !matches!(via, Via::Eni(_)) {
-            latency_ns += lat.load_balancer_ns;
-        }
-        let cluster = topo
-            .instance_of(s.source)
-            .is_some_and(|i| i.cluster_placement_group.is_some());
-        CopyPlan {
-            target: s.target,
-            via,
-            packet_length,
-            mtu,
-            outer_headers: if v6 {
-                OUTER_HEADERS_V6
-            } else {
-                OUTER_HEADERS_V4
-            },
-            wrapper,
-            blocked: reach.stop.map(|stop| stop.reason),
-            latency_ns,
-            jitter_ns: if matches!(via, Via::Eni(_)) {
-                lat.jitter_ns
-            } else {
-                lat.load_balancer_jitter_ns
-            },
-            fifo: matches!(via, Via::Eni(_)),
-            per_flow_bps: if cluster {
-                PER_FLOW_BPS_CLUSTER
-            } else {
-                PER_FLOW_BPS
-            },
-        }
-    }
-
-    /// The bytes of the inner frame a copy of an IP packet of `size` bytes
-    /// keeps, and whether and why it was cut.
-    #[inline]
-    pub fn cut(&self, size: u32, ipv6: bool) -> (u32, Delivery) {
-        let frame = size + INNER_ETHERNET;
-        let mut kept = frame;
-        let mut how = Delivery::Whole;
-        // SES-05: the packet length counts bytes after the VXLAN header,
-        // so it includes the inner Ethernet header.
-        if let Some(n) = self.packet_length {
-            let floor = if ipv6 { MIN_COPY_V6 } else { MIN_COPY_V4 };
-            let cap = n.max(floor);
-            if frame > cap {
-                kept = cap;
-                how = Delivery::TruncatedToPacketLength;
-            }
-        }
-        // MTU-01, MTU-02: a standalone target truncates a packet of S bytes
-        // when S + 54 (74 over IPv6) exceeds its MTU, keeping MTU - 54 bytes
-        // of the inner IP packet.
-        if let Some((mtu, overhead)) = self.mtu
-            && size + overhead > mtu
-        {
-            let cap = mtu.saturating_sub(overhead) + INNER_ETHERNET;
-            if kept > cap {
-                kept = cap;
-                how = Delivery::TruncatedToMtu;
-            }
-        }
-        (kept, how)
     }
 }
 
