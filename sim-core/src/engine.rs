@@ -322,11 +322,8 @@ impl<'a> Simulation<'a> {
                 self.pipeline.lb_state(*lb).cross_zone = *on;
                 self.reroute_all();
             }
-            Action::AddZones { lb, zones } => {
-                self.pipeline
-                    .lb_state(*lb)
-                    .added_zones
-                    .extend(zones.iter().cloned());
+            Action::SetZones { lb, zones } => {
+                self.pipeline.lb_state(*lb).zones = zones.clone();
                 self.reroute_all();
             }
             Action::DeleteListener(n) => {

@@ -13,9 +13,10 @@ use crate::outcome::DropReason;
 /// What the timeline can change about a load balancer.
 #[derive(Clone, Debug)]
 pub struct LbState {
-    /// Availability Zones enabled after the start (TGT-07): their targets
-    /// count, their nodes get no copies.
-    pub added_zones: Vec<String>,
+    /// The Availability Zones enabled now (SetSubnets replaces the list).
+    /// A zone added after the start has targets that count but a node that
+    /// gets no copies (TGT-07); a zone removed has neither.
+    pub zones: Vec<String>,
     pub cross_zone: bool,
     /// NLB only: a UDP listener on 4789 (TGT-05).
     pub listener: bool,
@@ -38,14 +39,16 @@ fn mix(a: u64, b: u64) -> u64 {
 /// appliance, or why there is none.
 pub fn choose(
     topo: &Topology,
-    nodes_zones: &[&str],
     node_zone: &str,
     targets: &[EniIdx],
     state: &LbState,
     healthy: &[bool],
     flow_hash: u64,
 ) -> Result<EniIdx, DropReason> {
-    let enabled = |z: &str| nodes_zones.contains(&z) || state.added_zones.iter().any(|a| a == z);
+    let enabled = |z: &str| state.zones.iter().any(|a| a == z);
+    if !enabled(node_zone) {
+        return Err(DropReason::LbNodeRemoved);
+    }
     let zone_of = |e: EniIdx| topo.subnet(topo.eni(e).subnet).availability_zone.as_str();
     targets
         .iter()
@@ -59,8 +62,8 @@ pub fn choose(
 }
 
 /// The zones of a load balancer's nodes at the start.
-pub fn node_zones(nodes: &[topology::model::LbNode]) -> Vec<&str> {
-    nodes.iter().map(|n| n.availability_zone.as_str()).collect()
+pub fn node_zones(nodes: &[topology::model::LbNode]) -> Vec<String> {
+    nodes.iter().map(|n| n.availability_zone.clone()).collect()
 }
 
 /// The node of a Network Load Balancer that gets a source's copies: the one

@@ -60,6 +60,9 @@ pub enum DropReason {
     TargetBandwidth,
     TargetPps,
     TargetDeleted,
+    /// The node the copies go to is in a zone no longer enabled on the load
+    /// balancer (its subnet was removed).
+    LbNodeRemoved,
 }
 
 /// Every path stop, in code order.
@@ -174,6 +177,7 @@ const fn all() -> [Outcome; Outcome::COUNT] {
         R::TargetBandwidth,
         R::TargetPps,
         R::TargetDeleted,
+        R::LbNodeRemoved,
     ];
     k = 0;
     while k < drops.len() {
@@ -193,7 +197,7 @@ const fn all() -> [Outcome; Outcome::COUNT] {
 
 impl Outcome {
     /// Number of distinct outcomes (the length of a counter table).
-    pub const COUNT: usize = 5 + 8 + 3 + 12 + 6 + 3;
+    pub const COUNT: usize = 5 + 8 + 3 + 12 + 7 + 3;
 
     /// Every outcome, in report order; `index` is the position here.
     pub const ALL: [Outcome; Outcome::COUNT] = all();
@@ -219,7 +223,8 @@ impl Outcome {
             Outcome::Dropped(R::TargetBandwidth) => 31,
             Outcome::Dropped(R::TargetPps) => 32,
             Outcome::Dropped(R::TargetDeleted) => 33,
-            Outcome::Delivered(d) => 34 + d as usize,
+            Outcome::Dropped(R::LbNodeRemoved) => 34,
+            Outcome::Delivered(d) => 35 + d as usize,
         }
     }
 
@@ -261,6 +266,7 @@ impl Outcome {
                 R::TargetBandwidth => "target_bandwidth",
                 R::TargetPps => "target_pps",
                 R::TargetDeleted => "target_deleted",
+                R::LbNodeRemoved => "lb_node_removed",
             },
             Outcome::Delivered(D::Whole) => "whole",
             Outcome::Delivered(D::TruncatedToPacketLength) => "truncated_packet_length",

@@ -228,8 +228,8 @@ impl Pipeline {
                 receive[inst.index()] = budgets_of(topo, inst.index()).map(|[ingress, _]| ingress);
             }
         }
-        let lb_state = |cross_zone, listener| LbState {
-            added_zones: Vec::new(),
+        let lb_state = |zones, cross_zone, listener| LbState {
+            zones,
             cross_zone,
             listener,
             out_of_dns: Vec::new(),
@@ -266,7 +266,7 @@ impl Pipeline {
             nlb: topo
                 .network_load_balancers
                 .iter()
-                .map(|n| lb_state(n.cross_zone, n.udp_4789_listener))
+                .map(|n| lb_state(lb::node_zones(&n.nodes), n.cross_zone, n.udp_4789_listener))
                 .collect(),
             nlb_healthy: topo
                 .network_load_balancers
@@ -276,7 +276,7 @@ impl Pipeline {
             gwlb: topo
                 .gateway_load_balancers
                 .iter()
-                .map(|g| lb_state(g.cross_zone, true))
+                .map(|g| lb_state(lb::node_zones(&g.nodes), g.cross_zone, true))
                 .collect(),
             gwlb_healthy: topo
                 .gateway_load_balancers
@@ -340,7 +340,6 @@ impl Pipeline {
                 let choice = if state.listener {
                     lb::choose(
                         topo,
-                        &lb::node_zones(&nlb.nodes),
                         node,
                         &nlb.targets,
                         state,
@@ -360,7 +359,6 @@ impl Pipeline {
                     .clone();
                 let choice = lb::choose(
                     topo,
-                    &lb::node_zones(&gw.nodes),
                     &zone,
                     &gw.targets,
                     &self.gwlb[g.index()],

@@ -48,8 +48,8 @@ pub enum Action {
         lb: LbRef,
         on: bool,
     },
-    /// Zones enabled after the start (TGT-07).
-    AddZones {
+    /// The load balancer's enabled zones become exactly these (TGT-07).
+    SetZones {
         lb: LbRef,
         zones: Vec<String>,
     },

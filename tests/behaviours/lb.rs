@@ -105,7 +105,7 @@ fn late_zone(cross_zone: bool) -> String {
         .replace(
             r#"    timeline: ["#,
             &format!(
-                r#"    timeline: [At(time: "10s", action: SetSubnets(load_balancer: "{NLB}", subnets: ["subnet-0secb000001"])),"#
+                r#"    timeline: [At(time: "10s", action: SetSubnets(load_balancer: "{NLB}", subnets: ["subnet-0seca000001", "subnet-0secb000001"])),"#
             ),
         )
 }
@@ -129,6 +129,57 @@ fn tgt_07_a_zone_added_later_gets_copies_only_with_cross_zone() {
     // us-east-1b appliances once that zone is enabled: nothing is lost.
     let r = run_text(&late_zone(true)).report;
     assert_eq!(r.totals.categories.dropped.packets, 0);
+}
+
+/// SetSubnets takes the whole list: a zone left out is disabled, and the
+/// copies its node was getting are lost; its appliances stop counting.
+#[test]
+fn tgt_07_a_zone_removed_loses_the_copies_sent_to_its_node() {
+    let text = fleet().replace(
+        r#"    timeline: ["#,
+        &format!(
+            r#"    timeline: [At(time: "10s", action: SetSubnets(load_balancer: "{NLB}", subnets: ["subnet-0seca000001"])),"#
+        ),
+    );
+    let r = run_text(&text).report;
+    // web-b (us-east-1b) sends to the us-east-1b node: 220,000 copies per
+    // 10 s period (10 x 200 pps + 20 kpps), all lost from 10 s on.
+    assert_eq!(
+        series(&r, "tms-0webb00000001", "dropped")[..3],
+        [0, 220_000, 220_000]
+    );
+    // Over the 60 s: 5 periods x 220,000 = 1,100,000 lost for that reason.
+    assert_eq!(
+        outcome(&r, "tms-0webb00000001", "lb_node_removed"),
+        1_100_000
+    );
+    // web-a's node stays; its zone's appliances serve it until they fail at
+    // 20 s (the fleet's timeline), then nothing is left for it: the
+    // us-east-1b appliances no longer count, even with cross-zone at 40 s.
+    // 2,000 pps x 40 s = 80,000 lost.
+    assert_eq!(outcome(&r, "tms-0weba00000001", "lb_node_removed"), 0);
+    assert_eq!(
+        outcome(&r, "tms-0weba00000001", "no_healthy_target"),
+        80_000
+    );
+}
+
+/// SetSubnets is refused without a subnet, or with two in one zone.
+#[test]
+fn tgt_07_set_subnets_needs_one_subnet_per_zone() {
+    for list in [r#"[]"#, r#"["subnet-0seca000001", "subnet-0seca000001"]"#] {
+        let text = fleet().replace(
+            r#"    timeline: ["#,
+            &format!(
+                r#"    timeline: [At(time: "10s", action: SetSubnets(load_balancer: "{NLB}", subnets: {list})),"#
+            ),
+        );
+        let err = sim_core::load("t.ron", &text, &Default::default()).unwrap_err();
+        assert!(
+            format!("{err:?}").contains("InvalidParameter"),
+            "{list}: {err:?}"
+        );
+    }
 }
 
 #[test]

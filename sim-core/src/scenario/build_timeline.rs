@@ -370,14 +370,37 @@ pub fn build(
                     );
                     continue;
                 };
-                let mut zones = Vec::new();
+                // The full new list, as SetSubnets takes it: at least one
+                // subnet, at most one per Availability Zone.
+                if subnets.is_empty() {
+                    refuse(
+                        p,
+                        ErrorCode::InvalidParameterValue,
+                        "SetSubnets needs at least one subnet".to_string(),
+                        Some("a load balancer keeps at least one Availability Zone"),
+                    );
+                    continue;
+                }
+                let mut zones: Vec<String> = Vec::new();
                 for s in subnets {
                     match names.subnets.get(s) {
-                        Some(&si) => zones.push(topo.subnet(si).availability_zone.clone()),
+                        Some(&si) => {
+                            let zone = &topo.subnet(si).availability_zone;
+                            if zones.contains(zone) {
+                                refuse(
+                                    p,
+                                    ErrorCode::InvalidParameterCombination,
+                                    format!("two subnets in Availability Zone {zone}"),
+                                    Some("a load balancer takes one subnet per zone"),
+                                );
+                            } else {
+                                zones.push(zone.clone());
+                            }
+                        }
                         None => refuse(p, ErrorCode::UnknownResource, not_found("subnet", s), None),
                     }
                 }
-                Action::AddZones { lb, zones }
+                Action::SetZones { lb, zones }
             }
             ActionSpec::DeleteListener {
                 load_balancer,
