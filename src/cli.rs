@@ -19,7 +19,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Replay a scenario's traffic through the mirroring pipeline and report
-    /// what every appliance receives.
+    /// what every appliance receives. Exit code 1 if an expectation of the
+    /// scenario's `expect` block does not hold, 2 if the scenario is refused.
     Run(RunArgs),
     /// Validate a scenario without running it.
     Check(CheckArgs),

@@ -11,6 +11,7 @@ pub mod behaviours;
 mod cli;
 mod common;
 mod determinism;
+mod expect;
 mod golden;
 mod invalid;
 mod robustness;

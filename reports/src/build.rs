@@ -244,7 +244,7 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
         total_usd: decimal(u128::from(billed) * u128::from(price), 1_000_000, 6),
     };
     let all = results.outcomes();
-    Report {
+    let mut report = Report {
         schema_version: SCHEMA_VERSION,
         scenario: ScenarioInfo {
             name: scenario.name.clone(),
@@ -279,5 +279,8 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
                 truncated_end: c.stats.truncated_end,
             })
             .collect(),
-    }
+        expectations: Vec::new(),
+    };
+    report.expectations = crate::expect::evaluate(&scenario.expect, &report);
+    report
 }

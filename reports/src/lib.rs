@@ -3,6 +3,7 @@
 //! Module map:
 //! - [`schema`]: `report.json`, versioned; the deliberate output boundary.
 //! - [`build`]: from a scenario and its results to a [`schema::Report`].
+//! - [`expect`]: a scenario's expectations checked against its report.
 //! - [`text`]: the summary `sim run` prints.
 //! - [`check`]: what `sim check` prints: each session's path.
 //! - [`table`]: aligned plain-text tables.
@@ -12,6 +13,7 @@
 
 pub mod build;
 pub mod check;
+pub mod expect;
 pub mod schema;
 pub mod table;
 pub mod text;

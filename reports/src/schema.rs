@@ -22,6 +22,9 @@ pub struct Report {
     /// Captures replayed, and what of them could not be used.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub replays: Vec<ReplayReport>,
+    /// The scenario's `expect` block, each with its verdict.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expectations: Vec<crate::expect::Verdict>,
 }
 
 #[derive(Debug, Serialize, PartialEq)]

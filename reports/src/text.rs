@@ -210,5 +210,33 @@ pub fn summary(r: &Report) -> String {
         "\nCost: {} session-hours ({} billed) at {} USD = {} USD",
         c.session_hours, c.billed_session_hours, c.price_per_session_hour_usd, c.total_usd
     );
+    expectations(r, &mut out);
     out
+}
+
+/// The `expect` block's verdicts: one line each, and for a failed one the
+/// scopes that fail it.
+fn expectations(r: &Report, out: &mut String) {
+    if r.expectations.is_empty() {
+        return;
+    }
+    let held = r.expectations.iter().filter(|v| v.holds).count();
+    let _ = writeln!(
+        out,
+        "\nExpectations: {held} of {} hold",
+        r.expectations.len()
+    );
+    for v in &r.expectations {
+        let shown = match v.measured.as_slice() {
+            [one] => format!(" (measured {})", one.value),
+            _ => String::new(),
+        };
+        let mark = if v.holds { "ok  " } else { "FAIL" };
+        let _ = writeln!(out, "  {mark} {}{shown}", v.expectation);
+        if !v.holds && v.measured.len() > 1 {
+            for m in v.measured.iter().filter(|m| !m.holds) {
+                let _ = writeln!(out, "         {}: {}", m.scope, m.value);
+            }
+        }
+    }
 }

@@ -17,6 +17,7 @@
 //! - [`rng`]: per-component random streams.
 //! - [`wire`]: packet bytes, for captures only; [`capture`]: the frames of
 //!   delivered copies, handed to a sink.
+//! - [`expect`]: what a scenario says its run must show.
 //! - [`settings`]: latencies, metrics period, prices: assumptions with
 //!   documented defaults.
 //!
@@ -38,6 +39,7 @@ pub mod budget;
 pub mod capture;
 pub mod copy_plan;
 pub mod engine;
+pub mod expect;
 pub mod lb;
 pub mod outcome;
 pub mod pipeline;

@@ -246,6 +246,47 @@ impl fmt::Display for ByteSize {
     }
 }
 
+/// A share, as in `"99.9%"`, in parts per billion (to 0.0000001 %), exactly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Share(pub u64);
+
+impl Share {
+    /// 100 %.
+    pub const WHOLE: u64 = 1_000_000_000;
+}
+
+impl std::str::FromStr for Share {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let v = fits_u64(parse_scaled(s, &[("%", 10_000_000)], "percentage")?, s)?;
+        if v > Share::WHOLE {
+            return Err(format!("`{s}` is over 100%"));
+        }
+        Ok(Share(v))
+    }
+}
+
+impl TryFrom<String> for Share {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl fmt::Display for Share {
+    /// Up to seven decimals of a percent, trailing zeros dropped.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (i, frac) = (self.0 / 10_000_000, self.0 % 10_000_000);
+        if frac == 0 {
+            write!(f, "{i}%")
+        } else {
+            let digits = format!("{frac:07}");
+            write!(f, "{i}.{}%", digits.trim_end_matches('0'))
+        }
+    }
+}
+
 /// A price in US dollars (`"0.015"`) as millionths of a dollar, exactly.
 pub fn micro_usd(text: &str) -> Result<u64, String> {
     let t = text
@@ -263,6 +304,18 @@ pub fn micro_usd(text: &str) -> Result<u64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shares_are_exact_percentages() {
+        assert_eq!("99.9%".parse::<Share>(), Ok(Share(999_000_000)));
+        assert_eq!("0.1%".parse::<Share>(), Ok(Share(1_000_000)));
+        assert_eq!("100%".parse::<Share>(), Ok(Share(Share::WHOLE)));
+        assert!("100.5%".parse::<Share>().is_err());
+        assert!("0.00000001%".parse::<Share>().is_err());
+        assert!("99.9".parse::<Share>().is_err());
+        assert_eq!(Share(999_000_000).to_string(), "99.9%");
+        assert_eq!(Share(0).to_string(), "0%");
+    }
 
     #[test]
     fn parses_exact_decimals() {

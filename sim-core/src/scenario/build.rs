@@ -22,7 +22,9 @@ use super::Scenario;
 use super::locate::Anchor;
 use super::schema::*;
 use super::traffic::build_traffic;
-use super::{build_compute, build_lb, build_mirror, build_network, build_timeline, checks};
+use super::{
+    build_compute, build_expect, build_lb, build_mirror, build_network, build_timeline, checks,
+};
 
 /// Largest MTU of an ENI, and the default.
 pub const DEFAULT_MTU: u16 = 9001;
@@ -145,6 +147,7 @@ pub fn build(
     let flows = build_traffic(&file, &topo, &names.poisoned, read, &mut captures, problems);
     let timeline = build_timeline::build(&file, &topo, &names, &flows, problems);
     let settings = build_settings(&file, problems);
+    let expect = build_expect::build(&file.expect, &topo, &names, problems);
     if problems.has_errors() {
         return None;
     }
@@ -158,6 +161,7 @@ pub fn build(
         timeline,
         settings,
         captures,
+        expect,
     })
 }
 

@@ -8,6 +8,7 @@
 
 pub mod build;
 mod build_compute;
+mod build_expect;
 mod build_lb;
 mod build_mirror;
 mod build_network;
@@ -42,6 +43,8 @@ pub struct Scenario {
     pub settings: crate::settings::Settings,
     /// Captures replayed by `Replay` traffic.
     pub captures: Vec<crate::traffic::replay::Capture>,
+    /// What the run must show (the `expect` block).
+    pub expect: Vec<crate::expect::Expectation>,
 }
 
 /// Reads a file a scenario names (a capture to replay), relative to the

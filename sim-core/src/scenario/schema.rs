@@ -63,6 +63,62 @@ pub struct ScenarioFile {
     /// The model's assumptions, each with a documented default.
     #[serde(default)]
     pub settings: Option<SettingsSpec>,
+    /// What the run must show; checked at its end (exit code 1 if not).
+    #[serde(default)]
+    pub expect: Vec<ExpectSpec>,
+}
+
+/// One expectation on the run's results.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum ExpectSpec {
+    /// A number of packets in a scope.
+    Count {
+        #[serde(default)]
+        scope: ScopeSpec,
+        count: QuantitySpec,
+        #[serde(default)]
+        at_least: Option<u64>,
+        #[serde(default)]
+        at_most: Option<u64>,
+    },
+    /// One number of packets as a share of another (`"99.9%"`).
+    Share {
+        #[serde(default)]
+        scope: ScopeSpec,
+        count: QuantitySpec,
+        of: QuantitySpec,
+        #[serde(default)]
+        at_least: Option<crate::units::Share>,
+        #[serde(default)]
+        at_most: Option<crate::units::Share>,
+    },
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub enum ScopeSpec {
+    #[default]
+    Scenario,
+    EachSession,
+    EachTarget,
+    EachSource,
+    Session(String),
+    Target(String),
+    Source(String),
+}
+
+#[derive(Debug, Deserialize)]
+pub enum QuantitySpec {
+    Offered,
+    Mirrored,
+    Delivered,
+    Truncated,
+    Skipped,
+    Dropped,
+    NotMirrored,
+    Reordered,
+    /// A reason code of the report (`"lb_capacity"`).
+    Reason(String),
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -1,0 +1,186 @@
+//! The `expect` block: each expectation resolved against the scenario's
+//! sessions, targets and sources, with the reason codes checked by name.
+
+use topology::{Diagnostic, ErrorCode, Topology};
+
+use super::build::{Names, Problems};
+use super::locate::Anchor;
+use super::schema::{ExpectSpec, QuantitySpec, ScopeSpec};
+use crate::expect::{Expectation, Measure, Quantity, Scope};
+use crate::outcome::Outcome;
+
+pub fn build(
+    expect: &[ExpectSpec],
+    topo: &Topology,
+    names: &Names,
+    p: &mut Problems,
+) -> Vec<Expectation> {
+    let mut out = Vec::new();
+    for (i, e) in expect.iter().enumerate() {
+        let anchor = Anchor::Item {
+            list: "expect",
+            index: i,
+        };
+        let label = format!("expect[{i}]");
+        let mut fail = |field: &'static str, code, msg: String, help: Option<String>| {
+            let mut d = Diagnostic::error(code, &label, field, msg);
+            if let Some(h) = help {
+                d = d.with_help(h);
+            }
+            p.push(anchor.clone(), d);
+        };
+        let (scope_spec, counts, lo_hi_ok) = match e {
+            ExpectSpec::Count {
+                scope,
+                count,
+                at_least,
+                at_most,
+            } => (
+                scope,
+                vec![count],
+                bounds_ok(at_least.as_ref(), at_most.as_ref()),
+            ),
+            ExpectSpec::Share {
+                scope,
+                count,
+                of,
+                at_least,
+                at_most,
+            } => (
+                scope,
+                vec![count, of],
+                bounds_ok(at_least.as_ref(), at_most.as_ref()),
+            ),
+        };
+        let mut ok = true;
+        if let Err(msg) = lo_hi_ok {
+            fail("at_least", ErrorCode::InvalidParameterValue, msg, None);
+            ok = false;
+        }
+        let scope = match scope_spec {
+            ScopeSpec::Scenario => Some(Scope::Scenario),
+            ScopeSpec::EachSession => Some(Scope::EachSession),
+            ScopeSpec::EachTarget => Some(Scope::EachTarget),
+            ScopeSpec::EachSource => Some(Scope::EachSource),
+            ScopeSpec::Session(id) => topo
+                .sessions
+                .iter()
+                .any(|s| &s.id == id)
+                .then(|| Scope::Session(id.clone())),
+            ScopeSpec::Target(id) => names
+                .targets
+                .contains_key(id)
+                .then(|| Scope::Target(id.clone())),
+            ScopeSpec::Source(id) => topo
+                .sessions
+                .iter()
+                .any(|s| &topo.eni(s.source).id == id)
+                .then(|| Scope::Source(id.clone())),
+        };
+        let Some(scope) = scope else {
+            let (what, id) = match scope_spec {
+                ScopeSpec::Session(id) => ("traffic mirror session", id),
+                ScopeSpec::Target(id) => ("traffic mirror target", id),
+                ScopeSpec::Source(id) => ("mirror source (an ENI some session mirrors)", id),
+                _ => unreachable!("the other scopes always resolve"),
+            };
+            fail(
+                "scope",
+                ErrorCode::UnknownResource,
+                format!("no {what} `{id}` in this scenario"),
+                None,
+            );
+            continue;
+        };
+        let mut quantities = Vec::new();
+        for q in counts {
+            match quantity(q) {
+                Ok(Quantity::Reordered)
+                    if matches!(
+                        scope,
+                        Scope::Scenario | Scope::Source(_) | Scope::EachSource
+                    ) =>
+                {
+                    fail(
+                        "count",
+                        ErrorCode::InvalidParameterValue,
+                        format!("reordering is measured at targets and sessions, not at {scope}"),
+                        Some("use a Session, Target, EachSession or EachTarget scope".into()),
+                    );
+                    ok = false;
+                }
+                Ok(q) => quantities.push(q),
+                Err((msg, help)) => {
+                    fail("count", ErrorCode::InvalidParameterValue, msg, help);
+                    ok = false;
+                }
+            }
+        }
+        if !ok {
+            continue;
+        }
+        let measure = match e {
+            ExpectSpec::Count {
+                at_least, at_most, ..
+            } => Measure::Count {
+                count: quantities.remove(0),
+                at_least: *at_least,
+                at_most: *at_most,
+            },
+            ExpectSpec::Share {
+                at_least, at_most, ..
+            } => Measure::Share {
+                count: quantities.remove(0),
+                of: quantities.remove(0),
+                at_least: *at_least,
+                at_most: *at_most,
+            },
+        };
+        out.push(Expectation { scope, measure });
+    }
+    out
+}
+
+/// At least one bound, and not a lower one above the upper one.
+fn bounds_ok<T: PartialOrd + std::fmt::Display>(
+    lo: Option<&T>,
+    hi: Option<&T>,
+) -> Result<(), String> {
+    match (lo, hi) {
+        (None, None) => Err("an expectation needs `at_least`, `at_most` or both".into()),
+        (Some(a), Some(b)) if a > b => Err(format!("`at_least` {a} is above `at_most` {b}")),
+        _ => Ok(()),
+    }
+}
+
+fn quantity(q: &QuantitySpec) -> Result<Quantity, (String, Option<String>)> {
+    Ok(match q {
+        QuantitySpec::Offered => Quantity::Offered,
+        QuantitySpec::Mirrored => Quantity::Mirrored,
+        QuantitySpec::Delivered => Quantity::Delivered,
+        QuantitySpec::Truncated => Quantity::Truncated,
+        QuantitySpec::Skipped => Quantity::Skipped,
+        QuantitySpec::Dropped => Quantity::Dropped,
+        QuantitySpec::NotMirrored => Quantity::NotMirrored,
+        QuantitySpec::Reordered => Quantity::Reordered,
+        QuantitySpec::Reason(r) => {
+            let codes = Outcome::ALL.map(Outcome::reason);
+            match codes.iter().find(|c| *c == r) {
+                Some(c) => Quantity::Reason(c),
+                None => {
+                    let near = codes
+                        .iter()
+                        .min_by_key(|c| (strsim::levenshtein(r, c), **c))
+                        .copied()
+                        .unwrap_or_default();
+                    return Err((
+                        format!("`{r}` is not a reason code"),
+                        Some(format!(
+                            "did you mean `{near}`? The codes are listed in docs/report-format.md"
+                        )),
+                    ));
+                }
+            }
+        }
+    })
+}
