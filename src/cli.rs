@@ -24,6 +24,10 @@ pub enum Command {
     Run(RunArgs),
     /// Validate a scenario without running it.
     Check(CheckArgs),
+    /// The fate of one packet at a source ENI, step by step: never-mirrored
+    /// check, sessions and filter rules, the copy, the path, the load
+    /// balancer's choice, the budgets around that instant.
+    Explain(ExplainArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -57,6 +61,21 @@ pub struct RunArgs {
 pub struct CheckArgs {
     /// The scenario file (RON).
     pub file: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The scenario file (RON).
+    pub file: PathBuf,
+    /// The packet: `PROTOCOL SRC[:PORT] -> DST[:PORT] ingress|egress at
+    /// ENI-ID [size N] [reply]`, for example
+    /// "tcp 198.51.100.7:51000 -> 10.0.1.10:443 ingress at eni-0a1 size 1500B".
+    #[arg(long)]
+    pub packet: String,
+    /// The instant to look at: the timeline's changes up to it apply
+    /// (default: the start).
+    #[arg(long, value_parser = parse_duration, default_value = "0s")]
+    pub at: Duration,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {

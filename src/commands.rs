@@ -7,7 +7,7 @@ use std::time::Instant;
 use sim_core::{Loaded, Overrides, ScenarioError};
 
 use crate::capture::PcapFiles;
-use crate::cli::{CheckArgs, Cli, Command, Format, RunArgs};
+use crate::cli::{CheckArgs, Cli, Command, ExplainArgs, Format, RunArgs};
 use crate::{EXIT_BAD_INPUT, diagnostics, output};
 
 /// Scenario files larger than this are refused before reading them whole.
@@ -19,6 +19,7 @@ pub fn execute(cli: Cli) -> Result<u8, String> {
     match cli.command {
         Command::Run(args) => run(args),
         Command::Check(args) => check(args),
+        Command::Explain(args) => explain(args),
     }
 }
 
@@ -182,5 +183,19 @@ fn check(args: CheckArgs) -> Result<u8, String> {
             loaded.warnings.len()
         )
     );
+    Ok(0)
+}
+
+fn explain(args: ExplainArgs) -> Result<u8, String> {
+    // The packet first: a typo there needs no scenario run.
+    let query =
+        sim_core::explain::parse_packet(&args.packet).map_err(|e| format!("--packet: {e}"))?;
+    let loaded = match load(&args.file, &Overrides::default()) {
+        Ok(l) => l,
+        Err(code) => return Ok(code),
+    };
+    let x = sim_core::explain::explain(&loaded.scenario, &query, args.at)
+        .map_err(|e| format!("--packet: {e}"))?;
+    print!("{}", reports::explain::text(&x));
     Ok(0)
 }

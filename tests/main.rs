@@ -12,6 +12,7 @@ mod cli;
 mod common;
 mod determinism;
 mod expect;
+mod explain;
 mod golden;
 mod invalid;
 mod robustness;

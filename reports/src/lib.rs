@@ -4,6 +4,7 @@
 //! - [`schema`]: `report.json`, versioned; the deliberate output boundary.
 //! - [`build`]: from a scenario and its results to a [`schema::Report`].
 //! - [`expect`]: a scenario's expectations checked against its report.
+//! - [`explain`]: what `sim explain` prints.
 //! - [`text`]: the summary `sim run` prints.
 //! - [`check`]: what `sim check` prints: each session's path.
 //! - [`table`]: aligned plain-text tables.
@@ -14,6 +15,7 @@
 pub mod build;
 pub mod check;
 pub mod expect;
+pub mod explain;
 pub mod schema;
 pub mod table;
 pub mod text;

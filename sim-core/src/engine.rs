@@ -375,6 +375,32 @@ impl<'a> Simulation<'a> {
         let mut capturer = sink
             .as_ref()
             .map(|_| Capturer::new(self.scenario.seed, &self.topo));
+        self.advance(u64::MAX, &mut sink, &mut capturer);
+        self.pipeline.finish(&self.active, self.end_ns);
+        let mut results = self.pipeline.results;
+        results.simulated_ns = self.end_ns;
+        results
+    }
+
+    /// Runs every event due at or before `until` (packets, copies
+    /// arriving, timeline changes), and stops: the state is then the
+    /// state at that instant (`sim explain` looks at it).
+    pub fn run_until(&mut self, until: u64) {
+        self.advance(until, &mut None, &mut None);
+    }
+
+    /// The topology, the sessions that exist and the pipeline, as the run
+    /// has left them.
+    pub fn state(&self) -> (&Topology, &[bool], &Pipeline) {
+        (&self.topo, &self.active, &self.pipeline)
+    }
+
+    fn advance(
+        &mut self,
+        until: u64,
+        sink: &mut Option<&mut dyn CaptureSink>,
+        capturer: &mut Option<Capturer>,
+    ) {
         let flows = self.sources.len() as u32;
         loop {
             let next_flow = self.queue.peek().map(|e| e.0);
@@ -385,6 +411,9 @@ impl<'a> Simulation<'a> {
                 (None, Some(c)) => (c.0, c.2),
                 (Some(f), _) => (f.0, f.2),
             };
+            if now > until {
+                break;
+            }
             if handle >= self.copies_base {
                 self.arrivals.pop();
                 let slot = handle - self.copies_base;
@@ -429,10 +458,6 @@ impl<'a> Simulation<'a> {
                 PeekMut::pop(top);
             }
         }
-        self.pipeline.finish(&self.active, self.end_ns);
-        let mut results = self.pipeline.results;
-        results.simulated_ns = self.end_ns;
-        results
     }
 }
 

@@ -18,6 +18,7 @@
 //! - [`wire`]: packet bytes, for captures only; [`capture`]: the frames of
 //!   delivered copies, handed to a sink.
 //! - [`expect`]: what a scenario says its run must show.
+//! - [`explain`]: one packet's fate, step by step (`sim explain`).
 //! - [`settings`]: latencies, metrics period, prices: assumptions with
 //!   documented defaults.
 //!
@@ -40,6 +41,7 @@ pub mod capture;
 pub mod copy_plan;
 pub mod engine;
 pub mod expect;
+pub mod explain;
 pub mod lb;
 pub mod outcome;
 pub mod pipeline;

@@ -1,0 +1,632 @@
+//! `sim explain`: the fate of one packet at one source ENI, step by step,
+//! as the run's state stands at a given instant (sessions deleted or
+//! modified, filters changed, appliances failed by then).
+//!
+//! It walks the same functions the pipeline uses (never-mirrored check,
+//! source admission, sessions and filters, copy plan, load balancer
+//! choice), only saying what each decided; the budget step reads what the
+//! run measured around that instant, since budgets are shared by every
+//! packet of the instance.
+
+use std::net::IpAddr;
+
+use topology::filter::FilterRule;
+use topology::packet::{L3, proto};
+use topology::reach::SourceBlock;
+use topology::services::{self, NeverMirrored};
+use topology::{Decision, Direction, EniIdx, FlowKey, SessionIdx, Topology};
+
+use crate::copy_plan::Via;
+use crate::engine::Simulation;
+use crate::outcome::Delivery;
+use crate::pipeline::Observation;
+use crate::results::COPY_SERIES;
+use crate::scenario::Scenario;
+use crate::units::Duration;
+
+/// The packet to explain, as `sim explain --packet` reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PacketQuery {
+    pub key: FlowKey,
+    pub direction: Direction,
+    /// The source ENI's id.
+    pub eni: String,
+    /// IP packet bytes.
+    pub size: u32,
+    /// The packet answers a connection the ENI opened (security groups
+    /// are stateful).
+    pub reply: bool,
+}
+
+/// How a step ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mark {
+    /// The packet (or its copy) went on.
+    Pass,
+    /// It stopped here.
+    Stop,
+    /// Something to know, no verdict.
+    Note,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub mark: Mark,
+    /// What was checked (`session tms-1`, `rule 100`, `route table`).
+    pub what: String,
+    pub detail: String,
+}
+
+/// The whole story.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Explanation {
+    pub packet: String,
+    pub at: Duration,
+    pub steps: Vec<Step>,
+    /// `not_mirrored`, `skipped`, `dropped` or `delivered`, and the reason
+    /// code, as the report would count the packet; the skip is a share.
+    pub outcome: &'static str,
+    pub reason: &'static str,
+    /// What may still befall it that depends on the other packets (the
+    /// budgets): said, not decided.
+    pub caveat: Option<String>,
+}
+
+/// Reads `tcp 198.51.100.7:51000 -> 10.0.1.10:443 ingress at eni-0a1
+/// [size 1500B] [reply]`. Protocols: tcp, udp, icmp, icmpv6, or a number;
+/// IPv6 addresses with a port in brackets (`[2600:1f18::10]:443`).
+pub fn parse_packet(text: &str) -> Result<PacketQuery, String> {
+    let usage =
+        "expected `PROTOCOL SRC[:PORT] -> DST[:PORT] ingress|egress at ENI-ID [size N] [reply]`";
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let [protocol, src, arrow, dst, direction, at, eni, rest @ ..] = words.as_slice() else {
+        return Err(format!("`{text}`: {usage}"));
+    };
+    if *arrow != "->" || *at != "at" {
+        return Err(format!("`{text}`: {usage}"));
+    }
+    let protocol = match protocol.to_ascii_lowercase().as_str() {
+        "tcp" => proto::TCP,
+        "udp" => proto::UDP,
+        "icmp" => proto::ICMP,
+        "icmpv6" => proto::ICMPV6,
+        n => n.parse::<u8>().map_err(|_| {
+            format!("`{protocol}` is not a protocol: tcp, udp, icmp, icmpv6 or 0-255")
+        })?,
+    };
+    let ports = protocol == proto::TCP || protocol == proto::UDP;
+    let (src, src_port) = endpoint(src, ports)?;
+    let (dst, dst_port) = endpoint(dst, ports)?;
+    if src.is_ipv4() != dst.is_ipv4() {
+        return Err(format!(
+            "`{text}`: the two addresses are of different families"
+        ));
+    }
+    let direction = match *direction {
+        "ingress" => Direction::Ingress,
+        "egress" => Direction::Egress,
+        d => return Err(format!("`{d}` is not a direction: ingress or egress")),
+    };
+    let mut size = 1500;
+    let mut reply = false;
+    let mut rest = rest.iter();
+    while let Some(w) = rest.next() {
+        match *w {
+            "reply" => reply = true,
+            "size" => {
+                let v = rest
+                    .next()
+                    .ok_or("`size` needs a value, like `size 1500B`")?;
+                let b: crate::units::ByteSize = v.parse()?;
+                let min = if src.is_ipv4() { 20 } else { 40 };
+                if b.0 < min || b.0 > 9001 {
+                    return Err(format!("size {v}: an IP packet is {min} to 9001 bytes"));
+                }
+                size = b.0 as u32;
+            }
+            other => return Err(format!("`{other}` is not understood: {usage}")),
+        }
+    }
+    Ok(PacketQuery {
+        key: FlowKey {
+            l3: L3::Ip,
+            src,
+            dst,
+            protocol,
+            src_port,
+            dst_port,
+        },
+        direction,
+        eni: eni.to_string(),
+        size,
+        reply,
+    })
+}
+
+impl std::fmt::Display for PacketQuery {
+    /// The query as `parse_packet` reads it, sizes and all.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let k = &self.key;
+        let proto = match k.protocol {
+            proto::TCP => "tcp".to_string(),
+            proto::UDP => "udp".into(),
+            proto::ICMP => "icmp".into(),
+            proto::ICMPV6 => "icmpv6".into(),
+            p => p.to_string(),
+        };
+        let end = |ip: IpAddr, port: u16| match (k.has_ports(), ip) {
+            (false, _) => ip.to_string(),
+            (true, IpAddr::V4(a)) => format!("{a}:{port}"),
+            (true, IpAddr::V6(a)) => format!("[{a}]:{port}"),
+        };
+        let dir = match self.direction {
+            Direction::Ingress => "ingress",
+            Direction::Egress => "egress",
+        };
+        write!(
+            f,
+            "{proto} {} -> {} {dir} at {} size {}B{}",
+            end(k.src, k.src_port),
+            end(k.dst, k.dst_port),
+            self.eni,
+            self.size,
+            if self.reply { " reply" } else { "" }
+        )
+    }
+}
+
+/// `10.0.0.1:443`, `10.0.0.1`, `[2600::1]:443`, `2600::1`.
+fn endpoint(text: &str, ports: bool) -> Result<(IpAddr, u16), String> {
+    let (addr, port) = if let Some(rest) = text.strip_prefix('[') {
+        let (a, p) = rest
+            .split_once("]:")
+            .ok_or_else(|| format!("`{text}`: write an IPv6 address with a port as [ADDR]:PORT"))?;
+        (a, Some(p))
+    } else if text.matches(':').count() == 1 {
+        let (a, p) = text.split_once(':').unwrap_or((text, ""));
+        (a, Some(p))
+    } else {
+        (text, None)
+    };
+    let ip: IpAddr = addr
+        .parse()
+        .map_err(|_| format!("`{addr}` is not an IP address"))?;
+    let port = match (port, ports) {
+        (Some(p), true) => p
+            .parse::<u16>()
+            .map_err(|_| format!("`{p}` is not a port (0-65535)"))?,
+        (None, true) => return Err(format!("`{text}`: TCP and UDP need a port")),
+        (Some(_), false) => return Err(format!("`{text}`: only TCP and UDP have ports")),
+        (None, false) => 0,
+    };
+    Ok((ip, port))
+}
+
+/// `tcp 10.0.0.1:1 -> 10.0.0.2:443`, as a rule sees it.
+fn describe_rule(r: &FilterRule) -> String {
+    let proto = match r.protocol {
+        None => "all".to_string(),
+        Some(proto::TCP) => "tcp".into(),
+        Some(proto::UDP) => "udp".into(),
+        Some(proto::ICMP) => "icmp".into(),
+        Some(p) => format!("protocol {p}"),
+    };
+    let ports = |p: Option<topology::filter::PortRange>| match p {
+        None => String::new(),
+        Some(p) if p.from_port == p.to_port => format!(":{}", p.from_port),
+        Some(p) => format!(":{}-{}", p.from_port, p.to_port),
+    };
+    format!(
+        "{} {proto} {}{} -> {}{}",
+        r.rule_action.as_str(),
+        r.source_cidr_block,
+        ports(r.source_port_range),
+        r.destination_cidr_block,
+        ports(r.destination_port_range)
+    )
+}
+
+fn step(mark: Mark, what: impl Into<String>, detail: impl Into<String>) -> Step {
+    Step {
+        mark,
+        what: what.into(),
+        detail: detail.into(),
+    }
+}
+
+fn never_mirrored_name(kind: NeverMirrored) -> &'static str {
+    match kind {
+        NeverMirrored::Arp => "ARP",
+        NeverMirrored::Dhcp => "DHCP",
+        NeverMirrored::InstanceMetadata => "Instance metadata",
+        NeverMirrored::TimeSync => "Amazon Time Sync",
+        NeverMirrored::WindowsActivation => "Windows activation",
+    }
+}
+
+/// A time for people: `0s` rather than `0ns`.
+pub fn show_time(ns: u64) -> String {
+    if ns == 0 {
+        "0s".into()
+    } else {
+        Duration(ns).to_string()
+    }
+}
+
+fn never_mirrored_code(kind: NeverMirrored) -> &'static str {
+    match kind {
+        NeverMirrored::Arp => "never_mirrored_arp",
+        NeverMirrored::Dhcp => "never_mirrored_dhcp",
+        NeverMirrored::InstanceMetadata => "never_mirrored_instance_metadata",
+        NeverMirrored::TimeSync => "never_mirrored_time_sync",
+        NeverMirrored::WindowsActivation => "never_mirrored_windows_activation",
+    }
+}
+
+/// SES-02, FLT-01..06: each session in session-number order, each rule in
+/// rule-number order, until one decides. Returns the mirroring session.
+fn sessions(
+    x: &mut Explanation,
+    topo: &Topology,
+    active: &[bool],
+    eni: EniIdx,
+    q: &PacketQuery,
+) -> Option<SessionIdx> {
+    let dns = services::is_amazon_dns(&q.key, topo.vpc_of(eni).amazon_dns_resolver());
+    let dir = match q.direction {
+        Direction::Ingress => "ingress",
+        Direction::Egress => "egress",
+    };
+    let mut any_rules = false;
+    for &si in topo.sessions_of(eni) {
+        let s = topo.session(si);
+        let what = format!("session {} (number {})", s.id, s.session_number);
+        if !active.get(si.index()).copied().unwrap_or(true) {
+            x.steps
+                .push(step(Mark::Note, what, "deleted by then: skipped"));
+            continue;
+        }
+        let f = topo.filter(s.filter);
+        if dns {
+            if f.amazon_dns {
+                x.steps.push(step(
+                    Mark::Pass,
+                    what,
+                    format!(
+                        "Amazon DNS traffic, and filter {} enables amazon-dns: mirrored (FLT-06)",
+                        f.id
+                    ),
+                ));
+                return Some(si);
+            }
+            x.steps.push(step(
+                Mark::Note,
+                what,
+                format!("Amazon DNS traffic; filter {} lacks the amazon-dns service: passed on (FLT-06)", f.id),
+            ));
+            continue;
+        }
+        let rules = f.rules(q.direction);
+        if rules.is_empty() {
+            x.steps.push(step(
+                Mark::Note,
+                what,
+                format!("filter {} has no {dir} rules: passed on (FLT-02)", f.id),
+            ));
+            continue;
+        }
+        any_rules = true;
+        x.steps.push(step(
+            Mark::Note,
+            what,
+            format!("filter {}, {dir} rules", f.id),
+        ));
+        for r in rules {
+            let rule = format!("  rule {}", r.rule_number);
+            if !r.matches(&q.key) {
+                x.steps.push(step(
+                    Mark::Note,
+                    rule,
+                    format!("{}: no match", describe_rule(r)),
+                ));
+                continue;
+            }
+            let accept = r.rule_action == topology::RuleAction::Accept;
+            x.steps.push(step(
+                if accept { Mark::Pass } else { Mark::Stop },
+                rule,
+                format!(
+                    "{}: matches, {} (FLT-01; SES-02: no later session sees it)",
+                    describe_rule(r),
+                    if accept { "mirrored" } else { "not mirrored" }
+                ),
+            ));
+            if accept {
+                return Some(si);
+            }
+            x.reason = "filter_reject";
+            return None;
+        }
+        x.steps.push(step(
+            Mark::Note,
+            "  no rule matched",
+            "the next session looks at it (SES-02)",
+        ));
+    }
+    x.reason = if dns {
+        "amazon_dns_not_enabled"
+    } else if any_rules {
+        "no_rule_matched"
+    } else {
+        "no_rules_for_direction"
+    };
+    x.steps
+        .push(step(Mark::Stop, "sessions", "no session mirrors it"));
+    None
+}
+
+/// Explains `q` at `at` (clamped to the run). The ENI must be a mirror
+/// source of the scenario.
+pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Explanation, String> {
+    let topo0 = &scenario.topology;
+    let eni = topo0
+        .enis
+        .iter()
+        .position(|e| e.id == q.eni)
+        .map(|i| EniIdx(i as u32))
+        .ok_or_else(|| format!("no network interface `{}` in this scenario", q.eni))?;
+    if !topo0.is_source(eni) {
+        return Err(format!(
+            "`{}` is the source of no traffic mirror session: nothing at it is mirrored",
+            q.eni
+        ));
+    }
+    let end = scenario.duration.as_nanos();
+    let at_ns = at.as_nanos().min(end.saturating_sub(1));
+    let mut sim = Simulation::new(scenario);
+    sim.run_until(at_ns);
+    let mut x = Explanation {
+        packet: q.to_string(),
+        at: Duration(at_ns),
+        steps: Vec::new(),
+        outcome: "not_mirrored",
+        reason: "",
+        caveat: None,
+    };
+    let (topo, active, pipeline) = sim.state();
+    let e = topo.eni(eni);
+    let own = match q.direction {
+        Direction::Ingress => q.key.dst,
+        Direction::Egress => q.key.src,
+    };
+    if own != e.private_ip && e.ipv6_address.map(IpAddr::V6) != Some(own) {
+        x.steps.push(step(
+            Mark::Note,
+            "address",
+            format!(
+                "{} is not an address of {}; the filters are asked anyway",
+                own, e.id
+            ),
+        ));
+    }
+    // SRC-03
+    if let Some(kind) = services::never_mirrored(&q.key) {
+        x.steps.push(step(
+            Mark::Stop,
+            "never mirrored",
+            format!(
+                "{} traffic is never mirrored (SRC-03)",
+                never_mirrored_name(kind)
+            ),
+        ));
+        x.reason = never_mirrored_code(kind);
+        return Ok(x);
+    }
+    x.steps.push(step(
+        Mark::Pass,
+        "never mirrored",
+        "not ARP, DHCP, instance metadata, Time Sync or Windows activation",
+    ));
+    // SRC-05
+    if q.direction == Direction::Ingress {
+        let sender = topo.eni_by_ip(q.key.src);
+        match topo.source_admits(eni, &q.key, sender, q.reply) {
+            Ok(()) => x.steps.push(step(
+                Mark::Pass,
+                "source admits it",
+                "the subnet's network ACL and the ENI's security groups let it in (SRC-05)",
+            )),
+            Err((block, why)) => {
+                x.steps.push(step(Mark::Stop, "source admits it", why));
+                x.reason = match block {
+                    SourceBlock::NetworkAcl => "dropped_by_source_nacl",
+                    SourceBlock::SecurityGroup => "dropped_by_source_sg",
+                };
+                return Ok(x);
+            }
+        }
+    }
+    let Some(si) = sessions(&mut x, topo, active, eni, q) else {
+        return Ok(x);
+    };
+    // The narration and the pipeline's own decision agree.
+    debug_assert!(matches!(
+        topo.decide(eni, q.direction, &q.key, active),
+        Decision::Mirror { mirror, .. } if mirror.session == si
+    ));
+    let session = topo.session(si);
+    let plan = *pipeline.plan(si.index());
+    // SES-05, MTU-01..02, PKT-05, TGT-10
+    let (kept, how) = plan.cut(q.size, q.key.is_ipv6());
+    let frame = q.size + 14;
+    let cut = match how {
+        Delivery::Whole => "whole".to_string(),
+        Delivery::TruncatedToPacketLength => {
+            format!("cut to the session's packet length, {kept} bytes (SES-05)")
+        }
+        Delivery::TruncatedToMtu => "cut to fit the target's MTU (MTU-01)".to_string(),
+    };
+    let wrapper = if plan.wrapper > 0 {
+        format!(
+            ", {} with the GENEVE wrapping (TGT-10)",
+            kept + plan.outer_headers + plan.wrapper
+        )
+    } else {
+        String::new()
+    };
+    x.steps.push(step(
+        Mark::Pass,
+        "copy",
+        format!(
+            "keeps {kept} of the {frame}-byte frame ({cut}); VNI {}; {} bytes as an outer IP packet{wrapper}",
+            session.virtual_network_id,
+            kept + plan.outer_headers
+        ),
+    ));
+    x.outcome = "delivered";
+    x.reason = match how {
+        Delivery::Whole => "whole",
+        Delivery::TruncatedToPacketLength => "truncated_packet_length",
+        Delivery::TruncatedToMtu => "truncated_mtu",
+    };
+    // CON-01..05, TGT-04: the path to the target, or to the load
+    // balancer's node or endpoint.
+    let dest = topo.copy_destination(eni, plan.target);
+    let reach = topo.reach_to(eni, &dest);
+    for h in &reach.hops {
+        x.steps.push(step(
+            Mark::Pass,
+            "path",
+            format!("{}: {}", h.resource, h.detail),
+        ));
+    }
+    if let Some(stop) = &reach.stop {
+        let mut detail = format!(
+            "{}: {} ({})",
+            stop.resource,
+            stop.detail,
+            stop.reason.code()
+        );
+        if let Some(h) = &stop.hint {
+            detail.push_str(&format!("; {h}"));
+        }
+        x.steps.push(step(Mark::Stop, "path", detail));
+        x.outcome = "dropped";
+        x.reason = stop.reason.code();
+        return Ok(x);
+    }
+    // TGT-05..08: the load balancer's choice for this outer flow.
+    let sender = topo.eni_by_ip(q.key.src);
+    let mut obs = Observation::new(topo, eni, q.direction, &q.key, sender, q.reply, active, 0);
+    pipeline.choose(topo, &mut obs, &q.key);
+    let appliance = match (obs.appliance, obs.lost) {
+        (Some(a), _) => a,
+        (None, lost) => {
+            let reason = crate::outcome::Outcome::Dropped(
+                lost.unwrap_or(crate::outcome::DropReason::NoHealthyTarget),
+            )
+            .reason();
+            x.steps.push(step(
+                Mark::Stop,
+                "load balancer",
+                format!("no appliance for this outer flow ({reason})"),
+            ));
+            x.outcome = "dropped";
+            x.reason = reason;
+            return Ok(x);
+        }
+    };
+    let a = topo.eni(appliance);
+    let zone = &topo.subnet(a.subnet).availability_zone;
+    let owner = topo
+        .instance_of(appliance)
+        .map(|i| format!(" ({}, {})", i.id, i.instance_type))
+        .unwrap_or_default();
+    let what = match plan.via {
+        Via::Eni(_) => "target",
+        Via::Nlb(_) | Via::Gwlb(..) => "load balancer",
+    };
+    x.steps.push(step(
+        Mark::Pass,
+        what,
+        format!("appliance {}{owner} in {zone}", a.id),
+    ));
+    // BW-01..04, TGT-06 budgets: shared by every packet, so what the run
+    // measured in the metrics period around the instant.
+    let instance = topo
+        .instance_of(eni)
+        .map(|i| (i.id.clone(), i.instance_type.clone(), i.network));
+    let target = session.target;
+    let target_id = topo.target(target).id.clone();
+    let fifo = plan.fifo;
+    let period = scenario.settings.metrics_period_ns.max(1);
+    let bin = (at_ns / period) as usize;
+    let (from, to) = (bin as u64 * period, ((bin as u64 + 1) * period).min(end));
+    sim.run_until(to.saturating_sub(1));
+    let (_, _, pipeline) = sim.state();
+    let field = |name: &str| COPY_SERIES.iter().position(|f| *f == name).unwrap_or(0);
+    let sbin = pipeline.results.sessions[si.index()]
+        .series
+        .bins
+        .get(bin)
+        .copied()
+        .unwrap_or_default();
+    let (sent, skipped) = (sbin[field("sent")], sbin[field("skipped")]);
+    let budget = match &instance {
+        Some((id, ty, Some(n))) => format!(
+            "{id} ({ty}): {} baseline, {} burst, {} each way",
+            crate::units::Rate::BitsPerSecond(n.baseline_bps),
+            crate::units::Rate::BitsPerSecond(n.burst_bps),
+            crate::units::Rate::MilliPacketsPerSecond(n.pps.saturating_mul(1000))
+        ),
+        Some((id, ty, None)) => format!("{id} ({ty}): no budget modelled"),
+        None => "no instance: no budget modelled".into(),
+    };
+    let window = format!("{} to {}", show_time(from), show_time(to));
+    let made = sent + skipped;
+    if skipped > 0 {
+        let pct = skipped as u128 * 100_000 / made.max(1) as u128;
+        x.caveat = Some(format!(
+            "or skipped: {}.{:03}% of the session's copies were, in {window}",
+            pct / 1000,
+            pct % 1000
+        ));
+        x.steps.push(step(
+            Mark::Note,
+            "source budget",
+            format!(
+                "{budget}; in {window} the session skipped {skipped} of {made} copies ({}.{:03}%): production goes first (BW-01..04), so this copy may be skipped",
+                pct / 1000,
+                pct % 1000
+            ),
+        ));
+    } else {
+        x.steps.push(step(
+            Mark::Pass,
+            "source budget",
+            format!("{budget}; in {window} the session skipped none of its {made} copies"),
+        ));
+    }
+    let tbin = pipeline.results.targets[target.index()]
+        .series
+        .bins
+        .get(bin)
+        .copied()
+        .unwrap_or_default();
+    let dropped = tbin[field("dropped")];
+    let reordered = tbin[field("reordered")];
+    x.steps.push(step(
+        if dropped > 0 { Mark::Note } else { Mark::Pass },
+        "appliance",
+        format!(
+            "in {window}, target {} dropped {dropped} copies and saw {reordered} out of order{}",
+            target_id,
+            if fifo {
+                " (an ENI target keeps order, TGT-09)"
+            } else {
+                ""
+            }
+        ),
+    ));
+    Ok(x)
+}
