@@ -128,7 +128,7 @@ fn the_load_balancers_choice_follows_the_timeline() {
     let appliance = |x: &Explanation| {
         x.steps
             .iter()
-            .find(|s| s.what == "load balancer")
+            .find(|s| s.what == "load balancer" && s.mark == Mark::Pass)
             .map(|s| s.detail.clone())
             .unwrap()
     };
@@ -141,6 +141,17 @@ fn the_load_balancers_choice_follows_the_timeline() {
     );
     let x = why("nlb-fleet.ron", p, "25s");
     assert_eq!((x.outcome, x.reason), ("dropped", "no_healthy_target"));
+    // Four appliances, two per zone; at 25 s the node's zone has none left
+    // and cross-zone is off.
+    let fleet = x
+        .steps
+        .iter()
+        .find(|s| s.what == "load balancer" && s.mark == Mark::Note)
+        .unwrap();
+    assert_eq!(
+        fleet.detail,
+        "node in us-east-1a (the source's zone); cross-zone off; 0 of 4 appliances healthy and reachable from it"
+    );
     let x = why("nlb-fleet.ron", p, "45s");
     assert_eq!(x.outcome, "delivered");
     assert!(

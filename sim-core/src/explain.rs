@@ -365,6 +365,78 @@ fn sessions(
     None
 }
 
+/// What the load balancer looks like to this outer flow: its node, the
+/// cross-zone setting, the appliances it may choose from (TGT-05..08).
+fn lb_state(
+    topo: &Topology,
+    pipeline: &crate::pipeline::Pipeline,
+    via: &Via,
+    eni: EniIdx,
+    target: topology::TargetIdx,
+    key: &FlowKey,
+) -> Option<String> {
+    let hash = crate::pipeline::outer_flow_hash(topo, eni, target, key);
+    let src_zone = &topo.subnet(topo.eni(eni).subnet).availability_zone;
+    let (node, targets, state, healthy, extra) = match *via {
+        Via::Eni(_) => return None,
+        Via::Nlb(n) => {
+            let nlb = &topo.network_load_balancers[n.index()];
+            let node = crate::lb::nlb_node(topo, n, src_zone, hash).to_string();
+            let how = if &node == src_zone {
+                "the source's zone"
+            } else {
+                "none in the source's zone: by flow hash"
+            };
+            let state = &pipeline.nlb[n.index()];
+            let listener = if state.listener {
+                ""
+            } else {
+                "; no UDP 4789 listener"
+            };
+            (
+                node,
+                &nlb.targets,
+                state,
+                &pipeline.nlb_healthy[n.index()],
+                format!(" ({how}){listener}"),
+            )
+        }
+        Via::Gwlb(v, g) => {
+            let zone = topo
+                .subnet(topo.gwlb_endpoints[v.index()].subnet)
+                .availability_zone
+                .clone();
+            (
+                zone,
+                &topo.gateway_load_balancers[g.index()].targets,
+                &pipeline.gwlb[g.index()],
+                &pipeline.gwlb_healthy[g.index()],
+                " (the endpoint's zone)".to_string(),
+            )
+        }
+    };
+    let zone_of = |e: EniIdx| topo.subnet(topo.eni(e).subnet).availability_zone.as_str();
+    let eligible = targets
+        .iter()
+        .enumerate()
+        .filter(|&(i, &e)| {
+            healthy[i]
+                && state.zones.iter().any(|z| z == zone_of(e))
+                && (state.cross_zone || zone_of(e) == node)
+        })
+        .count();
+    let node_state = if state.zones.contains(&node) {
+        ""
+    } else {
+        ", a zone no longer enabled"
+    };
+    Some(format!(
+        "node in {node}{extra}{node_state}; cross-zone {}; {eligible} of {} appliances healthy and reachable from it",
+        if state.cross_zone { "on" } else { "off" },
+        targets.len()
+    ))
+}
+
 /// Explains `q` at `at` (clamped to the run). The ENI must be a mirror
 /// source of the scenario.
 pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Explanation, String> {
@@ -519,6 +591,9 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
     let sender = topo.eni_by_ip(q.key.src);
     let mut obs = Observation::new(topo, eni, q.direction, &q.key, sender, q.reply, active, 0);
     pipeline.choose(topo, &mut obs, &q.key);
+    if let Some(fleet) = lb_state(topo, pipeline, &plan.via, eni, plan.target, &q.key) {
+        x.steps.push(step(Mark::Note, "load balancer", fleet));
+    }
     let appliance = match (obs.appliance, obs.lost) {
         (Some(a), _) => a,
         (None, lost) => {

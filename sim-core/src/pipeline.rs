@@ -169,6 +169,15 @@ fn budgets_of(topo: &Topology, i: usize) -> Option<[DirectionBudget; 2]> {
     })
 }
 
+/// The hash a load balancer places an outer flow by: its source, its
+/// destination and the symmetric source port (PKT-04).
+pub fn outer_flow_hash(topo: &Topology, source: EniIdx, target: TargetIdx, key: &FlowKey) -> u64 {
+    let src_ip = topo.eni(source).private_ip;
+    let dest_ip = topo.copy_destination(source, target).ip;
+    let port = topology::packet::outer_source_port(key);
+    crate::rng::component_id(&format!("{src_ip}>{dest_ip}:{port}"))
+}
+
 impl Pipeline {
     pub fn new(
         topo: &Topology,
@@ -318,11 +327,7 @@ impl Pipeline {
         };
         let plan = self.plans[mirror.session.index()];
         let src_zone = &topo.subnet(topo.eni(obs.eni).subnet).availability_zone;
-        let src_ip = topo.eni(obs.eni).private_ip;
-        let dest_ip = topo.copy_destination(obs.eni, plan.target).ip;
-        // The outer flow: source, destination, the symmetric source port.
-        let port = topology::packet::outer_source_port(key);
-        let flow_hash = crate::rng::component_id(&format!("{src_ip}>{dest_ip}:{port}"));
+        let flow_hash = outer_flow_hash(topo, obs.eni, plan.target, key);
         let zone_of = |e: EniIdx| topo.subnet(topo.eni(e).subnet).availability_zone.as_str();
         let cross = |from: &str, e: EniIdx| {
             if from == zone_of(e) {
