@@ -122,16 +122,22 @@ fn run(args: RunArgs) -> Result<u8, String> {
     let summary = (args.out.is_some() || args.format == Format::Text)
         .then(|| reports::text::summary(&report));
     if let Some(dir) = &args.out {
-        let written = output::write_all(
-            dir,
-            &[
-                ("report.json", json.clone().unwrap_or_default().into_bytes()),
-                (
-                    "summary.txt",
-                    summary.clone().unwrap_or_default().into_bytes(),
-                ),
-            ],
-        );
+        let charts = reports::charts::charts(&report)?;
+        let names: Vec<String> = charts
+            .iter()
+            .map(|c| format!("charts/{}", c.file))
+            .collect();
+        let mut files: Vec<(&str, Vec<u8>)> = vec![
+            ("report.json", json.clone().unwrap_or_default().into_bytes()),
+            (
+                "summary.txt",
+                summary.clone().unwrap_or_default().into_bytes(),
+            ),
+        ];
+        for (name, chart) in names.iter().zip(charts) {
+            files.push((name, chart.svg.into_bytes()));
+        }
+        let written = output::write_all(dir, &files);
         if let Err(e) = written {
             if let Some(c) = captures {
                 c.abandon();

@@ -10,7 +10,20 @@ pub fn write_all(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), String> {
     fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let mut staged = Vec::new();
     for (name, contents) in files {
-        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        // A name may hold a subdirectory (`charts/x.svg`).
+        let dest = dir.join(name);
+        let parent = dest.parent().unwrap_or(dir);
+        if let Err(e) = fs::create_dir_all(parent) {
+            for (t, _) in &staged {
+                let _ = fs::remove_file(t);
+            }
+            return Err(format!("cannot create {}: {e}", parent.display()));
+        }
+        let base = dest
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = parent.join(format!(".{base}.tmp-{}", std::process::id()));
         if let Err(e) = fs::write(&tmp, contents) {
             for (t, _) in &staged {
                 let _ = fs::remove_file(t);
@@ -18,7 +31,7 @@ pub fn write_all(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), String> {
             let _ = fs::remove_file(&tmp);
             return Err(format!("cannot write {}: {e}", dir.join(name).display()));
         }
-        staged.push((tmp, dir.join(name)));
+        staged.push((tmp, dest));
     }
     for (tmp, dest) in &staged {
         fs::rename(tmp, dest).map_err(|e| format!("cannot write {}: {e}", dest.display()))?;

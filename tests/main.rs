@@ -8,6 +8,7 @@
 //! - `cli`: the `sim` binary's exit codes, errors and output files.
 
 pub mod behaviours;
+mod charts;
 mod cli;
 mod common;
 mod determinism;

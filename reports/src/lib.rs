@@ -6,6 +6,7 @@
 //! - [`expect`]: a scenario's expectations checked against its report.
 //! - [`explain`]: what `sim explain` prints.
 //! - [`text`]: the summary `sim run` prints.
+//! - [`charts`]: SVG time series of a run (plotters).
 //! - [`check`]: what `sim check` prints: each session's path.
 //! - [`table`]: aligned plain-text tables.
 //!
@@ -13,6 +14,7 @@
 //! engine and never touches files or the terminal.
 
 pub mod build;
+pub mod charts;
 pub mod check;
 pub mod expect;
 pub mod explain;

@@ -1,0 +1,300 @@
+//! SVG charts of a run, from its report: time series per session, target,
+//! source and instance (CloudWatch), drawn with plotters' SVG backend (no
+//! system fonts: text is `<text font-family="sans-serif">`, drawn by the
+//! viewer). The same report gives the same bytes, so charts are
+//! snapshot-tested.
+
+use plotters::prelude::*;
+
+use crate::schema::{Metrics, Report};
+
+/// One chart: its file name under `charts/`, and the SVG.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chart {
+    pub file: String,
+    pub title: String,
+    pub svg: String,
+}
+
+const SIZE: (u32, u32) = (900, 420);
+
+/// Line colours, in series order; chosen to stay apart for the common
+/// forms of colour blindness (Okabe-Ito).
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(213, 94, 0),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(240, 228, 66),
+    RGBColor(0, 0, 0),
+];
+
+/// `1.5k`, `20M`, `3G`: an axis label in human units.
+pub fn human(v: f64) -> String {
+    let a = v.abs();
+    let (scaled, suffix) = if a >= 1e12 {
+        (v / 1e12, "T")
+    } else if a >= 1e9 {
+        (v / 1e9, "G")
+    } else if a >= 1e6 {
+        (v / 1e6, "M")
+    } else if a >= 1e3 {
+        (v / 1e3, "k")
+    } else {
+        (v, "")
+    };
+    let text = format!("{scaled:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text}{suffix}")
+}
+
+/// A line per series, as a rate per second of each period's count (times
+/// `scale`, 8 for bytes to bits), drawn as steps so a period reads flat.
+struct Lines<'a> {
+    title: String,
+    unit: &'static str,
+    period_ns: u64,
+    duration_ns: u64,
+    series: Vec<(&'a str, &'a [u64], f64)>,
+}
+
+fn draw(l: &Lines) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let period = l.period_ns.max(1) as f64 / 1e9;
+        let end = l.duration_ns as f64 / 1e9;
+        // Each period's rate; the last may be shorter than the others.
+        let rate = |i: usize, v: u64, scale: f64| {
+            let from = i as f64 * period;
+            let len = (end.min(from + period) - from).max(1e-9);
+            v as f64 * scale / len
+        };
+        let top = l
+            .series
+            .iter()
+            .flat_map(|(_, vs, scale)| vs.iter().enumerate().map(move |(i, &v)| rate(i, v, *scale)))
+            .fold(0.0f64, f64::max);
+        // Headroom above the highest line for the legend.
+        let top = if top > 0.0 { top * 1.4 } else { 1.0 };
+        let mut chart = ChartBuilder::on(&root)
+            .caption(&l.title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(42)
+            .y_label_area_size(64)
+            .build_cartesian_2d(0f64..end.max(1e-9), 0f64..top)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("simulated time (s)")
+            .label_style(("sans-serif", 13))
+            .axis_desc_style(("sans-serif", 14))
+            .y_desc(l.unit)
+            .x_label_formatter(&|v| human(*v))
+            .y_label_formatter(&|v| human(*v))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (k, (name, values, scale)) in l.series.iter().enumerate() {
+            let color = PALETTE[k % PALETTE.len()];
+            let mut points = Vec::with_capacity(values.len() * 2);
+            for (i, &v) in values.iter().enumerate() {
+                let y = rate(i, v, *scale);
+                let from = i as f64 * period;
+                points.push((from, y));
+                points.push((end.min(from + period), y));
+            }
+            chart
+                .draw_series(LineSeries::new(points, color.stroke_width(2)))
+                .map_err(|e| e.to_string())?
+                .label(*name)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font(("sans-serif", 13))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// The named series of `m`, those listed, in that order.
+fn pick<'a>(m: &'a Metrics, names: &[&str]) -> Vec<(&'a str, &'a [u64])> {
+    names
+        .iter()
+        .filter_map(|n| {
+            m.series
+                .iter()
+                .find(|s| s.name == *n)
+                .map(|s| (s.name, s.values.as_slice()))
+        })
+        .collect()
+}
+
+/// A file name safe on every file system: ARNs and ids keep letters,
+/// digits, `-` and `.`; the rest becomes `_`.
+fn file_name(kind: &str, id: &str) -> String {
+    let safe: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{kind}-{safe}.svg")
+}
+
+/// Every chart of a run: per session and source (copies), per target
+/// (copies received, reordering), per source instance (CloudWatch).
+pub fn charts(r: &Report) -> Result<Vec<Chart>, String> {
+    let duration_ns = r.scenario.duration_ns;
+    let copies = ["sent", "skipped", "delivered", "dropped"];
+    let mut out = Vec::new();
+    let mut push = |file: String, lines: Lines| -> Result<(), String> {
+        let svg = draw(&lines)?;
+        out.push(Chart {
+            file,
+            title: lines.title,
+            svg,
+        });
+        Ok(())
+    };
+    for s in &r.sessions {
+        let series = pick(&s.series, &copies);
+        push(
+            file_name("session", &s.traffic_mirror_session_id),
+            Lines {
+                title: format!(
+                    "Session {} ({} to {}): copies",
+                    s.traffic_mirror_session_id, s.network_interface_id, s.traffic_mirror_target_id
+                ),
+                unit: "packets/s",
+                period_ns: s.series.period_ns,
+                duration_ns,
+                series: series.into_iter().map(|(n, v)| (n, v, 1.0)).collect(),
+            },
+        )?;
+    }
+    // A source's copies: the sum over its sessions.
+    let mut sums: Vec<(String, Vec<Vec<u64>>, u64)> = Vec::new();
+    for s in &r.sessions {
+        let picked = pick(&s.series, &copies);
+        let entry = match sums
+            .iter_mut()
+            .position(|(e, ..)| *e == s.network_interface_id)
+        {
+            Some(i) => &mut sums[i],
+            None => {
+                sums.push((
+                    s.network_interface_id.clone(),
+                    vec![Vec::new(); copies.len()],
+                    s.series.period_ns,
+                ));
+                let last = sums.len() - 1;
+                &mut sums[last]
+            }
+        };
+        for (k, (_, values)) in picked.iter().enumerate() {
+            let acc = &mut entry.1[k];
+            if acc.len() < values.len() {
+                acc.resize(values.len(), 0);
+            }
+            for (a, v) in acc.iter_mut().zip(values.iter()) {
+                *a += v;
+            }
+        }
+    }
+    for (eni, values, period_ns) in &sums {
+        push(
+            file_name("source", eni),
+            Lines {
+                title: format!("Source {eni}: copies of all its sessions"),
+                unit: "packets/s",
+                period_ns: *period_ns,
+                duration_ns,
+                series: copies
+                    .iter()
+                    .zip(values)
+                    .map(|(n, v)| (*n, v.as_slice(), 1.0))
+                    .collect(),
+            },
+        )?;
+    }
+    for t in &r.targets {
+        let series = pick(&t.series, &["sent", "delivered", "dropped", "reordered"]);
+        push(
+            file_name("target", &t.traffic_mirror_target_id),
+            Lines {
+                title: format!(
+                    "Target {} ({}): copies received",
+                    t.traffic_mirror_target_id, t.target_type
+                ),
+                unit: "packets/s",
+                period_ns: t.series.period_ns,
+                duration_ns,
+                series: series.into_iter().map(|(n, v)| (n, v, 1.0)).collect(),
+            },
+        )?;
+    }
+    for i in &r.instances {
+        let m = &i.cloudwatch;
+        let packets = pick(
+            m,
+            &[
+                "NetworkPacketsMirrorIn",
+                "NetworkPacketsMirrorOut",
+                "NetworkPacketsSkipMirrorIn",
+                "NetworkPacketsSkipMirrorOut",
+            ],
+        );
+        push(
+            file_name("instance", &format!("{}-packets", i.instance_id)),
+            Lines {
+                title: format!(
+                    "Instance {} ({}): CloudWatch, packets",
+                    i.instance_id, i.instance_type
+                ),
+                unit: "packets/s",
+                period_ns: m.period_ns,
+                duration_ns,
+                series: packets.into_iter().map(|(n, v)| (n, v, 1.0)).collect(),
+            },
+        )?;
+        let bytes = pick(
+            m,
+            &[
+                "NetworkMirrorIn",
+                "NetworkMirrorOut",
+                "NetworkSkipMirrorIn",
+                "NetworkSkipMirrorOut",
+            ],
+        );
+        push(
+            file_name("instance", &format!("{}-bits", i.instance_id)),
+            Lines {
+                title: format!(
+                    "Instance {} ({}): CloudWatch, bits",
+                    i.instance_id, i.instance_type
+                ),
+                unit: "bits/s",
+                period_ns: m.period_ns,
+                duration_ns,
+                series: bytes.into_iter().map(|(n, v)| (n, v, 8.0)).collect(),
+            },
+        )?;
+    }
+    Ok(out)
+}
