@@ -137,10 +137,18 @@ impl DirectionBudget {
     /// BW-01, BW-02, BW-04: a copy goes only if it leaves half of each
     /// bucket for production traffic; otherwise it is skipped, and the
     /// shortfall says which budget ran out.
+    ///
+    /// `own_bytes` is the packet's own size when it was just charged to this
+    /// same budget (the copy of an outbound packet), else 0: the copy is
+    /// judged against the budget as it stood before its packet, as a copy
+    /// of an inbound packet is. Otherwise copies of outbound packets would
+    /// always meet the budget right after their own packet took from it,
+    /// and lose more than copies of inbound ones (BW-01: both alike).
     #[inline]
-    pub fn copy(&mut self, now: u64, bytes: u64) -> Result<(), Shortfall> {
+    pub fn copy(&mut self, now: u64, bytes: u64, own_bytes: u64) -> Result<(), Shortfall> {
         let bits = bytes * 8;
-        let half = self.peak.half();
+        let own = u128::from(own_bytes * 8) * NANO;
+        let half = self.peak.half().saturating_sub(own);
         if !self.peak.has(now, bits, half) {
             return Err(Shortfall::Bandwidth);
         }
@@ -149,7 +157,8 @@ impl DirectionBudget {
         {
             return Err(Shortfall::Bandwidth);
         }
-        let half = self.pps.half();
+        let own_packet = if own_bytes > 0 { NANO } else { 0 };
+        let half = self.pps.half().saturating_sub(own_packet);
         if !self.pps.has(now, 1, half) {
             return Err(Shortfall::Pps);
         }
@@ -203,10 +212,10 @@ mod tests {
         let mut d = DirectionBudget::new(1_000_000_000, 1_000_000_000, 1_000_000, 0);
         // Depth is 1 ms of 1 Gbps = 1,000,000 bits, half 500,000.
         for _ in 0..62 {
-            assert!(d.copy(0, 1_000).is_ok()); // 8,000 bits each
+            assert!(d.copy(0, 1_000, 0).is_ok()); // 8,000 bits each
         }
         // 62 x 8,000 = 496,000 taken; one more leaves 496,000 < 500,000.
-        assert_eq!(d.copy(0, 1_000), Err(Shortfall::Bandwidth));
+        assert_eq!(d.copy(0, 1_000, 0), Err(Shortfall::Bandwidth));
         // Production may still use the rest.
         assert!(d.production(0, 60_000));
     }

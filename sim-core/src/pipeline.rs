@@ -556,7 +556,14 @@ impl Pipeline {
         let mut skip = obs
             .instance
             .and_then(|i| self.budgets[i.index()].as_mut())
-            .and_then(|b| b[1].copy(now, u64::from(wire)).err())
+            .and_then(|b| {
+                let own = if obs.direction == Direction::Egress {
+                    bytes
+                } else {
+                    0
+                };
+                b[1].copy(now, u64::from(wire), own).err()
+            })
             .map(|s| match s {
                 Shortfall::Bandwidth => SkipReason::Bandwidth,
                 Shortfall::Pps => SkipReason::Pps,

@@ -109,10 +109,16 @@ fn scn_03_non_local_vpc_traffic_only() {
     assert_eq!(at_source(&r, eni, "ingress", "no_rule_matched"), 2_500);
     assert_eq!(at_source(&r, eni, "egress", "no_rule_matched"), 1_786);
     // Mirrored outbound, to a monitor with MTU 1500: the https replies,
-    // 4 x 40 Mbps of 1500 bytes (one per 0.3 ms: 33,334 each), exceed
-    // 1500 - 54 and are cut; the api requests (1 Mbps of 600 bytes, one per
+    // 4 x 40 Mbps of 1500 bytes (one per 0.3 ms), exceed 1500 - 54 and are
+    // cut. The 4 connections' responses start 1/8, 3/8, 5/8 and 7/8 of a
+    // gap in (37.5, 112.5, 187.5, 262.5 us): only the first fits 33,334
+    // packets in 10 s (the last at 9.9999 s plus an offset under 0.1 ms),
+    // the others 33,333. The api requests (1 Mbps of 600 bytes, one per
     // 4.8 ms: 2,084) and NTP requests (1 pps: 10) arrive whole.
-    assert_eq!(at_source(&r, eni, "egress", "truncated_mtu"), 4 * 33_334);
+    assert_eq!(
+        at_source(&r, eni, "egress", "truncated_mtu"),
+        33_334 + 3 * 33_333
+    );
     assert_eq!(at_source(&r, eni, "egress", "whole"), 2_084 + 10);
     // Never mirrored: instance metadata 2 pps and time sync 1 pps, each way.
     assert_eq!(

@@ -118,6 +118,7 @@ pub fn build(
             arrivals: Arrivals::Constant,
             start_ns: start,
             end_ns: file.duration.as_nanos(),
+            stagger: (0, 1),
             rng_seed: stream.random(),
             replay: Some(ReplayedFlow {
                 capture: capture_index,

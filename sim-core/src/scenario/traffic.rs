@@ -399,6 +399,9 @@ pub fn build_traffic(
                     },
                     start_ns: start,
                     end_ns: end,
+                    // Requests at k/n of a gap, responses half a step
+                    // later: every stream of the group in its own slot.
+                    stagger: (2 * k + u32::from(*label == "response"), 2 * count),
                     rng_seed: stream.random(),
                     replay: None,
                 });

@@ -44,6 +44,12 @@ pub struct FlowPlan {
     /// Simulated nanoseconds of the first packet and of the end (exclusive).
     pub start_ns: u64,
     pub end_ns: u64,
+    /// `(k, n)`: a constant-rate stream starts k/n of its packet gap late.
+    /// Copy j of a flow declared with `count: c` has k = 2j of n = 2c, a
+    /// connection's responses k = 2j + 1: c connections do not send in
+    /// lockstep, nor a response at the instant of its request (which would
+    /// make bursts no real traffic has).
+    pub stagger: (u32, u32),
     /// Seed of the flow's own generator, drawn from its component stream.
     pub rng_seed: u64,
     /// A replayed capture's packets for this flow, instead of a model.

@@ -101,6 +101,17 @@ impl FlowSource {
             source.next_at = r.due().unwrap_or(u64::MAX);
             return source;
         }
+        let (k, n) = plan.stagger;
+        if !source.poisson && k > 0 && n > 1 {
+            // Spread over one gap of a packet of the model's middle size;
+            // the carry starts at zero, so the stream stays exact.
+            let (small, large) = plan.sizes.bounds();
+            let mid = ((u32::from(small) + u32::from(large)) / 2) as u16;
+            let gap = source.gap(mid);
+            source.carry = 0;
+            let offset = (u128::from(gap) * u128::from(k) / u128::from(n)) as u64;
+            source.next_at = source.next_at.saturating_add(offset);
+        }
         if source.poisson {
             // A Poisson process has no packet pinned at its start: the first
             // arrives one exponential gap in, at the mean gap of a packet of
