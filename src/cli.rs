@@ -28,6 +28,9 @@ pub enum Command {
     /// check, sessions and filter rules, the copy, the path, the load
     /// balancer's choice, the budgets around that instant.
     Explain(ExplainArgs),
+    /// Run a scenario over a grid of values (one --vary per parameter),
+    /// in parallel, and find where its objective stops holding.
+    Sweep(SweepArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -76,6 +79,37 @@ pub struct ExplainArgs {
     /// (default: the start).
     #[arg(long, value_parser = parse_duration, default_value = "0s")]
     pub at: Duration,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// The scenario file (RON).
+    pub file: PathBuf,
+    /// `ELEMENT.FIELD=V1,V2,...`: the field to vary and its values. ELEMENT
+    /// is an id, a traffic name or `scenario`; FIELD may go deeper
+    /// (`busy.request.rate`). Commas inside brackets or quotes do not
+    /// split. Repeat for a grid (the last varies fastest).
+    #[arg(long = "vary", required = true)]
+    pub vary: Vec<String>,
+    /// The objective, as an `expect` entry (RON), replacing the
+    /// scenario's `expect` block; repeat for several.
+    #[arg(long)]
+    pub objective: Vec<String>,
+    /// Seed for every point, instead of the file's.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Simulated time of every point, instead of the file's.
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Points run at once; default: one per core.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Write sweep.csv, sweep.json and sweep.svg into this directory.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// What to print on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {

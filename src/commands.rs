@@ -20,10 +20,11 @@ pub fn execute(cli: Cli) -> Result<u8, String> {
         Command::Run(args) => run(args),
         Command::Check(args) => check(args),
         Command::Explain(args) => explain(args),
+        Command::Sweep(args) => crate::sweep::sweep(args),
     }
 }
 
-fn read_scenario(path: &Path) -> Result<String, String> {
+pub(crate) fn read_scenario(path: &Path) -> Result<String, String> {
     let f =
         std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let mut text = String::new();
@@ -42,11 +43,22 @@ fn read_scenario(path: &Path) -> Result<String, String> {
 
 /// Loads a scenario, printing warnings, or prints its problems.
 fn load(path: &Path, overrides: &Overrides) -> Result<Loaded, u8> {
-    let name = path.display().to_string();
     let text = read_scenario(path).map_err(|e| {
         eprintln!("error: {e}");
         EXIT_BAD_INPUT
     })?;
+    load_text(path, &text, overrides, true)
+}
+
+/// Loads a scenario's text (as read, or as a sweep changed it); prints
+/// its problems, and its warnings when `warn`.
+pub(crate) fn load_text(
+    path: &Path,
+    text: &str,
+    overrides: &Overrides,
+    warn: bool,
+) -> Result<Loaded, u8> {
+    let name = path.display().to_string();
     // Files a scenario names (captures to replay) are relative to it.
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let read = |file: &str| -> Result<Vec<u8>, String> {
@@ -61,10 +73,10 @@ fn load(path: &Path, overrides: &Overrides) -> Result<Loaded, u8> {
         }
         Ok(bytes)
     };
-    match sim_core::load_with(&name, &text, overrides, &read) {
+    match sim_core::load_with(&name, text, overrides, &read) {
         Ok(loaded) => {
-            if !loaded.warnings.is_empty() {
-                eprint!("{}", diagnostics::render(&name, &text, &loaded.warnings));
+            if warn && !loaded.warnings.is_empty() {
+                eprint!("{}", diagnostics::render(&name, text, &loaded.warnings));
             }
             Ok(loaded)
         }

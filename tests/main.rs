@@ -17,4 +17,5 @@ mod explain;
 mod golden;
 mod invalid;
 mod robustness;
+mod sweep;
 mod tshark;

@@ -8,6 +8,7 @@
 //! - [`text`]: the summary `sim run` prints.
 //! - [`charts`]: SVG time series of a run (plotters).
 //! - [`check`]: what `sim check` prints: each session's path.
+//! - [`sweep`]: a sweep's table, knees and chart.
 //! - [`table`]: aligned plain-text tables.
 //!
 //! **Architecture invariant:** this crate reads results; it never runs the
@@ -19,6 +20,7 @@ pub mod check;
 pub mod expect;
 pub mod explain;
 pub mod schema;
+pub mod sweep;
 pub mod table;
 pub mod text;
 

@@ -2,7 +2,7 @@
 
 /// A table being filled row by row.
 pub struct Table {
-    header: Vec<&'static str>,
+    header: Vec<String>,
     rows: Vec<Vec<String>>,
 }
 
@@ -15,9 +15,14 @@ fn numeric(cell: &str) -> bool {
 }
 
 impl Table {
-    pub fn new(header: &[&'static str]) -> Table {
+    pub fn new(header: &[&str]) -> Table {
+        Table::new_owned(header.iter().map(|h| h.to_string()).collect())
+    }
+
+    /// A table whose header is made at run time (a sweep's parameters).
+    pub fn new_owned(header: Vec<String>) -> Table {
         Table {
-            header: header.to_vec(),
+            header,
             rows: Vec::new(),
         }
     }

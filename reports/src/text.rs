@@ -5,7 +5,8 @@ use std::fmt::Write;
 use crate::schema::*;
 use crate::table::{Table, thousands};
 
-fn n(v: u64) -> String {
+/// A count with thousands separators.
+pub fn n(v: u64) -> String {
     thousands(v)
 }
 

@@ -375,3 +375,167 @@ mod tests {
         }
     }
 }
+
+/// Sets a field in a scenario's text, as `sim sweep --vary` does: `path` is
+/// `ELEMENT.FIELD[.FIELD...]`, where ELEMENT is the `id` or `name` of an
+/// element (or `scenario`, the top level) and each FIELD names a field of
+/// the value before it. A field not written is added. The value is RON;
+/// a bare word is quoted where the field holds a string (`m5.large`,
+/// `"10s"`) and kept as written where it is a number, a list or a
+/// structure. Comments and layout elsewhere are kept, so errors in the
+/// result still point at the user's lines.
+pub fn set_field(text: &str, path: &str, value: &str) -> Result<String, String> {
+    let mut parts = path.split('.');
+    let element = parts.next().unwrap_or_default();
+    let fields: Vec<&str> = parts.collect();
+    if element.is_empty() || fields.is_empty() || fields.iter().any(|f| f.is_empty()) {
+        return Err(format!(
+            "`{path}`: expected ELEMENT.FIELD, where ELEMENT is an id, a traffic name or `scenario`"
+        ));
+    }
+    let toks = tokens(text);
+    let mut open = if element == "scenario" {
+        toks.iter()
+            .position(|t| matches!(t, Token::Open(_)))
+            .ok_or("the scenario has no `Scenario(...)`")?
+    } else {
+        let found: Vec<usize> = toks
+            .windows(3)
+            .enumerate()
+            .filter(|(_, w)| {
+                matches!(w, [Token::Ident("id" | "name", _), Token::Colon, Token::Str(s)] if *s == element)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        match found.as_slice() {
+            [one] => enclosing_open(&toks, *one)
+                .ok_or_else(|| format!("`{element}` is not inside an element"))?,
+            [] => return Err(format!("no element with id or name `{element}`")),
+            _ => return Err(format!("more than one element has id or name `{element}`")),
+        }
+    };
+    let (last, inner) = fields.split_last().unwrap_or((&"", &[]));
+    for f in inner {
+        let at = field_at_level(&toks, open, f)
+            .ok_or_else(|| format!("`{path}`: `{f}` is not written in that element"))?;
+        open = match toks.get(at + 2) {
+            Some(Token::Open(_)) => at + 2,
+            _ => return Err(format!("`{path}`: `{f}` does not hold a structure")),
+        };
+    }
+    let Token::Open(open_at) = toks[open] else {
+        return Err(format!("`{path}`: not a structure"));
+    };
+    match field_at_level(&toks, open, last) {
+        Some(at) => {
+            let Token::Ident(_, name_at) = toks[at] else {
+                return Err(format!("`{path}`: not a field"));
+            };
+            let colon = name_at + text[name_at..].find(':').unwrap_or(0);
+            let start =
+                colon + 1 + (text[colon + 1..].len() - text[colon + 1..].trim_start().len());
+            let end = start + value_len(&text[start..]);
+            let quoted = text[start..].starts_with('"');
+            Ok(format!(
+                "{}{}{}",
+                &text[..start],
+                ron_value(value, quoted),
+                &text[end..]
+            ))
+        }
+        None => {
+            let quoted = !looks_like_ron(value);
+            let at = open_at + 1;
+            Ok(format!(
+                "{}{last}: {}, {}",
+                &text[..at],
+                ron_value(value, quoted),
+                &text[at..]
+            ))
+        }
+    }
+}
+
+/// Bytes of the RON value at the start of `s`: up to a `,` or closing
+/// bracket at its own depth, strings and nested brackets skipped.
+fn value_len(s: &str) -> usize {
+    let b = s.as_bytes();
+    let (mut i, mut depth) = (0usize, 0usize);
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' if depth == 0 => break,
+            b')' | b']' | b'}' => depth -= 1,
+            b',' | b'\n' if depth == 0 => break,
+            b'/' if depth == 0 && b.get(i + 1) == Some(&b'/') => break,
+            _ => {}
+        }
+        i += 1;
+    }
+    s[..i.min(s.len())].trim_end().len()
+}
+
+/// A number, `true`/`false`, a list, a structure or a string literal.
+fn looks_like_ron(v: &str) -> bool {
+    v.parse::<f64>().is_ok()
+        || v == "true"
+        || v == "false"
+        || v.starts_with(['"', '(', '['])
+        || v.starts_with(|c: char| c.is_ascii_uppercase())
+}
+
+fn ron_value(v: &str, quoted: bool) -> String {
+    if quoted && !v.starts_with('"') {
+        format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
+    } else {
+        v.to_string()
+    }
+}
+
+#[cfg(test)]
+mod set_field_tests {
+    use super::set_field;
+
+    const TEXT: &str = r#"Scenario(
+    name: "s", // the name
+    duration: "10s",
+    instances: [Instance(id: "i-1", instance_type: "m5.large", network_performance: (pps: 100)),],
+    traffic: [Flow(name: "f", rate: "1Gbps", size: Fixed("1500B"))],
+)"#;
+
+    #[test]
+    fn replaces_quotes_and_adds() {
+        let t = set_field(TEXT, "i-1.instance_type", "c5.xlarge").unwrap();
+        assert!(t.contains(r#"instance_type: "c5.xlarge", network"#), "{t}");
+        let t = set_field(TEXT, "scenario.duration", "2s").unwrap();
+        assert!(t.contains(r#"duration: "2s","#), "{t}");
+        let t = set_field(TEXT, "i-1.network_performance.pps", "200").unwrap();
+        assert!(t.contains("(pps: 200))"), "{t}");
+        let t = set_field(TEXT, "f.size", r#"Fixed("9001B")"#).unwrap();
+        assert!(t.contains(r#"size: Fixed("9001B"))"#), "{t}");
+        let t = set_field(TEXT, "i-1.cluster_placement_group", "pg").unwrap();
+        assert!(
+            t.contains(r#"Instance(cluster_placement_group: "pg", id: "i-1""#),
+            "{t}"
+        );
+        // Comments survive.
+        assert!(t.contains("// the name"));
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_find() {
+        assert!(set_field(TEXT, "i-9.instance_type", "x").is_err());
+        assert!(set_field(TEXT, "i-1", "x").is_err());
+        assert!(set_field(TEXT, "i-1.nothing.deeper", "x").is_err());
+        assert!(set_field(TEXT, "i-1.instance_type.deeper", "x").is_err());
+    }
+}

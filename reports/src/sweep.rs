@@ -1,0 +1,362 @@
+//! `sim sweep`: one row per point of the grid, the knee where the
+//! objective changes, a table (text, CSV, JSON) and SVG charts of each
+//! outcome against the varied parameters.
+
+use std::fmt::Write as _;
+
+use plotters::prelude::*;
+use serde::Serialize;
+
+use crate::charts::human;
+use crate::schema::Report;
+
+/// One point's figures (packets over the run).
+#[derive(Debug, Serialize, PartialEq, Clone)]
+pub struct Row {
+    /// The value of each varied parameter, in `--vary` order.
+    pub values: Vec<String>,
+    pub offered: u64,
+    pub mirrored: u64,
+    pub delivered: u64,
+    pub truncated: u64,
+    pub skipped: u64,
+    pub dropped: u64,
+    pub not_mirrored: u64,
+    /// Copies delivered out of order, over every target.
+    pub reordered: u64,
+    /// Of the copies made (mirrored), in percent to 0.001, rounded down.
+    pub delivered_percent: String,
+    pub skipped_percent: String,
+    pub dropped_percent: String,
+    /// Whether every expectation (the objective) holds; absent when the
+    /// scenario states none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holds: Option<bool>,
+    /// The expectations that do not hold.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<String>,
+}
+
+/// Where the objective changes between two neighbouring points.
+#[derive(Debug, Serialize, PartialEq, Clone)]
+pub struct Knee {
+    /// The last point on one side and the first on the other.
+    pub from: Vec<String>,
+    pub to: Vec<String>,
+    /// `stops_holding` or `starts_holding`.
+    pub change: &'static str,
+}
+
+#[derive(Debug, Serialize, PartialEq, Clone)]
+pub struct Sweep {
+    pub scenario: String,
+    /// The varied paths, in `--vary` order.
+    pub parameters: Vec<String>,
+    /// The expectations every point is held to.
+    pub objective: Vec<String>,
+    pub rows: Vec<Row>,
+    pub knees: Vec<Knee>,
+}
+
+fn percent(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        return "n/a".into();
+    }
+    let milli = part as u128 * 100_000 / whole as u128;
+    format!("{}.{:03}", milli / 1000, milli % 1000)
+}
+
+/// The row of one point.
+pub fn row(values: Vec<String>, r: &Report) -> Row {
+    let c = &r.totals.categories;
+    let mirrored = c.delivered.packets + c.dropped.packets + c.skipped.packets;
+    Row {
+        values,
+        offered: r.totals.offered.packets,
+        mirrored,
+        delivered: c.delivered.packets,
+        truncated: c.truncated.packets,
+        skipped: c.skipped.packets,
+        dropped: c.dropped.packets,
+        not_mirrored: c.not_mirrored.packets,
+        reordered: r.targets.iter().map(|t| t.reordering.packets).sum(),
+        delivered_percent: percent(c.delivered.packets, mirrored),
+        skipped_percent: percent(c.skipped.packets, mirrored),
+        dropped_percent: percent(c.dropped.packets, mirrored),
+        holds: (!r.expectations.is_empty()).then(|| r.expectations.iter().all(|v| v.holds)),
+        failed: r
+            .expectations
+            .iter()
+            .filter(|v| !v.holds)
+            .map(|v| v.expectation.clone())
+            .collect(),
+    }
+}
+
+/// The sweep of `rows`, in grid order (the last parameter varies
+/// fastest). A knee is a change of verdict between neighbours along the
+/// last parameter, the others fixed.
+pub fn sweep(
+    scenario: &str,
+    parameters: Vec<String>,
+    objective: Vec<String>,
+    rows: Vec<Row>,
+) -> Sweep {
+    let mut knees = Vec::new();
+    for w in rows.windows(2) {
+        let same_line =
+            w[0].values[..w[0].values.len() - 1] == w[1].values[..w[1].values.len() - 1];
+        if let (true, Some(a), Some(b)) = (same_line, w[0].holds, w[1].holds)
+            && a != b
+        {
+            knees.push(Knee {
+                from: w[0].values.clone(),
+                to: w[1].values.clone(),
+                change: if a { "stops_holding" } else { "starts_holding" },
+            });
+        }
+    }
+    Sweep {
+        scenario: scenario.to_string(),
+        parameters,
+        objective,
+        rows,
+        knees,
+    }
+}
+
+fn point(params: &[String], values: &[String]) -> String {
+    params
+        .iter()
+        .zip(values)
+        .map(|(p, v)| format!("{p}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The table and the knees, for the terminal.
+pub fn text(s: &Sweep) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Sweep of {} over {} points", s.scenario, s.rows.len());
+    if !s.objective.is_empty() {
+        let _ = writeln!(out, "Objective:");
+        for o in &s.objective {
+            let _ = writeln!(out, "  {o}");
+        }
+    }
+    out.push('\n');
+    let mut header: Vec<&str> = s.parameters.iter().map(String::as_str).collect();
+    header.extend([
+        "OFFERED",
+        "MIRRORED",
+        "DELIVERED %",
+        "SKIPPED %",
+        "DROPPED %",
+        "REORDERED",
+        "OBJECTIVE",
+    ]);
+    let mut t = crate::table::Table::new_owned(header.iter().map(|h| h.to_string()).collect());
+    for r in &s.rows {
+        let mut cells = r.values.clone();
+        cells.extend([
+            crate::text::n(r.offered),
+            crate::text::n(r.mirrored),
+            r.delivered_percent.clone(),
+            r.skipped_percent.clone(),
+            r.dropped_percent.clone(),
+            crate::text::n(r.reordered),
+            match r.holds {
+                Some(true) => "holds".into(),
+                Some(false) => "FAILS".into(),
+                None => "-".into(),
+            },
+        ]);
+        t.row(cells);
+    }
+    t.render(&mut out);
+    if !s.objective.is_empty() {
+        out.push('\n');
+        if s.knees.is_empty() {
+            let all = s.rows.iter().all(|r| r.holds == Some(true));
+            let _ = writeln!(
+                out,
+                "The objective {} at every point.",
+                if all { "holds" } else { "fails" }
+            );
+        }
+        for k in &s.knees {
+            let verb = if k.change == "stops_holding" {
+                "stops holding"
+            } else {
+                "starts holding"
+            };
+            let _ = writeln!(
+                out,
+                "The objective {verb} between {} and {}.",
+                point(&s.parameters, &k.from),
+                point(&s.parameters, &k.to)
+            );
+        }
+    }
+    out
+}
+
+fn csv_cell(v: &str) -> String {
+    if v.contains([',', '"', '\n']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v.to_string()
+    }
+}
+
+/// One line per point, RFC 4180 quoting.
+pub fn csv(s: &Sweep) -> String {
+    let mut out = String::new();
+    let mut header: Vec<String> = s.parameters.iter().map(|p| csv_cell(p)).collect();
+    header.extend(
+        [
+            "offered",
+            "mirrored",
+            "delivered",
+            "truncated",
+            "skipped",
+            "dropped",
+            "not_mirrored",
+            "reordered",
+            "delivered_percent",
+            "skipped_percent",
+            "dropped_percent",
+            "holds",
+        ]
+        .map(String::from),
+    );
+    let _ = writeln!(out, "{}", header.join(","));
+    for r in &s.rows {
+        let mut cells: Vec<String> = r.values.iter().map(|v| csv_cell(v)).collect();
+        cells.extend([
+            r.offered.to_string(),
+            r.mirrored.to_string(),
+            r.delivered.to_string(),
+            r.truncated.to_string(),
+            r.skipped.to_string(),
+            r.dropped.to_string(),
+            r.not_mirrored.to_string(),
+            r.reordered.to_string(),
+            r.delivered_percent.clone(),
+            r.skipped_percent.clone(),
+            r.dropped_percent.clone(),
+            r.holds.map(|h| h.to_string()).unwrap_or_default(),
+        ]);
+        let _ = writeln!(out, "{}", cells.join(","));
+    }
+    out
+}
+
+pub fn json(s: &Sweep) -> String {
+    let mut j = serde_json::to_string_pretty(s).expect("the sweep serialises");
+    j.push('\n');
+    j
+}
+
+/// Which share of a row a line draws.
+type Share = fn(&Row) -> &String;
+
+/// The shares of copies delivered, skipped and dropped at each point, in
+/// grid order; points named by their values.
+pub fn chart(s: &Sweep) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 460)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let n = s.rows.len().max(1);
+        let labels: Vec<String> = s.rows.iter().map(|r| r.values.join(", ")).collect();
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!("Sweep of {}: copies by outcome", s.scenario),
+                ("sans-serif", 20),
+            )
+            .margin(12)
+            .x_label_area_size(48)
+            .y_label_area_size(56)
+            .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..130f64)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc(s.parameters.join(", "))
+            .y_desc("% of copies made")
+            .x_labels(n)
+            .x_label_formatter(&|x| {
+                let i = x.round();
+                if (x - i).abs() < 1e-6 && i >= 0.0 {
+                    labels.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .y_label_formatter(&|v| {
+                if *v <= 100.0 {
+                    human(*v)
+                } else {
+                    String::new()
+                }
+            })
+            .label_style(("sans-serif", 13))
+            .axis_desc_style(("sans-serif", 14))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let pct = |v: &str| v.parse::<f64>().unwrap_or(0.0);
+        let lines: [(&str, Share, RGBColor); 3] = [
+            ("delivered", |r| &r.delivered_percent, RGBColor(0, 158, 115)),
+            ("skipped", |r| &r.skipped_percent, RGBColor(230, 159, 0)),
+            ("dropped", |r| &r.dropped_percent, RGBColor(213, 94, 0)),
+        ];
+        for (name, get, color) in lines {
+            let points: Vec<(f64, f64)> = s
+                .rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (i as f64, pct(get(r))))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
+                .map_err(|e| e.to_string())?
+                .label(name)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                });
+            chart
+                .draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))
+                .map_err(|e| e.to_string())?;
+        }
+        // Points that fail the objective, marked on the x axis.
+        let failing: Vec<(f64, f64)> = s
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.holds == Some(false))
+            .map(|(i, _)| (i as f64, 2.0))
+            .collect();
+        if !failing.is_empty() {
+            chart
+                .draw_series(
+                    failing
+                        .iter()
+                        .map(|&p| Cross::new(p, 6, RED.stroke_width(2))),
+                )
+                .map_err(|e| e.to_string())?
+                .label("objective fails")
+                .legend(|(x, y)| Cross::new((x + 9, y), 5, RED.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font(("sans-serif", 13))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}

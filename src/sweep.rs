@@ -1,0 +1,185 @@
+//! `sim sweep`: the scenario over a grid of values, points run in
+//! parallel on every core; each point is an ordinary run of the changed
+//! scenario, so its figures are those of running it alone.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use sim_core::Overrides;
+use sim_core::scenario::locate::set_field;
+
+use crate::cli::{Format, SweepArgs};
+use crate::commands::{load_text, read_scenario};
+use crate::output;
+
+/// Grids larger than this are refused: a typo should not start a week of
+/// runs.
+const MAX_POINTS: usize = 10_000;
+
+/// Splits `V1,V2,...` at commas outside quotes and brackets.
+fn split_values(s: &str) -> Vec<String> {
+    let (mut out, mut cur) = (Vec::new(), String::new());
+    let (mut depth, mut quoted) = (0i32, false);
+    for c in s.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '(' | '[' | '{' if !quoted => depth += 1,
+            ')' | ']' | '}' if !quoted => depth -= 1,
+            ',' if !quoted && depth == 0 => {
+                out.push(std::mem::take(&mut cur).trim().to_string());
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    out.push(cur.trim().to_string());
+    out
+}
+
+/// `PATH=V1,V2` into the path and its values.
+fn parse_vary(v: &str) -> Result<(String, Vec<String>), String> {
+    let (path, values) = v
+        .split_once('=')
+        .ok_or_else(|| format!("--vary `{v}`: expected ELEMENT.FIELD=V1,V2,..."))?;
+    let values = split_values(values);
+    if values.iter().any(String::is_empty) {
+        return Err(format!("--vary `{v}`: an empty value"));
+    }
+    Ok((path.trim().to_string(), values))
+}
+
+pub fn sweep(args: SweepArgs) -> Result<u8, String> {
+    let text = read_scenario(&args.file)?;
+    let varies: Vec<(String, Vec<String>)> = args
+        .vary
+        .iter()
+        .map(|v| parse_vary(v))
+        .collect::<Result<_, _>>()?;
+    let points = varies
+        .iter()
+        .try_fold(1usize, |n, (_, v)| n.checked_mul(v.len()))
+        .filter(|&n| n <= MAX_POINTS)
+        .ok_or_else(|| format!("the grid has more than {MAX_POINTS} points"))?;
+    let mut base = text.clone();
+    if !args.objective.is_empty() {
+        let list = format!("[{}]", args.objective.join(", "));
+        base =
+            set_field(&base, "scenario.expect", &list).map_err(|e| format!("--objective: {e}"))?;
+    }
+    let overrides = Overrides {
+        seed: args.seed,
+        duration: args.duration,
+    };
+    // Every point is made and checked before any runs: a value that
+    // breaks the scenario stops the sweep with its diagnostics.
+    let mut grid = Vec::with_capacity(points);
+    for k in 0..points {
+        let mut rest = k;
+        let mut values = vec![String::new(); varies.len()];
+        for (i, (_, vs)) in varies.iter().enumerate().rev() {
+            values[i] = vs[rest % vs.len()].clone();
+            rest /= vs.len();
+        }
+        let mut t = base.clone();
+        for ((path, _), value) in varies.iter().zip(&values) {
+            t = set_field(&t, path, value).map_err(|e| format!("--vary {path}: {e}"))?;
+        }
+        match load_text(&args.file, &t, &overrides, k == 0) {
+            Ok(loaded) => grid.push((values, loaded.scenario)),
+            Err(code) => {
+                eprintln!(
+                    "(at the point {})",
+                    varies
+                        .iter()
+                        .zip(&values)
+                        .map(|((p, _), v)| format!("{p}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                );
+                return Ok(code);
+            }
+        }
+    }
+    let objective: Vec<String> = grid
+        .first()
+        .map(|(_, s)| s.expect.iter().map(ToString::to_string).collect())
+        .unwrap_or_default();
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .clamp(1, points.max(1));
+    let bar = progress(points as u64);
+    let next = AtomicUsize::new(0);
+    let rows: Mutex<Vec<Option<reports::sweep::Row>>> = Mutex::new(vec![None; points]);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((values, scenario)) = grid.get(k) else {
+                        break;
+                    };
+                    let results = sim_core::run(scenario);
+                    let report = reports::report(scenario, &results);
+                    let row = reports::sweep::row(values.clone(), &report);
+                    if let Ok(mut r) = rows.lock() {
+                        r[k] = Some(row);
+                    }
+                    bar.inc(1);
+                }
+            });
+        }
+    });
+    bar.finish_and_clear();
+    let rows: Vec<_> = rows
+        .into_inner()
+        .map_err(|_| "a sweep worker failed".to_string())?
+        .into_iter()
+        .collect::<Option<_>>()
+        .ok_or("a sweep point did not run")?;
+    let name = args.file.display().to_string();
+    let s = reports::sweep::sweep(
+        &name,
+        varies.iter().map(|(p, _)| p.clone()).collect(),
+        objective,
+        rows,
+    );
+    let json = reports::sweep::json(&s);
+    if let Some(dir) = &args.out {
+        write(dir, &s, &json)?;
+    }
+    match args.format {
+        Format::Text => print!("{}", reports::sweep::text(&s)),
+        Format::Json => print!("{json}"),
+    }
+    Ok(0)
+}
+
+fn write(dir: &Path, s: &reports::sweep::Sweep, json: &str) -> Result<(), String> {
+    let chart = reports::sweep::chart(s)?;
+    output::write_all(
+        dir,
+        &[
+            ("sweep.csv", reports::sweep::csv(s).into_bytes()),
+            ("sweep.json", json.as_bytes().to_vec()),
+            ("sweep.svg", chart.into_bytes()),
+        ],
+    )
+}
+
+/// Points done, on stderr, only on a terminal: CI logs stay clean.
+fn progress(points: u64) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(points);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:30} {pos}/{len} points  {elapsed_precise} elapsed, about {eta} left",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}

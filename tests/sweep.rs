@@ -1,0 +1,190 @@
+//! `sim sweep`: grids of runs, their knee, and each point equal to running
+//! it alone.
+
+use std::process::{Command, Output};
+
+use crate::common::*;
+
+const NLB: &str =
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/ids/0123456789abcdef";
+
+fn sim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+fn fleets(n: usize) -> String {
+    (1..=n)
+        .map(|k| {
+            let ids: Vec<String> = (1..=k).map(|i| format!("\"i-0ids{i}000000001\"")).collect();
+            format!("[{}]", ids.join(","))
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn pct(v: &serde_json::Value) -> f64 {
+    v.as_str().unwrap().parse().unwrap()
+}
+
+#[test]
+fn the_instance_type_sweep_starts_holding_where_the_arithmetic_says() {
+    // plan-instance-type: 5 Gbps in, 3 Gbps out, 1500-byte packets, all
+    // mirrored. Copies need 8 x 1550 / 1500 = 8.267 Gbps of egress beside
+    // the 3 Gbps of production. At 10 Gbps (c5.9xlarge, m5.8xlarge) 7 are
+    // left: 1 - 7 / 8.267 = 15.3 % of copies skipped; at 12 Gbps
+    // (c5.12xlarge) 9 are left, at 20 (m5.16xlarge) 17: none skipped. The
+    // objective (skipped at most 0.1 %) starts holding at c5.12xlarge.
+    let dir = tempfile::tempdir().unwrap();
+    let o = sim(&[
+        "sweep",
+        "scenarios/plan-instance-type.ron",
+        "--duration",
+        "200ms",
+        "--vary",
+        "i-0web0000000000001.instance_type=c5.9xlarge,m5.8xlarge,c5.12xlarge,m5.16xlarge",
+        "--format",
+        "json",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = j["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 4);
+    for r in &rows[..2] {
+        let skipped = pct(&r["skipped_percent"]);
+        assert!((skipped - 15.32).abs() < 0.3, "{skipped}");
+        assert_eq!(r["holds"], false);
+    }
+    for r in &rows[2..] {
+        assert_eq!(r["skipped"], 0);
+        assert_eq!(r["holds"], true);
+    }
+    assert_eq!(
+        j["knees"],
+        serde_json::json!([{"from": ["m5.8xlarge"], "to": ["c5.12xlarge"], "change": "starts_holding"}])
+    );
+    // The files: a CSV line per point, the JSON printed, a chart.
+    let csv = std::fs::read_to_string(dir.path().join("sweep.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 5);
+    assert!(csv.starts_with("i-0web0000000000001.instance_type,offered,mirrored,"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("sweep.json")).unwrap(),
+        String::from_utf8(o.stdout).unwrap()
+    );
+    let svg = std::fs::read_to_string(dir.path().join("sweep.svg")).unwrap();
+    assert!(svg.contains("copies by outcome") && svg.contains("objective fails"));
+}
+
+#[test]
+fn the_appliance_sweep_meets_the_fleet_arithmetic_and_each_point_equals_its_own_run() {
+    // plan-appliances: 20,000 copies per second of 1500 bytes (240 Mbps)
+    // into appliances that each take 100 Mbps (8,333 per second). One
+    // delivers 8,333: 1 - 8,333 / 20,000 = 58.3 % dropped. Two deliver at
+    // most 16,667: at least 16.7 % dropped.
+    let vary = format!("{NLB}.targets={}", fleets(4));
+    let o = sim(&[
+        "sweep",
+        "scenarios/plan-appliances.ron",
+        "--vary",
+        &vary,
+        "--format",
+        "json",
+        "--jobs",
+        "2",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = j["rows"].as_array().unwrap();
+    let dropped: Vec<f64> = rows.iter().map(|r| pct(&r["dropped_percent"])).collect();
+    assert!((dropped[0] - 58.33).abs() < 0.3, "{dropped:?}");
+    assert!(dropped[1] >= 16.66, "{dropped:?}");
+    assert!(
+        dropped.windows(2).all(|w| w[1] <= w[0]),
+        "more appliances, fewer drops: {dropped:?}"
+    );
+    assert_eq!(rows[3]["holds"], true);
+    // One job or two, the same table.
+    let one = sim(&[
+        "sweep",
+        "scenarios/plan-appliances.ron",
+        "--vary",
+        &vary,
+        "--format",
+        "json",
+        "--jobs",
+        "1",
+    ]);
+    assert_eq!(one.stdout, o.stdout);
+    // A point is the scenario with the field set, run alone.
+    let text = std::fs::read_to_string(root().join("scenarios/plan-appliances.ron")).unwrap();
+    let one_appliance = sim_core::scenario::locate::set_field(
+        &text,
+        &format!("{NLB}.targets"),
+        "[\"i-0ids1000000001\"]",
+    )
+    .unwrap();
+    let alone = run_text(&one_appliance).report;
+    let c = &alone.totals.categories;
+    assert_eq!(rows[0]["delivered"], c.delivered.packets);
+    assert_eq!(rows[0]["dropped"], c.dropped.packets);
+}
+
+#[test]
+fn a_sweep_refuses_bad_grids_with_exit_2_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    for (vary, says) in [
+        (
+            "i-0nothing.instance_type=m5.large",
+            "no element with id or name `i-0nothing`",
+        ),
+        ("i-0web0000000000001=m5.large", "expected ELEMENT.FIELD"),
+        (
+            "i-0web0000000000001.instance_type",
+            "expected ELEMENT.FIELD=V1,V2",
+        ),
+        // A value that breaks the scenario: its diagnostics, and the point.
+        (
+            "i-0web0000000000001.instance_type=c5.12xlarge,m5.lage",
+            "(at the point i-0web0000000000001.instance_type=m5.lage)",
+        ),
+    ] {
+        let o = sim(&[
+            "sweep",
+            "scenarios/plan-instance-type.ron",
+            "--vary",
+            vary,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{vary}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(says), "{vary}: {err}");
+        assert!(!out.exists(), "{vary}: nothing written");
+    }
+    let many = format!(
+        "scenario.seed={}",
+        (0..10_001)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let o = sim(&["sweep", "scenarios/plan-instance-type.ron", "--vary", &many]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("more than 10000 points"));
+}
