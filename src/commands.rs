@@ -121,10 +121,10 @@ fn run(args: RunArgs) -> Result<u8, String> {
         }
     };
     let started = Instant::now();
-    let results = match captures.as_mut() {
-        Some(sink) => sim_core::run_with_capture(scenario, sink),
-        None => sim_core::run(scenario),
-    };
+    let sink = captures
+        .as_mut()
+        .map(|c| c as &mut dyn sim_core::CaptureSink);
+    let results = crate::progress::run(scenario, sink);
     let wall = started.elapsed();
     let report = reports::report(scenario, &results);
     // Render only what is asked for: output is the one part of a run that
@@ -141,6 +141,10 @@ fn run(args: RunArgs) -> Result<u8, String> {
             .collect();
         let mut files: Vec<(&str, Vec<u8>)> = vec![
             ("report.json", json.clone().unwrap_or_default().into_bytes()),
+            (
+                "report.html",
+                reports::html::page(&report, &charts).into_bytes(),
+            ),
             (
                 "summary.txt",
                 summary.clone().unwrap_or_default().into_bytes(),

@@ -3,7 +3,8 @@
 //! Module map: [`cli`] (arguments), [`commands`] (what each subcommand
 //! does), [`diagnostics`] (problems shown with their place in the file),
 //! [`output`] (files written whole or not at all), [`capture`] (pcap files
-//! per appliance), [`sweep`] (grids of runs, in parallel).
+//! per appliance), [`sweep`] (grids of runs, in parallel), [`progress`]
+//! (bars on a terminal only).
 //!
 //! **Architecture invariant:** only this binary touches the terminal and
 //! the file system; the library crates take text in and give values back.
@@ -13,6 +14,7 @@ mod cli;
 mod commands;
 mod diagnostics;
 mod output;
+mod progress;
 mod sweep;
 
 use std::process::ExitCode;

@@ -2,7 +2,6 @@
 //! parallel on every core; each point is an ordinary run of the changed
 //! scenario, so its figures are those of running it alone.
 
-use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -111,7 +110,7 @@ pub fn sweep(args: SweepArgs) -> Result<u8, String> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
         .clamp(1, points.max(1));
-    let bar = progress(points as u64);
+    let bar = crate::progress::points(points as u64);
     let next = AtomicUsize::new(0);
     let rows: Mutex<Vec<Option<reports::sweep::Row>>> = Mutex::new(vec![None; points]);
     std::thread::scope(|scope| {
@@ -168,18 +167,4 @@ fn write(dir: &Path, s: &reports::sweep::Sweep, json: &str) -> Result<(), String
             ("sweep.svg", chart.into_bytes()),
         ],
     )
-}
-
-/// Points done, on stderr, only on a terminal: CI logs stay clean.
-fn progress(points: u64) -> indicatif::ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(points);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{bar:30} {pos}/{len} points  {elapsed_precise} elapsed, about {eta} left",
-    ) {
-        bar.set_style(style);
-    }
-    bar
 }

@@ -15,6 +15,7 @@ mod determinism;
 mod expect;
 mod explain;
 mod golden;
+mod html;
 mod invalid;
 mod robustness;
 mod sweep;

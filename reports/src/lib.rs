@@ -5,6 +5,7 @@
 //! - [`build`]: from a scenario and its results to a [`schema::Report`].
 //! - [`expect`]: a scenario's expectations checked against its report.
 //! - [`explain`]: what `sim explain` prints.
+//! - [`html`]: `report.html`, the tables and charts in one file.
 //! - [`text`]: the summary `sim run` prints.
 //! - [`charts`]: SVG time series of a run (plotters).
 //! - [`check`]: what `sim check` prints: each session's path.
@@ -19,6 +20,7 @@ pub mod charts;
 pub mod check;
 pub mod expect;
 pub mod explain;
+pub mod html;
 pub mod schema;
 pub mod sweep;
 pub mod table;

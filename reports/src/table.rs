@@ -68,6 +68,49 @@ impl Table {
     }
 }
 
+impl Table {
+    /// Renders as an HTML table; numbers right-aligned (class `num`).
+    pub fn render_html(&self, out: &mut String) {
+        out.push_str("<table>\n<thead><tr>");
+        for h in &self.header {
+            out.push_str("<th>");
+            out.push_str(&escape(h));
+            out.push_str("</th>");
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+        for r in &self.rows {
+            out.push_str("<tr>");
+            for (i, c) in r.iter().enumerate() {
+                out.push_str(if i > 0 && numeric(c) {
+                    "<td class=\"num\">"
+                } else {
+                    "<td>"
+                });
+                out.push_str(&escape(c));
+                out.push_str("</td>");
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody>\n</table>\n");
+    }
+}
+
+/// Text made safe inside HTML elements and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// An integer with thousands separators: `1,234,567`.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();

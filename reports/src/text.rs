@@ -10,20 +10,70 @@ pub fn n(v: u64) -> String {
     thousands(v)
 }
 
+/// A part of the summary: a titled table, a paragraph, or a titled list.
+/// The text summary and the HTML report render the same sections.
+pub enum Section {
+    Table(String, Table),
+    Paragraph(String),
+    List(String, Vec<ListItem>),
+}
+
+/// A line of a list, with how it went (for the HTML report's colours).
+pub struct ListItem {
+    pub ok: bool,
+    pub text: String,
+    /// Lines under it (the scopes a failed expectation fails at).
+    pub detail: Vec<String>,
+}
+
+/// The report's first line and the description.
+pub fn heading(r: &Report) -> (String, Option<String>) {
+    let s = &r.scenario;
+    (
+        format!(
+            "Scenario {} (seed {}, {} simulated, {} flows)",
+            s.name, s.seed, s.duration, s.flows
+        ),
+        s.description.clone(),
+    )
+}
+
 /// Renders the summary of a report.
 pub fn summary(r: &Report) -> String {
     let mut out = String::new();
-    let s = &r.scenario;
-    let _ = writeln!(
-        out,
-        "Scenario {} (seed {}, {} simulated, {} flows)",
-        s.name, s.seed, s.duration, s.flows
-    );
-    if let Some(d) = &s.description {
+    let (title, description) = heading(r);
+    let _ = writeln!(out, "{title}");
+    if let Some(d) = description {
         let _ = writeln!(out, "{d}");
     }
+    for section in sections(r) {
+        match section {
+            Section::Table(title, table) => {
+                let _ = writeln!(out, "\n{title}");
+                table.render(&mut out);
+            }
+            Section::Paragraph(p) => {
+                let _ = writeln!(out, "\n{p}");
+            }
+            Section::List(title, items) => {
+                let _ = writeln!(out, "\n{title}");
+                for i in items {
+                    let mark = if i.ok { "ok  " } else { "FAIL" };
+                    let _ = writeln!(out, "  {mark} {}", i.text);
+                    for d in i.detail {
+                        let _ = writeln!(out, "         {d}");
+                    }
+                }
+            }
+        }
+    }
+    out
+}
 
-    out.push_str("\nTotals\n");
+/// The summary's sections, in order.
+pub fn sections(r: &Report) -> Vec<Section> {
+    let mut out = Vec::new();
+    let title = "Totals";
     let t = &r.totals;
     let mut table = Table::new(&["", "PACKETS", "BYTES"]);
     let c = &t.categories;
@@ -38,10 +88,10 @@ pub fn summary(r: &Report) -> String {
     ] {
         table.row(vec![label.into(), n(v.packets), n(v.bytes)]);
     }
-    table.render(&mut out);
+    out.push(Section::Table(title.into(), table));
 
     if !r.sessions.is_empty() {
-        out.push_str("\nSessions (packets)\n");
+        let title = "Sessions (packets)";
         let mut table = Table::new(&[
             "SESSION",
             "#",
@@ -75,9 +125,9 @@ pub fn summary(r: &Report) -> String {
                 n(c.skipped.packets),
             ]);
         }
-        table.render(&mut out);
+        out.push(Section::Table(title.into(), table));
 
-        out.push_str("\nSessions (bytes: original packets; copies as outer IP packets)\n");
+        let title = "Sessions (bytes: original packets; copies as outer IP packets)";
         let mut table = Table::new(&[
             "SESSION",
             "EVALUATED",
@@ -101,11 +151,11 @@ pub fn summary(r: &Report) -> String {
                 n(s.delivered_copy_bytes),
             ]);
         }
-        table.render(&mut out);
+        out.push(Section::Table(title.into(), table));
     }
 
     if !r.targets.is_empty() {
-        out.push_str("\nTargets (packets; bytes of the original packets; copy bytes delivered)\n");
+        let title = "Targets (packets; bytes of the original packets; copy bytes delivered)";
         let mut table = Table::new(&[
             "TARGET",
             "TYPE",
@@ -135,11 +185,11 @@ pub fn summary(r: &Report) -> String {
                 n(t.delivered_copy_bytes),
             ]);
         }
-        table.render(&mut out);
+        out.push(Section::Table(title.into(), table));
     }
 
     if !r.instances.is_empty() {
-        out.push_str("\nSource instances (CloudWatch totals over the run)\n");
+        let title = "Source instances (CloudWatch totals over the run)";
         let mut table = Table::new(&[
             "INSTANCE",
             "TYPE",
@@ -157,7 +207,7 @@ pub fn summary(r: &Report) -> String {
             row.extend(i.cloudwatch.series.iter().map(|s| n(s.values.iter().sum())));
             table.row(row);
         }
-        table.render(&mut out);
+        out.push(Section::Table(title.into(), table));
     }
 
     let mut table = Table::new(&[
@@ -183,13 +233,12 @@ pub fn summary(r: &Report) -> String {
         }
     }
     if !table.is_empty() {
-        out.push_str("\nOutcomes at each source\n");
-        table.render(&mut out);
+        let title = "Outcomes at each source";
+        out.push(Section::Table(title.into(), table));
     }
     for rp in &r.replays {
-        let _ = writeln!(
-            out,
-            "\nReplay {} ({} at {}): {} of {} frames replayed; {} unreadable, {} not at the ENI, {} cut by the snap length{}",
+        out.push(Section::Paragraph(format!(
+            "Replay {} ({} at {}): {} of {} frames replayed; {} unreadable, {} not at the ENI, {} cut by the snap length{}",
             rp.name,
             rp.file,
             rp.network_interface_id,
@@ -203,41 +252,47 @@ pub fn summary(r: &Report) -> String {
             } else {
                 ""
             }
-        );
+        )));
     }
     let c = &r.cost;
-    let _ = writeln!(
-        out,
-        "\nCost: {} session-hours ({} billed) at {} USD = {} USD",
+    out.push(Section::Paragraph(format!(
+        "Cost: {} session-hours ({} billed) at {} USD = {} USD",
         c.session_hours, c.billed_session_hours, c.price_per_session_hour_usd, c.total_usd
-    );
-    expectations(r, &mut out);
+    )));
+    if !r.expectations.is_empty() {
+        out.push(expectations(r));
+    }
     out
 }
 
 /// The `expect` block's verdicts: one line each, and for a failed one the
 /// scopes that fail it.
-fn expectations(r: &Report, out: &mut String) {
-    if r.expectations.is_empty() {
-        return;
-    }
+fn expectations(r: &Report) -> Section {
     let held = r.expectations.iter().filter(|v| v.holds).count();
-    let _ = writeln!(
-        out,
-        "\nExpectations: {held} of {} hold",
-        r.expectations.len()
-    );
-    for v in &r.expectations {
-        let shown = match v.measured.as_slice() {
-            [one] => format!(" (measured {})", one.value),
-            _ => String::new(),
-        };
-        let mark = if v.holds { "ok  " } else { "FAIL" };
-        let _ = writeln!(out, "  {mark} {}{shown}", v.expectation);
-        if !v.holds && v.measured.len() > 1 {
-            for m in v.measured.iter().filter(|m| !m.holds) {
-                let _ = writeln!(out, "         {}: {}", m.scope, m.value);
+    let title = format!("Expectations: {held} of {} hold", r.expectations.len());
+    let items = r
+        .expectations
+        .iter()
+        .map(|v| {
+            let shown = match v.measured.as_slice() {
+                [one] => format!(" (measured {})", one.value),
+                _ => String::new(),
+            };
+            let detail = if !v.holds && v.measured.len() > 1 {
+                v.measured
+                    .iter()
+                    .filter(|m| !m.holds)
+                    .map(|m| format!("{}: {}", m.scope, m.value))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            ListItem {
+                ok: v.holds,
+                text: format!("{}{shown}", v.expectation),
+                detail,
             }
-        }
-    }
+        })
+        .collect();
+    Section::List(title, items)
 }

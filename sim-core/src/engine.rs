@@ -371,10 +371,29 @@ impl<'a> Simulation<'a> {
         self.run_inner(Some(sink))
     }
 
-    fn run_inner(mut self, mut sink: Option<&mut dyn CaptureSink>) -> RunResults {
+    fn run_inner(self, sink: Option<&mut dyn CaptureSink>) -> RunResults {
+        self.run_with_progress(sink, &mut |_, _| {})
+    }
+
+    /// Runs to the end like [`Simulation::run`], calling `progress` with the
+    /// simulated time reached and the packets generated so far, a hundred
+    /// times along the way (a progress bar's feed; the results are the
+    /// same, since the run only pauses between events).
+    pub fn run_with_progress(
+        mut self,
+        mut sink: Option<&mut dyn CaptureSink>,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> RunResults {
         let mut capturer = sink
             .as_ref()
             .map(|_| Capturer::new(self.scenario.seed, &self.topo));
+        let step = (self.end_ns / 100).max(1);
+        let mut reached = step;
+        while reached < self.end_ns {
+            self.advance(reached, &mut sink, &mut capturer);
+            progress(reached, self.pipeline.results.generated.packets);
+            reached += step;
+        }
         self.advance(u64::MAX, &mut sink, &mut capturer);
         self.pipeline.finish(&self.active, self.end_ns);
         let mut results = self.pipeline.results;
