@@ -99,6 +99,7 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
                 instance_type: inst.map(|i| i.instance_type.clone()),
                 ingress: dir(Direction::Ingress),
                 egress: dir(Direction::Egress),
+                series: metrics(&s.series, results::SOURCE_SERIES),
             }
         })
         .collect();

@@ -218,18 +218,29 @@ pub fn charts(r: &Report) -> Result<Vec<Chart>, String> {
         }
     }
     for (eni, values, period_ns) in &sums {
+        // Packets offered and not mirrored at the ENI, then its copies.
+        let own = r
+            .sources
+            .iter()
+            .find(|s| &s.network_interface_id == eni)
+            .map(|s| pick(&s.series, &["offered", "not_mirrored"]))
+            .unwrap_or_default();
+        let mut series: Vec<(&str, &[u64], f64)> =
+            own.into_iter().map(|(n, v)| (n, v, 1.0)).collect();
+        series.extend(
+            ["copies sent", "skipped", "delivered", "dropped"]
+                .iter()
+                .zip(values)
+                .map(|(n, v)| (*n, v.as_slice(), 1.0)),
+        );
         push(
             file_name("source", eni),
             Lines {
-                title: format!("Source {eni}: copies of all its sessions"),
+                title: format!("Source {eni}: packets offered, and their copies"),
                 unit: "packets/s",
                 period_ns: *period_ns,
                 duration_ns,
-                series: copies
-                    .iter()
-                    .zip(values)
-                    .map(|(n, v)| (*n, v.as_slice(), 1.0))
-                    .collect(),
+                series,
             },
         )?;
     }

@@ -170,6 +170,8 @@ pub struct SourceReport {
     pub instance_type: Option<String>,
     pub ingress: DirectionReport,
     pub egress: DirectionReport,
+    /// offered, not_mirrored: packets per period, both directions.
+    pub series: Metrics,
 }
 
 #[derive(Debug, Serialize, PartialEq)]

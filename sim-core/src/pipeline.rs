@@ -301,7 +301,16 @@ impl Pipeline {
             next_seq: vec![0; slots],
             next_expected: vec![0; slots],
             results: RunResults {
-                sources: vec![SourceStats::default(); topo.enis.len()],
+                sources: (0..topo.enis.len())
+                    .map(|e| SourceStats {
+                        series: if topo.is_source(EniIdx(e as u32)) {
+                            Series::new(period, duration_ns)
+                        } else {
+                            Series::default()
+                        },
+                        ..SourceStats::default()
+                    })
+                    .collect(),
                 sessions,
                 targets: (0..topo.targets.len())
                     .map(|_| TargetStats {
@@ -471,15 +480,18 @@ impl Pipeline {
     pub fn offer(&mut self, obs: &Observation, packet: Emitted, now: u64) -> Offered {
         let bytes = u64::from(packet.size);
         let d = SourceStats::dir(obs.direction);
-        self.results.sources[obs.eni.index()].offered[d].add(bytes);
+        let source = &mut self.results.sources[obs.eni.index()];
+        source.offered[d].add(bytes);
+        source.series.add(now, 0, 1);
         let not_mirrored = |reason| Outcome::NotMirrored(reason);
         // BW-02: production first; it is dropped only when it alone does
         // not fit the instance's budget.
         if let Some(budget) = obs.instance.and_then(|i| self.budgets[i.index()].as_mut())
             && !budget[d].production(now, bytes)
         {
-            self.results.sources[obs.eni.index()].outcomes[d]
-                .add(not_mirrored(NotMirroredReason::ProductionDropped), bytes);
+            let source = &mut self.results.sources[obs.eni.index()];
+            source.outcomes[d].add(not_mirrored(NotMirroredReason::ProductionDropped), bytes);
+            source.series.add(now, 1, 1);
             return Offered::ProductionDropped;
         }
         let (outcome, passed) = match obs.decision {
@@ -516,7 +528,9 @@ impl Pipeline {
             }
         };
         self.passed_on(obs.eni, passed, bytes);
-        self.results.sources[obs.eni.index()].outcomes[d].add(outcome, bytes);
+        let source = &mut self.results.sources[obs.eni.index()];
+        source.outcomes[d].add(outcome, bytes);
+        source.series.add(now, 1, 1);
         Offered::Done
     }
 
@@ -548,7 +562,9 @@ impl Pipeline {
         if self.inactive[si] {
             let o = Outcome::NotMirrored(NotMirroredReason::SessionInactive);
             self.results.sessions[si].outcomes.add(o, bytes);
-            self.results.sources[obs.eni.index()].outcomes[d].add(o, bytes);
+            let source = &mut self.results.sources[obs.eni.index()];
+            source.outcomes[d].add(o, bytes);
+            source.series.add(now, 1, 1);
             return Offered::Done;
         }
         // BW-01, BW-04: the copy leaves the source as egress, whatever the

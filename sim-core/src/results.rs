@@ -172,7 +172,12 @@ pub struct SourceStats {
     pub offered: [Count; 2],
     /// Their outcomes, per direction.
     pub outcomes: [OutcomeTable; 2],
+    /// Packets offered and not mirrored, per period ([`SOURCE_SERIES`]).
+    pub series: Series<2>,
 }
+
+/// Fields of a source's series.
+pub const SOURCE_SERIES: [&str; 2] = ["offered", "not_mirrored"];
 
 impl SourceStats {
     /// Index of a direction in the per-direction arrays (ingress 0, egress 1).
