@@ -1,8 +1,6 @@
 //! SVG charts: one per session, source, target and source instance, titled,
 //! with a legend and axes in human units; byte-stable, so snapshot-tested.
 
-use std::process::Command;
-
 use crate::common::*;
 
 #[test]
@@ -61,26 +59,8 @@ fn axis_labels_are_in_human_units() {
 
 #[test]
 fn sim_run_out_writes_the_charts_beside_the_report() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let o = Command::new(env!("CARGO_BIN_EXE_sim"))
-        .args([
-            "run",
-            "scenarios/tcp-udp-split.ron",
-            "--duration",
-            "1s",
-            "--out",
-        ])
-        .arg(&out)
-        .current_dir(root())
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let dir = sim_run_out("scenarios/tcp-udp-split.ron", "1s", &[]);
+    let out = dir.path();
     let mut names: Vec<String> = std::fs::read_dir(out.join("charts"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -8,20 +8,7 @@ use std::process::Command;
 use crate::common::*;
 
 fn out_dir(scenario: &str, duration: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_sim"))
-        .args(["run", scenario, "--duration", duration, "--out"])
-        .arg(dir.path())
-        .current_dir(root())
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    dir
+    sim_run_out(scenario, duration, &[])
 }
 
 fn chart_files(dir: &std::path::Path) -> usize {

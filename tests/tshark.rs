@@ -26,20 +26,7 @@ fn tshark() -> Option<&'static str> {
 /// Runs `sim run` with `--pcap` on a scenario for `duration`; returns the
 /// output directory.
 fn pcaps(scenario: &str, duration: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_sim"))
-        .args(["run", scenario, "--duration", duration, "--pcap", "--out"])
-        .arg(dir.path())
-        .current_dir(root())
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    dir
+    sim_run_out(scenario, duration, &["--pcap"])
 }
 
 /// tshark's fields, one line per frame; application dissectors are off:

@@ -348,14 +348,7 @@ pub fn chart(s: &Sweep) -> Result<String, String> {
                 .label("objective fails")
                 .legend(|(x, y)| Cross::new((x + 9, y), 5, RED.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font(("sans-serif", 13))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .draw()
-            .map_err(|e| e.to_string())?;
+        crate::charts::legend(&mut chart)?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)

@@ -184,3 +184,24 @@ pub fn at_source(r: &Report, eni: &str, direction: &str, reason: &str) -> u64 {
         .map(|o| o.packets)
         .sum()
 }
+
+/// Runs `sim run SCENARIO --duration DURATION [extra] --out DIR` from the
+/// repository root, asserts it exits 0, and returns the output directory.
+pub fn sim_run_out(scenario: &str, duration: &str, extra: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(["run", scenario, "--duration", duration])
+        .args(extra)
+        .arg("--out")
+        .arg(dir.path())
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    dir
+}
