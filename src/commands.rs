@@ -165,8 +165,8 @@ fn run(args: RunArgs) -> Result<u8, String> {
         }
     }
     match args.format {
-        Format::Text => print!("{}", summary.unwrap_or_default()),
-        Format::Json => print!("{}", json.unwrap_or_default()),
+        Format::Text => emit(&summary.unwrap_or_default()),
+        Format::Json => emit(&json.unwrap_or_default()),
     }
     let _ = std::io::stdout().flush();
     // Wall-clock figures go to stderr only: stdout and files stay
@@ -197,14 +197,11 @@ fn check(args: CheckArgs) -> Result<u8, String> {
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
-    print!(
-        "{}",
-        reports::check::paths(
-            &args.file.display().to_string(),
-            &loaded.scenario,
-            loaded.warnings.len()
-        )
-    );
+    emit(&reports::check::paths(
+        &args.file.display().to_string(),
+        &loaded.scenario,
+        loaded.warnings.len(),
+    ));
     Ok(0)
 }
 
@@ -218,6 +215,17 @@ fn explain(args: ExplainArgs) -> Result<u8, String> {
     };
     let x = sim_core::explain::explain(&loaded.scenario, &query, args.at)
         .map_err(|e| format!("--packet: {e}"))?;
-    print!("{}", reports::explain::text(&x));
+    emit(&reports::explain::text(&x));
     Ok(0)
+}
+
+/// Writes the command's output to stdout. A reader that went away (`sim
+/// run ... | head`) is not an error: the rest is simply not wanted.
+pub(crate) fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("error: cannot write the output: {e}");
+    }
 }

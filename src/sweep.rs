@@ -151,8 +151,8 @@ pub fn sweep(args: SweepArgs) -> Result<u8, String> {
         write(dir, &s, &json)?;
     }
     match args.format {
-        Format::Text => print!("{}", reports::sweep::text(&s)),
-        Format::Json => print!("{json}"),
+        Format::Text => crate::commands::emit(&reports::sweep::text(&s)),
+        Format::Json => crate::commands::emit(&json),
     }
     Ok(0)
 }

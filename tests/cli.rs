@@ -232,3 +232,19 @@ fn usage_errors_exit_2() {
     );
     assert_eq!(sim(&["--help"]).status.code(), Some(0));
 }
+
+#[test]
+fn a_reader_that_goes_away_is_not_a_crash() {
+    // `sim run ... | head -1`: the pipe closes before sim writes.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(["run", "scenarios/filter-examples.ron", "--format", "json"])
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"));
+}
