@@ -133,7 +133,7 @@ fn bad_captures_are_refused_clearly() {
         err.errors().next().unwrap().message.clone()
     };
     assert!(refused(b"this is not a capture at all".to_vec()).contains("not a pcap file"));
-    let mut pcapng = vec![0x0a, 0x0d, 0x0d, 0x0a];
+    let mut pcapng = vec![0x0a, 0x0d, 0x0d, 0x0a]; // a damaged pcapng
     pcapng.extend_from_slice(&[0; 40]);
     assert!(refused(pcapng).contains("pcapng"));
     // Link type 101 (raw IP).
@@ -176,4 +176,68 @@ fn mutated_captures_never_panic() {
             let _ = sim_core::run(&l.scenario);
         }
     }
+}
+
+/// The committed capture rewritten as a pcapng whose interface counts time
+/// in 10^-`resolution` seconds.
+fn as_pcapng(resolution: u8) -> Vec<u8> {
+    use pcap_file::pcapng::PcapNgWriter;
+    use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
+    use pcap_file::pcapng::blocks::interface_description::{
+        InterfaceDescriptionBlock, InterfaceDescriptionOption,
+    };
+    let bytes = capture_bytes();
+    let mut reader = pcap_file::pcap::PcapReader::new(&bytes[..]).unwrap();
+    let snaplen = reader.header().snaplen;
+    let mut w = PcapNgWriter::new(Vec::new()).unwrap();
+    w.write_pcapng_block(InterfaceDescriptionBlock {
+        linktype: pcap_file::DataLink::ETHERNET,
+        snaplen,
+        options: vec![InterfaceDescriptionOption::IfTsResol(resolution)],
+    })
+    .unwrap();
+    while let Some(p) = reader.next_packet() {
+        let p = p.unwrap();
+        // pcap-file writes the raw count it is given as "nanoseconds".
+        let units = p.timestamp.as_nanos() / 10u128.pow(9 - u32::from(resolution));
+        w.write_pcapng_block(EnhancedPacketBlock {
+            interface_id: 0,
+            timestamp: std::time::Duration::from_nanos(units as u64),
+            original_len: p.orig_len,
+            data: p.data,
+            options: vec![],
+        })
+        .unwrap();
+    }
+    w.into_inner()
+}
+
+#[test]
+fn a_pcapng_capture_replays_as_its_classic_pcap_does() {
+    let classic = run_scenario("replay-web.ron").report;
+    for resolution in [6, 9] {
+        let loaded = load_with_capture(&replay_text(), as_pcapng(resolution)).unwrap();
+        let r = reports::report(&loaded.scenario, &sim_core::run(&loaded.scenario));
+        // The same 15 frames, classified alike, with the same outcomes (the
+        // capture's times are whole microseconds, so both resolutions keep
+        // them exactly).
+        assert_eq!(r.replays[0].frames, 15);
+        assert_eq!(
+            (
+                r.replays[0].replayed,
+                r.replays[0].unparsed,
+                r.replays[0].cut_by_snaplen
+            ),
+            (13, 1, 1)
+        );
+        assert_eq!(r.totals, classic.totals, "resolution 10^-{resolution}");
+        assert_eq!(r.sources, classic.sources, "resolution 10^-{resolution}");
+    }
+    // Cut short: what it holds replays, and it says so.
+    let mut cut = as_pcapng(6);
+    cut.truncate(cut.len() - 10);
+    let loaded = load_with_capture(&replay_text(), cut).unwrap();
+    let r = reports::report(&loaded.scenario, &sim_core::run(&loaded.scenario));
+    assert!(r.replays[0].truncated_end);
+    assert_eq!(r.replays[0].frames, 14);
 }
