@@ -155,3 +155,41 @@ fn random_bytes_never_panic() {
         load_and_maybe_run(&text);
     }
 }
+
+#[test]
+fn mutated_captures_never_panic() {
+    // The replay scenario's capture, classic and pcapng, with bytes
+    // overwritten, cut or duplicated: loaded (and run) or refused with a
+    // message, never a panic, never an allocation sized by a damaged length.
+    let text = std::fs::read_to_string(root().join("scenarios/replay-web.ron")).unwrap();
+    let classic = std::fs::read(root().join("scenarios/captures/web-server.pcap")).unwrap();
+    let ng = crate::behaviours::replay::as_pcapng(9);
+    let short = Overrides {
+        duration: Some(Duration(5_000_000)),
+        ..Default::default()
+    };
+    let mut rng = Lcg(11);
+    for original in [classic, ng] {
+        for _ in 0..2000 {
+            let mut b = original.clone();
+            match rng.below(3) {
+                0 => {
+                    for _ in 0..1 + rng.below(4) {
+                        let at = rng.below(b.len());
+                        b[at] = [0x00, 0xff, 0x7f, 0x80, rng.below(256) as u8][rng.below(5)];
+                    }
+                }
+                1 => b.truncate(rng.below(b.len())),
+                _ => {
+                    let at = rng.below(b.len());
+                    let piece: Vec<u8> = b[at..(at + rng.below(64)).min(b.len())].to_vec();
+                    b.splice(at..at, piece);
+                }
+            }
+            let read = move |_: &str| Ok(b.clone());
+            if let Ok(l) = sim_core::load_with("r.ron", &text, &short, &read) {
+                let _ = sim_core::run(&l.scenario);
+            }
+        }
+    }
+}

@@ -12,7 +12,7 @@ mod lb;
 mod met;
 mod mtu;
 mod pkt;
-mod replay;
+pub mod replay;
 mod scn;
 mod ses;
 mod src;

@@ -180,7 +180,7 @@ fn mutated_captures_never_panic() {
 
 /// The committed capture rewritten as a pcapng whose interface counts time
 /// in 10^-`resolution` seconds.
-fn as_pcapng(resolution: u8) -> Vec<u8> {
+pub fn as_pcapng(resolution: u8) -> Vec<u8> {
     use pcap_file::pcapng::PcapNgWriter;
     use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
     use pcap_file::pcapng::blocks::interface_description::{
