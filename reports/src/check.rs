@@ -66,5 +66,11 @@ pub fn paths(file: &str, scenario: &Scenario, warnings: usize) -> String {
             }
         }
     }
+    if !scenario.expect.is_empty() {
+        let _ = writeln!(out, "\nExpectations (checked at the end of `sim run`):");
+        for e in &scenario.expect {
+            let _ = writeln!(out, "  {e}");
+        }
+    }
     out
 }
