@@ -79,6 +79,9 @@ pub struct ExplainArgs {
     /// (default: the start).
     #[arg(long, value_parser = parse_duration, default_value = "0s")]
     pub at: Duration,
+    /// What to print on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(Debug, clap::Args)]

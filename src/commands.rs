@@ -215,7 +215,10 @@ fn explain(args: ExplainArgs) -> Result<u8, String> {
     };
     let x = sim_core::explain::explain(&loaded.scenario, &query, args.at)
         .map_err(|e| format!("--packet: {e}"))?;
-    emit(&reports::explain::text(&x));
+    match args.format {
+        Format::Text => emit(&reports::explain::text(&x)),
+        Format::Json => emit(&reports::explain::json(&x)),
+    }
     Ok(0)
 }
 

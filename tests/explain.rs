@@ -242,3 +242,33 @@ fn a_packet_spec_reads_ipv6_and_round_trips() {
     assert!(q.reply);
     assert_eq!(parse_packet(&q.to_string()).unwrap(), q);
 }
+
+#[test]
+fn sim_explain_speaks_json_for_scripts() {
+    let o = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args([
+            "explain",
+            "scenarios/nlb-fleet.ron",
+            "--at",
+            "25s",
+            "--format",
+            "json",
+            "--packet",
+            "tcp 198.51.100.3:40000 -> 10.0.1.10:443 ingress at eni-0weba00000001",
+        ])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["at_ns"], 25_000_000_000u64);
+    assert_eq!(
+        (j["outcome"].as_str(), j["reason"].as_str()),
+        (Some("dropped"), Some("no_healthy_target"))
+    );
+    let last = j["steps"].as_array().unwrap().last().unwrap();
+    assert_eq!(
+        (last["mark"].as_str(), last["what"].as_str()),
+        (Some("stop"), Some("load balancer"))
+    );
+}

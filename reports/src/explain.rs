@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use serde::Serialize;
 use sim_core::explain::{Explanation, Mark};
 
 use crate::table::Table;
@@ -24,5 +25,52 @@ pub fn text(x: &Explanation) -> String {
     if let Some(c) = &x.caveat {
         let _ = writeln!(out, "         {c}");
     }
+    out
+}
+
+/// `sim explain --format json`: the same story, for scripts.
+#[derive(Debug, Serialize)]
+struct Json<'a> {
+    packet: &'a str,
+    at_ns: u64,
+    steps: Vec<JsonStep<'a>>,
+    /// `not_mirrored`, `skipped`, `dropped` or `delivered`.
+    outcome: &'a str,
+    reason: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    caveat: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonStep<'a> {
+    /// `pass`, `stop` or `note`.
+    mark: &'static str,
+    what: &'a str,
+    detail: &'a str,
+}
+
+pub fn json(x: &Explanation) -> String {
+    let j = Json {
+        packet: &x.packet,
+        at_ns: x.at.as_nanos(),
+        steps: x
+            .steps
+            .iter()
+            .map(|s| JsonStep {
+                mark: match s.mark {
+                    Mark::Pass => "pass",
+                    Mark::Stop => "stop",
+                    Mark::Note => "note",
+                },
+                what: s.what.trim(),
+                detail: &s.detail,
+            })
+            .collect(),
+        outcome: x.outcome,
+        reason: x.reason,
+        caveat: x.caveat.as_deref(),
+    };
+    let mut out = serde_json::to_string_pretty(&j).expect("the explanation serialises");
+    out.push('\n');
     out
 }
