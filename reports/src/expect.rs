@@ -33,7 +33,9 @@ pub struct Measured {
 struct Counts<'a> {
     offered: u64,
     categories: [&'a Categories; 2],
-    outcomes: [&'a [OutcomeCount]; 2],
+    /// Every outcome list the scope covers (for the scenario, every
+    /// source's: sources see each offered packet once).
+    outcomes: Vec<&'a [OutcomeCount]>,
     reordered: u64,
 }
 
@@ -62,8 +64,6 @@ impl Counts<'_> {
     }
 }
 
-const NONE: &[OutcomeCount] = &[];
-
 /// The scopes an expectation covers, by name, with their numbers.
 fn scopes<'a>(scope: &Scope, r: &'a Report) -> Vec<(String, Counts<'a>)> {
     let session = |s: &'a crate::schema::SessionReport| {
@@ -72,7 +72,7 @@ fn scopes<'a>(scope: &Scope, r: &'a Report) -> Vec<(String, Counts<'a>)> {
             Counts {
                 offered: s.evaluated.packets,
                 categories: [&s.categories, &EMPTY],
-                outcomes: [&s.outcomes, NONE],
+                outcomes: vec![&s.outcomes],
                 reordered: s.reordering.packets,
             },
         )
@@ -83,7 +83,7 @@ fn scopes<'a>(scope: &Scope, r: &'a Report) -> Vec<(String, Counts<'a>)> {
             Counts {
                 offered: t.received.packets,
                 categories: [&t.categories, &EMPTY],
-                outcomes: [&t.outcomes, NONE],
+                outcomes: vec![&t.outcomes],
                 reordered: t.reordering.packets,
             },
         )
@@ -94,25 +94,25 @@ fn scopes<'a>(scope: &Scope, r: &'a Report) -> Vec<(String, Counts<'a>)> {
             Counts {
                 offered: s.ingress.offered.packets + s.egress.offered.packets,
                 categories: [&s.ingress.categories, &s.egress.categories],
-                outcomes: [&s.ingress.outcomes, &s.egress.outcomes],
+                outcomes: vec![&s.ingress.outcomes, &s.egress.outcomes],
                 reordered: 0,
             },
         )
     };
     match scope {
-        Scope::Scenario => {
-            // Totals have no reason list: a reason is summed over sources,
-            // which see every offered packet once.
-            vec![(
-                "scenario".into(),
-                Counts {
-                    offered: r.totals.offered.packets,
-                    categories: [&r.totals.categories, &EMPTY],
-                    outcomes: [NONE, NONE],
-                    reordered: 0,
-                },
-            )]
-        }
+        Scope::Scenario => vec![(
+            "scenario".into(),
+            Counts {
+                offered: r.totals.offered.packets,
+                categories: [&r.totals.categories, &EMPTY],
+                outcomes: r
+                    .sources
+                    .iter()
+                    .flat_map(|s| [&s.ingress.outcomes[..], &s.egress.outcomes[..]])
+                    .collect(),
+                reordered: r.targets.iter().map(|t| t.reordering.packets).sum(),
+            },
+        )],
         Scope::EachSession => r.sessions.iter().map(session).collect(),
         Scope::EachTarget => r.targets.iter().map(target).collect(),
         Scope::EachSource => r.sources.iter().map(source).collect(),
@@ -152,16 +152,6 @@ const fn zero() -> crate::schema::Count {
     }
 }
 
-/// A reason code summed over every source: the scenario-wide count.
-fn scenario_reason(r: &Report, reason: &str) -> u64 {
-    r.sources
-        .iter()
-        .flat_map(|s| s.ingress.outcomes.iter().chain(&s.egress.outcomes))
-        .filter(|o| o.reason == reason)
-        .map(|o| o.packets)
-        .sum()
-}
-
 fn in_bounds<T: PartialOrd>(v: T, lo: Option<T>, hi: Option<T>) -> bool {
     lo.is_none_or(|l| v >= l) && hi.is_none_or(|h| v <= h)
 }
@@ -174,20 +164,13 @@ pub fn evaluate(expect: &[Expectation], r: &Report) -> Vec<Verdict> {
             let measured: Vec<Measured> = scopes(&e.scope, r)
                 .into_iter()
                 .map(|(name, counts)| {
-                    let get = |q: &Quantity| match (q, &e.scope) {
-                        (Quantity::Reason(code), Scope::Scenario) => scenario_reason(r, code),
-                        (Quantity::Reordered, Scope::Scenario) => {
-                            r.targets.iter().map(|t| t.reordering.packets).sum()
-                        }
-                        _ => counts.get(q),
-                    };
                     let (value, holds) = match &e.measure {
                         Measure::Count {
                             count,
                             at_least,
                             at_most,
                         } => {
-                            let v = get(count);
+                            let v = counts.get(count);
                             (v.to_string(), in_bounds(v, *at_least, *at_most))
                         }
                         Measure::Share {
@@ -196,7 +179,7 @@ pub fn evaluate(expect: &[Expectation], r: &Report) -> Vec<Verdict> {
                             at_least,
                             at_most,
                         } => {
-                            let (n, d) = (get(count), get(of));
+                            let (n, d) = (counts.get(count), counts.get(of));
                             if d == 0 {
                                 // Nothing to measure: a floor cannot be met,
                                 // a ceiling is not passed.

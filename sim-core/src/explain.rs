@@ -18,7 +18,7 @@ use topology::{Decision, Direction, EniIdx, FlowKey, SessionIdx, Topology};
 
 use crate::copy_plan::Via;
 use crate::engine::Simulation;
-use crate::outcome::Delivery;
+use crate::outcome::{Delivery, DropReason, NotMirroredReason as N, Outcome};
 use crate::pipeline::Observation;
 use crate::results::COPY_SERIES;
 use crate::scenario::Scenario;
@@ -70,6 +70,14 @@ pub struct Explanation {
     /// What may still befall it that depends on the other packets (the
     /// budgets): said, not decided.
     pub caveat: Option<String>,
+}
+
+impl Explanation {
+    /// The packet ends here, as the report would count it.
+    fn settle(&mut self, o: Outcome) {
+        self.outcome = o.category().code();
+        self.reason = o.reason();
+    }
 }
 
 /// Reads `tcp 198.51.100.7:51000 -> 10.0.1.10:443 ingress at eni-0a1
@@ -147,13 +155,7 @@ impl std::fmt::Display for PacketQuery {
     /// The query as `parse_packet` reads it, sizes and all.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let k = &self.key;
-        let proto = match k.protocol {
-            proto::TCP => "tcp".to_string(),
-            proto::UDP => "udp".into(),
-            proto::ICMP => "icmp".into(),
-            proto::ICMPV6 => "icmpv6".into(),
-            p => p.to_string(),
-        };
+        let proto = protocol_name(k.protocol);
         let end = |ip: IpAddr, port: u16| match (k.has_ports(), ip) {
             (false, _) => ip.to_string(),
             (true, IpAddr::V4(a)) => format!("{a}:{port}"),
@@ -202,13 +204,23 @@ fn endpoint(text: &str, ports: bool) -> Result<(IpAddr, u16), String> {
     Ok((ip, port))
 }
 
+/// `tcp`, `udp`, `icmp`, `icmpv6`, or the number, as `parse_packet` reads
+/// them.
+fn protocol_name(p: u8) -> String {
+    match p {
+        proto::TCP => "tcp".into(),
+        proto::UDP => "udp".into(),
+        proto::ICMP => "icmp".into(),
+        proto::ICMPV6 => "icmpv6".into(),
+        p => p.to_string(),
+    }
+}
+
 /// `tcp 10.0.0.1:1 -> 10.0.0.2:443`, as a rule sees it.
 fn describe_rule(r: &FilterRule) -> String {
     let proto = match r.protocol {
         None => "all".to_string(),
-        Some(proto::TCP) => "tcp".into(),
-        Some(proto::UDP) => "udp".into(),
-        Some(proto::ICMP) => "icmp".into(),
+        Some(p @ (proto::TCP | proto::UDP | proto::ICMP | proto::ICMPV6)) => protocol_name(p),
         Some(p) => format!("protocol {p}"),
     };
     let ports = |p: Option<topology::filter::PortRange>| match p {
@@ -250,16 +262,6 @@ pub fn show_time(ns: u64) -> String {
         "0s".into()
     } else {
         Duration(ns).to_string()
-    }
-}
-
-fn never_mirrored_code(kind: NeverMirrored) -> &'static str {
-    match kind {
-        NeverMirrored::Arp => "never_mirrored_arp",
-        NeverMirrored::Dhcp => "never_mirrored_dhcp",
-        NeverMirrored::InstanceMetadata => "never_mirrored_instance_metadata",
-        NeverMirrored::TimeSync => "never_mirrored_time_sync",
-        NeverMirrored::WindowsActivation => "never_mirrored_windows_activation",
     }
 }
 
@@ -344,7 +346,7 @@ fn sessions(
             if accept {
                 return Some(si);
             }
-            x.reason = "filter_reject";
+            x.settle(Outcome::NotMirrored(N::FilterReject));
             return None;
         }
         x.steps.push(step(
@@ -353,13 +355,13 @@ fn sessions(
             "the next session looks at it (SES-02)",
         ));
     }
-    x.reason = if dns {
-        "amazon_dns_not_enabled"
+    x.settle(Outcome::NotMirrored(if dns {
+        N::AmazonDnsNotEnabled
     } else if any_rules {
-        "no_rule_matched"
+        N::NoRuleMatched
     } else {
-        "no_rules_for_direction"
-    };
+        N::NoRulesForDirection
+    }));
     x.steps
         .push(step(Mark::Stop, "sessions", "no session mirrors it"));
     None
@@ -415,16 +417,7 @@ fn lb_state(
             )
         }
     };
-    let zone_of = |e: EniIdx| topo.subnet(topo.eni(e).subnet).availability_zone.as_str();
-    let eligible = targets
-        .iter()
-        .enumerate()
-        .filter(|&(i, &e)| {
-            healthy[i]
-                && state.zones.iter().any(|z| z == zone_of(e))
-                && (state.cross_zone || zone_of(e) == node)
-        })
-        .count();
+    let eligible = crate::lb::eligible(topo, &node, targets, state, healthy).count();
     let node_state = if state.zones.contains(&node) {
         ""
     } else {
@@ -491,7 +484,7 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
                 never_mirrored_name(kind)
             ),
         ));
-        x.reason = never_mirrored_code(kind);
+        x.settle(Outcome::NotMirrored(N::NeverMirrored(kind)));
         return Ok(x);
     }
     x.steps.push(step(
@@ -510,10 +503,10 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
             )),
             Err((block, why)) => {
                 x.steps.push(step(Mark::Stop, "source admits it", why));
-                x.reason = match block {
-                    SourceBlock::NetworkAcl => "dropped_by_source_nacl",
-                    SourceBlock::SecurityGroup => "dropped_by_source_sg",
-                };
+                x.settle(Outcome::NotMirrored(match block {
+                    SourceBlock::NetworkAcl => N::SourceNetworkAcl,
+                    SourceBlock::SecurityGroup => N::SourceSecurityGroup,
+                }));
                 return Ok(x);
             }
         }
@@ -555,12 +548,7 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
             kept + plan.outer_headers
         ),
     ));
-    x.outcome = "delivered";
-    x.reason = match how {
-        Delivery::Whole => "whole",
-        Delivery::TruncatedToPacketLength => "truncated_packet_length",
-        Delivery::TruncatedToMtu => "truncated_mtu",
-    };
+    x.settle(Outcome::Delivered(how));
     // CON-01..05, TGT-04: the path to the target, or to the load
     // balancer's node or endpoint.
     let dest = topo.copy_destination(eni, plan.target);
@@ -583,8 +571,7 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
             detail.push_str(&format!("; {h}"));
         }
         x.steps.push(step(Mark::Stop, "path", detail));
-        x.outcome = "dropped";
-        x.reason = stop.reason.code();
+        x.settle(Outcome::Dropped(DropReason::Unreachable(stop.reason)));
         return Ok(x);
     }
     // TGT-05..08: the load balancer's choice for this outer flow.
@@ -597,17 +584,13 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
     let appliance = match (obs.appliance, obs.lost) {
         (Some(a), _) => a,
         (None, lost) => {
-            let reason = crate::outcome::Outcome::Dropped(
-                lost.unwrap_or(crate::outcome::DropReason::NoHealthyTarget),
-            )
-            .reason();
+            let lost = Outcome::Dropped(lost.unwrap_or(DropReason::NoHealthyTarget));
             x.steps.push(step(
                 Mark::Stop,
                 "load balancer",
-                format!("no appliance for this outer flow ({reason})"),
+                format!("no appliance for this outer flow ({})", lost.reason()),
             ));
-            x.outcome = "dropped";
-            x.reason = reason;
+            x.settle(lost);
             return Ok(x);
         }
     };
@@ -660,19 +643,16 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
     let window = format!("{} to {}", show_time(from), show_time(to));
     let made = sent + skipped;
     if skipped > 0 {
-        let pct = skipped as u128 * 100_000 / made.max(1) as u128;
+        let milli = skipped as u128 * 100_000 / made.max(1) as u128;
+        let share = format!("{}.{:03}%", milli / 1000, milli % 1000);
         x.caveat = Some(format!(
-            "or skipped: {}.{:03}% of the session's copies were, in {window}",
-            pct / 1000,
-            pct % 1000
+            "or skipped: {share} of the session's copies were, in {window}"
         ));
         x.steps.push(step(
             Mark::Note,
             "source budget",
             format!(
-                "{budget}; in {window} the session skipped {skipped} of {made} copies ({}.{:03}%): production goes first (BW-01..04), so this copy may be skipped",
-                pct / 1000,
-                pct % 1000
+                "{budget}; in {window} the session skipped {skipped} of {made} copies ({share}): production goes first (BW-01..04), so this copy may be skipped"
             ),
         ));
     } else {

@@ -45,20 +45,32 @@ pub fn choose(
     healthy: &[bool],
     flow_hash: u64,
 ) -> Result<EniIdx, DropReason> {
-    let enabled = |z: &str| state.zones.iter().any(|a| a == z);
-    if !enabled(node_zone) {
+    if !state.zones.iter().any(|z| z == node_zone) {
         return Err(DropReason::LbNodeRemoved);
     }
+    eligible(topo, node_zone, targets, state, healthy)
+        .max_by_key(|&e| (mix(flow_hash, u64::from(e.0)), e.0))
+        .ok_or(DropReason::NoHealthyTarget)
+}
+
+/// The appliances a node in `node_zone` may send to: healthy, in an enabled
+/// zone, and in the node's own zone unless cross-zone is on (TGT-06, 07).
+pub fn eligible<'a>(
+    topo: &'a Topology,
+    node_zone: &'a str,
+    targets: &'a [EniIdx],
+    state: &'a LbState,
+    healthy: &'a [bool],
+) -> impl Iterator<Item = EniIdx> + 'a {
     let zone_of = |e: EniIdx| topo.subnet(topo.eni(e).subnet).availability_zone.as_str();
     targets
         .iter()
-        .enumerate()
-        .filter(|&(i, &e)| {
-            healthy[i] && enabled(zone_of(e)) && (state.cross_zone || zone_of(e) == node_zone)
+        .zip(healthy)
+        .filter(move |&(&e, &ok)| {
+            let zone = zone_of(e);
+            ok && state.zones.iter().any(|z| z == zone) && (state.cross_zone || zone == node_zone)
         })
-        .max_by_key(|&(_, &e)| (mix(flow_hash, u64::from(e.0)), e.0))
-        .map(|(_, &e)| e)
-        .ok_or(DropReason::NoHealthyTarget)
+        .map(|(&e, _)| e)
 }
 
 /// The zones of a load balancer's nodes at the start.

@@ -57,40 +57,34 @@ pub fn build(
             fail("at_least", ErrorCode::InvalidParameterValue, msg, None);
             ok = false;
         }
+        // An id-named scope resolves, or says what it looked for.
+        let missing = |what: &str, id: &str| format!("no {what} `{id}` in this scenario");
         let scope = match scope_spec {
-            ScopeSpec::Scenario => Some(Scope::Scenario),
-            ScopeSpec::EachSession => Some(Scope::EachSession),
-            ScopeSpec::EachTarget => Some(Scope::EachTarget),
-            ScopeSpec::EachSource => Some(Scope::EachSource),
-            ScopeSpec::Session(id) => topo
-                .sessions
-                .iter()
-                .any(|s| &s.id == id)
-                .then(|| Scope::Session(id.clone())),
-            ScopeSpec::Target(id) => names
-                .targets
-                .contains_key(id)
-                .then(|| Scope::Target(id.clone())),
-            ScopeSpec::Source(id) => topo
-                .sessions
-                .iter()
-                .any(|s| &topo.eni(s.source).id == id)
-                .then(|| Scope::Source(id.clone())),
+            ScopeSpec::Scenario => Ok(Scope::Scenario),
+            ScopeSpec::EachSession => Ok(Scope::EachSession),
+            ScopeSpec::EachTarget => Ok(Scope::EachTarget),
+            ScopeSpec::EachSource => Ok(Scope::EachSource),
+            ScopeSpec::Session(id) => match topo.sessions.iter().any(|s| &s.id == id) {
+                true => Ok(Scope::Session(id.clone())),
+                false => Err(missing("traffic mirror session", id)),
+            },
+            ScopeSpec::Target(id) => match names.targets.contains_key(id) {
+                true => Ok(Scope::Target(id.clone())),
+                false => Err(missing("traffic mirror target", id)),
+            },
+            ScopeSpec::Source(id) => {
+                match topo.sessions.iter().any(|s| &topo.eni(s.source).id == id) {
+                    true => Ok(Scope::Source(id.clone())),
+                    false => Err(missing("mirror source (an ENI some session mirrors)", id)),
+                }
+            }
         };
-        let Some(scope) = scope else {
-            let (what, id) = match scope_spec {
-                ScopeSpec::Session(id) => ("traffic mirror session", id),
-                ScopeSpec::Target(id) => ("traffic mirror target", id),
-                ScopeSpec::Source(id) => ("mirror source (an ENI some session mirrors)", id),
-                _ => unreachable!("the other scopes always resolve"),
-            };
-            fail(
-                "scope",
-                ErrorCode::UnknownResource,
-                format!("no {what} `{id}` in this scenario"),
-                None,
-            );
-            continue;
+        let scope = match scope {
+            Ok(scope) => scope,
+            Err(msg) => {
+                fail("scope", ErrorCode::UnknownResource, msg, None);
+                continue;
+            }
         };
         let mut quantities = Vec::new();
         for q in counts {
