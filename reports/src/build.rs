@@ -1,10 +1,12 @@
 //! From a scenario and its results to the report schema.
 
 use sim_core::outcome::{Category, Delivery, Outcome};
-use sim_core::results::{self, CLOUDWATCH_METRICS, COPY_SERIES, OutcomeTable, Series};
+use sim_core::results::{
+    self, CLOUDWATCH_METRICS, COPY_SERIES, Configuration, OutcomeTable, Series,
+};
 use sim_core::{RunResults, Scenario};
 use topology::model::TargetResource;
-use topology::{Direction, EniIdx};
+use topology::{Direction, EniIdx, TargetIdx, Topology};
 
 use crate::schema::*;
 
@@ -74,6 +76,72 @@ fn outcomes(t: &OutcomeTable) -> Vec<OutcomeCount> {
         .collect()
 }
 
+/// The path of a session's copies to each destination they may go to
+/// ([`topology::Topology::copy_paths`], as `sim check` and the run).
+pub fn paths(topo: &Topology, source: EniIdx, target: TargetIdx) -> Vec<PathReport> {
+    let paths = topo.copy_paths(source, target);
+    let several = paths.len() > 1;
+    paths
+        .into_iter()
+        .map(|(node, reach)| PathReport {
+            node_availability_zone: match topo.target(target).resource {
+                TargetResource::NetworkLoadBalancer(n) if several => Some(
+                    topo.network_load_balancers[n.index()].nodes[node]
+                        .availability_zone
+                        .clone(),
+                ),
+                _ => None,
+            },
+            path: reach
+                .hops
+                .iter()
+                .map(|h| PathHop {
+                    resource: h.resource(topo).to_string(),
+                    detail: h.detail(topo),
+                })
+                .collect(),
+            blocked: reach.stop.map(|s| Blocked {
+                reason: s.reason.code(),
+                resource: s.resource,
+                detail: s.detail,
+                hint: s.hint,
+            }),
+        })
+        .collect()
+}
+
+fn configuration(topo: &Topology, source: EniIdx, c: &Configuration) -> ConfigurationReport {
+    let mut rules = Vec::new();
+    for d in [Direction::Ingress, Direction::Egress] {
+        let i = results::SourceStats::dir(d);
+        for (&(rule_number, action), &packets) in c.rules[i].iter().zip(&c.rule_hits[i]) {
+            rules.push(RuleHits {
+                traffic_direction: d.as_str(),
+                rule_number,
+                rule_action: action.as_str(),
+                packets,
+            });
+        }
+    }
+    ConfigurationReport {
+        epoch: c.epoch,
+        from_ns: c.from.as_nanos(),
+        from: c.from.to_string(),
+        to_ns: c.to.map(|t| t.as_nanos()),
+        to: c.to.map(|t| t.to_string()),
+        traffic_mirror_target_id: topo.target(c.target).id.clone(),
+        traffic_mirror_filter_id: topo.filter(c.filter).id.clone(),
+        virtual_network_id: c.virtual_network_id,
+        packet_length: c.packet_length,
+        mirrored: count(c.mirrored),
+        categories: categories(&c.outcomes),
+        outcomes: outcomes(&c.outcomes),
+        rules,
+        amazon_dns_packets: c.amazon_dns_hits,
+        paths: paths(topo, source, c.target),
+    }
+}
+
 /// Builds the report of one run.
 pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
     let topo = &scenario.topology;
@@ -108,29 +176,23 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
         .iter()
         .zip(&results.sessions)
         .map(|(s, st)| {
-            let filter = topo.filter(s.filter);
-            let mut rules = Vec::new();
-            for d in [Direction::Ingress, Direction::Egress] {
-                let hits = &st.rule_hits[results::SourceStats::dir(d)];
-                for (rule, &packets) in filter.rules(d).iter().zip(hits) {
-                    rules.push(RuleHits {
-                        traffic_direction: d.as_str(),
-                        rule_number: rule.rule_number,
-                        rule_action: rule.rule_action.as_str(),
-                        packets,
-                    });
-                }
-            }
-            let reach = Some(topo.reach_to(s.source, &topo.copy_destination(s.source, s.target)));
+            let configurations: Vec<ConfigurationReport> = st
+                .configurations
+                .iter()
+                .map(|c| configuration(topo, s.source, c))
+                .collect();
+            let last = st.configurations.last();
+            let target = last.map_or(s.target, |c| c.target);
+            let filter = last.map_or(s.filter, |c| c.filter);
             SessionReport {
                 traffic_mirror_session_id: s.id.clone(),
                 owner: topo.account(s.owner).id.clone(),
                 network_interface_id: topo.eni(s.source).id.clone(),
-                traffic_mirror_target_id: topo.target(s.target).id.clone(),
-                traffic_mirror_filter_id: filter.id.clone(),
+                traffic_mirror_target_id: topo.target(target).id.clone(),
+                traffic_mirror_filter_id: topo.filter(filter).id.clone(),
                 session_number: s.session_number,
-                virtual_network_id: s.virtual_network_id,
-                packet_length: s.packet_length,
+                virtual_network_id: last.map_or(s.virtual_network_id, |c| c.virtual_network_id),
+                packet_length: last.map_or(s.packet_length, |c| c.packet_length),
                 evaluated: count(st.evaluated),
                 passed_on: count(st.passed_on),
                 rejected: count(st.rejected),
@@ -139,30 +201,11 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
                 outcomes: outcomes(&st.outcomes),
                 copy_bytes: st.copy_bytes,
                 delivered_copy_bytes: st.delivered_bytes,
-                rules,
-                amazon_dns_packets: st.amazon_dns_hits,
                 reordering: reordering(&st.reordering),
                 session_hours: decimal(u128::from(st.existed_ns), u128::from(NS_PER_HOUR), 6),
                 billed_session_hours: st.existed_ns.div_ceil(NS_PER_HOUR),
                 series: metrics(&st.series, COPY_SERIES),
-                path: reach
-                    .as_ref()
-                    .map(|r| {
-                        r.hops
-                            .iter()
-                            .map(|h| PathHop {
-                                resource: h.resource.clone(),
-                                detail: h.detail.clone(),
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                blocked: reach.and_then(|r| r.stop).map(|s| Blocked {
-                    reason: s.reason.code(),
-                    resource: s.resource,
-                    detail: s.detail,
-                    hint: s.hint,
-                }),
+                configurations,
             }
         })
         .collect();
@@ -260,6 +303,17 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
             offered: count(results.offered()),
             categories: categories(&all),
         },
+        epochs: results
+            .epochs
+            .iter()
+            .enumerate()
+            .map(|(i, e)| EpochReport {
+                epoch: i as u32,
+                from_ns: e.from.as_nanos(),
+                from: e.from.to_string(),
+                cause: e.cause.clone(),
+            })
+            .collect(),
         sources,
         sessions,
         targets,

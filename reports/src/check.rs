@@ -36,32 +36,39 @@ pub fn paths(file: &str, scenario: &Scenario, warnings: usize) -> String {
             s.packet_length
                 .map_or(String::new(), |n| format!(", packet length {n}"))
         );
-        let reach = t.reach_to(s.source, &t.copy_destination(s.source, s.target));
-        let width = reach
-            .hops
-            .iter()
-            .map(|h| h.resource.len())
-            .chain(reach.stop.iter().map(|s| s.resource.len()))
-            .max()
-            .unwrap_or(0);
-        for (i, h) in reach.hops.iter().enumerate() {
-            let _ = writeln!(out, "  {:>2}. {:<width$}  {}", i + 1, h.resource, h.detail);
-        }
-        match &reach.stop {
-            None => {
-                let _ = writeln!(out, "  copies arrive");
-            }
-            Some(stop) => {
+        for p in crate::build::paths(t, s.source, s.target) {
+            if let Some(zone) = &p.node_availability_zone {
                 let _ = writeln!(
                     out,
-                    "  {:>2}. {:<width$}  {}\n  copies are dropped: {}",
-                    reach.hops.len() + 1,
-                    stop.resource,
-                    stop.detail,
-                    stop.reason.code()
+                    "  through the node in {zone} (no node in the source's zone: one per outer flow, by flow hash)"
                 );
-                if let Some(hint) = &stop.hint {
-                    let _ = writeln!(out, "  hint: {hint}");
+            }
+            let width = p
+                .path
+                .iter()
+                .map(|h| h.resource.len())
+                .chain(p.blocked.iter().map(|b| b.resource.len()))
+                .max()
+                .unwrap_or(0);
+            for (i, h) in p.path.iter().enumerate() {
+                let _ = writeln!(out, "  {:>2}. {:<width$}  {}", i + 1, h.resource, h.detail);
+            }
+            match &p.blocked {
+                None => {
+                    let _ = writeln!(out, "  copies arrive");
+                }
+                Some(stop) => {
+                    let _ = writeln!(
+                        out,
+                        "  {:>2}. {:<width$}  {}\n  copies are dropped: {}",
+                        p.path.len() + 1,
+                        stop.resource,
+                        stop.detail,
+                        stop.reason
+                    );
+                    if let Some(hint) = &stop.hint {
+                        let _ = writeln!(out, "  hint: {hint}");
+                    }
                 }
             }
         }

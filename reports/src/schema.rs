@@ -1,17 +1,19 @@
-//! `report.json`, schema version 1: a deliberate type, documented field by
+//! `report.json`, schema version 2: a deliberate type, documented field by
 //! field in `docs/report-format.md`. Add fields freely; renaming or removing
 //! one raises [`SCHEMA_VERSION`].
 
 use serde::Serialize;
 
 /// The schema's version, written in every report.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Serialize, PartialEq)]
 pub struct Report {
     pub schema_version: u32,
     pub scenario: ScenarioInfo,
     pub totals: Totals,
+    /// The configuration epochs: the start, then one per timeline change.
+    pub epochs: Vec<EpochReport>,
     pub sources: Vec<SourceReport>,
     pub sessions: Vec<SessionReport>,
     pub targets: Vec<TargetReport>,
@@ -25,6 +27,16 @@ pub struct Report {
     /// The scenario's `expect` block, each with its verdict.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub expectations: Vec<crate::expect::Verdict>,
+}
+
+/// A configuration epoch: when it began and which change opened it.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct EpochReport {
+    pub epoch: u32,
+    pub from_ns: u64,
+    pub from: String,
+    /// `start`, or the API call or event (`ModifyTrafficMirrorSession tms-1`).
+    pub cause: String,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -207,15 +219,75 @@ pub struct SessionReport {
     /// Bytes of copies sent and delivered, as outer IP packets.
     pub copy_bytes: u64,
     pub delivered_copy_bytes: u64,
-    pub rules: Vec<RuleHits>,
-    pub amazon_dns_packets: u64,
     pub reordering: Reordering,
     /// Hours the session existed, and hours billed (SES-12).
     pub session_hours: String,
     pub billed_session_hours: u64,
     /// sent, skipped, delivered, dropped, reordered, delivered_copy_bytes.
     pub series: Metrics,
-    /// The path of the copies, hop by hop (as far as they get).
+    /// Each configuration the session had, in time order, with what it
+    /// earned: a new one begins when its target, filter, rules, packet
+    /// length or VNI change.
+    pub configurations: Vec<ConfigurationReport>,
+}
+
+impl SessionReport {
+    /// The configuration in force at the end of the run.
+    pub fn current(&self) -> &ConfigurationReport {
+        &self.configurations[self.configurations.len() - 1]
+    }
+
+    /// The path of the current configuration's copies (to the first entry
+    /// node, when a load balancer has several).
+    pub fn path(&self) -> &[PathHop] {
+        &self.current().paths[0].path
+    }
+
+    /// Where the current configuration's copies stop, if they do.
+    pub fn blocked(&self) -> Option<&Blocked> {
+        self.current().paths[0].blocked.as_ref()
+    }
+}
+
+/// A session's configuration over a span of the run.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct ConfigurationReport {
+    /// The epoch it began in, and when; when it ended (absent: at the end
+    /// of the run).
+    pub epoch: u32,
+    pub from_ns: u64,
+    pub from: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_ns: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    pub traffic_mirror_target_id: String,
+    pub traffic_mirror_filter_id: String,
+    pub virtual_network_id: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub packet_length: Option<u16>,
+    /// Packets accepted under it; their outcomes (a copy counts under the
+    /// configuration that sent it).
+    pub mirrored: Count,
+    #[serde(flatten)]
+    pub categories: Categories,
+    pub outcomes: Vec<OutcomeCount>,
+    /// The filter's rules then, and the packets each decided.
+    pub rules: Vec<RuleHits>,
+    pub amazon_dns_packets: u64,
+    /// The path to each destination the copies may go to: one, or one per
+    /// entry node of a Network Load Balancer with no node in the source's
+    /// zone (LB-06).
+    pub paths: Vec<PathReport>,
+}
+
+/// The path of a configuration's copies to one destination.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct PathReport {
+    /// The load balancer node's zone, when the copies may enter by several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_availability_zone: Option<String>,
+    /// Hop by hop, as far as the copies get.
     pub path: Vec<PathHop>,
     /// Where the copies stop, when they never arrive.
     #[serde(skip_serializing_if = "Option::is_none")]

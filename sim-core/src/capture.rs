@@ -3,9 +3,11 @@
 
 use std::net::IpAddr;
 
-use topology::{EniIdx, Topology};
+use topology::Topology;
 
-use crate::pipeline::{InFlight, Via};
+use crate::copy_plan::CopyPlan;
+use crate::delivery::Via;
+use crate::pipeline::InFlight;
 use crate::scenario::Scenario;
 use crate::wire::{copy, frame, router_mac};
 
@@ -36,14 +38,16 @@ impl Capturer {
 
 impl Capturer {
     /// The frame of a delivered copy, as its appliance's capture shows it.
-    pub fn frame(&mut self, scenario: &Scenario, topo: &Topology, c: &InFlight, via: Via) -> &[u8] {
+    /// `plan` is the plan of the session's configuration that sent it.
+    pub fn frame(&mut self, scenario: &Scenario, c: &InFlight, plan: &CopyPlan) -> &[u8] {
+        let topo = &scenario.topology;
+        let via = plan.via;
         let flow = &scenario.flows[(c.slot / 2) as usize];
-        let source = topo.eni(EniIdx(c.source_eni));
-        let session = &topo.sessions[c.session as usize];
+        let source = topo.eni(c.source_eni);
         let router = self.routers[source.subnet.index()];
         // Inner MACs: inbound packets come from the VPC router to the ENI,
         // outbound ones go from the ENI to the router.
-        let (src_mac, dst_mac) = if c.dir == 0 {
+        let (src_mac, dst_mac) = if c.direction == topology::Direction::Ingress {
             (router, source.mac)
         } else {
             (source.mac, router)
@@ -69,11 +73,11 @@ impl Capturer {
             Some(bytes) => out.extend_from_slice(&bytes[..kept.min(bytes.len())]),
             None => frame::write(&packet, payloads, kept, out),
         };
-        let appliance = topo.eni(EniIdx(c.appliance));
-        let dest = topo.copy_destination(EniIdx(c.source_eni), session.target);
+        let appliance = topo.eni(c.appliance);
+        let dest = topo.copy_destination(c.target, c.node as usize);
         // PKT-04: the symmetric flow hash, except copies of answers from the
         // Amazon-provided DNS resolver, which all carry 0xFF80 (observed).
-        let resolver = topo.vpc_of(EniIdx(c.source_eni)).amazon_dns_resolver();
+        let resolver = topo.vpc_of(c.source_eni).amazon_dns_resolver();
         let source_port = if Some(flow.key.src) == resolver && flow.key.src_port == 53 {
             0xFF80
         } else {
@@ -110,7 +114,7 @@ impl Capturer {
                 src_ip: source.private_ip,
                 dst_ip,
                 source_port,
-                vni: session.virtual_network_id,
+                vni: plan.virtual_network_id,
                 // A frame the capture's snap length cut is written as far as
                 // it was captured; only mirroring's own cut clears checksums.
                 frame_len: captured.map_or(14 + c.bytes as usize, <[u8]>::len),

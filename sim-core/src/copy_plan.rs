@@ -1,12 +1,12 @@
 //! How a session's copies are cut, framed and carried: worked out once per
 //! session ([`CopyPlan`]), applied to every copy ([`CopyPlan::cut`]).
 
-use topology::model::TargetResource;
-use topology::reach::Blocked;
-use topology::{EniIdx, GwlbIdx, NlbIdx, TargetIdx, Topology, VpceIdx};
+use topology::reach::{Blocked, Hop, Reach};
+use topology::{EniIdx, TargetIdx, Topology};
 
+use crate::delivery::Via;
 use crate::outcome::Delivery;
-use crate::settings::Settings;
+use crate::settings::{Latency, Settings};
 
 /// Inner Ethernet header carried in every copy.
 pub const INNER_ETHERNET: u32 = 14;
@@ -25,23 +25,14 @@ pub const MIN_COPY_V6: u32 = 55;
 /// BW-03: the per-flow limit outside and inside a cluster placement group.
 pub const PER_FLOW_BPS: u64 = 5_000_000_000;
 pub const PER_FLOW_BPS_CLUSTER: u64 = 10_000_000_000;
-/// How copies reach the appliances.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Via {
-    /// Straight to the target's ENI.
-    Eni(EniIdx),
-    /// Through a Network Load Balancer.
-    Nlb(NlbIdx),
-    /// Through a Gateway Load Balancer endpoint and its load balancer.
-    Gwlb(VpceIdx, GwlbIdx),
-}
-
 /// How a session's copies are cut, framed and carried, worked out once per
 /// session.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CopyPlan {
     pub target: TargetIdx,
     pub via: Via,
+    /// PKT-02: the VNI the copies carry.
+    pub virtual_network_id: u32,
     /// SES-05: bytes of the inner frame to keep.
     pub packet_length: Option<u32>,
     /// MTU-01, TGT-10: the MTU that truncates copies (a standalone
@@ -52,10 +43,9 @@ pub struct CopyPlan {
     pub outer_headers: u32,
     /// Bytes the appliance receives beyond the copy (GENEVE, TGT-10).
     pub wrapper: u32,
-    /// Where the copies stop on the way, when they do (CON-*, TGT-04).
-    pub blocked: Option<Blocked>,
-    /// One-way latency of the path before jitter.
-    pub latency_ns: u64,
+    /// The path to each destination the copies may go to (one, or one per
+    /// entry node of a Network Load Balancer: [`Topology::copy_paths`]).
+    pub paths: Vec<PathPlan>,
     /// Largest jitter added per copy.
     pub jitter_ns: u64,
     /// Whether the path keeps copies in order (TGT-09: ENI targets do).
@@ -72,31 +62,64 @@ pub const NLB_DEFAULT_PACKET_LENGTH: u32 = 8500;
 pub const GWLB_MTU: u32 = 8500;
 pub const GENEVE_OVERHEAD: u32 = 68;
 
+/// The path to one destination of a session's copies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PathPlan {
+    /// The load balancer node (index into its nodes), for NLB targets.
+    pub node: usize,
+    /// Where the copies stop on the way, when they do (CON-*, TGT-04).
+    pub blocked: Option<Blocked>,
+    /// One-way latency to the destination before jitter and the load
+    /// balancer's own share.
+    pub latency_ns: u64,
+}
+
+/// A path's one-way latency, from its hops' kinds: the base, a zone
+/// crossing between the ends, each peering connection and each transit
+/// gateway crossed.
+pub fn path_latency(topo: &Topology, source: EniIdx, reach: &Reach, lat: &Latency) -> u64 {
+    let zone = |s| &topo.subnet(s).availability_zone;
+    let mut ns = lat.same_az_ns;
+    for h in &reach.hops {
+        match *h {
+            Hop::Peering { .. } => ns += lat.peering_ns,
+            Hop::TgwAttachment { .. } => ns += lat.transit_gateway_ns,
+            Hop::Arrive { to, .. } => {
+                let dest = match to {
+                    topology::reach::DestinationKind::Eni(e) => topo.eni(e).subnet,
+                    topology::reach::DestinationKind::NlbNode(n, node) => {
+                        topo.network_load_balancers[n.index()].nodes[node].subnet
+                    }
+                    topology::reach::DestinationKind::GwlbEndpoint(v) => {
+                        topo.gwlb_endpoints[v.index()].subnet
+                    }
+                };
+                if zone(topo.eni(source).subnet) != zone(dest) {
+                    ns += lat.cross_az_ns;
+                }
+            }
+            _ => {}
+        }
+    }
+    ns
+}
+
 impl CopyPlan {
     pub fn new(topo: &Topology, session: topology::SessionIdx, settings: &Settings) -> Self {
         let s = topo.session(session);
         let src = topo.eni(s.source);
-        let dest = topo.copy_destination(s.source, s.target);
-        let reach = topo.reach_to(s.source, &dest);
         let lat = &settings.latency;
-        let mut latency_ns = lat.same_az_ns;
-        if topo.subnet(src.subnet).availability_zone != topo.subnet(dest.subnet).availability_zone {
-            latency_ns += lat.cross_az_ns;
-        }
-        for h in &reach.hops {
-            if h.resource.starts_with("pcx-") {
-                latency_ns += lat.peering_ns;
-            } else if h.resource.starts_with("tgw-attach-") && h.detail.starts_with("attachment") {
-                latency_ns += lat.transit_gateway_ns;
-            }
-        }
-        let via = match topo.target(s.target).resource {
-            TargetResource::NetworkInterface(e) => Via::Eni(e),
-            TargetResource::NetworkLoadBalancer(n) => Via::Nlb(n),
-            TargetResource::GatewayLoadBalancerEndpoint(v) => {
-                Via::Gwlb(v, topo.gwlb_endpoints[v.index()].gateway_load_balancer)
-            }
-        };
+        let via = Via::of(topo, s.target);
+        let dest = topo.copy_destination(s.target, 0);
+        let mut paths: Vec<PathPlan> = topo
+            .copy_paths(s.source, s.target)
+            .into_iter()
+            .map(|(node, reach)| PathPlan {
+                node,
+                blocked: reach.stop.as_ref().map(|stop| stop.reason),
+                latency_ns: path_latency(topo, s.source, &reach, lat),
+            })
+            .collect();
         // PKT-05: the outer header is IPv6 only when both ends are IPv6.
         let v6 = src.private_ip.is_ipv6() && dest.ip.is_ipv6();
         let overhead = if v6 {
@@ -122,13 +145,16 @@ impl CopyPlan {
             ),
         };
         if !matches!(via, Via::Eni(_)) {
-            latency_ns += lat.load_balancer_ns;
+            for p in &mut paths {
+                p.latency_ns += lat.load_balancer_ns;
+            }
         }
         let cluster = topo
             .instance_of(s.source)
             .is_some_and(|i| i.cluster_placement_group.is_some());
         CopyPlan {
             target: s.target,
+            virtual_network_id: s.virtual_network_id,
             via,
             packet_length,
             mtu,
@@ -138,8 +164,7 @@ impl CopyPlan {
                 OUTER_HEADERS_V4
             },
             wrapper,
-            blocked: reach.stop.map(|stop| stop.reason),
-            latency_ns,
+            paths,
             jitter_ns: if matches!(via, Via::Eni(_)) {
                 lat.jitter_ns
             } else {
@@ -152,6 +177,15 @@ impl CopyPlan {
                 PER_FLOW_BPS
             },
         }
+    }
+
+    /// The path to an entry node (index into the load balancer's nodes;
+    /// 0 for other targets).
+    pub fn path(&self, node: usize) -> &PathPlan {
+        self.paths
+            .iter()
+            .find(|p| p.node == node)
+            .unwrap_or(&self.paths[0])
     }
 
     /// The bytes of the inner frame a copy of an IP packet of `size` bytes

@@ -6,24 +6,26 @@
 //! The queue holds small plain entries (time, sequence, flow handle); each
 //! flow's state lives in a vector. Packets are made when their time comes:
 //! memory grows with the number of flows, never with simulated time.
+//! Timeline changes are applied to the run's [`World`] before anything
+//! else due at their instant ([`crate::time`]).
 
 use std::cmp::Reverse;
 use std::collections::binary_heap::PeekMut;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::net::IpAddr;
 
-use topology::{Decision, Direction, EniIdx, SessionIdx, TargetIdx, Topology};
+use topology::{Decision, Direction, EniIdx};
 
 use crate::capture::{CaptureSink, Capturer};
 use crate::pipeline::{InFlight, Observation, Offered, Pipeline};
 use crate::results::RunResults;
 use crate::scenario::Scenario;
-use crate::timeline::{Action, LbRef, TimelineEvent};
+use crate::time::Instant;
 use crate::traffic::FlowSource;
+use crate::world::{Redecide, World};
 
-/// An entry of the event queue: due time, sequence number, handle. Handles
-/// below the number of flows are flows (their next packet); then come the
-/// timeline's events; the rest are copies in flight (slab slots).
+/// An entry of the event queues: due time, sequence number, handle (a
+/// flow's index in the flow queue, a slab slot in the copies' queue).
 type Event = Reverse<(u64, u64, u32)>;
 
 /// Where a flow's packets are observed by mirroring: at most two source
@@ -36,20 +38,22 @@ struct FlowRoute {
 /// A run in progress.
 pub struct Simulation<'a> {
     scenario: &'a Scenario,
-    /// The topology as the timeline changes it.
-    topo: Topology,
+    /// The configuration as the timeline changes it: the one owner.
+    world: World,
     end_ns: u64,
     sources: Vec<FlowSource>,
     routes: Vec<FlowRoute>,
     /// For each ENI, the flows observed there (to decide them again when
     /// its sessions change).
     flows_at: Vec<Vec<u32>>,
-    /// Which sessions exist (deleted ones do not).
-    active: Vec<bool>,
     /// Per-flow buckets by (source ENI, session, unordered 5-tuple): both
     /// directions of a connection share one outer flow (PKT-04, BW-03).
     outer_flows: BTreeMap<(u32, u32, OuterKey), u32>,
-    /// Flows' next packets and timeline events.
+    /// The next timeline event to apply (they are sorted by time). Changes
+    /// due at an instant apply before anything else at it (see
+    /// [`crate::time`]).
+    next_change: usize,
+    /// Flows' next packets.
     queue: BinaryHeap<Event>,
     /// Copies in flight. A heap of their own: it stays small (copies live
     /// for a path's latency), so each costs a few comparisons rather than a
@@ -60,8 +64,6 @@ pub struct Simulation<'a> {
     /// Copies in flight, and the free slots among them.
     in_flight: Vec<InFlight>,
     free: Vec<u32>,
-    /// The first handle of a copy in flight.
-    copies_base: u32,
     pipeline: Pipeline,
 }
 
@@ -75,12 +77,19 @@ fn outer_key(k: &topology::FlowKey) -> OuterKey {
     (k.protocol, lo.0, lo.1, hi.0, hi.1)
 }
 
+/// What comes next in the run.
+enum Next {
+    Change(usize),
+    Copy(u32),
+    Packet(u32),
+}
+
 impl<'a> Simulation<'a> {
     pub fn new(scenario: &'a Scenario) -> Simulation<'a> {
-        let topo: &Topology = &scenario.topology;
+        let topo = &scenario.topology;
         let end_ns = scenario.duration.as_nanos();
+        let world = World::new(topo);
         let sources: Vec<FlowSource> = scenario.flows.iter().map(FlowSource::new).collect();
-        let active = vec![true; topo.sessions.len()];
         let mut flows_at = vec![Vec::new(); topo.enis.len()];
         for (i, f) in scenario.flows.iter().enumerate() {
             for e in [f.from_eni, f.to_eni].into_iter().flatten() {
@@ -90,22 +99,22 @@ impl<'a> Simulation<'a> {
             }
         }
         let flows = scenario.flows.len();
+        let pipeline = Pipeline::new(&world, &scenario.settings, scenario.seed, end_ns, flows * 2);
         let mut sim = Simulation {
             scenario,
-            topo: topo.clone(),
+            world,
             end_ns,
-            queue: BinaryHeap::with_capacity(flows + scenario.timeline.len()),
+            queue: BinaryHeap::with_capacity(flows),
             routes: Vec::with_capacity(flows),
             sources,
             flows_at,
-            active,
             outer_flows: BTreeMap::new(),
+            next_change: 0,
             arrivals: BinaryHeap::new(),
             sequence: 0,
             in_flight: Vec::new(),
             free: Vec::new(),
-            copies_base: (flows + scenario.timeline.len()) as u32,
-            pipeline: Pipeline::new(topo, &scenario.settings, scenario.seed, end_ns, flows * 2),
+            pipeline,
         };
         for i in 0..flows {
             let route = sim.route(i);
@@ -118,11 +127,6 @@ impl<'a> Simulation<'a> {
                 sim.schedule(at, i as u32);
             }
         }
-        for (k, e) in scenario.timeline.iter().enumerate() {
-            if e.at_ns < end_ns {
-                sim.schedule(e.at_ns, (flows + k) as u32);
-            }
-        }
         sim
     }
 
@@ -130,7 +134,8 @@ impl<'a> Simulation<'a> {
     /// ENI is egress there, one arriving is ingress there; both may be
     /// mirror sources.
     fn route(&mut self, flow: usize) -> FlowRoute {
-        let topo = &self.topo;
+        let topo = self.world.topology();
+        let active = self.world.sessions_existing();
         let f = &self.scenario.flows[flow];
         let at = |eni: Option<_>, dir, sender, reply, k: usize| {
             eni.filter(|&e| topo.is_source(e)).map(|e| {
@@ -141,7 +146,7 @@ impl<'a> Simulation<'a> {
                     &f.key,
                     sender,
                     reply,
-                    &self.active,
+                    active,
                     (flow * 2 + k) as u32,
                 )
             })
@@ -151,7 +156,7 @@ impl<'a> Simulation<'a> {
             at(f.to_eni, Direction::Ingress, f.from_eni, f.reply, 1),
         ];
         for obs in observations.iter_mut().flatten() {
-            self.pipeline.choose(topo, obs, &f.key);
+            self.pipeline.choose(&self.world, obs, &f.key);
             if let Decision::Mirror { mirror, .. } = obs.decision {
                 let key = (obs.eni.0, mirror.session.0, outer_key(&f.key));
                 obs.outer = match self.outer_flows.get(&key) {
@@ -184,11 +189,8 @@ impl<'a> Simulation<'a> {
                 (self.in_flight.len() - 1) as u32
             }
         };
-        self.arrivals.push(Reverse((
-            copy.arrive_at,
-            self.sequence,
-            self.copies_base + slot,
-        )));
+        self.arrivals
+            .push(Reverse((copy.arrive_at.as_nanos(), self.sequence, slot)));
         self.sequence += 1;
     }
 
@@ -199,144 +201,42 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    /// Decides again every flow (load balancer changes).
-    fn reroute_all(&mut self) {
-        for i in 0..self.routes.len() {
-            self.routes[i] = self.route(i);
+    /// Applies the timeline's `k`th change: the world changes (the one
+    /// function that changes it), then the run follows: configurations,
+    /// billing, flows decided again, traffic stopped or re-rated.
+    fn apply(&mut self, k: usize, now: u64) {
+        let at = Instant(now);
+        let event = &self.scenario.timeline[k];
+        let applied = self.world.apply(&event.action, at);
+        let topo = self.world.topology();
+        for &s in &applied.deleted {
+            self.pipeline.deactivate(s, topo, at);
         }
-    }
-
-    /// Deletes a session at `now`.
-    fn delete_session(&mut self, s: SessionIdx, now: u64) {
-        if !self.active[s.index()] {
-            return;
+        for &s in &applied.reconfigured {
+            self.pipeline.reconfigure(&self.world, s, at);
         }
-        self.active[s.index()] = false;
-        self.pipeline.deactivate(s, &self.topo, now);
-        self.reroute_at(self.topo.session(s).source);
-    }
-
-    /// Applies a timeline event at `now`.
-    fn apply(&mut self, event: &TimelineEvent, now: u64) {
-        match &event.action {
-            Action::DeleteSession(s) => self.delete_session(*s, now),
-            // Checked when loading: no session uses the filter any more.
-            Action::DeleteFilter(_) => {}
-            // TGT-13: only other accounts' sessions can still use it (the
-            // owner's are checked when loading): they become inactive.
-            Action::DeleteTarget(t) => {
-                for s in 0..self.topo.sessions.len() {
-                    if self.topo.sessions[s].target == *t && self.active[s] {
-                        self.pipeline.make_inactive(SessionIdx(s as u32));
-                    }
+        if let Some(eni) = applied.traffic_stops_at {
+            for (i, f) in self.scenario.flows.iter().enumerate() {
+                if f.from_eni == Some(eni) || f.to_eni == Some(eni) {
+                    self.sources[i].stop(now);
                 }
             }
-            Action::DeleteEni(eni) => {
-                // SES-09: a source ENI's sessions are deleted, and its
-                // traffic stops.
-                for s in self.topo.sessions_of(*eni).to_vec() {
-                    self.delete_session(s, now);
-                }
-                for (i, f) in self.scenario.flows.iter().enumerate() {
-                    if f.from_eni == Some(*eni) || f.to_eni == Some(*eni) {
-                        self.sources[i].stop(now);
-                    }
-                }
-                // SES-10: a target's ENI is gone; behind a load balancer,
-                // the appliance is gone.
-                for t in 0..self.topo.targets.len() {
-                    if self.topo.target_eni(TargetIdx(t as u32)) == Some(*eni) {
-                        self.pipeline.delete_target_resource(TargetIdx(t as u32));
-                    }
-                }
-                for (n, nlb) in self.topo.network_load_balancers.iter().enumerate() {
-                    for (k, &e) in nlb.targets.iter().enumerate() {
-                        if e == *eni {
-                            self.pipeline.nlb_healthy[n][k] = false;
-                        }
-                    }
-                }
-                for (g, gw) in self.topo.gateway_load_balancers.iter().enumerate() {
-                    for (k, &e) in gw.targets.iter().enumerate() {
-                        if e == *eni {
-                            self.pipeline.gwlb_healthy[g][k] = false;
-                        }
-                    }
-                }
-                self.reroute_all();
+        }
+        if let Some((flows, rate)) = &applied.flow_rate {
+            for &i in flows {
+                self.sources[i as usize].set_rate(*rate);
             }
-            Action::ModifySession {
-                session,
-                target,
-                filter,
-                packet_length,
-                virtual_network_id,
-            } => {
-                let s = &mut self.topo.sessions[session.index()];
-                if let Some(t) = target {
-                    s.target = *t;
-                }
-                if let Some(f) = filter {
-                    s.filter = *f;
-                }
-                if let Some(n) = packet_length {
-                    s.packet_length = Some(*n);
-                }
-                if let Some(v) = virtual_network_id {
-                    s.virtual_network_id = *v;
-                }
-                let source = s.source;
-                self.pipeline.replan(&self.topo, *session);
-                self.reroute_at(source);
-            }
-            Action::ReplaceRules {
-                filter,
-                ingress,
-                egress,
-            } => {
-                // FLT-09: from this instant, for every session using it.
-                let f = &mut self.topo.filters[filter.index()];
-                f.ingress_filter_rules = ingress.clone();
-                f.egress_filter_rules = egress.clone();
-                let users: Vec<SessionIdx> = (0..self.topo.sessions.len())
-                    .map(|s| SessionIdx(s as u32))
-                    .filter(|s| self.topo.session(*s).filter == *filter)
-                    .collect();
-                for s in users {
-                    self.pipeline.fit_rule_hits(&self.topo, s);
-                    self.reroute_at(self.topo.session(s).source);
+        }
+        match applied.redecide {
+            Redecide::Nothing => {}
+            Redecide::At(enis) => {
+                for eni in enis {
+                    self.reroute_at(eni);
                 }
             }
-            Action::SetHealth {
-                lb,
-                target,
-                healthy,
-            } => {
-                match lb {
-                    LbRef::Nlb(n) => self.pipeline.nlb_healthy[n.index()][*target] = *healthy,
-                    LbRef::Gwlb(g) => self.pipeline.gwlb_healthy[g.index()][*target] = *healthy,
-                }
-                self.reroute_all();
-            }
-            Action::CrossZone { lb, on } => {
-                self.pipeline.lb_state(*lb).cross_zone = *on;
-                self.reroute_all();
-            }
-            Action::SetZones { lb, zones } => {
-                self.pipeline.lb_state(*lb).zones = zones.clone();
-                self.reroute_all();
-            }
-            Action::DeleteListener(n) => {
-                self.pipeline.nlb[n.index()].listener = false;
-                self.reroute_all();
-            }
-            Action::NodeOutOfDns { nlb, zone } => {
-                // TGT-08: mirroring keeps sending to the node.
-                self.pipeline.nlb[nlb.index()].out_of_dns.push(zone.clone());
-            }
-            Action::SetFlowRate { flows, rate } => {
-                for &i in flows {
-                    self.sources[i as usize].set_rate(*rate);
+            Redecide::All => {
+                for i in 0..self.routes.len() {
+                    self.routes[i] = self.route(i);
                 }
             }
         }
@@ -351,7 +251,7 @@ impl<'a> Simulation<'a> {
             let Some(obs) = self.routes[i].observations[k] else {
                 continue;
             };
-            match self.pipeline.offer(&obs, packet, now) {
+            match self.pipeline.offer(&self.world, &obs, packet, now) {
                 Offered::Done => {}
                 // Dropped leaving the sender: the receiver never sees it.
                 Offered::ProductionDropped => break,
@@ -386,7 +286,7 @@ impl<'a> Simulation<'a> {
     ) -> RunResults {
         let mut capturer = sink
             .as_ref()
-            .map(|_| Capturer::new(self.scenario.seed, &self.topo));
+            .map(|_| Capturer::new(self.scenario.seed, &self.scenario.topology));
         let step = (self.end_ns / 100).max(1);
         let mut reached = step;
         while reached < self.end_ns {
@@ -395,23 +295,61 @@ impl<'a> Simulation<'a> {
             reached += step;
         }
         self.advance(u64::MAX, &mut sink, &mut capturer);
-        self.pipeline.finish(&self.active, self.end_ns);
+        self.pipeline.finish(&self.world, self.end_ns);
         let mut results = self.pipeline.results;
         results.simulated_ns = self.end_ns;
         results
     }
 
-    /// Runs every event due at or before `until` (packets, copies
-    /// arriving, timeline changes), and stops: the state is then the
-    /// state at that instant (`sim explain` looks at it).
+    /// Runs every event due at or before `until` (changes, packets, copies
+    /// arriving), and stops: the state is then the state at that instant
+    /// (`sim explain` looks at it).
     pub fn run_until(&mut self, until: u64) {
         self.advance(until, &mut None, &mut None);
     }
 
-    /// The topology, the sessions that exist and the pipeline, as the run
-    /// has left them.
-    pub fn state(&self) -> (&Topology, &[bool], &Pipeline) {
-        (&self.topo, &self.active, &self.pipeline)
+    /// Applies the timeline's changes due at or before `until` and nothing
+    /// else: the configuration a packet offered at `until` meets.
+    pub fn apply_changes_until(&mut self, until: u64) {
+        while let Some(e) = self.scenario.timeline.get(self.next_change) {
+            let at = e.at.as_nanos();
+            if at > until || at >= self.end_ns {
+                break;
+            }
+            self.next_change += 1;
+            self.apply(self.next_change - 1, at);
+        }
+    }
+
+    /// The world and the pipeline, as the run has left them.
+    pub fn state(&self) -> (&World, &Pipeline) {
+        (&self.world, &self.pipeline)
+    }
+
+    /// What is due next and when: a change first, at any instant (they
+    /// apply before the packets and copies due with them), then the
+    /// earlier of a copy's arrival and a flow's packet in (time, sequence)
+    /// order.
+    fn next(&self) -> Option<(u64, Next)> {
+        let change = self
+            .scenario
+            .timeline
+            .get(self.next_change)
+            .map(|e| e.at.as_nanos())
+            .filter(|&at| at < self.end_ns);
+        let flow = self.queue.peek().map(|e| e.0);
+        let copy = self.arrivals.peek().map(|e| e.0);
+        let packet_or_copy = match (flow, copy) {
+            (None, None) => None,
+            (Some(f), Some(c)) if c < f => Some((c.0, Next::Copy(c.2))),
+            (None, Some(c)) => Some((c.0, Next::Copy(c.2))),
+            (Some(f), _) => Some((f.0, Next::Packet(f.2))),
+        };
+        match (change, packet_or_copy) {
+            (Some(at), Some((t, _))) if at <= t => Some((at, Next::Change(self.next_change))),
+            (Some(at), None) => Some((at, Next::Change(self.next_change))),
+            (_, next) => next,
+        }
     }
 
     fn advance(
@@ -420,40 +358,33 @@ impl<'a> Simulation<'a> {
         sink: &mut Option<&mut dyn CaptureSink>,
         capturer: &mut Option<Capturer>,
     ) {
-        let flows = self.sources.len() as u32;
-        loop {
-            let next_flow = self.queue.peek().map(|e| e.0);
-            let next_copy = self.arrivals.peek().map(|e| e.0);
-            let (now, handle) = match (next_flow, next_copy) {
-                (None, None) => break,
-                (Some(f), Some(c)) if c < f => (c.0, c.2),
-                (None, Some(c)) => (c.0, c.2),
-                (Some(f), _) => (f.0, f.2),
-            };
+        while let Some((now, next)) = self.next() {
             if now > until {
                 break;
             }
-            if handle >= self.copies_base {
-                self.arrivals.pop();
-                let slot = handle - self.copies_base;
-                let copy = self.in_flight[slot as usize];
-                self.free.push(slot);
-                let delivered = self.pipeline.arrive(&copy, &self.topo, now);
-                if delivered
-                    && let (Some(sink), Some(capturer)) = (sink.as_deref_mut(), capturer.as_mut())
-                {
-                    let via = self.pipeline.plan(copy.session as usize).via;
-                    let frame = capturer.frame(self.scenario, &self.topo, &copy, via);
-                    sink.capture(&self.topo.eni(EniIdx(copy.appliance)).id, now, frame);
+            let handle = match next {
+                Next::Change(k) => {
+                    self.next_change += 1;
+                    self.apply(k, now);
+                    continue;
                 }
-                continue;
-            }
-            if handle >= flows {
-                self.queue.pop();
-                let event = &self.scenario.timeline[(handle - flows) as usize];
-                self.apply(event, now);
-                continue;
-            }
+                Next::Copy(slot) => {
+                    self.arrivals.pop();
+                    let copy = self.in_flight[slot as usize];
+                    self.free.push(slot);
+                    let delivered = self.pipeline.arrive(&copy, &self.scenario.topology, now);
+                    if delivered
+                        && let (Some(sink), Some(capturer)) =
+                            (sink.as_deref_mut(), capturer.as_mut())
+                    {
+                        let plan = self.pipeline.plan_of(copy.session, copy.config);
+                        let frame = capturer.frame(self.scenario, &copy, plan);
+                        sink.capture(&self.scenario.topology.eni(copy.appliance).id, now, frame);
+                    }
+                    continue;
+                }
+                Next::Packet(handle) => handle,
+            };
             let i = handle as usize;
             if now >= self.sources[i].end_at {
                 // Stopped by the timeline after this packet was scheduled.

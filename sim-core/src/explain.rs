@@ -10,16 +10,16 @@
 
 use std::net::IpAddr;
 
+use topology::evidence::Fact;
 use topology::filter::FilterRule;
 use topology::packet::{L3, proto};
 use topology::reach::SourceBlock;
-use topology::services::{self, NeverMirrored};
+use topology::services::NeverMirrored;
 use topology::{Decision, Direction, EniIdx, FlowKey, SessionIdx, Topology};
 
-use crate::copy_plan::Via;
+use crate::delivery::{LbView, Via};
 use crate::engine::Simulation;
 use crate::outcome::{Delivery, DropReason, NotMirroredReason as N, Outcome};
-use crate::pipeline::Observation;
 use crate::results::COPY_SERIES;
 use crate::scenario::Scenario;
 use crate::units::Duration;
@@ -265,169 +265,163 @@ pub fn show_time(ns: u64) -> String {
     }
 }
 
-/// SES-02, FLT-01..06: each session in session-number order, each rule in
-/// rule-number order, until one decides. Returns the mirroring session.
-fn sessions(
+/// Says in words what [`Topology::decide_at`] reported, step by step:
+/// SRC-03, SRC-05, then each session in session-number order and each rule
+/// in rule-number order until one decides (SES-02, FLT-01..06). The
+/// decision itself is the function's, never made again here.
+fn narrate(
     x: &mut Explanation,
     topo: &Topology,
-    active: &[bool],
-    eni: EniIdx,
     q: &PacketQuery,
-) -> Option<SessionIdx> {
-    let dns = services::is_amazon_dns(&q.key, topo.vpc_of(eni).amazon_dns_resolver());
+    facts: &[Fact],
+    decision: Decision,
+) {
     let dir = match q.direction {
         Direction::Ingress => "ingress",
         Direction::Egress => "egress",
     };
-    let mut any_rules = false;
-    for &si in topo.sessions_of(eni) {
+    let what = |si: SessionIdx| {
         let s = topo.session(si);
-        let what = format!("session {} (number {})", s.id, s.session_number);
-        if !active.get(si.index()).copied().unwrap_or(true) {
-            x.steps
-                .push(step(Mark::Note, what, "deleted by then: skipped"));
-            continue;
-        }
-        let f = topo.filter(s.filter);
-        if dns {
-            if f.amazon_dns {
-                x.steps.push(step(
-                    Mark::Pass,
-                    what,
-                    format!(
-                        "Amazon DNS traffic, and filter {} enables amazon-dns: mirrored (FLT-06)",
-                        f.id
-                    ),
-                ));
-                return Some(si);
-            }
-            x.steps.push(step(
-                Mark::Note,
-                what,
-                format!("Amazon DNS traffic; filter {} lacks the amazon-dns service: passed on (FLT-06)", f.id),
-            ));
-            continue;
-        }
-        let rules = f.rules(q.direction);
-        if rules.is_empty() {
-            x.steps.push(step(
-                Mark::Note,
-                what,
-                format!("filter {} has no {dir} rules: passed on (FLT-02)", f.id),
-            ));
-            continue;
-        }
-        any_rules = true;
-        x.steps.push(step(
-            Mark::Note,
-            what,
-            format!("filter {}, {dir} rules", f.id),
-        ));
-        for r in rules {
-            let rule = format!("  rule {}", r.rule_number);
-            if !r.matches(&q.key) {
-                x.steps.push(step(
-                    Mark::Note,
-                    rule,
-                    format!("{}: no match", describe_rule(r)),
-                ));
-                continue;
-            }
-            let accept = r.rule_action == topology::RuleAction::Accept;
-            x.steps.push(step(
-                if accept { Mark::Pass } else { Mark::Stop },
-                rule,
+        format!("session {} (number {})", s.id, s.session_number)
+    };
+    let filter_of = |si: SessionIdx| topo.filter(topo.session(si).filter);
+    for fact in facts {
+        let st = match fact {
+            Fact::NeverMirrored(kind) => step(
+                Mark::Stop,
+                "never mirrored",
                 format!(
-                    "{}: matches, {} (FLT-01; SES-02: no later session sees it)",
-                    describe_rule(r),
-                    if accept { "mirrored" } else { "not mirrored" }
+                    "{} traffic is never mirrored (SRC-03)",
+                    never_mirrored_name(*kind)
                 ),
-            ));
-            if accept {
-                return Some(si);
+            ),
+            Fact::Mirrorable => step(
+                Mark::Pass,
+                "never mirrored",
+                "not ARP, DHCP, instance metadata, Time Sync or Windows activation",
+            ),
+            Fact::SourceAdmits => step(
+                Mark::Pass,
+                "source admits it",
+                "the subnet's network ACL and the ENI's security groups let it in (SRC-05)",
+            ),
+            Fact::SourceBlocked { resource, .. } => {
+                step(Mark::Stop, "source admits it", resource.clone())
             }
-            x.settle(Outcome::NotMirrored(N::FilterReject));
-            return None;
-        }
-        x.steps.push(step(
-            Mark::Note,
-            "  no rule matched",
-            "the next session looks at it (SES-02)",
-        ));
+            Fact::SessionDeleted(si) => step(Mark::Note, what(*si), "deleted by then: skipped"),
+            Fact::AmazonDns { session, enabled } => {
+                let f = filter_of(*session);
+                if *enabled {
+                    step(
+                        Mark::Pass,
+                        what(*session),
+                        format!(
+                            "Amazon DNS traffic, and filter {} enables amazon-dns: mirrored (FLT-06)",
+                            f.id
+                        ),
+                    )
+                } else {
+                    step(
+                        Mark::Note,
+                        what(*session),
+                        format!(
+                            "Amazon DNS traffic; filter {} lacks the amazon-dns service: passed on (FLT-06)",
+                            f.id
+                        ),
+                    )
+                }
+            }
+            Fact::NoRulesForDirection(si) => step(
+                Mark::Note,
+                what(*si),
+                format!(
+                    "filter {} has no {dir} rules: passed on (FLT-02)",
+                    filter_of(*si).id
+                ),
+            ),
+            Fact::Rules(si) => step(
+                Mark::Note,
+                what(*si),
+                format!("filter {}, {dir} rules", filter_of(*si).id),
+            ),
+            Fact::Rule {
+                session,
+                rule,
+                matched,
+            } => {
+                let r = &filter_of(*session).rules(q.direction)[*rule as usize];
+                let name = format!("  rule {}", r.rule_number);
+                if !matched {
+                    step(Mark::Note, name, format!("{}: no match", describe_rule(r)))
+                } else {
+                    let accept = r.rule_action == topology::RuleAction::Accept;
+                    step(
+                        if accept { Mark::Pass } else { Mark::Stop },
+                        name,
+                        format!(
+                            "{}: matches, {} (FLT-01; SES-02: no later session sees it)",
+                            describe_rule(r),
+                            if accept { "mirrored" } else { "not mirrored" }
+                        ),
+                    )
+                }
+            }
+            Fact::NoRuleMatched(_) => step(
+                Mark::Note,
+                "  no rule matched",
+                "the next session looks at it (SES-02)",
+            ),
+        };
+        x.steps.push(st);
     }
-    x.settle(Outcome::NotMirrored(if dns {
-        N::AmazonDnsNotEnabled
-    } else if any_rules {
-        N::NoRuleMatched
-    } else {
-        N::NoRulesForDirection
-    }));
-    x.steps
-        .push(step(Mark::Stop, "sessions", "no session mirrors it"));
-    None
+    let reason = match decision {
+        Decision::Mirror { .. } => return,
+        Decision::NeverMirrored(k) => N::NeverMirrored(k),
+        Decision::BlockedAtSource(SourceBlock::NetworkAcl) => N::SourceNetworkAcl,
+        Decision::BlockedAtSource(SourceBlock::SecurityGroup) => N::SourceSecurityGroup,
+        Decision::Rejected { .. } => N::FilterReject,
+        Decision::AmazonDnsNotEnabled { .. } => N::AmazonDnsNotEnabled,
+        Decision::NoRuleMatched { .. } => N::NoRuleMatched,
+        Decision::NoRulesForDirection { .. } => N::NoRulesForDirection,
+    };
+    if matches!(
+        decision,
+        Decision::AmazonDnsNotEnabled { .. }
+            | Decision::NoRuleMatched { .. }
+            | Decision::NoRulesForDirection { .. }
+    ) {
+        x.steps
+            .push(step(Mark::Stop, "sessions", "no session mirrors it"));
+    }
+    x.settle(Outcome::NotMirrored(reason));
 }
 
-/// What the load balancer looks like to this outer flow: its node, the
-/// cross-zone setting, the appliances it may choose from (TGT-05..08).
-fn lb_state(
-    topo: &Topology,
-    pipeline: &crate::pipeline::Pipeline,
-    via: &Via,
-    eni: EniIdx,
-    target: topology::TargetIdx,
-    key: &FlowKey,
-) -> Option<String> {
-    let hash = crate::pipeline::outer_flow_hash(topo, eni, target, key);
-    let src_zone = &topo.subnet(topo.eni(eni).subnet).availability_zone;
-    let (node, targets, state, healthy, extra) = match *via {
-        Via::Eni(_) => return None,
-        Via::Nlb(n) => {
-            let nlb = &topo.network_load_balancers[n.index()];
-            let node = crate::lb::nlb_node(topo, n, src_zone, hash).to_string();
-            let how = if &node == src_zone {
-                "the source's zone"
-            } else {
-                "none in the source's zone: by flow hash"
-            };
-            let state = &pipeline.nlb[n.index()];
-            let listener = if state.listener {
-                ""
-            } else {
-                "; no UDP 4789 listener"
-            };
-            (
-                node,
-                &nlb.targets,
-                state,
-                &pipeline.nlb_healthy[n.index()],
-                format!(" ({how}){listener}"),
-            )
-        }
-        Via::Gwlb(v, g) => {
-            let zone = topo
-                .subnet(topo.gwlb_endpoints[v.index()].subnet)
-                .availability_zone
-                .clone();
-            (
-                zone,
-                &topo.gateway_load_balancers[g.index()].targets,
-                &pipeline.gwlb[g.index()],
-                &pipeline.gwlb_healthy[g.index()],
-                " (the endpoint's zone)".to_string(),
-            )
-        }
+/// What the load balancer looked like to this outer flow, as
+/// [`delivery::route`] saw it: its node, the cross-zone setting, the
+/// appliances it may choose from (TGT-05..08).
+fn lb_view(v: &LbView, nlb: bool) -> String {
+    let how = match (nlb, v.by_flow_hash) {
+        (false, _) => " (the endpoint's zone)",
+        (true, false) => " (the source's zone)",
+        (true, true) => " (none in the source's zone: by flow hash)",
     };
-    let eligible = crate::lb::eligible(topo, &node, targets, state, healthy).count();
-    let node_state = if state.zones.contains(&node) {
+    let listener = if v.listener {
+        ""
+    } else {
+        "; no UDP 4789 listener"
+    };
+    let node_state = if v.zone_enabled {
         ""
     } else {
         ", a zone no longer enabled"
     };
-    Some(format!(
-        "node in {node}{extra}{node_state}; cross-zone {}; {eligible} of {} appliances healthy and reachable from it",
-        if state.cross_zone { "on" } else { "off" },
-        targets.len()
-    ))
+    format!(
+        "node in {}{how}{listener}{node_state}; cross-zone {}; {} of {} appliances healthy and reachable from it",
+        v.node_zone,
+        if v.cross_zone { "on" } else { "off" },
+        v.eligible,
+        v.registered
+    )
 }
 
 /// Explains `q` at `at` (clamped to the run). The ENI must be a mirror
@@ -458,7 +452,8 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
         reason: "",
         caveat: None,
     };
-    let (topo, active, pipeline) = sim.state();
+    let (world, pipeline) = sim.state();
+    let topo = world.topology();
     let e = topo.eni(eni);
     let own = match q.direction {
         Direction::Ingress => q.key.dst,
@@ -474,53 +469,26 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
             ),
         ));
     }
-    // SRC-03
-    if let Some(kind) = services::never_mirrored(&q.key) {
-        x.steps.push(step(
-            Mark::Stop,
-            "never mirrored",
-            format!(
-                "{} traffic is never mirrored (SRC-03)",
-                never_mirrored_name(kind)
-            ),
-        ));
-        x.settle(Outcome::NotMirrored(N::NeverMirrored(kind)));
-        return Ok(x);
-    }
-    x.steps.push(step(
-        Mark::Pass,
-        "never mirrored",
-        "not ARP, DHCP, instance metadata, Time Sync or Windows activation",
-    ));
-    // SRC-05
-    if q.direction == Direction::Ingress {
-        let sender = topo.eni_by_ip(q.key.src);
-        match topo.source_admits(eni, &q.key, sender, q.reply) {
-            Ok(()) => x.steps.push(step(
-                Mark::Pass,
-                "source admits it",
-                "the subnet's network ACL and the ENI's security groups let it in (SRC-05)",
-            )),
-            Err((block, why)) => {
-                x.steps.push(step(Mark::Stop, "source admits it", why));
-                x.settle(Outcome::NotMirrored(match block {
-                    SourceBlock::NetworkAcl => N::SourceNetworkAcl,
-                    SourceBlock::SecurityGroup => N::SourceSecurityGroup,
-                }));
-                return Ok(x);
-            }
-        }
-    }
-    let Some(si) = sessions(&mut x, topo, active, eni, q) else {
+    // SRC-03, SRC-05, SES-02, FLT-*: the pipeline's own decision, with
+    // the facts it reported.
+    let sender = topo.eni_by_ip(q.key.src);
+    let mut facts: Vec<Fact> = Vec::new();
+    let decision = topo.decide_at(
+        eni,
+        q.direction,
+        &q.key,
+        sender,
+        q.reply,
+        world.sessions_existing(),
+        &mut facts,
+    );
+    narrate(&mut x, topo, q, &facts, decision);
+    let Decision::Mirror { mirror, .. } = decision else {
         return Ok(x);
     };
-    // The narration and the pipeline's own decision agree.
-    debug_assert!(matches!(
-        topo.decide(eni, q.direction, &q.key, active),
-        Decision::Mirror { mirror, .. } if mirror.session == si
-    ));
+    let si = mirror.session;
     let session = topo.session(si);
-    let plan = *pipeline.plan(si.index());
+    let plan = pipeline.plan(si).clone();
     // SES-05, MTU-01..02, PKT-05, TGT-10
     let (kept, how) = plan.cut(q.size, q.key.is_ipv6());
     let frame = q.size + 14;
@@ -549,16 +517,48 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
         ),
     ));
     x.settle(Outcome::Delivered(how));
-    // CON-01..05, TGT-04: the path to the target, or to the load
-    // balancer's node or endpoint.
-    let dest = topo.copy_destination(eni, plan.target);
+    if world.session_inactive(si) {
+        x.steps.push(step(
+            Mark::Stop,
+            "session",
+            format!(
+                "{} is inactive: its shared target was deleted by its owner (TGT-13)",
+                session.id
+            ),
+        ));
+        x.settle(Outcome::NotMirrored(N::SessionInactive));
+        return Ok(x);
+    }
+    // CON-01..05, TGT-04, TGT-05..08, LB-06: where this outer flow's
+    // copies go, as the run decides it: the node, the path to it, the
+    // appliance.
+    let route = crate::delivery::route(
+        world,
+        &plan,
+        eni,
+        &q.key,
+        scenario.settings.latency.cross_az_ns,
+    );
+    let dest = topo.copy_destination(plan.target, route.node);
     let reach = topo.reach_to(eni, &dest);
     for h in &reach.hops {
         x.steps.push(step(
             Mark::Pass,
             "path",
-            format!("{}: {}", h.resource, h.detail),
+            format!("{}: {}", h.resource(topo), h.detail(topo)),
         ));
+    }
+    if world.target_resource_deleted(plan.target) {
+        x.steps.push(step(
+            Mark::Stop,
+            "target",
+            format!(
+                "the resource of {} is deleted (SES-10)",
+                topo.target(plan.target).id
+            ),
+        ));
+        x.settle(Outcome::Dropped(DropReason::TargetDeleted));
+        return Ok(x);
     }
     if let Some(stop) = &reach.stop {
         let mut detail = format!(
@@ -574,17 +574,17 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
         x.settle(Outcome::Dropped(DropReason::Unreachable(stop.reason)));
         return Ok(x);
     }
-    // TGT-05..08: the load balancer's choice for this outer flow.
-    let sender = topo.eni_by_ip(q.key.src);
-    let mut obs = Observation::new(topo, eni, q.direction, &q.key, sender, q.reply, active, 0);
-    pipeline.choose(topo, &mut obs, &q.key);
-    if let Some(fleet) = lb_state(topo, pipeline, &plan.via, eni, plan.target, &q.key) {
-        x.steps.push(step(Mark::Note, "load balancer", fleet));
+    if let Some(v) = &route.lb {
+        x.steps.push(step(
+            Mark::Note,
+            "load balancer",
+            lb_view(v, matches!(plan.via, Via::Nlb(_))),
+        ));
     }
-    let appliance = match (obs.appliance, obs.lost) {
-        (Some(a), _) => a,
-        (None, lost) => {
-            let lost = Outcome::Dropped(lost.unwrap_or(DropReason::NoHealthyTarget));
+    let appliance = match route.appliance {
+        Ok(a) => a,
+        Err(lost) => {
+            let lost = Outcome::Dropped(lost);
             x.steps.push(step(
                 Mark::Stop,
                 "load balancer",
@@ -621,7 +621,7 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
     let bin = (at_ns / period) as usize;
     let (from, to) = (bin as u64 * period, ((bin as u64 + 1) * period).min(end));
     sim.run_until(to.saturating_sub(1));
-    let (_, _, pipeline) = sim.state();
+    let (_, pipeline) = sim.state();
     let field = |name: &str| COPY_SERIES.iter().position(|f| *f == name).unwrap_or(0);
     let sbin = pipeline.results.sessions[si.index()]
         .series

@@ -2,28 +2,14 @@
 //! copies, given the health of the fleet and the zones, and a Gateway Load
 //! Balancer endpoint's capacity.
 //!
-//! The state here changes with the timeline (health, zones, listeners),
-//! which is why it lives in the run, not in the topology.
+//! The state they read changes with the timeline (health, zones,
+//! listeners): it lives in the [`World`](crate::world::World).
 
-use topology::{EniIdx, GwlbIdx, NlbIdx, Topology};
+use topology::{EniIdx, Topology};
 
 use crate::budget::Bucket;
 use crate::outcome::DropReason;
-
-/// What the timeline can change about a load balancer.
-#[derive(Clone, Debug)]
-pub struct LbState {
-    /// The Availability Zones enabled now (SetSubnets replaces the list).
-    /// A zone added after the start has targets that count but a node that
-    /// gets no copies (TGT-07); a zone removed has neither.
-    pub zones: Vec<String>,
-    pub cross_zone: bool,
-    /// NLB only: a UDP listener on 4789 (TGT-05).
-    pub listener: bool,
-    /// Zones whose node was taken out of DNS (TGT-08: changes nothing for
-    /// mirroring, which keeps sending to the node).
-    pub out_of_dns: Vec<String>,
-}
+use crate::world::LbState;
 
 /// A well-mixed 64-bit hash of two numbers (SplitMix64's finaliser): the
 /// flow-hash placement of an outer flow on a target, by highest score
@@ -42,13 +28,12 @@ pub fn choose(
     node_zone: &str,
     targets: &[EniIdx],
     state: &LbState,
-    healthy: &[bool],
     flow_hash: u64,
 ) -> Result<EniIdx, DropReason> {
     if !state.zones.iter().any(|z| z == node_zone) {
         return Err(DropReason::LbNodeRemoved);
     }
-    eligible(topo, node_zone, targets, state, healthy)
+    eligible(topo, node_zone, targets, state)
         .max_by_key(|&e| (mix(flow_hash, u64::from(e.0)), e.0))
         .ok_or(DropReason::NoHealthyTarget)
 }
@@ -60,33 +45,16 @@ pub fn eligible<'a>(
     node_zone: &'a str,
     targets: &'a [EniIdx],
     state: &'a LbState,
-    healthy: &'a [bool],
 ) -> impl Iterator<Item = EniIdx> + 'a {
     let zone_of = |e: EniIdx| topo.subnet(topo.eni(e).subnet).availability_zone.as_str();
     targets
         .iter()
-        .zip(healthy)
+        .zip(&state.healthy)
         .filter(move |&(&e, &ok)| {
             let zone = zone_of(e);
             ok && state.zones.iter().any(|z| z == zone) && (state.cross_zone || zone == node_zone)
         })
         .map(|(&e, _)| e)
-}
-
-/// The zones of a load balancer's nodes at the start.
-pub fn node_zones(nodes: &[topology::model::LbNode]) -> Vec<String> {
-    nodes.iter().map(|n| n.availability_zone.clone()).collect()
-}
-
-/// The node of a Network Load Balancer that gets a source's copies: the one
-/// in the source's zone, else one by flow hash, among the nodes that
-/// existed when the target was created.
-pub fn nlb_node<'a>(topo: &'a Topology, nlb: NlbIdx, source_zone: &str, flow_hash: u64) -> &'a str {
-    let n = &topo.network_load_balancers[nlb.index()];
-    match n.nodes.iter().find(|x| x.availability_zone == source_zone) {
-        Some(x) => &x.availability_zone,
-        None => &n.nodes[(flow_hash % n.nodes.len() as u64) as usize].availability_zone,
-    }
 }
 
 /// Scaling of a Gateway Load Balancer endpoint's capacity (TGT-11, model):
@@ -162,13 +130,4 @@ impl Capacity {
             false
         }
     }
-}
-
-/// The appliance a Gateway Load Balancer picks for a flow arriving through
-/// an endpoint in `zone`.
-pub fn gwlb_zone(topo: &Topology, gwlb: GwlbIdx, zone: &str) -> bool {
-    topo.gateway_load_balancers[gwlb.index()]
-        .nodes
-        .iter()
-        .any(|n| n.availability_zone == zone)
 }

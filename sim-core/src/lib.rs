@@ -39,6 +39,7 @@
 pub mod budget;
 pub mod capture;
 pub mod copy_plan;
+pub mod delivery;
 pub mod engine;
 pub mod expect;
 pub mod explain;
@@ -49,10 +50,12 @@ pub mod results;
 pub mod rng;
 pub mod scenario;
 pub mod settings;
+pub mod time;
 pub mod timeline;
 pub mod traffic;
 pub mod units;
 pub mod wire;
+pub mod world;
 
 pub use capture::CaptureSink;
 pub use engine::{Simulation, run, run_with_capture};

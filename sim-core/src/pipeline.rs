@@ -3,26 +3,38 @@
 //!
 //! The session decision depends only on the flow (5-tuple and direction),
 //! so it is made once per flow and observation point ([`Observation`]).
-//! Per packet the pipeline charges the source instance's budgets, sizes the
-//! copy, and hands it to the engine as an [`InFlight`] copy that
-//! [`Pipeline::arrive`]s after its path's latency. Nothing here allocates
-//! per packet.
+//! Per packet the pipeline walks its stages, each of which returns the
+//! next value or the [`Outcome`] that ends the packet: the production
+//! budget, the session decision, the copy (its size, the source's budgets,
+//! the path and the load balancer's choice); the copy then travels as an
+//! [`InFlight`] value and [`Pipeline::arrive`]s after its path's latency
+//! at the appliance's receive budget. One function, [`Pipeline::settle`],
+//! records every outcome, once (MET-02 by construction). Nothing here
+//! allocates per packet.
 
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg32;
-use topology::decision::AcceptedBy;
+use topology::decision::{AcceptedBy, MirrorDecision};
 use topology::reach::SourceBlock;
-use topology::{Decision, Direction, EniIdx, FlowKey, InstanceIdx, TargetIdx, Topology};
+use topology::{
+    Decision, Direction, EniIdx, FlowKey, InstanceIdx, SessionIdx, TargetIdx, Topology,
+};
 
 pub use crate::copy_plan::*;
 
 use crate::budget::{Bucket, DirectionBudget, Shortfall};
-use crate::lb::{self, Capacity, LbState};
+use crate::delivery::{self, Via};
+use crate::lb::Capacity;
 use crate::outcome::{Delivery, DropReason, NotMirroredReason, Outcome, SkipReason};
-use crate::results::{CloudWatch, RunResults, Series, SessionStats, SourceStats, TargetStats};
-use crate::rng;
+use crate::results::{
+    CloudWatch, CloudWatchField, Configuration, CopyField, RunResults, Series, SessionStats,
+    SourceField, SourceStats, TargetStats,
+};
+use crate::rng::{self, Stream};
 use crate::settings::Settings;
+use crate::time::Instant;
 use crate::traffic::Emitted;
+use crate::world::World;
 
 /// No per-flow bucket (the observation mirrors nothing).
 pub const NO_OUTER_FLOW: u32 = u32::MAX;
@@ -41,15 +53,14 @@ pub struct Observation {
     pub outer: u32,
     /// This flow-and-observation's reordering slot (sequence numbers).
     pub slot: u32,
-    /// The appliance that gets this flow's copies, when the session mirrors
-    /// it: the target's ENI, or the load balancer's choice.
-    pub appliance: Option<EniIdx>,
-    /// Why a load balancer has no appliance for it (no listener, no
-    /// healthy target).
-    pub lost: Option<DropReason>,
-    /// Latency from the load balancer's node to that appliance beyond the
-    /// path's own (cross-zone).
-    pub extra_ns: u32,
+    /// Where this flow's copies go when the session mirrors it, decided
+    /// once ([`delivery::route`]): the appliance, or why they are lost on
+    /// the way (the path stops, no listener, no healthy target).
+    pub appliance: Result<EniIdx, DropReason>,
+    /// One-way latency of the copies before jitter.
+    pub latency_ns: u64,
+    /// The load balancer node they enter by (NLB targets; 0 otherwise).
+    pub node: u16,
 }
 
 impl Observation {
@@ -71,35 +82,42 @@ impl Observation {
             eni,
             direction,
             ipv6: key.is_ipv6(),
-            decision: topo.decide_at(eni, direction, key, sender, reply, active),
+            decision: topo.decide_at(eni, direction, key, sender, reply, active, &mut ()),
             instance: topo.eni(eni).instance,
             outer: NO_OUTER_FLOW,
             slot,
-            appliance: None,
-            lost: None,
-            extra_ns: 0,
+            appliance: Err(DropReason::NoHealthyTarget),
+            latency_ns: 0,
+            node: 0,
         }
     }
 }
 
-/// A copy on its way: everything its arrival needs. Small and plain; the
-/// engine keeps these in a slab.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// A copy on its way: everything its arrival needs, as typed values.
+/// Small and plain; the engine keeps these in a slab.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InFlight {
-    pub arrive_at: u64,
-    pub session: u32,
-    pub source_eni: u32,
-    /// 0 ingress, 1 egress (at the source).
-    pub dir: u8,
-    pub delivery_kind: u8,
+    pub arrive_at: Instant,
+    pub session: SessionIdx,
+    /// The session's configuration that sent it (index into its
+    /// configurations): its target and plan, even if the session changed
+    /// since.
+    pub config: u32,
+    pub target: TargetIdx,
+    pub source_eni: EniIdx,
+    /// The direction of the packet at the source.
+    pub direction: Direction,
+    pub delivery: Delivery,
     /// Original packet bytes.
     pub bytes: u32,
     /// Outer IP bytes of the copy.
     pub wire: u32,
+    /// Its flow-and-observation's reordering slot, and its number there.
     pub slot: u32,
     pub seq: u32,
-    /// The appliance's ENI.
-    pub appliance: u32,
+    pub appliance: EniIdx,
+    /// The load balancer node it went through (NLB targets).
+    pub node: u16,
     /// Bytes of the original frame the copy keeps.
     pub kept: u32,
     /// The packet's number in its flow, and its TCP sequence number (for
@@ -107,12 +125,6 @@ pub struct InFlight {
     pub index: u32,
     pub tcp_seq: u32,
 }
-
-const DELIVERIES: [Delivery; 3] = [
-    Delivery::Whole,
-    Delivery::TruncatedToPacketLength,
-    Delivery::TruncatedToMtu,
-];
 
 /// What became of a packet at one observation point.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,9 +138,25 @@ pub enum Offered {
     Copy(InFlight),
 }
 
+/// Where an outcome is counted: the source ENI and direction, and for
+/// accepted packets the session's configuration and target.
+#[derive(Clone, Copy, Debug)]
+struct Place {
+    eni: EniIdx,
+    dir: usize,
+    /// The source instance, whose CloudWatch metrics count skips.
+    instance: Option<InstanceIdx>,
+    /// The session and its configuration, once a session accepted it.
+    session: Option<(SessionIdx, u32)>,
+    /// The target, once a copy was sent to it.
+    target: Option<TargetIdx>,
+}
+
 /// Applies the pipeline packet by packet and counts every outcome.
 pub struct Pipeline {
-    plans: Vec<CopyPlan>,
+    /// Each session's copy plans, one per configuration (the last is in
+    /// force); copies in flight keep the index of theirs.
+    plans: Vec<Vec<CopyPlan>>,
     /// The active sessions of each ENI in evaluation order (`passed` counts).
     sessions_by_eni: Vec<Vec<u32>>,
     /// Source instances' budgets, ingress then egress (BW-01).
@@ -144,19 +172,8 @@ pub struct Pipeline {
     last_arrival: Vec<u64>,
     /// Jitter draws per session.
     jitter: Vec<Pcg32>,
-    /// Latency added when a load balancer sends across zones.
-    cross_az_ns: u64,
-    /// Load balancers' changing state, and their targets' health.
-    pub nlb: Vec<LbState>,
-    pub nlb_healthy: Vec<Vec<bool>>,
-    pub gwlb: Vec<LbState>,
-    pub gwlb_healthy: Vec<Vec<bool>>,
     /// Gateway Load Balancer endpoints' capacity (TGT-11).
     capacity: Vec<Capacity>,
-    /// Targets whose resource was deleted (SES-10).
-    target_deleted: Vec<bool>,
-    /// Sessions left inactive by their shared target's deletion (TGT-13).
-    inactive: Vec<bool>,
     settings: Settings,
     pub results: RunResults,
 }
@@ -169,40 +186,59 @@ fn budgets_of(topo: &Topology, i: usize) -> Option<[DirectionBudget; 2]> {
     })
 }
 
-/// The hash a load balancer places an outer flow by: its source, its
-/// destination and the symmetric source port (PKT-04).
-pub fn outer_flow_hash(topo: &Topology, source: EniIdx, target: TargetIdx, key: &FlowKey) -> u64 {
-    let src_ip = topo.eni(source).private_ip;
-    let dest_ip = topo.copy_destination(source, target).ip;
-    let port = topology::packet::outer_source_port(key);
-    crate::rng::component_id(&format!("{src_ip}>{dest_ip}:{port}"))
+/// A session's configuration as it stands in `topo`, from `from`, before
+/// it has counted anything.
+fn configuration(topo: &Topology, session: SessionIdx, epoch: u32, from: Instant) -> Configuration {
+    let s = topo.session(session);
+    let f = topo.filter(s.filter);
+    let rules = |d| {
+        f.rules(d)
+            .iter()
+            .map(|r| (r.rule_number, r.rule_action))
+            .collect::<Vec<_>>()
+    };
+    Configuration {
+        epoch,
+        from,
+        to: None,
+        target: s.target,
+        filter: s.filter,
+        packet_length: s.packet_length,
+        virtual_network_id: s.virtual_network_id,
+        rule_hits: [
+            vec![0; f.ingress_filter_rules.len()],
+            vec![0; f.egress_filter_rules.len()],
+        ],
+        rules: [rules(Direction::Ingress), rules(Direction::Egress)],
+        amazon_dns_hits: 0,
+        mirrored: Default::default(),
+        outcomes: Default::default(),
+    }
 }
 
 impl Pipeline {
     pub fn new(
-        topo: &Topology,
+        world: &World,
         settings: &Settings,
         seed: u64,
         duration_ns: u64,
         slots: usize,
     ) -> Self {
-        let plans: Vec<CopyPlan> = (0..topo.sessions.len())
-            .map(|i| CopyPlan::new(topo, topology::SessionIdx(i as u32), settings))
+        let topo = world.topology();
+        let plans: Vec<Vec<CopyPlan>> = (0..topo.sessions.len())
+            .map(|i| vec![CopyPlan::new(topo, SessionIdx(i as u32), settings)])
             .collect();
         let period = settings.metrics_period_ns;
-        let sessions = topo
-            .sessions
-            .iter()
-            .map(|s| {
-                let f = topo.filter(s.filter);
-                SessionStats {
-                    rule_hits: [
-                        vec![0; f.ingress_filter_rules.len()],
-                        vec![0; f.egress_filter_rules.len()],
-                    ],
-                    series: Series::new(period, duration_ns),
-                    ..SessionStats::default()
-                }
+        let sessions = (0..topo.sessions.len())
+            .map(|i| SessionStats {
+                series: Series::new(period, duration_ns),
+                configurations: vec![configuration(
+                    topo,
+                    SessionIdx(i as u32),
+                    world.epoch(),
+                    Instant::ZERO,
+                )],
+                ..SessionStats::default()
             })
             .collect();
         let is_source_instance: Vec<bool> = (0..topo.instances.len())
@@ -212,14 +248,11 @@ impl Pipeline {
                 })
             })
             .collect();
-        // Appliances' receive budgets: every ENI a copy may reach.
+        // Appliances' receive budgets: every ENI a copy may reach, directly
+        // or behind a load balancer (any target a session may move to).
         let mut receive: Vec<Option<DirectionBudget>> = vec![None; topo.instances.len()];
-        let appliances = plans
-            .iter()
-            .filter_map(|p| match p.via {
-                Via::Eni(e) => Some(e),
-                _ => None,
-            })
+        let appliances = (0..topo.targets.len())
+            .filter_map(|t| topo.target_eni(topology::TargetIdx(t as u32)))
             .chain(
                 topo.network_load_balancers
                     .iter()
@@ -237,21 +270,14 @@ impl Pipeline {
                 receive[inst.index()] = budgets_of(topo, inst.index()).map(|[ingress, _]| ingress);
             }
         }
-        let lb_state = |zones, cross_zone, listener| LbState {
-            zones,
-            cross_zone,
-            listener,
-            out_of_dns: Vec::new(),
-        };
         Pipeline {
             jitter: (0..plans.len())
                 .map(|s| {
-                    let mut stream = rng::stream(seed, &format!("jitter/{}", topo.sessions[s].id));
+                    let mut stream = rng::stream(seed, Stream::Jitter(&topo.sessions[s].id));
                     Pcg32::seed_from_u64(stream.random())
                 })
                 .collect(),
             last_arrival: vec![0; plans.len()],
-            cross_az_ns: settings.latency.cross_az_ns,
             plans,
             sessions_by_eni: (0..topo.enis.len())
                 .map(|e| {
@@ -272,28 +298,6 @@ impl Pipeline {
                 .collect(),
             receive,
             per_flow: Vec::new(),
-            nlb: topo
-                .network_load_balancers
-                .iter()
-                .map(|n| lb_state(lb::node_zones(&n.nodes), n.cross_zone, n.udp_4789_listener))
-                .collect(),
-            nlb_healthy: topo
-                .network_load_balancers
-                .iter()
-                .map(|n| vec![true; n.targets.len()])
-                .collect(),
-            gwlb: topo
-                .gateway_load_balancers
-                .iter()
-                .map(|g| lb_state(lb::node_zones(&g.nodes), g.cross_zone, true))
-                .collect(),
-            gwlb_healthy: topo
-                .gateway_load_balancers
-                .iter()
-                .map(|g| vec![true; g.targets.len()])
-                .collect(),
-            target_deleted: vec![false; topo.targets.len()],
-            inactive: vec![false; topo.sessions.len()],
             settings: *settings,
             capacity: (0..topo.gwlb_endpoints.len())
                 .map(|_| Capacity::new(settings.gwlb_scaling))
@@ -327,142 +331,68 @@ impl Pipeline {
         }
     }
 
-    /// Picks the appliance for an observation that its session mirrors:
-    /// the target's ENI, or the load balancer's choice for the flow's
-    /// outer flow (TGT-05..08, TGT-10).
-    pub fn choose(&self, topo: &Topology, obs: &mut Observation, key: &FlowKey) {
+    /// Decides where an observation's copies go, when its session mirrors
+    /// it (TGT-05..08, TGT-10, LB-06): [`delivery::route`], once per flow.
+    pub fn choose(&self, world: &World, obs: &mut Observation, key: &FlowKey) {
         let Decision::Mirror { mirror, .. } = obs.decision else {
             return;
         };
-        let plan = self.plans[mirror.session.index()];
-        let src_zone = &topo.subnet(topo.eni(obs.eni).subnet).availability_zone;
-        let flow_hash = outer_flow_hash(topo, obs.eni, plan.target, key);
-        let zone_of = |e: EniIdx| topo.subnet(topo.eni(e).subnet).availability_zone.as_str();
-        let cross = |from: &str, e: EniIdx| {
-            if from == zone_of(e) {
-                0
-            } else {
-                self.cross_az_ns
-            }
+        let route = delivery::route(
+            world,
+            self.plan(mirror.session),
+            obs.eni,
+            key,
+            self.settings.latency.cross_az_ns,
+        );
+        obs.appliance = match route.blocked {
+            Some(b) => Err(DropReason::Unreachable(b)),
+            None => route.appliance,
         };
-        let (choice, from_zone) = match plan.via {
-            Via::Eni(e) => (Ok(e), zone_of(e).to_string()),
-            Via::Nlb(n) => {
-                let nlb = &topo.network_load_balancers[n.index()];
-                let state = &self.nlb[n.index()];
-                let node = lb::nlb_node(topo, n, src_zone, flow_hash);
-                let choice = if state.listener {
-                    lb::choose(
-                        topo,
-                        node,
-                        &nlb.targets,
-                        state,
-                        &self.nlb_healthy[n.index()],
-                        flow_hash,
-                    )
-                } else {
-                    Err(DropReason::NoUdp4789Listener)
-                };
-                (choice, node.to_string())
-            }
-            Via::Gwlb(v, g) => {
-                let gw = &topo.gateway_load_balancers[g.index()];
-                let zone = topo
-                    .subnet(topo.gwlb_endpoints[v.index()].subnet)
-                    .availability_zone
-                    .clone();
-                let choice = lb::choose(
-                    topo,
-                    &zone,
-                    &gw.targets,
-                    &self.gwlb[g.index()],
-                    &self.gwlb_healthy[g.index()],
-                    flow_hash,
-                );
-                (choice, zone)
-            }
-        };
-        match choice {
-            Ok(e) => {
-                obs.appliance = Some(e);
-                obs.lost = None;
-                obs.extra_ns = if matches!(plan.via, Via::Eni(_)) {
-                    0
-                } else {
-                    cross(&from_zone, e) as u32
-                };
-            }
-            Err(r) => {
-                obs.appliance = None;
-                obs.lost = Some(r);
-            }
-        }
+        obs.latency_ns = route.latency_ns;
+        obs.node = route.node as u16;
     }
 
-    /// The changing state of a load balancer.
-    pub fn lb_state(&mut self, lb: crate::timeline::LbRef) -> &mut LbState {
-        match lb {
-            crate::timeline::LbRef::Nlb(n) => &mut self.nlb[n.index()],
-            crate::timeline::LbRef::Gwlb(g) => &mut self.gwlb[g.index()],
-        }
-    }
-
-    /// TGT-13: the session's shared target was deleted by its owner.
-    pub fn make_inactive(&mut self, session: topology::SessionIdx) {
-        self.inactive[session.index()] = true;
-    }
-
-    /// SES-10: a target's resource is gone; its sessions' copies are
-    /// dropped until they are modified to use another target.
-    pub fn delete_target_resource(&mut self, target: TargetIdx) {
-        self.target_deleted[target.index()] = true;
-    }
-
-    /// A session changed (target, filter, packet length, VNI): its copy
-    /// plan is worked out again, and its rule counters fit its filter.
-    pub fn replan(&mut self, topo: &Topology, session: topology::SessionIdx) {
-        self.plans[session.index()] = CopyPlan::new(topo, session, &self.settings);
+    /// The session's configuration changed at `now` (epoch `epoch`): its
+    /// copy plan is worked out again and a new configuration begins.
+    pub fn reconfigure(&mut self, world: &World, session: SessionIdx, now: Instant) {
+        let topo = world.topology();
+        self.plans[session.index()].push(CopyPlan::new(topo, session, &self.settings));
         self.last_arrival[session.index()] = 0;
-        self.fit_rule_hits(topo, session);
-    }
-
-    /// Keeps a session's rule counters as long as its filter's rule lists.
-    pub fn fit_rule_hits(&mut self, topo: &Topology, session: topology::SessionIdx) {
-        let f = topo.filter(topo.session(session).filter);
-        let hits = &mut self.results.sessions[session.index()].rule_hits;
-        for (d, n) in [f.ingress_filter_rules.len(), f.egress_filter_rules.len()]
-            .into_iter()
-            .enumerate()
-        {
-            if hits[d].len() < n {
-                hits[d].resize(n, 0);
-            }
+        let configs = &mut self.results.sessions[session.index()].configurations;
+        if let Some(last) = configs.last_mut() {
+            last.to = Some(now);
         }
+        configs.push(configuration(topo, session, world.epoch(), now));
     }
 
     /// A new per-flow bucket for an outer flow of `session`; its index.
-    pub fn add_outer_flow(&mut self, session: topology::SessionIdx) -> u32 {
-        let bps = self.plans[session.index()].per_flow_bps;
+    pub fn add_outer_flow(&mut self, session: SessionIdx) -> u32 {
+        let bps = self.plan(session).per_flow_bps;
         self.per_flow.push(Bucket::with_window(bps, 9001 * 8));
         (self.per_flow.len() - 1) as u32
     }
 
     /// A session is deleted at `now`: it no longer counts among its
-    /// source's sessions (the observations must be decided again), and its
-    /// billing stops (SES-12).
-    pub fn deactivate(&mut self, session: topology::SessionIdx, topo: &Topology, now: u64) {
+    /// source's sessions (the observations must be decided again), its
+    /// configuration ends and its billing stops (SES-12).
+    pub fn deactivate(&mut self, session: SessionIdx, topo: &Topology, now: Instant) {
         let eni = topo.session(session).source;
         self.sessions_by_eni[eni.index()].retain(|&s| s != session.0);
-        self.results.sessions[session.index()].existed_ns = now;
+        let stats = &mut self.results.sessions[session.index()];
+        stats.existed_ns = now.as_nanos();
+        if let Some(last) = stats.configurations.last_mut() {
+            last.to = Some(now);
+        }
     }
 
     /// The run ends at `end`: sessions still there existed until then.
-    pub fn finish(&mut self, active: &[bool], end: u64) {
+    pub fn finish(&mut self, world: &World, end: u64) {
         for (s, stats) in self.results.sessions.iter_mut().enumerate() {
-            if active[s] {
+            if world.session_exists(SessionIdx(s as u32)) {
                 stats.existed_ns = end;
             }
         }
+        self.results.epochs = world.epochs().to_vec();
     }
 
     /// Counts the sessions that passed a packet on.
@@ -475,101 +405,147 @@ impl Pipeline {
         }
     }
 
-    /// One packet of `size` bytes crosses a source ENI at `now`.
+    /// One packet crosses a source ENI at `now`: the stages in order; the
+    /// first that ends it gives its outcome, counted once by `settle`.
     #[inline]
-    pub fn offer(&mut self, obs: &Observation, packet: Emitted, now: u64) -> Offered {
+    pub fn offer(
+        &mut self,
+        world: &World,
+        obs: &Observation,
+        packet: Emitted,
+        now: u64,
+    ) -> Offered {
         let bytes = u64::from(packet.size);
         let d = SourceStats::dir(obs.direction);
         let source = &mut self.results.sources[obs.eni.index()];
         source.offered[d].add(bytes);
-        source.series.add(now, 0, 1);
-        let not_mirrored = |reason| Outcome::NotMirrored(reason);
-        // BW-02: production first; it is dropped only when it alone does
-        // not fit the instance's budget.
-        if let Some(budget) = obs.instance.and_then(|i| self.budgets[i.index()].as_mut())
-            && !budget[d].production(now, bytes)
-        {
-            let source = &mut self.results.sources[obs.eni.index()];
-            source.outcomes[d].add(not_mirrored(NotMirroredReason::ProductionDropped), bytes);
-            source.series.add(now, 1, 1);
-            return Offered::ProductionDropped;
+        source.series.add(now, SourceField::Offered, 1);
+        let mut place = Place {
+            eni: obs.eni,
+            dir: d,
+            instance: obs.instance,
+            session: None,
+            target: None,
+        };
+        let ended = self.production(obs, bytes, now).and_then(|()| {
+            let mirror = self.decide(obs, bytes)?;
+            let si = mirror.session;
+            place.session = Some((si, self.current_config(si)));
+            self.copy(world, obs, mirror, packet, now, &mut place)
+        });
+        match ended {
+            Ok(copy) => Offered::Copy(copy),
+            Err(outcome) => {
+                self.settle(place, outcome, bytes, 0, now);
+                if outcome == Outcome::NotMirrored(NotMirroredReason::ProductionDropped) {
+                    Offered::ProductionDropped
+                } else {
+                    Offered::Done
+                }
+            }
         }
-        let (outcome, passed) = match obs.decision {
-            Decision::NeverMirrored(k) => (not_mirrored(NotMirroredReason::NeverMirrored(k)), 0),
+    }
+
+    /// Stage 1, BW-02: production first; the packet itself is dropped only
+    /// when it alone does not fit the instance's budget.
+    #[inline]
+    fn production(&mut self, obs: &Observation, bytes: u64, now: u64) -> Result<(), Outcome> {
+        let d = SourceStats::dir(obs.direction);
+        let fits = obs
+            .instance
+            .and_then(|i| self.budgets[i.index()].as_mut())
+            .is_none_or(|budget| budget[d].production(now, bytes));
+        if fits {
+            Ok(())
+        } else {
+            Err(Outcome::NotMirrored(NotMirroredReason::ProductionDropped))
+        }
+    }
+
+    /// Stage 2: the flow's cached decision (SRC-03, SRC-05, SES-02,
+    /// FLT-*), counted against the sessions that saw the packet.
+    #[inline]
+    fn decide(&mut self, obs: &Observation, bytes: u64) -> Result<MirrorDecision, Outcome> {
+        let d = SourceStats::dir(obs.direction);
+        let not_mirrored = |reason| Err(Outcome::NotMirrored(reason));
+        match obs.decision {
+            Decision::NeverMirrored(k) => not_mirrored(NotMirroredReason::NeverMirrored(k)),
             Decision::BlockedAtSource(SourceBlock::NetworkAcl) => {
-                (not_mirrored(NotMirroredReason::SourceNetworkAcl), 0)
+                not_mirrored(NotMirroredReason::SourceNetworkAcl)
             }
             Decision::BlockedAtSource(SourceBlock::SecurityGroup) => {
-                (not_mirrored(NotMirroredReason::SourceSecurityGroup), 0)
+                not_mirrored(NotMirroredReason::SourceSecurityGroup)
             }
             Decision::AmazonDnsNotEnabled { passed } => {
-                (not_mirrored(NotMirroredReason::AmazonDnsNotEnabled), passed)
+                self.passed_on(obs.eni, passed, bytes);
+                not_mirrored(NotMirroredReason::AmazonDnsNotEnabled)
             }
             Decision::NoRuleMatched { passed } => {
-                (not_mirrored(NotMirroredReason::NoRuleMatched), passed)
+                self.passed_on(obs.eni, passed, bytes);
+                not_mirrored(NotMirroredReason::NoRuleMatched)
             }
             Decision::NoRulesForDirection { passed } => {
-                (not_mirrored(NotMirroredReason::NoRulesForDirection), passed)
+                self.passed_on(obs.eni, passed, bytes);
+                not_mirrored(NotMirroredReason::NoRulesForDirection)
             }
             Decision::Rejected {
                 session,
                 rule,
                 passed,
             } => {
+                self.passed_on(obs.eni, passed, bytes);
                 let s = &mut self.results.sessions[session.index()];
                 s.evaluated.add(bytes);
                 s.rejected.add(bytes);
-                s.rule_hits(obs.direction)[rule as usize] += 1;
-                (not_mirrored(NotMirroredReason::FilterReject), passed)
+                if let Some(c) = s.configurations.last_mut() {
+                    c.rule_hits[d][rule as usize] += 1;
+                }
+                not_mirrored(NotMirroredReason::FilterReject)
             }
             Decision::Mirror { mirror, passed } => {
                 self.passed_on(obs.eni, passed, bytes);
-                return self.mirror(obs, mirror, packet, now);
+                let s = &mut self.results.sessions[mirror.session.index()];
+                s.evaluated.add(bytes);
+                s.mirrored.add(bytes);
+                if let Some(c) = s.configurations.last_mut() {
+                    c.mirrored.add(bytes);
+                    match mirror.accepted_by {
+                        AcceptedBy::Rule(i) => c.rule_hits[d][i as usize] += 1,
+                        AcceptedBy::AmazonDns => c.amazon_dns_hits += 1,
+                    }
+                }
+                Ok(mirror)
             }
-        };
-        self.passed_on(obs.eni, passed, bytes);
-        let source = &mut self.results.sources[obs.eni.index()];
-        source.outcomes[d].add(outcome, bytes);
-        source.series.add(now, 1, 1);
-        Offered::Done
+        }
     }
 
-    /// An accepted packet: size the copy, charge the source, send it.
+    /// Stage 3: an accepted packet's copy: sized, charged to the source,
+    /// sent on its path to the appliance the flow was given.
     #[inline]
-    fn mirror(
+    fn copy(
         &mut self,
+        world: &World,
         obs: &Observation,
-        mirror: topology::MirrorDecision,
+        mirror: MirrorDecision,
         packet: Emitted,
         now: u64,
-    ) -> Offered {
+        place: &mut Place,
+    ) -> Result<InFlight, Outcome> {
         let bytes = u64::from(packet.size);
         let si = mirror.session.index();
         let d = SourceStats::dir(obs.direction);
-        let plan = self.plans[si];
-        let (kept, how) = plan.cut(bytes as u32, obs.ipv6);
+        let config = self.current_config(mirror.session);
+        let plan = &self.plans[si][config as usize];
+        let (kept, delivery) = plan.cut(bytes as u32, obs.ipv6);
         let wire = kept + plan.outer_headers;
-        {
-            let s = &mut self.results.sessions[si];
-            s.evaluated.add(bytes);
-            s.mirrored.add(bytes);
-            match mirror.accepted_by {
-                AcceptedBy::Rule(i) => s.rule_hits(obs.direction)[i as usize] += 1,
-                AcceptedBy::AmazonDns => s.amazon_dns_hits += 1,
-            }
-        }
+        let (target, via, fifo, jitter_ns) = (plan.target, plan.via, plan.fifo, plan.jitter_ns);
         // TGT-13: an inactive session sends nothing.
-        if self.inactive[si] {
-            let o = Outcome::NotMirrored(NotMirroredReason::SessionInactive);
-            self.results.sessions[si].outcomes.add(o, bytes);
-            let source = &mut self.results.sources[obs.eni.index()];
-            source.outcomes[d].add(o, bytes);
-            source.series.add(now, 1, 1);
-            return Offered::Done;
+        if world.session_inactive(mirror.session) {
+            return Err(Outcome::NotMirrored(NotMirroredReason::SessionInactive));
         }
         // BW-01, BW-04: the copy leaves the source as egress, whatever the
         // direction of the packet it copies.
-        let mut skip = obs
+        let budget = obs
             .instance
             .and_then(|i| self.budgets[i.index()].as_mut())
             .and_then(|b| {
@@ -579,177 +555,200 @@ impl Pipeline {
                     0
                 };
                 b[1].copy(now, u64::from(wire), own).err()
-            })
-            .map(|s| match s {
+            });
+        if let Some(s) = budget {
+            return Err(Outcome::Skipped(match s {
                 Shortfall::Bandwidth => SkipReason::Bandwidth,
                 Shortfall::Pps => SkipReason::Pps,
-            });
+            }));
+        }
         // BW-03: the outer flow's limit.
-        if skip.is_none() && obs.outer != NO_OUTER_FLOW {
+        if obs.outer != NO_OUTER_FLOW {
             let bucket = &mut self.per_flow[obs.outer as usize];
             let bits = u64::from(wire) * 8;
-            if bucket.has(now, bits, 0) {
-                bucket.take(bits);
-            } else {
-                skip = Some(SkipReason::PerFlow);
+            if !bucket.has(now, bits, 0) {
+                return Err(Outcome::Skipped(SkipReason::PerFlow));
             }
+            bucket.take(bits);
         }
-        let cw = obs
+        // The copy leaves the source. MET-01: NetworkMirrorIn/Out (bytes
+        // of the packets mirrored).
+        if let Some(cw) = obs
             .instance
-            .and_then(|i| self.results.cloudwatch[i.index()].as_mut());
-        if let Some(reason) = skip {
-            // MET-01: NetworkSkipMirrorIn/Out and their packet counts.
-            if let Some(cw) = cw {
-                cw.add(now, 4 + d, bytes);
-                cw.add(now, 6 + d, 1);
-            }
-            let o = Outcome::Skipped(reason);
-            self.results.sessions[si].outcomes.add(o, bytes);
-            self.results.sessions[si].series.add(now, 1, 1);
-            self.results.sources[obs.eni.index()].outcomes[d].add(o, bytes);
-            return Offered::Done;
-        }
-        // MET-01: NetworkMirrorIn/Out (bytes of the packets mirrored).
-        if let Some(cw) = cw {
-            cw.add(now, d, bytes);
-            cw.add(now, 2 + d, 1);
+            .and_then(|i| self.results.cloudwatch[i.index()].as_mut())
+        {
+            cw.add(now, CloudWatchField::MirrorBytes(d), bytes);
+            cw.add(now, CloudWatchField::MirrorPackets(d), 1);
         }
         let s = &mut self.results.sessions[si];
         s.copy_bytes += u64::from(wire);
-        s.series.add(now, 0, 1);
-        let t = &mut self.results.targets[plan.target.index()];
+        s.series.add(now, CopyField::Sent, 1);
+        let t = &mut self.results.targets[target.index()];
         t.received.add(bytes);
-        t.series.add(now, 0, 1);
-        let lost = match (plan.blocked, obs.lost, plan.via) {
-            _ if self.target_deleted[plan.target.index()] => Some(DropReason::TargetDeleted),
-            (Some(b), _, _) => Some(DropReason::Unreachable(b)),
-            (None, Some(r), _) => Some(r),
-            // TGT-11: the endpoint's capacity, as it scales.
-            (None, None, Via::Gwlb(v, _)) => (!self.capacity[v.index()]
-                .admit(now, u64::from(wire)))
-            .then_some(DropReason::LbCapacity),
-            _ => None,
-        };
-        let appliance = match (lost, obs.appliance) {
-            (None, Some(a)) => a,
-            (lost, _) => {
-                let o = Outcome::Dropped(lost.unwrap_or(DropReason::NoHealthyTarget));
-                self.record(si, plan.target, obs.eni.index(), d, o, bytes, 0, now);
-                return Offered::Done;
-            }
-        };
+        t.series.add(now, CopyField::Sent, 1);
+        place.target = Some(target);
+        // SES-10: the target's resource is gone.
+        if world.target_resource_deleted(target) {
+            return Err(Outcome::Dropped(DropReason::TargetDeleted));
+        }
+        let appliance = obs.appliance.map_err(Outcome::Dropped)?;
+        // TGT-11: the endpoint's capacity, as it scales.
+        if let Via::Gwlb(v, _) = via
+            && !self.capacity[v.index()].admit(now, u64::from(wire))
+        {
+            return Err(Outcome::Dropped(DropReason::LbCapacity));
+        }
         let seq = self.next_seq[obs.slot as usize];
         self.next_seq[obs.slot as usize] = seq.wrapping_add(1);
-        let jitter = if plan.jitter_ns == 0 {
+        let jitter = if jitter_ns == 0 {
             0
         } else {
-            self.jitter[si].random_range(0..=plan.jitter_ns)
+            self.jitter[si].random_range(0..=jitter_ns)
         };
-        let mut arrive_at = now + plan.latency_ns + u64::from(obs.extra_ns) + jitter;
-        if plan.fifo {
+        let mut arrive_at = now + obs.latency_ns + jitter;
+        if fifo {
             arrive_at = arrive_at.max(self.last_arrival[si]);
             self.last_arrival[si] = arrive_at;
         }
-        Offered::Copy(InFlight {
-            arrive_at,
-            session: si as u32,
-            source_eni: obs.eni.0,
-            dir: d as u8,
-            delivery_kind: how as u8,
+        Ok(InFlight {
+            arrive_at: Instant(arrive_at),
+            session: mirror.session,
+            config,
+            target,
+            source_eni: obs.eni,
+            direction: obs.direction,
+            delivery,
             bytes: bytes as u32,
             wire,
             slot: obs.slot,
             seq,
-            appliance: appliance.0,
+            appliance,
+            node: obs.node,
             kept,
             index: packet.index,
             tcp_seq: packet.tcp_seq,
         })
     }
 
-    /// A copy reaches its appliance at `now`; true when it is delivered.
+    /// Stage 4: a copy reaches its appliance at `now`, which receives it
+    /// within its budget; true when it is delivered.
     #[inline]
     pub fn arrive(&mut self, c: &InFlight, topo: &Topology, now: u64) -> bool {
-        let si = c.session as usize;
-        let plan = self.plans[si];
+        let si = c.session.index();
         let bytes = u64::from(c.bytes);
         let received = topo
-            .eni(EniIdx(c.appliance))
+            .eni(c.appliance)
             .instance
             .and_then(|i| self.receive[i.index()].as_mut())
             .map_or(Ok(()), |b| b.receive(now, u64::from(c.wire)));
+        let place = Place {
+            eni: c.source_eni,
+            dir: SourceStats::dir(c.direction),
+            instance: None,
+            session: Some((c.session, c.config)),
+            target: Some(c.target),
+        };
         let outcome = match received {
             Err(Shortfall::Bandwidth) => Outcome::Dropped(DropReason::TargetBandwidth),
             Err(Shortfall::Pps) => Outcome::Dropped(DropReason::TargetPps),
-            Ok(()) => Outcome::Delivered(DELIVERIES[c.delivery_kind as usize]),
+            Ok(()) => Outcome::Delivered(c.delivery),
         };
-        if received.is_ok() {
-            // RFC 4737: reordered when below the next expected number; its
-            // extent, how many later packets came first (exact when nothing
-            // in between was lost).
-            let slot = c.slot as usize;
-            let expected = self.next_expected[slot];
-            if c.seq < expected {
-                let extent = u64::from(expected - 1 - c.seq);
-                self.results.sessions[si].reordering.add(extent);
-                self.results.sessions[si].series.add(now, 4, 1);
-                let t = &mut self.results.targets[plan.target.index()];
-                t.reordering.add(extent);
-                t.series.add(now, 4, 1);
-            } else {
-                self.next_expected[slot] = c.seq.wrapping_add(1);
-            }
+        if received.is_err() {
+            self.settle(place, outcome, bytes, 0, now);
+            return false;
+        }
+        // RFC 4737: reordered when below the next expected number; its
+        // extent, how many later packets came first (exact when nothing in
+        // between was lost).
+        let slot = c.slot as usize;
+        let expected = self.next_expected[slot];
+        if c.seq < expected {
+            let extent = u64::from(expected - 1 - c.seq);
+            self.results.sessions[si].reordering.add(extent);
+            self.results.sessions[si]
+                .series
+                .add(now, CopyField::Reordered, 1);
+            let t = &mut self.results.targets[c.target.index()];
+            t.reordering.add(extent);
+            t.series.add(now, CopyField::Reordered, 1);
+        } else {
+            self.next_expected[slot] = c.seq.wrapping_add(1);
         }
         // TGT-10: through a Gateway Load Balancer the appliance gets the
         // copy wrapped in GENEVE.
-        let wire = if received.is_ok() {
-            u64::from(c.wire + plan.wrapper)
-        } else {
-            0
-        };
-        self.record(
-            si,
-            plan.target,
-            c.source_eni as usize,
-            c.dir as usize,
-            outcome,
-            bytes,
-            wire,
-            now,
-        );
-        received.is_ok()
+        let wrapper = self.plans[si][c.config as usize].wrapper;
+        self.settle(place, outcome, bytes, u64::from(c.wire + wrapper), now);
+        true
     }
 
-    /// The latest plan of a session (it changes when the session does).
-    pub fn plan(&self, session: usize) -> &CopyPlan {
-        &self.plans[session]
+    /// The plan in force for a session.
+    pub fn plan(&self, session: SessionIdx) -> &CopyPlan {
+        let plans = &self.plans[session.index()];
+        &plans[plans.len() - 1]
     }
 
-    /// Counts the final outcome of a mirrored packet.
-    #[allow(clippy::too_many_arguments)]
+    /// The plan of one of a session's configurations.
+    pub fn plan_of(&self, session: SessionIdx, config: u32) -> &CopyPlan {
+        &self.plans[session.index()][config as usize]
+    }
+
+    /// The index of a session's configuration in force.
     #[inline]
-    fn record(
-        &mut self,
-        session: usize,
-        target: TargetIdx,
-        eni: usize,
-        d: usize,
-        outcome: Outcome,
-        bytes: u64,
-        delivered_wire: u64,
-        now: u64,
-    ) {
-        let field = if delivered_wire > 0 { 2 } else { 3 };
-        let s = &mut self.results.sessions[session];
-        s.outcomes.add(outcome, bytes);
-        s.delivered_bytes += delivered_wire;
-        s.series.add(now, field, 1);
-        s.series.add(now, 5, delivered_wire);
-        let t = &mut self.results.targets[target.index()];
-        t.outcomes.add(outcome, bytes);
-        t.delivered_bytes += delivered_wire;
-        t.series.add(now, field, 1);
-        t.series.add(now, 5, delivered_wire);
-        self.results.sources[eni].outcomes[d].add(outcome, bytes);
+    fn current_config(&self, session: SessionIdx) -> u32 {
+        (self.plans[session.index()].len() - 1) as u32
+    }
+
+    /// Counts a packet's one outcome wherever it belongs: its source, and
+    /// once a session accepted it, the session's configuration, and once a
+    /// copy was sent, its target. The only place outcomes are counted.
+    #[inline]
+    fn settle(&mut self, at: Place, outcome: Outcome, bytes: u64, delivered_wire: u64, now: u64) {
+        let source = &mut self.results.sources[at.eni.index()];
+        source.outcomes[at.dir].add(outcome, bytes);
+        let field = match outcome {
+            Outcome::NotMirrored(_) => {
+                source.series.add(now, SourceField::NotMirrored, 1);
+                None
+            }
+            Outcome::Skipped(_) => Some(CopyField::Skipped),
+            Outcome::Dropped(_) => Some(CopyField::Dropped),
+            Outcome::Delivered(_) => Some(CopyField::Delivered),
+        };
+        if let Some((si, config)) = at.session {
+            let s = &mut self.results.sessions[si.index()];
+            s.outcomes.add(outcome, bytes);
+            s.configurations[config as usize]
+                .outcomes
+                .add(outcome, bytes);
+            if let Some(field) = field {
+                s.series.add(now, field, 1);
+            }
+            if delivered_wire > 0 {
+                s.delivered_bytes += delivered_wire;
+                s.series
+                    .add(now, CopyField::DeliveredCopyBytes, delivered_wire);
+            }
+        }
+        if let Some(t) = at.target {
+            let t = &mut self.results.targets[t.index()];
+            t.outcomes.add(outcome, bytes);
+            if let Some(field) = field {
+                t.series.add(now, field, 1);
+            }
+            if delivered_wire > 0 {
+                t.delivered_bytes += delivered_wire;
+                t.series
+                    .add(now, CopyField::DeliveredCopyBytes, delivered_wire);
+            }
+        }
+        // MET-01: NetworkSkipMirrorIn/Out and their packet counts.
+        if let Outcome::Skipped(_) = outcome
+            && let Some(cw) = at
+                .instance
+                .and_then(|i| self.results.cloudwatch[i.index()].as_mut())
+        {
+            cw.add(now, CloudWatchField::SkipBytes(at.dir), bytes);
+            cw.add(now, CloudWatchField::SkipPackets(at.dir), 1);
+        }
     }
 }

@@ -5,9 +5,11 @@
 //! original packets unless a field says otherwise, so that, like packets,
 //! they add up across outcomes (MET-02).
 
-use topology::{Direction, EniIdx};
+use topology::{Direction, EniIdx, FilterIdx, RuleAction, TargetIdx};
 
 use crate::outcome::{Category, Outcome};
+use crate::time::Instant;
+use crate::world::Epoch;
 
 /// Packets and their bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -112,9 +114,9 @@ impl<const N: usize> Series<N> {
     /// Adds `v` to field `field` of the period holding `now` (copies that
     /// arrive after the end count in the last period).
     #[inline]
-    pub fn add(&mut self, now: u64, field: usize, v: u64) {
+    pub fn add(&mut self, now: u64, field: impl Into<usize>, v: u64) {
         let i = ((now / self.period_ns) as usize).min(self.bins.len() - 1);
-        self.bins[i][field] += v;
+        self.bins[i][field.into()] += v;
     }
 }
 
@@ -133,6 +135,61 @@ pub const CLOUDWATCH_METRICS: [&str; 8] = [
     "NetworkPacketsSkipMirrorIn",
     "NetworkPacketsSkipMirrorOut",
 ];
+
+/// A field of a [`CloudWatch`] series: the metric and the direction's
+/// index ([`SourceStats::dir`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloudWatchField {
+    /// NetworkMirrorIn/Out: bytes of the packets mirrored.
+    MirrorBytes(usize),
+    /// NetworkPacketsMirrorIn/Out.
+    MirrorPackets(usize),
+    /// NetworkSkipMirrorIn/Out: bytes of accepted packets not copied.
+    SkipBytes(usize),
+    /// NetworkPacketsSkipMirrorIn/Out.
+    SkipPackets(usize),
+}
+
+impl From<CloudWatchField> for usize {
+    fn from(f: CloudWatchField) -> usize {
+        match f {
+            CloudWatchField::MirrorBytes(d) => d,
+            CloudWatchField::MirrorPackets(d) => 2 + d,
+            CloudWatchField::SkipBytes(d) => 4 + d,
+            CloudWatchField::SkipPackets(d) => 6 + d,
+        }
+    }
+}
+
+/// A field of a session's or target's series, in [`COPY_SERIES`] order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CopyField {
+    Sent,
+    Skipped,
+    Delivered,
+    Dropped,
+    Reordered,
+    DeliveredCopyBytes,
+}
+
+impl From<CopyField> for usize {
+    fn from(f: CopyField) -> usize {
+        f as usize
+    }
+}
+
+/// A field of a source's series, in [`SOURCE_SERIES`] order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceField {
+    Offered,
+    NotMirrored,
+}
+
+impl From<SourceField> for usize {
+    fn from(f: SourceField) -> usize {
+        f as usize
+    }
+}
 
 /// Fields of a session's or target's series.
 pub const COPY_SERIES: [&str; 6] = [
@@ -204,21 +261,39 @@ pub struct SessionStats {
     pub copy_bytes: u64,
     /// Bytes of the copies that reached the appliance (outer IP packets).
     pub delivered_bytes: u64,
-    /// Packets each rule decided, by direction then sorted position.
-    pub rule_hits: [Vec<u64>; 2],
-    /// Packets accepted by the `amazon-dns` network service.
-    pub amazon_dns_hits: u64,
     pub reordering: Reordering,
     /// [`COPY_SERIES`] per period.
     pub series: Series<6>,
     /// Nanoseconds the session existed during the run (SES-12).
     pub existed_ns: u64,
+    /// Each configuration the session had, in time order: a new one starts
+    /// when its target, filter, rules, packet length or VNI change.
+    pub configurations: Vec<Configuration>,
 }
 
-impl SessionStats {
-    pub fn rule_hits(&mut self, d: Direction) -> &mut Vec<u64> {
-        &mut self.rule_hits[dir_index(d)]
-    }
+/// A session's configuration over a span of the run, and what it earned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Configuration {
+    /// The configuration epoch it began in, and when.
+    pub epoch: u32,
+    pub from: Instant,
+    /// When it ended (replaced, or the session deleted); `None`: it lasted
+    /// to the end of the run.
+    pub to: Option<Instant>,
+    pub target: TargetIdx,
+    pub filter: FilterIdx,
+    pub packet_length: Option<u16>,
+    pub virtual_network_id: u32,
+    /// The filter's rules then (rule number and action), by direction in
+    /// evaluation order, and the packets each decided.
+    pub rules: [Vec<(u16, RuleAction)>; 2],
+    pub rule_hits: [Vec<u64>; 2],
+    /// Packets accepted by the `amazon-dns` network service.
+    pub amazon_dns_hits: u64,
+    /// Packets accepted, and the outcomes of their copies (a copy counts
+    /// under the configuration that sent it).
+    pub mirrored: Count,
+    pub outcomes: OutcomeTable,
 }
 
 /// A target's figures: the copies sent to it and what became of them.
@@ -249,6 +324,8 @@ pub struct RunResults {
     pub cloudwatch: Vec<Option<CloudWatch>>,
     /// Simulated time covered, in nanoseconds.
     pub simulated_ns: u64,
+    /// The configuration epochs of the run: when each began and why.
+    pub epochs: Vec<Epoch>,
 }
 
 impl RunResults {

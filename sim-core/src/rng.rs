@@ -22,8 +22,32 @@ pub fn component_id(name: &str) -> u64 {
 }
 
 /// The stream of one component.
-pub fn stream(seed: u64, component: &str) -> ChaCha8Rng {
+pub fn stream(seed: u64, component: Stream<'_>) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(component_id(component));
+    rng.set_stream(component_id(&component.name()));
     rng
+}
+
+/// Every random stream the scenario seed feeds, by component. Adding one
+/// here is the only way to draw from the seed.
+#[derive(Clone, Copy, Debug)]
+pub enum Stream<'a> {
+    /// A flow's arrivals and sizes (its PCG generator is seeded from it),
+    /// by the flow's name.
+    Traffic(&'a str),
+    /// The VNIs the loader assigns to sessions that set none (SES-04).
+    SessionVni,
+    /// A session's per-copy jitter, by session id.
+    Jitter(&'a str),
+}
+
+impl Stream<'_> {
+    /// The component's name, whose FNV-1a hash is the ChaCha stream id.
+    pub fn name(self) -> String {
+        match self {
+            Stream::Traffic(flow) => format!("traffic/{flow}"),
+            Stream::SessionVni => "session-vni".to_string(),
+            Stream::Jitter(session) => format!("jitter/{session}"),
+        }
+    }
 }

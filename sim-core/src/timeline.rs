@@ -1,8 +1,9 @@
 //! Changes at given simulated times: API calls and events a scenario
 //! makes while it runs.
 
-use topology::{EniIdx, FilterIdx, FilterRule, GwlbIdx, NlbIdx, SessionIdx, TargetIdx};
+use topology::{EniIdx, FilterIdx, FilterRule, GwlbIdx, NlbIdx, SessionIdx, TargetIdx, Topology};
 
+use crate::time::Instant;
 use crate::units::Rate;
 
 /// A load balancer, of either kind.
@@ -67,9 +68,73 @@ pub enum Action {
     },
 }
 
-/// A change and its simulated time, in nanoseconds.
+/// A change and its simulated time.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TimelineEvent {
-    pub at_ns: u64,
+    pub at: Instant,
     pub action: Action,
+}
+
+impl LbRef {
+    pub fn id(self, topo: &Topology) -> &str {
+        match self {
+            LbRef::Nlb(n) => &topo.network_load_balancers[n.index()].id,
+            LbRef::Gwlb(g) => &topo.gateway_load_balancers[g.index()].id,
+        }
+    }
+}
+
+impl Action {
+    /// The change as the API call or event that makes it, with the
+    /// resource's id (`ModifyTrafficMirrorSession tms-1`).
+    pub fn describe(&self, topo: &Topology) -> String {
+        match self {
+            Action::DeleteSession(s) => {
+                format!("DeleteTrafficMirrorSession {}", topo.session(*s).id)
+            }
+            Action::DeleteFilter(f) => format!("DeleteTrafficMirrorFilter {}", topo.filter(*f).id),
+            Action::DeleteTarget(t) => format!("DeleteTrafficMirrorTarget {}", topo.target(*t).id),
+            Action::DeleteEni(e) => format!("DeleteNetworkInterface {}", topo.eni(*e).id),
+            Action::ModifySession { session, .. } => {
+                format!("ModifyTrafficMirrorSession {}", topo.session(*session).id)
+            }
+            Action::ReplaceRules { filter, .. } => format!(
+                "ReplaceTrafficMirrorFilterRules {}",
+                topo.filter(*filter).id
+            ),
+            Action::SetHealth {
+                lb,
+                target,
+                healthy,
+            } => {
+                let targets = match lb {
+                    LbRef::Nlb(n) => &topo.network_load_balancers[n.index()].targets,
+                    LbRef::Gwlb(g) => &topo.gateway_load_balancers[g.index()].targets,
+                };
+                format!(
+                    "SetTargetHealth {} {} {}",
+                    lb.id(topo),
+                    topo.eni(targets[*target]).id,
+                    if *healthy { "healthy" } else { "unhealthy" }
+                )
+            }
+            Action::CrossZone { lb, on } => format!(
+                "ModifyLoadBalancerAttributes {} cross-zone {}",
+                lb.id(topo),
+                if *on { "on" } else { "off" }
+            ),
+            Action::SetZones { lb, zones } => {
+                format!("SetSubnets {} {}", lb.id(topo), zones.join(","))
+            }
+            Action::DeleteListener(n) => format!(
+                "DeleteListener {} udp 4789",
+                topo.network_load_balancers[n.index()].id
+            ),
+            Action::NodeOutOfDns { nlb, zone } => format!(
+                "RemoveNodeFromDns {} {zone}",
+                topo.network_load_balancers[nlb.index()].id
+            ),
+            Action::SetFlowRate { rate, .. } => format!("SetFlowRate {rate}"),
+        }
+    }
 }

@@ -26,9 +26,9 @@ fn con_01_source_and_target_in_one_vpc_need_nothing_else() {
     // 100 pps x 10 s, all delivered; the path: source, the VPC's local
     // route, the target.
     assert_eq!(s.categories.delivered.packets, 1000);
-    let hops: Vec<&str> = s.path.iter().map(|h| h.resource.as_str()).collect();
+    let hops: Vec<&str> = s.path().iter().map(|h| h.resource.as_str()).collect();
     assert_eq!(hops, vec!["eni-src", "vpc-1", "eni-app"]);
-    assert!(s.blocked.is_none());
+    assert!(s.blocked().is_none());
 }
 
 #[test]
@@ -47,7 +47,7 @@ fn con_02_intra_region_peering_carries_copies_inter_region_does_not() {
         dropped(&r, "tms-0udp000000000001", "peering_inter_region"),
         5_000
     );
-    let b = s2.blocked.as_ref().unwrap();
+    let b = s2.blocked().unwrap();
     assert_eq!(
         (b.reason, b.resource.as_str()),
         ("peering_inter_region", "pcx-0appwest0000001")
@@ -80,7 +80,7 @@ fn con_02_transit_gateway_carries_copies_from_attached_zones() {
         2_000
     );
     let hops: Vec<&str> = session_report(&r, "tms-0appa00000000001")
-        .path
+        .path()
         .iter()
         .map(|h| h.resource.as_str())
         .collect();
@@ -171,7 +171,7 @@ fn con_03_no_route_to_the_target_drops_every_copy_and_check_says_where() {
     assert!(w.message.contains("no_route at rtb-a"), "{}", w.message);
     let r = run_text(&text).report;
     assert_eq!(dropped(&r, "tms-1", "no_route"), 1000);
-    let b = session_report(&r, "tms-1").blocked.as_ref().unwrap();
+    let b = session_report(&r, "tms-1").blocked().unwrap();
     assert_eq!(b.resource, "rtb-a");
     let check = reports::check::paths("t.ron", &loaded.scenario, 1);
     assert!(check.contains("copies are dropped: no_route"), "{check}");
@@ -186,7 +186,7 @@ fn con_03_no_route_to_the_target_drops_every_copy_and_check_says_where() {
         "",
     );
     let r = run_text(&alone).report;
-    let b = session_report(&r, "tms-1").blocked.as_ref().unwrap();
+    let b = session_report(&r, "tms-1").blocked().unwrap();
     assert!(
         b.hint
             .as_deref()

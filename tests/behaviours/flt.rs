@@ -33,7 +33,12 @@ fn flt_01_lowest_rule_number_decides_whatever_the_order_written() {
     assert_eq!(at_source(&r, "eni-src", "ingress", "whole"), 1000);
     let s = session_report(&r, "tms-1");
     // Rules are reported in evaluation order: 10 then 20.
-    let hits: Vec<(u16, u64)> = s.rules.iter().map(|h| (h.rule_number, h.packets)).collect();
+    let hits: Vec<(u16, u64)> = s
+        .current()
+        .rules
+        .iter()
+        .map(|h| (h.rule_number, h.packets))
+        .collect();
     assert_eq!(hits, vec![(10, 1000), (20, 1000)]);
 }
 
@@ -179,7 +184,10 @@ fn flt_06_amazon_dns_service_mirrors_dns_both_ways_whatever_the_rules() {
     // 10 pps x 10 s: 100 queries + 100 link-local queries out, 100 answers in.
     assert_eq!(at_source(&r, "eni-src", "egress", "whole"), 200);
     assert_eq!(at_source(&r, "eni-src", "ingress", "whole"), 100);
-    assert_eq!(session_report(&r, "tms-1").amazon_dns_packets, 300);
+    assert_eq!(
+        session_report(&r, "tms-1").current().amazon_dns_packets,
+        300
+    );
 
     // Without the service, an accept-all filter still mirrors no DNS.
     let r = run_text(&scenario(
@@ -211,7 +219,12 @@ fn flt_10_the_guides_example_rule_sets_behave_as_stated() {
         1000
     );
     let a = session_report(&r, "tms-0a00000000000001");
-    let hits: Vec<(u16, u64)> = a.rules.iter().map(|h| (h.rule_number, h.packets)).collect();
+    let hits: Vec<(u16, u64)> = a
+        .current()
+        .rules
+        .iter()
+        .map(|h| (h.rule_number, h.packets))
+        .collect();
     // Rule 20 takes SSH from elsewhere, SSH from inside the VPC and HTTPS
     // from my-network: 3,000.
     assert_eq!(hits, vec![(10, 1000), (20, 3000)]);
@@ -223,7 +236,12 @@ fn flt_10_the_guides_example_rule_sets_behave_as_stated() {
     // (b) HTTPS over IPv4 (rule 10: from the internet and the jumbo flow from
     // inside) and IPv6 (rule 20); HTTP matches neither.
     let b = session_report(&r, "tms-0b00000000000001");
-    let hits: Vec<(u16, u64)> = b.rules.iter().map(|h| (h.rule_number, h.packets)).collect();
+    let hits: Vec<(u16, u64)> = b
+        .current()
+        .rules
+        .iter()
+        .map(|h| (h.rule_number, h.packets))
+        .collect();
     assert_eq!(hits, vec![(10, 2000), (20, 1000)]);
     assert_eq!(
         at_source(&r, "eni-0b00000000000001", "ingress", "no_rule_matched"),

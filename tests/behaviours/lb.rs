@@ -298,7 +298,7 @@ fn scn_04_spokes_mirror_through_their_own_endpoints() {
     // Its TCP arrives, all of it, through its own endpoint.
     let s2 = session_report(&r, "tms-0spoke2000000001");
     assert_eq!(s2.categories.delivered.packets, s2.mirrored.packets);
-    let hops: Vec<&str> = s2.path.iter().map(|h| h.resource.as_str()).collect();
+    let hops: Vec<&str> = s2.path().iter().map(|h| h.resource.as_str()).collect();
     assert_eq!(
         hops,
         [

@@ -148,7 +148,7 @@ fn scn_05_suricata_gets_inbound_tcp_only() {
     // the single TCP rule.
     let s = &r.sessions[0];
     assert_eq!(
-        s.rules[0].packets,
+        s.current().rules[0].packets,
         r.targets[0].categories.delivered.packets
     );
     // http requests: 16 x 5 Mbps of IMIX (mean 340.33 bytes) = 29,383 pps,

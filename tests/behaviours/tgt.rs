@@ -86,7 +86,7 @@ fn tgt_04_the_targets_security_group_must_admit_vxlan() {
     let s = session_report(&r, "tms-1");
     assert_eq!(s.mirrored.packets, 1000);
     assert_eq!(s.categories.dropped.packets, 1000);
-    assert_eq!(s.blocked.as_ref().unwrap().reason, "target_sg_denies_vxlan");
+    assert_eq!(s.blocked().unwrap().reason, "target_sg_denies_vxlan");
     // Adding UDP 4789 from the VPC lets them through.
     let open = text.replace(
         r#"SgRule(protocol: 6, port_range: (from_port: 22, to_port: 22), cidr_block: "10.0.0.0/16")"#,
@@ -135,7 +135,7 @@ fn tgt_04_the_target_subnets_network_acl_must_admit_vxlan() {
     let r = run_text(&deny).report;
     let s = session_report(&r, "tms-1");
     assert_eq!(s.categories.dropped.packets, 1000);
-    let b = s.blocked.as_ref().unwrap();
+    let b = s.blocked().unwrap();
     assert_eq!(
         (b.reason, b.resource.as_str()),
         ("target_nacl_denies_vxlan", "acl-t")
@@ -147,7 +147,7 @@ fn tgt_04_the_target_subnets_network_acl_must_admit_vxlan() {
     let r = run_text(&none).report;
     assert!(
         session_report(&r, "tms-1")
-            .blocked
+            .blocked()
             .as_ref()
             .unwrap()
             .detail

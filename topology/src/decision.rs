@@ -4,6 +4,7 @@
 //! the engine calls it once per flow and observation point and caches the
 //! answer.
 
+use crate::evidence::{Evidence, Fact};
 use crate::filter::FilterVerdict;
 use crate::ids::{EniIdx, SessionIdx};
 use crate::model::Topology;
@@ -68,8 +69,9 @@ impl Topology {
     ///
     /// `active` says which sessions exist at the moment (indexed by
     /// session; a session past its end counts as active); deleted sessions
-    /// are skipped.
-    pub fn decide_at(
+    /// are skipped. Each step is reported to `ev`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn decide_at<E: Evidence>(
         &self,
         eni: EniIdx,
         direction: Direction,
@@ -77,16 +79,23 @@ impl Topology {
         sender: Option<EniIdx>,
         reply: bool,
         active: &[bool],
+        ev: &mut E,
     ) -> Decision {
         if let Some(kind) = services::never_mirrored(packet) {
+            ev.fact(Fact::NeverMirrored(kind));
             return Decision::NeverMirrored(kind);
         }
-        if direction == Direction::Ingress
-            && let Err((block, _)) = self.source_admits(eni, packet, sender, reply)
-        {
-            return Decision::BlockedAtSource(block);
+        ev.fact(Fact::Mirrorable);
+        if direction == Direction::Ingress {
+            match self.source_admits(eni, packet, sender, reply) {
+                Ok(()) => ev.fact(Fact::SourceAdmits),
+                Err((block, resource)) => {
+                    ev.fact(Fact::SourceBlocked { block, resource });
+                    return Decision::BlockedAtSource(block);
+                }
+            }
         }
-        self.decide(eni, direction, packet, active)
+        self.decide(eni, direction, packet, active, ev)
     }
 
     /// Decides the fate of a packet crossing a source ENI in `direction`.
@@ -97,12 +106,13 @@ impl Topology {
     /// filter has no matching rule for the direction passes the packet on.
     /// FLT-06 (model): Amazon DNS traffic is decided by the network service
     /// alone; a filter without `amazon-dns` never matches it.
-    pub fn decide(
+    pub fn decide<E: Evidence>(
         &self,
         eni: EniIdx,
         direction: Direction,
         packet: &FlowKey,
         active: &[bool],
+        ev: &mut E,
     ) -> Decision {
         if let Some(kind) = services::never_mirrored(packet) {
             return Decision::NeverMirrored(kind);
@@ -111,9 +121,17 @@ impl Topology {
         let mut any_rules = false;
         let mut passed = 0u8;
         let sessions = self.sessions_of(eni).iter();
-        for &s in sessions.filter(|s| active.get(s.index()).copied().unwrap_or(true)) {
+        for &s in sessions {
+            if !active.get(s.index()).copied().unwrap_or(true) {
+                ev.fact(Fact::SessionDeleted(s));
+                continue;
+            }
             let filter = self.filter(self.session(s).filter);
             if dns {
+                ev.fact(Fact::AmazonDns {
+                    session: s,
+                    enabled: filter.amazon_dns,
+                });
                 if filter.amazon_dns {
                     let mirror = MirrorDecision {
                         session: s,
@@ -122,7 +140,22 @@ impl Topology {
                     return Decision::Mirror { mirror, passed };
                 }
             } else {
-                match filter.evaluate(direction, packet) {
+                if E::ON && !filter.rules(direction).is_empty() {
+                    ev.fact(Fact::Rules(s));
+                }
+                let mut rule = |i: usize, matched: bool| {
+                    ev.fact(Fact::Rule {
+                        session: s,
+                        rule: i as u8,
+                        matched,
+                    })
+                };
+                let verdict = if E::ON {
+                    filter.evaluate_traced(direction, packet, &mut rule)
+                } else {
+                    filter.evaluate(direction, packet)
+                };
+                match verdict {
                     FilterVerdict::Accept(rule) => {
                         let mirror = MirrorDecision {
                             session: s,
@@ -137,8 +170,11 @@ impl Topology {
                             passed,
                         };
                     }
-                    FilterVerdict::NoRuleMatched => any_rules = true,
-                    FilterVerdict::NoRulesForDirection => {}
+                    FilterVerdict::NoRuleMatched => {
+                        ev.fact(Fact::NoRuleMatched(s));
+                        any_rules = true
+                    }
+                    FilterVerdict::NoRulesForDirection => ev.fact(Fact::NoRulesForDirection(s)),
                 }
             }
             passed += 1;

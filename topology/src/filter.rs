@@ -133,12 +133,26 @@ impl TrafficMirrorFilter {
     /// mirrored in that direction. FLT-03: only the rules of the packet's
     /// direction at the source ENI are consulted.
     pub fn evaluate(&self, direction: Direction, packet: &FlowKey) -> FilterVerdict {
+        self.evaluate_traced(direction, packet, &mut |_, _| {})
+    }
+
+    /// [`TrafficMirrorFilter::evaluate`], telling `tried` each rule it
+    /// tried (its position) and whether it matched.
+    #[inline]
+    pub fn evaluate_traced(
+        &self,
+        direction: Direction,
+        packet: &FlowKey,
+        tried: &mut dyn FnMut(usize, bool),
+    ) -> FilterVerdict {
         let rules = self.rules(direction);
         if rules.is_empty() {
             return FilterVerdict::NoRulesForDirection;
         }
         for (i, rule) in rules.iter().enumerate() {
-            if rule.matches(packet) {
+            let matched = rule.matches(packet);
+            tried(i, matched);
+            if matched {
                 return match rule.rule_action {
                     RuleAction::Accept => FilterVerdict::Accept(i),
                     RuleAction::Reject => FilterVerdict::Reject(i),

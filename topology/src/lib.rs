@@ -30,6 +30,7 @@
 
 pub mod decision;
 pub mod diag;
+pub mod evidence;
 pub mod filter;
 pub mod graph;
 pub mod ids;

@@ -45,12 +45,15 @@ pub struct RouteTable {
 }
 
 impl RouteTable {
-    /// CON-03: the most specific route that covers the address.
-    pub fn lookup(&self, ip: IpAddr) -> Option<&Route> {
+    /// CON-03: the most specific route that covers the address (its
+    /// index in `routes`).
+    pub fn lookup(&self, ip: IpAddr) -> Option<usize> {
         self.routes
             .iter()
-            .filter(|r| r.destination_cidr_block.contains(&ip))
-            .max_by_key(|r| r.destination_cidr_block.prefix_len())
+            .enumerate()
+            .filter(|(_, r)| r.destination_cidr_block.contains(&ip))
+            .max_by_key(|(_, r)| r.destination_cidr_block.prefix_len())
+            .map(|(i, _)| i)
     }
 }
 
@@ -131,11 +134,13 @@ pub struct TgwRouteTable {
 impl TgwRouteTable {
     /// The most specific route; a static route wins over a propagated one
     /// of the same prefix, as in AWS.
-    pub fn lookup(&self, ip: IpAddr) -> Option<&TgwRoute> {
+    pub fn lookup(&self, ip: IpAddr) -> Option<usize> {
         self.routes
             .iter()
-            .filter(|r| r.destination_cidr_block.contains(&ip))
-            .max_by_key(|r| (r.destination_cidr_block.prefix_len(), !r.propagated))
+            .enumerate()
+            .filter(|(_, r)| r.destination_cidr_block.contains(&ip))
+            .max_by_key(|(_, r)| (r.destination_cidr_block.prefix_len(), !r.propagated))
+            .map(|(i, _)| i)
     }
 }
 
@@ -155,11 +160,11 @@ impl TransitGateway {
         self.attachments.iter().position(|a| a.vpc == vpc)
     }
 
-    /// The route table an attachment is associated with.
-    pub fn route_table_of(&self, attachment: usize) -> Option<&TgwRouteTable> {
+    /// The route table an attachment is associated with (its index).
+    pub fn route_table_of(&self, attachment: usize) -> Option<usize> {
         self.route_tables
             .iter()
-            .find(|t| t.associations.contains(&attachment))
+            .position(|t| t.associations.contains(&attachment))
     }
 }
 

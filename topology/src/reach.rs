@@ -7,7 +7,11 @@
 //! the copy and the route or rule it used, and a stop names the resource
 //! that decided it with a stable reason code.
 
-use crate::ids::{EniIdx, SgIdx};
+use std::net::IpAddr;
+
+use crate::ids::{
+    AclIdx, EniIdx, NlbIdx, PeeringIdx, RouteTableIdx, SgIdx, TgwIdx, VpcIdx, VpceIdx,
+};
 use crate::model::Topology;
 use crate::network::{AclVerdict, Probe, RouteTarget};
 use crate::packet::{FlowKey, L3, proto};
@@ -67,11 +71,149 @@ impl Blocked {
     }
 }
 
-/// One hop of a copy's path: the resource that passed it, and how.
+/// One hop of a copy's path: the resource that passed it, and how, as
+/// typed values (indexes into the topology). [`Hop::resource`] and
+/// [`Hop::detail`] say it in words; latency and graphs read the kind.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Hop {
-    pub resource: String,
-    pub detail: String,
+pub enum Hop {
+    /// The copy leaves the source ENI.
+    Source { eni: EniIdx },
+    /// A route of the source subnet's route table (index into its routes).
+    Route { table: RouteTableIdx, route: usize },
+    /// The VPC's implicit local route (no route table declared).
+    LocalRoute { vpc: VpcIdx, to: IpAddr },
+    /// An intra-Region peering connection, crossed from one VPC to the other.
+    Peering {
+        pcx: PeeringIdx,
+        from: VpcIdx,
+        to: VpcIdx,
+    },
+    /// Into a transit gateway through its attachment in the source's VPC.
+    TgwAttachment { tgw: TgwIdx, attachment: usize },
+    /// A transit gateway route table's route (indexes into the gateway).
+    TgwRoute {
+        tgw: TgwIdx,
+        table: usize,
+        route: usize,
+    },
+    /// Out of a transit gateway through the attachment in the target's VPC.
+    TgwExit { tgw: TgwIdx, attachment: usize },
+    /// The destination subnet's network ACL allowed UDP 4789 by this rule.
+    NetworkAcl {
+        acl: AclIdx,
+        rule: u16,
+        from: IpAddr,
+    },
+    /// A security group of the destination admitted UDP 4789 (rule index).
+    SecurityGroup {
+        sg: SgIdx,
+        rule: usize,
+        from: IpAddr,
+    },
+    /// The copy arrives at its destination.
+    Arrive { to: DestinationKind, ip: IpAddr },
+}
+
+/// What a copy is addressed to (PKT-03).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DestinationKind {
+    /// A target's ENI, or an appliance behind a load balancer.
+    Eni(EniIdx),
+    /// A Network Load Balancer's node (index into its nodes).
+    NlbNode(NlbIdx, usize),
+    GwlbEndpoint(VpceIdx),
+}
+
+impl Hop {
+    /// The id of the resource that passed the copy.
+    pub fn resource<'a>(&self, topo: &'a Topology) -> &'a str {
+        match *self {
+            Hop::Source { eni } => &topo.eni(eni).id,
+            Hop::Route { table, .. } => &topo.route_tables[table.index()].id,
+            Hop::LocalRoute { vpc, .. } => &topo.vpc(vpc).id,
+            Hop::Peering { pcx, .. } => &topo.peering_connections[pcx.index()].id,
+            Hop::TgwAttachment { tgw, attachment } | Hop::TgwExit { tgw, attachment } => {
+                &topo.transit_gateways[tgw.index()].attachments[attachment].id
+            }
+            Hop::TgwRoute { tgw, table, .. } => {
+                &topo.transit_gateways[tgw.index()].route_tables[table].id
+            }
+            Hop::NetworkAcl { acl, .. } => &topo.network_acls[acl.index()].id,
+            Hop::SecurityGroup { sg, .. } => &topo.security_groups[sg.index()].id,
+            Hop::Arrive { to, .. } => to.id(topo),
+        }
+    }
+
+    /// How it passed the copy, in words.
+    pub fn detail(&self, topo: &Topology) -> String {
+        match *self {
+            Hop::Source { eni } => {
+                let e = topo.eni(eni);
+                let s = topo.subnet(e.subnet);
+                format!(
+                    "source {} in {} ({})",
+                    e.private_ip, s.id, s.availability_zone
+                )
+            }
+            Hop::Route { table, route } => {
+                let r = &topo.route_tables[table.index()].routes[route];
+                format!("route {} -> {}", r.destination_cidr_block, r.target_id)
+            }
+            Hop::LocalRoute { to, .. } => format!("local route to {to}"),
+            Hop::Peering { from, to, .. } => format!(
+                "peering {} -> {} ({})",
+                topo.vpc(from).id,
+                topo.vpc(to).id,
+                topo.vpc(to).region
+            ),
+            Hop::TgwAttachment { tgw, attachment } => {
+                let g = &topo.transit_gateways[tgw.index()];
+                let a = &g.attachments[attachment];
+                format!("attachment of {} in {}", g.id, topo.vpc(a.vpc).id)
+            }
+            Hop::TgwRoute { tgw, table, route } => {
+                let g = &topo.transit_gateways[tgw.index()];
+                let r = &g.route_tables[table].routes[route];
+                format!(
+                    "{} route {} -> {}",
+                    if r.propagated { "propagated" } else { "static" },
+                    r.destination_cidr_block,
+                    r.attachment
+                        .map_or("blackhole", |a| g.attachments[a].id.as_str())
+                )
+            }
+            Hop::TgwExit { tgw, attachment } => {
+                let a = &topo.transit_gateways[tgw.index()].attachments[attachment];
+                format!("into {}", topo.vpc(a.vpc).id)
+            }
+            Hop::NetworkAcl { rule, from, .. } => {
+                format!("inbound rule {rule} allows udp 4789 from {from}")
+            }
+            Hop::SecurityGroup { rule, from, .. } => {
+                format!("inbound rule {} allows udp 4789 from {from}", rule + 1)
+            }
+            Hop::Arrive { to, ip } => format!("{} {ip}", to.what()),
+        }
+    }
+}
+
+impl DestinationKind {
+    pub fn id<'a>(&self, topo: &'a Topology) -> &'a str {
+        match *self {
+            DestinationKind::Eni(e) => &topo.eni(e).id,
+            DestinationKind::NlbNode(n, _) => &topo.network_load_balancers[n.index()].id,
+            DestinationKind::GwlbEndpoint(v) => &topo.gwlb_endpoints[v.index()].id,
+        }
+    }
+
+    /// What it is, for the path.
+    pub fn what(&self) -> &'static str {
+        match self {
+            DestinationKind::Eni(_) => "target",
+            DestinationKind::NlbNode(..) => "load balancer node",
+            DestinationKind::GwlbEndpoint(_) => "gateway load balancer endpoint",
+        }
+    }
 }
 
 /// Where a copy stopped and who stopped it.
@@ -95,14 +237,12 @@ pub struct Reach {
 /// Where copies go: an address in a subnet, guarded by security groups.
 #[derive(Clone, Copy, Debug)]
 pub struct Destination<'a> {
-    /// The resource's id, for the path.
-    pub id: &'a str,
+    /// What it is (the path's last hop names it).
+    pub kind: DestinationKind,
     pub ip: std::net::IpAddr,
     pub subnet: crate::ids::SubnetIdx,
     /// Empty: nothing filters.
     pub security_groups: &'a [SgIdx],
-    /// What it is, for the path ("target", "load balancer node", ...).
-    pub what: &'static str,
 }
 
 /// Why the source did not receive an inbound packet (SRC-05).
@@ -110,13 +250,6 @@ pub struct Destination<'a> {
 pub enum SourceBlock {
     NetworkAcl,
     SecurityGroup,
-}
-
-fn hop(resource: &str, detail: String) -> Hop {
-    Hop {
-        resource: resource.to_string(),
-        detail,
-    }
 }
 
 impl Topology {
@@ -136,11 +269,10 @@ impl Topology {
         self.reach_to(
             source,
             &Destination {
-                id: &t.id,
+                kind: DestinationKind::Eni(target),
                 ip: t.private_ip,
                 subnet: t.subnet,
                 security_groups: &t.security_groups,
-                what: "target",
             },
         )
     }
@@ -151,13 +283,7 @@ impl Topology {
         let src = self.eni(source);
         let src_subnet = self.subnet(src.subnet);
         let dst_ip = dst.ip;
-        let mut hops = vec![hop(
-            &src.id,
-            format!(
-                "source {} in {} ({})",
-                src.private_ip, src_subnet.id, src_subnet.availability_zone
-            ),
-        )];
+        let mut hops = vec![Hop::Source { eni: source }];
         let dst_vpc = self.subnet(dst.subnet).vpc;
         let stop = |hops: Vec<Hop>, reason, resource: &str, detail: String| {
             // CON-03: say what the missing hop is.
@@ -185,12 +311,9 @@ impl Topology {
             Some(rt) => {
                 let table = &self.route_tables[rt.index()];
                 match table.lookup(dst_ip) {
-                    Some(r) => {
-                        hops.push(hop(
-                            &table.id,
-                            format!("route {} -> {}", r.destination_cidr_block, r.target_id),
-                        ));
-                        r.target.clone()
+                    Some(route) => {
+                        hops.push(Hop::Route { table: rt, route });
+                        table.routes[route].target.clone()
                     }
                     None => {
                         return stop(
@@ -203,7 +326,10 @@ impl Topology {
                 }
             }
             None if vpc.contains(dst_ip) => {
-                hops.push(hop(&vpc.id, format!("local route to {dst_ip}")));
+                hops.push(Hop::LocalRoute {
+                    vpc: vpc_idx,
+                    to: dst_ip,
+                });
                 RouteTarget::Local
             }
             None => {
@@ -269,13 +395,11 @@ impl Topology {
                         ),
                     );
                 }
-                hops.push(hop(
-                    &pcx.id,
-                    format!(
-                        "peering {} -> {} ({})",
-                        vpc.id, peer_vpc.id, peer_vpc.region
-                    ),
-                ));
+                hops.push(Hop::Peering {
+                    pcx: p,
+                    from: vpc_idx,
+                    to: peer,
+                });
                 vpc_idx = peer;
             }
             RouteTarget::TransitGateway(t) => {
@@ -302,11 +426,11 @@ impl Topology {
                         format!("{} has no subnet in {az}, the source's zone", a.id),
                     );
                 }
-                hops.push(hop(
-                    &a.id,
-                    format!("attachment of {} in {}", tgw.id, vpc.id),
-                ));
-                let Some(table) = tgw.route_table_of(att) else {
+                hops.push(Hop::TgwAttachment {
+                    tgw: t,
+                    attachment: att,
+                });
+                let Some(table_idx) = tgw.route_table_of(att) else {
                     return stop(
                         hops,
                         Blocked::TgwNotAssociated,
@@ -314,7 +438,8 @@ impl Topology {
                         format!("{} is associated with no route table", a.id),
                     );
                 };
-                let Some(r) = table.lookup(dst_ip) else {
+                let table = &tgw.route_tables[table_idx];
+                let Some(route) = table.lookup(dst_ip) else {
                     return stop(
                         hops,
                         Blocked::TgwNoRoute,
@@ -322,7 +447,8 @@ impl Topology {
                         format!("no route covers {dst_ip}"),
                     );
                 };
-                let Some(to) = r.attachment else {
+                let r = &table.routes[route];
+                let Some(to_idx) = r.attachment else {
                     return stop(
                         hops,
                         Blocked::TgwBlackhole,
@@ -330,16 +456,12 @@ impl Topology {
                         format!("{} is a blackhole route", r.destination_cidr_block),
                     );
                 };
-                let to = &tgw.attachments[to];
-                hops.push(hop(
-                    &table.id,
-                    format!(
-                        "{} route {} -> {}",
-                        if r.propagated { "propagated" } else { "static" },
-                        r.destination_cidr_block,
-                        to.id
-                    ),
-                ));
+                let to = &tgw.attachments[to_idx];
+                hops.push(Hop::TgwRoute {
+                    tgw: t,
+                    table: table_idx,
+                    route,
+                });
                 let to_vpc = self.vpc(to.vpc);
                 if !to_vpc.contains(dst_ip) {
                     return stop(
@@ -349,7 +471,10 @@ impl Topology {
                         format!("{dst_ip} is not in {}, where {} leads", to_vpc.id, to.id),
                     );
                 }
-                hops.push(hop(&to.id, format!("into {}", to_vpc.id)));
+                hops.push(Hop::TgwExit {
+                    tgw: t,
+                    attachment: to_idx,
+                });
                 vpc_idx = to.vpc;
             }
         }
@@ -359,7 +484,7 @@ impl Topology {
                 hops,
                 Blocked::NoRoute,
                 &self.vpc(vpc_idx).id,
-                format!("{} is not in {}", dst.id, self.vpc(vpc_idx).id),
+                format!("{} is not in {}", dst.kind.id(self), self.vpc(vpc_idx).id),
             );
         }
         let probe = Probe {
@@ -372,12 +497,14 @@ impl Topology {
         if src.subnet != dst.subnet
             && let Some(acl) = dst_subnet.network_acl
         {
+            let acl_idx = acl;
             let acl = &self.network_acls[acl.index()];
             match acl.evaluate(true, &probe) {
-                AclVerdict::Allow(n) => hops.push(hop(
-                    &acl.id,
-                    format!("inbound rule {n} allows udp 4789 from {}", src.private_ip),
-                )),
+                AclVerdict::Allow(rule) => hops.push(Hop::NetworkAcl {
+                    acl: acl_idx,
+                    rule,
+                    from: src.private_ip,
+                }),
                 AclVerdict::Deny(n) => {
                     let rule = n.map_or("*".to_string(), |n| n.to_string());
                     return stop(
@@ -396,17 +523,14 @@ impl Topology {
             let admitted = dst.security_groups.iter().find_map(|&g| {
                 let sg = &self.security_groups[g.index()];
                 sg.admits(&probe, self.groups_of(Some(source)))
-                    .map(|r| (sg, r))
+                    .map(|r| (g, r))
             });
             match admitted {
-                Some((sg, r)) => hops.push(hop(
-                    &sg.id,
-                    format!(
-                        "inbound rule {} allows udp 4789 from {}",
-                        r + 1,
-                        src.private_ip
-                    ),
-                )),
+                Some((sg, rule)) => hops.push(Hop::SecurityGroup {
+                    sg,
+                    rule,
+                    from: src.private_ip,
+                }),
                 None => {
                     let ids: Vec<&str> = dst
                         .security_groups
@@ -426,7 +550,10 @@ impl Topology {
                 }
             }
         }
-        hops.push(hop(dst.id, format!("{} {dst_ip}", dst.what)));
+        hops.push(Hop::Arrive {
+            to: dst.kind,
+            ip: dst_ip,
+        });
         Reach { hops, stop: None }
     }
 

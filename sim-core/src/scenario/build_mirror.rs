@@ -378,7 +378,7 @@ fn build_sessions(file: &ScenarioFile, topo: &mut Topology, names: &Names, p: &m
         .iter()
         .filter_map(|s| s.virtual_network_id)
         .collect();
-    let mut vni_stream = rng::stream(file.seed, "session-vni");
+    let mut vni_stream = rng::stream(file.seed, rng::Stream::SessionVni);
     let mut per_source: BTreeMap<EniIdx, Vec<(u32, &str)>> = BTreeMap::new();
     let target_enis: BTreeSet<EniIdx> = (0..topo.targets.len())
         .filter_map(|t| topo.target_eni(TargetIdx(t as u32)))

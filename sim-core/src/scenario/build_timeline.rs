@@ -1,18 +1,16 @@
 //! The timeline: API calls and events at given times, checked in time
 //! order as AWS would answer them then.
 
-use std::collections::BTreeSet;
-
-use topology::{
-    Diagnostic, EniIdx, ErrorCode, FilterIdx, GwlbIdx, NlbIdx, SessionIdx, TargetIdx, Topology,
-};
+use topology::{Diagnostic, EniIdx, ErrorCode, GwlbIdx, NlbIdx, SessionIdx, Topology};
 
 use super::build::{Names, Problems};
 use super::build_mirror::{MAX_VNI, PACKET_LENGTH_RANGE, build_rules};
 use super::locate::Anchor;
 use super::schema::*;
+use crate::time::Instant;
 use crate::timeline::{Action, LbRef, TimelineEvent};
 use crate::traffic::FlowPlan;
+use crate::world::World;
 
 fn find_lb(topo: &Topology, id: &str) -> Option<LbRef> {
     if let Some(i) = topo.network_load_balancers.iter().position(|n| n.id == id) {
@@ -42,12 +40,9 @@ pub fn build(
 ) -> Vec<TimelineEvent> {
     let mut order: Vec<usize> = (0..file.timeline.len()).collect();
     order.sort_by_key(|&i| file.timeline[i].time);
-    let mut deleted_sessions: BTreeSet<SessionIdx> = BTreeSet::new();
-    let mut deleted_filters: BTreeSet<FilterIdx> = BTreeSet::new();
-    let mut deleted_targets: BTreeSet<TargetIdx> = BTreeSet::new();
-    // What each session uses, as the timeline changes it.
-    let mut uses: Vec<(TargetIdx, FilterIdx)> =
-        topo.sessions.iter().map(|s| (s.target, s.filter)).collect();
+    // The timeline is applied to a world as the run will apply it, so a
+    // call is judged against the configuration of its instant.
+    let mut world = World::new(topo);
     let mut out = Vec::new();
     for i in order {
         let e = &file.timeline[i];
@@ -77,11 +72,6 @@ pub fn build(
             }
             p.push(anchor.clone(), d);
         };
-        let in_use = |deleted: &BTreeSet<SessionIdx>, f: &dyn Fn(SessionIdx) -> bool| {
-            (0..topo.sessions.len())
-                .map(|s| SessionIdx(s as u32))
-                .find(|s| !deleted.contains(s) && f(*s))
-        };
         let session = |id: &String| {
             topo.sessions
                 .iter()
@@ -91,16 +81,7 @@ pub fn build(
         let not_found = |what: &str, id: &str| format!("no {what} `{id}` is declared");
         let action = match &e.action {
             ActionSpec::DeleteTrafficMirrorSession(id) => match session(id) {
-                Some(s) if deleted_sessions.insert(s) => Action::DeleteSession(s),
-                Some(_) => {
-                    refuse(
-                        p,
-                        ErrorCode::InvalidTrafficMirrorSessionIdNotFound,
-                        format!("{id} is already deleted"),
-                        None,
-                    );
-                    continue;
-                }
+                Some(s) => Action::DeleteSession(s),
                 None => {
                     refuse(
                         p,
@@ -121,25 +102,6 @@ pub fn build(
                     );
                     continue;
                 };
-                if !deleted_filters.insert(f) {
-                    refuse(
-                        p,
-                        ErrorCode::InvalidTrafficMirrorFilterIdNotFound,
-                        format!("{id} is already deleted"),
-                        None,
-                    );
-                    continue;
-                }
-                // FLT-08
-                if let Some(s) = in_use(&deleted_sessions, &|s| uses[s.index()].1 == f) {
-                    refuse(
-                        p,
-                        ErrorCode::TrafficMirrorFilterInUse,
-                        format!("{id} is used by {} at {}", topo.session(s).id, e.time),
-                        Some("delete the sessions that use it first"),
-                    );
-                    continue;
-                }
                 Action::DeleteFilter(f)
             }
             ActionSpec::DeleteTrafficMirrorTarget(id) => {
@@ -152,30 +114,6 @@ pub fn build(
                     );
                     continue;
                 };
-                if !deleted_targets.insert(t) {
-                    refuse(
-                        p,
-                        ErrorCode::InvalidTrafficMirrorTargetIdNotFound,
-                        format!("{id} is already deleted"),
-                        None,
-                    );
-                    continue;
-                }
-                // TGT-03: refused while the owner's own sessions use it.
-                // TGT-13: other accounts' sessions (of a shared target) do
-                // not stop it; they become inactive.
-                let owner = topo.target(t).owner;
-                if let Some(s) = in_use(&deleted_sessions, &|s| {
-                    uses[s.index()].0 == t && topo.session(s).owner == owner
-                }) {
-                    refuse(
-                        p,
-                        ErrorCode::TrafficMirrorTargetInUseException,
-                        format!("{id} is used by {} at {}", topo.session(s).id, e.time),
-                        Some("delete the sessions that use it first"),
-                    );
-                    continue;
-                }
                 Action::DeleteTarget(t)
             }
             ActionSpec::DeleteNetworkInterface(id) => {
@@ -188,8 +126,6 @@ pub fn build(
                     );
                     continue;
                 };
-                // SES-09: the source's sessions go with it.
-                deleted_sessions.extend(topo.sessions_of(eni).iter().copied());
                 Action::DeleteEni(eni)
             }
             ActionSpec::ModifyTrafficMirrorSession {
@@ -199,7 +135,7 @@ pub fn build(
                 packet_length,
                 virtual_network_id,
             } => {
-                let Some(s) = session(id).filter(|s| !deleted_sessions.contains(s)) else {
+                let Some(s) = session(id) else {
                     refuse(
                         p,
                         ErrorCode::InvalidTrafficMirrorSessionIdNotFound,
@@ -211,7 +147,7 @@ pub fn build(
                 let target = match traffic_mirror_target_id {
                     None => None,
                     Some(t) => match names.targets.get(t) {
-                        Some(&t) if !deleted_targets.contains(&t) => Some(t),
+                        Some(&t) => Some(t),
                         _ => {
                             refuse(
                                 p,
@@ -226,7 +162,7 @@ pub fn build(
                 let filter = match traffic_mirror_filter_id {
                     None => None,
                     Some(f) => match names.filters.get(f) {
-                        Some(&f) if !deleted_filters.contains(&f) => Some(f),
+                        Some(&f) => Some(f),
                         _ => {
                             refuse(
                                 p,
@@ -255,12 +191,6 @@ pub fn build(
                         None,
                     );
                     continue;
-                }
-                if let Some(t) = target {
-                    uses[s.index()].0 = t;
-                }
-                if let Some(f) = filter {
-                    uses[s.index()].1 = f;
                 }
                 Action::ModifySession {
                     session: s,
@@ -461,10 +391,13 @@ pub fn build(
                 }
             }
         };
-        out.push(TimelineEvent {
-            at_ns: e.time.as_nanos(),
-            action,
-        });
+        let at = Instant::from_nanos(e.time.as_nanos());
+        if let Err(r) = world.check(&action, at) {
+            refuse(p, r.code, r.message, r.help);
+            continue;
+        }
+        world.apply(&action, at);
+        out.push(TimelineEvent { at, action });
     }
     out
 }

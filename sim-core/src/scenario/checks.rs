@@ -386,8 +386,18 @@ fn warn(_file: &ScenarioFile, topo: &Topology, p: &mut Problems) {
                 .with_help("add Listener(protocol: Udp, port: 4789)"),
             );
         }
-        let reach = topo.reach_to(s.source, &topo.copy_destination(s.source, s.target));
-        if let Some(stop) = reach.stop {
+        // LB-06: every node the copies may enter by, as the run decides.
+        let paths = topo.copy_paths(s.source, s.target);
+        let several = paths.len() > 1;
+        for (node, reach) in paths {
+            let Some(stop) = reach.stop else { continue };
+            let through = match topo.target(s.target).resource {
+                topology::model::TargetResource::NetworkLoadBalancer(n) if several => format!(
+                    "the copies the node in {} gets",
+                    topo.network_load_balancers[n.index()].nodes[node].availability_zone
+                ),
+                _ => "its copies".to_string(),
+            };
             p.push(
                 id_anchor(&s.id),
                 Diagnostic::warning(
@@ -395,7 +405,7 @@ fn warn(_file: &ScenarioFile, topo: &Topology, p: &mut Problems) {
                     &s.id,
                     "traffic_mirror_target_id",
                     format!(
-                        "its copies never arrive: {} at {}: {}",
+                        "{through} never arrive: {} at {}: {}",
                         stop.reason.code(),
                         stop.resource,
                         stop.detail

@@ -95,7 +95,7 @@ pub fn build(
     // starts after it.
     let period = span + span / (frames.len().max(1) as u64) + 1;
     let start = r.start.map_or(0, |s| s.as_nanos());
-    let mut stream = rng::stream(file.seed, &format!("traffic/{name}"));
+    let mut stream = rng::stream(file.seed, rng::Stream::Traffic(name));
     let mut flows = Vec::new();
     for (id, (key, direction)) in order.iter().enumerate() {
         let (from_eni, to_eni) = match direction {

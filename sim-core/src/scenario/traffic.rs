@@ -319,7 +319,7 @@ pub fn build_traffic(
             None => u64::MAX,
         }
         .min(file.duration.as_nanos());
-        let mut stream = rng::stream(file.seed, &format!("traffic/{name}"));
+        let mut stream = rng::stream(file.seed, rng::Stream::Traffic(&name));
         for k in 0..count {
             let (src, from_eni) = match resolve(from, to, topo, &mut stream) {
                 Ok(r) => r,
