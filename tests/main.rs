@@ -17,6 +17,7 @@ mod explain;
 mod golden;
 mod html;
 mod invalid;
+mod one_world;
 mod robustness;
 mod sweep;
 mod tshark;
