@@ -14,6 +14,7 @@ mod common;
 mod determinism;
 mod expect;
 mod explain;
+mod explain_equals_run;
 mod golden;
 mod html;
 mod invalid;

@@ -39,6 +39,13 @@ struct Json<'a> {
     reason: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     caveat: Option<&'a str>,
+    /// The deciding session and rule, and the appliance, when there are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    traffic_mirror_session_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_number: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    appliance: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -69,6 +76,9 @@ pub fn json(x: &Explanation) -> String {
         outcome: x.outcome,
         reason: x.reason,
         caveat: x.caveat.as_deref(),
+        traffic_mirror_session_id: x.session.as_deref(),
+        rule_number: x.rule,
+        appliance: x.appliance.as_deref(),
     };
     let mut out = serde_json::to_string_pretty(&j).expect("the explanation serialises");
     out.push('\n');

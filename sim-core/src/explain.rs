@@ -70,6 +70,12 @@ pub struct Explanation {
     /// What may still befall it that depends on the other packets (the
     /// budgets): said, not decided.
     pub caveat: Option<String>,
+    /// The session that decided (accepted or rejected) the packet, the
+    /// rule number that did (absent for the `amazon-dns` service), and the
+    /// appliance its copy goes to: the ids the run counts it under.
+    pub session: Option<String>,
+    pub rule: Option<u16>,
+    pub appliance: Option<String>,
 }
 
 impl Explanation {
@@ -374,6 +380,19 @@ fn narrate(
         };
         x.steps.push(st);
     }
+    match decision {
+        Decision::Mirror { mirror, .. } => {
+            x.session = Some(topo.session(mirror.session).id.clone());
+            if let topology::decision::AcceptedBy::Rule(i) = mirror.accepted_by {
+                x.rule = Some(filter_of(mirror.session).rules(q.direction)[i as usize].rule_number);
+            }
+        }
+        Decision::Rejected { session, rule, .. } => {
+            x.session = Some(topo.session(session).id.clone());
+            x.rule = Some(filter_of(session).rules(q.direction)[rule as usize].rule_number);
+        }
+        _ => {}
+    }
     let reason = match decision {
         Decision::Mirror { .. } => return,
         Decision::NeverMirrored(k) => N::NeverMirrored(k),
@@ -451,6 +470,9 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
         outcome: "not_mirrored",
         reason: "",
         caveat: None,
+        session: None,
+        rule: None,
+        appliance: None,
     };
     let (world, pipeline) = sim.state();
     let topo = world.topology();
@@ -595,6 +617,7 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
         }
     };
     let a = topo.eni(appliance);
+    x.appliance = Some(a.id.clone());
     let zone = &topo.subnet(a.subnet).availability_zone;
     let owner = topo
         .instance_of(appliance)
