@@ -31,6 +31,10 @@ fn replaced_then_moved() -> String {
     )
 }
 
+/// A configuration: epoch, from and to (ns), target, and each rule's
+/// (direction, number, packets).
+type Span<'a> = (u32, u64, Option<u64>, &'a str, Vec<(&'a str, u16, u64)>);
+
 #[test]
 fn the_report_credits_each_rule_and_target_with_what_it_really_did() {
     let r = run_text(&replaced_then_moved()).report;
@@ -40,7 +44,7 @@ fn the_report_credits_each_rule_and_target_with_what_it_really_did() {
     // rule 5. A change at 4 s applies to the packet at 4 s.
     // (The first filter's egress rule 100 saw nothing: the flow is
     // inbound; the new rules have none.)
-    let spans: Vec<(u32, u64, Option<u64>, &str, Vec<(&str, u16, u64)>)> = s
+    let spans: Vec<Span> = s
         .configurations
         .iter()
         .map(|c| {
