@@ -304,3 +304,36 @@ fn lb_06_the_node_a_copy_goes_to_is_the_node_whose_path_is_checked() {
         Some("target_nacl_denies_vxlan")
     );
 }
+
+#[test]
+fn the_timeline_changes_scenario_counts_as_its_comment_works_out() {
+    let r = run_scenario("timeline-changes.ron").report;
+    let s = &r.sessions[0];
+    // [0, 4 s): 400 HTTPS + 200 DNS by rule 100; [4 s, 6 s): 200 HTTPS by
+    // rule 5 (the 100 DNS packets match no rule); [6 s, 10 s): 400 HTTPS.
+    let hits: Vec<(u16, u64)> = s
+        .configurations
+        .iter()
+        .flat_map(|c| c.rules.iter().map(|h| (h.rule_number, h.packets)))
+        .collect();
+    assert_eq!(hits, [(100, 600), (5, 200), (5, 400)]);
+    let delivered: Vec<(&str, u64)> = r
+        .targets
+        .iter()
+        .map(|t| {
+            (
+                t.traffic_mirror_target_id.as_str(),
+                t.categories.delivered.packets,
+            )
+        })
+        .collect();
+    assert_eq!(
+        delivered,
+        [("tmt-0appliance0001", 800), ("tmt-0appliance0002", 400)]
+    );
+    // 2 s x 50 pps of DNS after 4 s match no rule.
+    assert_eq!(
+        at_source(&r, "eni-0web000000000001", "ingress", "no_rule_matched"),
+        100 + 200
+    );
+}

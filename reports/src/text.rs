@@ -127,6 +127,57 @@ pub fn sections(r: &Report) -> Vec<Section> {
         }
         out.push(Section::Table(title.into(), table));
 
+        // Sessions whose configuration changed during the run: each
+        // configuration's span, target, filter and what it earned.
+        if r.sessions.iter().any(|s| s.configurations.len() > 1) {
+            let title = "Session configurations (the timeline changed them; packets)";
+            let mut table = Table::new(&[
+                "SESSION",
+                "EPOCH",
+                "FROM",
+                "TO",
+                "TARGET",
+                "FILTER",
+                "VNI",
+                "MIRRORED",
+                "DELIVERED",
+                "DROPPED",
+                "SKIPPED",
+                "RULE HITS",
+            ]);
+            for s in r.sessions.iter().filter(|s| s.configurations.len() > 1) {
+                for c in &s.configurations {
+                    let hits: Vec<String> = c
+                        .rules
+                        .iter()
+                        .map(|h| {
+                            format!(
+                                "{} {}: {}",
+                                h.traffic_direction,
+                                h.rule_number,
+                                n(h.packets)
+                            )
+                        })
+                        .collect();
+                    table.row(vec![
+                        s.traffic_mirror_session_id.clone(),
+                        c.epoch.to_string(),
+                        c.from.clone(),
+                        c.to.clone().unwrap_or_else(|| "end".into()),
+                        c.traffic_mirror_target_id.clone(),
+                        c.traffic_mirror_filter_id.clone(),
+                        c.virtual_network_id.to_string(),
+                        n(c.mirrored.packets),
+                        n(c.categories.delivered.packets),
+                        n(c.categories.dropped.packets),
+                        n(c.categories.skipped.packets),
+                        hits.join(", "),
+                    ]);
+                }
+            }
+            out.push(Section::Table(title.into(), table));
+        }
+
         let title = "Sessions (bytes: original packets; copies as outer IP packets)";
         let mut table = Table::new(&[
             "SESSION",
