@@ -11,6 +11,7 @@ pub mod behaviours;
 mod charts;
 mod cli;
 mod common;
+mod decisions;
 mod determinism;
 mod expect;
 mod explain;
