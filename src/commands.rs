@@ -1,105 +1,17 @@
 //! What each subcommand does.
 
-use std::io::{Read, Write};
-use std::path::Path;
+use std::io::Write;
 use std::time::Instant;
 
-use sim_core::{Loaded, Overrides, ScenarioError};
+use sim_core::Overrides;
 
 use crate::capture::PcapFiles;
-use crate::cli::{CheckArgs, Cli, Command, ExplainArgs, Format, RunArgs};
-use crate::{EXIT_BAD_INPUT, diagnostics, output};
+use crate::cli::{CheckArgs, ExplainArgs, Format, RunArgs};
+use crate::input::load;
+use crate::output;
+use crate::output::emit;
 
-/// Scenario files larger than this are refused before reading them whole.
-const MAX_SCENARIO_BYTES: u64 = 64 << 20;
-/// Captures to replay, likewise.
-const MAX_CAPTURE_BYTES: u64 = 1 << 30;
-
-pub fn execute(cli: Cli) -> Result<u8, String> {
-    match cli.command {
-        Command::Run(args) => run(args),
-        Command::Check(args) => check(args),
-        Command::Explain(args) => explain(args),
-        Command::Sweep(args) => crate::sweep::sweep(args),
-    }
-}
-
-pub(crate) fn read_scenario(path: &Path) -> Result<String, String> {
-    let f =
-        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut text = String::new();
-    f.take(MAX_SCENARIO_BYTES + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if text.len() as u64 > MAX_SCENARIO_BYTES {
-        return Err(format!(
-            "{} is larger than {} MiB; a scenario file is expected",
-            path.display(),
-            MAX_SCENARIO_BYTES >> 20
-        ));
-    }
-    Ok(text)
-}
-
-/// Loads a scenario, printing warnings, or prints its problems.
-fn load(path: &Path, overrides: &Overrides) -> Result<Loaded, u8> {
-    let text = read_scenario(path).map_err(|e| {
-        eprintln!("error: {e}");
-        EXIT_BAD_INPUT
-    })?;
-    load_text(path, &text, overrides, true)
-}
-
-/// Loads a scenario's text (as read, or as a sweep changed it); prints
-/// its problems, and its warnings when `warn`.
-pub(crate) fn load_text(
-    path: &Path,
-    text: &str,
-    overrides: &Overrides,
-    warn: bool,
-) -> Result<Loaded, u8> {
-    let name = path.display().to_string();
-    // Files a scenario names (captures to replay) are relative to it.
-    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let read = |file: &str| -> Result<Vec<u8>, String> {
-        let full = base.join(file);
-        let f = std::fs::File::open(&full).map_err(|e| e.to_string())?;
-        let mut bytes = Vec::new();
-        f.take(MAX_CAPTURE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| e.to_string())?;
-        if bytes.len() as u64 > MAX_CAPTURE_BYTES {
-            return Err(format!("larger than {} MiB", MAX_CAPTURE_BYTES >> 20));
-        }
-        Ok(bytes)
-    };
-    match sim_core::load_with(&name, text, overrides, &read) {
-        Ok(loaded) => {
-            if warn && !loaded.warnings.is_empty() {
-                eprint!("{}", diagnostics::render(&name, text, &loaded.warnings));
-            }
-            Ok(loaded)
-        }
-        Err(ScenarioError {
-            file,
-            text,
-            problems,
-        }) => {
-            eprint!("{}", diagnostics::render(&file, &text, &problems));
-            let errors = problems
-                .iter()
-                .filter(|p| p.severity == topology::Severity::Error)
-                .count();
-            eprintln!(
-                "{file}: {errors} error{} found; nothing was run",
-                if errors == 1 { "" } else { "s" }
-            );
-            Err(EXIT_BAD_INPUT)
-        }
-    }
-}
-
-fn run(args: RunArgs) -> Result<u8, String> {
+pub(crate) fn run(args: RunArgs) -> Result<u8, String> {
     let overrides = Overrides {
         seed: args.seed,
         duration: args.duration,
@@ -192,7 +104,7 @@ fn run(args: RunArgs) -> Result<u8, String> {
     Ok(0)
 }
 
-fn check(args: CheckArgs) -> Result<u8, String> {
+pub(crate) fn check(args: CheckArgs) -> Result<u8, String> {
     let loaded = match load(&args.file, &Overrides::default()) {
         Ok(l) => l,
         Err(code) => return Ok(code),
@@ -205,7 +117,7 @@ fn check(args: CheckArgs) -> Result<u8, String> {
     Ok(0)
 }
 
-fn explain(args: ExplainArgs) -> Result<u8, String> {
+pub(crate) fn explain(args: ExplainArgs) -> Result<u8, String> {
     // The packet first: a typo there needs no scenario run.
     let query =
         sim_core::explain::parse_packet(&args.packet).map_err(|e| format!("--packet: {e}"))?;
@@ -220,15 +132,4 @@ fn explain(args: ExplainArgs) -> Result<u8, String> {
         Format::Json => emit(&reports::explain::json(&x)),
     }
     Ok(0)
-}
-
-/// Writes the command's output to stdout. A reader that went away (`sim
-/// run ... | head`) is not an error: the rest is simply not wanted.
-pub(crate) fn emit(text: &str) {
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        eprintln!("error: cannot write the output: {e}");
-    }
 }

@@ -1,7 +1,7 @@
 //! `sim`: the command line of mirrorsim.
 //!
-//! Module map: [`cli`] (arguments), [`commands`] (what each subcommand
-//! does), [`diagnostics`] (problems shown with their place in the file),
+//! Module map: [`cli`] (arguments), [`commands`] (what run, check and
+//! explain do), [`input`] (reading scenarios and captures), [`diagnostics`] (problems shown with their place in the file),
 //! [`output`] (files written whole or not at all), [`capture`] (pcap files
 //! per appliance), [`sweep`] (grids of runs, in parallel), [`progress`]
 //! (bars on a terminal only).
@@ -13,6 +13,7 @@ mod capture;
 mod cli;
 mod commands;
 mod diagnostics;
+mod input;
 mod output;
 mod progress;
 mod sweep;
@@ -20,6 +21,8 @@ mod sweep;
 use std::process::ExitCode;
 
 use clap::Parser;
+
+use cli::{Cli, Command};
 
 /// Exit codes: 0 fine, 1 the scenario's own assertions failed, 2 bad input
 /// or usage.
@@ -33,11 +36,21 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { EXIT_BAD_INPUT } else { 0 });
         }
     };
-    match commands::execute(args) {
+    match execute(args) {
         Ok(code) => ExitCode::from(code),
         Err(message) => {
             eprintln!("error: {message}");
             ExitCode::from(EXIT_BAD_INPUT)
         }
+    }
+}
+
+/// Runs a subcommand.
+fn execute(cli: Cli) -> Result<u8, String> {
+    match cli.command {
+        Command::Run(args) => commands::run(args),
+        Command::Check(args) => commands::check(args),
+        Command::Explain(args) => commands::explain(args),
+        Command::Sweep(args) => crate::sweep::sweep(args),
     }
 }

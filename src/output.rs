@@ -38,3 +38,15 @@ pub fn write_all(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Writes the command's output to stdout. A reader that went away (`sim
+/// run ... | head`) is not an error: the rest is simply not wanted.
+pub(crate) fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("error: cannot write the output: {e}");
+    }
+}

@@ -10,7 +10,7 @@ use sim_core::Overrides;
 use sim_core::scenario::locate::set_field;
 
 use crate::cli::{Format, SweepArgs};
-use crate::commands::{load_text, read_scenario};
+use crate::input::{load_text, read_scenario};
 use crate::output;
 
 /// Grids larger than this are refused: a typo should not start a week of
@@ -151,8 +151,8 @@ pub fn sweep(args: SweepArgs) -> Result<u8, String> {
         write(dir, &s, &json)?;
     }
     match args.format {
-        Format::Text => crate::commands::emit(&reports::sweep::text(&s)),
-        Format::Json => crate::commands::emit(&json),
+        Format::Text => crate::output::emit(&reports::sweep::text(&s)),
+        Format::Json => crate::output::emit(&json),
     }
     Ok(0)
 }

@@ -1,33 +1,10 @@
 //! Checks a scenario's expectations against its report: each one holds or
 //! not, with the value measured in every scope it covers.
 
-use serde::Serialize;
 use sim_core::expect::{Expectation, Measure, Quantity, Scope};
 use sim_core::units::Share;
 
-use crate::schema::{Categories, OutcomeCount, Report};
-
-/// One expectation's verdict.
-#[derive(Debug, Serialize, PartialEq)]
-pub struct Verdict {
-    /// The expectation, as a sentence.
-    pub expectation: String,
-    pub holds: bool,
-    /// The value in each scope it covers (one, or one per session, target
-    /// or source for the `Each...` scopes).
-    pub measured: Vec<Measured>,
-}
-
-#[derive(Debug, Serialize, PartialEq)]
-pub struct Measured {
-    /// `scenario`, or the session, target or ENI id.
-    pub scope: String,
-    /// The count, or the share as a percentage to 0.001 %, rounded down
-    /// (`"99.95%"`, `"n/a"` when
-    /// the denominator is zero).
-    pub value: String,
-    pub holds: bool,
-}
+use crate::schema::{Categories, Measured, OutcomeCount, Report, Verdict};
 
 /// The numbers of one scope.
 struct Counts<'a> {

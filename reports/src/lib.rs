@@ -15,15 +15,15 @@
 //! **Architecture invariant:** this crate reads results; it never runs the
 //! engine and never touches files or the terminal.
 
-pub mod build;
+pub(crate) mod build;
 pub mod charts;
 pub mod check;
-pub mod expect;
+pub(crate) mod expect;
 pub mod explain;
 pub mod html;
 pub mod schema;
 pub mod sweep;
-pub mod table;
+pub(crate) mod table;
 pub mod text;
 
 pub use build::report;

@@ -26,7 +26,7 @@ pub struct Report {
     pub replays: Vec<ReplayReport>,
     /// The scenario's `expect` block, each with its verdict.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub expectations: Vec<crate::expect::Verdict>,
+    pub expectations: Vec<Verdict>,
 }
 
 /// A configuration epoch: when it began and which change opened it.
@@ -339,4 +339,26 @@ pub struct TargetReport {
     pub reordering: Reordering,
     /// sent, skipped, delivered, dropped, reordered, delivered_copy_bytes.
     pub series: Metrics,
+}
+
+/// One expectation's verdict.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Verdict {
+    /// The expectation, as a sentence.
+    pub expectation: String,
+    pub holds: bool,
+    /// The value in each scope it covers (one, or one per session, target
+    /// or source for the `Each...` scopes).
+    pub measured: Vec<Measured>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Measured {
+    /// `scenario`, or the session, target or ENI id.
+    pub scope: String,
+    /// The count, or the share as a percentage to 0.001 %, rounded down
+    /// (`"99.95%"`, `"n/a"` when
+    /// the denominator is zero).
+    pub value: String,
+    pub holds: bool,
 }

@@ -77,12 +77,6 @@ impl Bucket {
     pub fn rate(&self) -> u64 {
         self.rate
     }
-
-    /// Changes the rate from `now` on, keeping the tokens.
-    pub fn set_rate(&mut self, now: u64, rate: u64) {
-        self.refill(now);
-        self.rate = rate;
-    }
 }
 
 /// Why a copy did not fit.

@@ -8,7 +8,7 @@ use topology::Topology;
 use crate::copy_plan::CopyPlan;
 use crate::delivery::Via;
 use crate::pipeline::InFlight;
-use crate::scenario::Scenario;
+use crate::resolved::Scenario;
 use crate::wire::{copy, frame, router_mac};
 
 /// Where captured frames go.

@@ -1,19 +1,16 @@
 //! How a session's copies are cut, framed and carried: worked out once per
 //! session ([`CopyPlan`]), applied to every copy ([`CopyPlan::cut`]).
 
+use topology::model::TargetResource;
 use topology::reach::{Blocked, Hop, Reach};
-use topology::{EniIdx, TargetIdx, Topology};
+use topology::{EniIdx, GwlbIdx, NlbIdx, TargetIdx, Topology, VpceIdx};
 
-use crate::delivery::Via;
 use crate::outcome::Delivery;
 use crate::settings::{Latency, Settings};
 
 /// Inner Ethernet header carried in every copy.
 pub const INNER_ETHERNET: u32 = 14;
-/// PKT-05: bytes the guide adds to a packet when it decides truncation,
-/// for an outer IPv4 and an outer IPv6 header.
-pub const GUIDE_OVERHEAD_V4: u32 = 54;
-pub const GUIDE_OVERHEAD_V6: u32 = 74;
+pub use topology::packet::{GUIDE_OVERHEAD_V4, GUIDE_OVERHEAD_V6};
 /// PKT-05: bytes written before the inner frame (outer IP + UDP + VXLAN), as
 /// a real capture shows: 20 + 8 + 8 over IPv4, 40 + 8 + 8 over IPv6.
 pub const OUTER_HEADERS_V4: u32 = 36;
@@ -25,6 +22,34 @@ pub const MIN_COPY_V6: u32 = 55;
 /// BW-03: the per-flow limit outside and inside a cluster placement group.
 pub const PER_FLOW_BPS: u64 = 5_000_000_000;
 pub const PER_FLOW_BPS_CLUSTER: u64 = 10_000_000_000;
+/// How copies reach the appliances.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    /// Straight to the target's ENI.
+    Eni(EniIdx),
+    /// Through a Network Load Balancer.
+    Nlb(NlbIdx),
+    /// Through a Gateway Load Balancer endpoint and its load balancer.
+    Gwlb(VpceIdx, GwlbIdx),
+}
+
+impl Via {
+    pub fn of(topo: &Topology, target: TargetIdx) -> Via {
+        match topo.target(target).resource {
+            TargetResource::NetworkInterface(e) => Via::Eni(e),
+            TargetResource::NetworkLoadBalancer(n) => Via::Nlb(n),
+            TargetResource::GatewayLoadBalancerEndpoint(v) => {
+                Via::Gwlb(v, topo.gwlb_endpoints[v.index()].gateway_load_balancer)
+            }
+        }
+    }
+
+    /// Whether a load balancer stands between source and appliance.
+    pub fn load_balanced(self) -> bool {
+        !matches!(self, Via::Eni(_))
+    }
+}
+
 /// How a session's copies are cut, framed and carried, worked out once per
 /// session.
 #[derive(Clone, Debug, PartialEq, Eq)]

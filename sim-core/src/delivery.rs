@@ -2,8 +2,8 @@
 //! target (TGT-01), an ENI, a Network Load Balancer and a Gateway Load
 //! Balancer endpoint.
 //!
-//! - [`Via`]: the kind of a target, and what follows from it (framing in
-//!   [`crate::copy_plan`], jitter, order).
+//! - [`Via`] and [`CopyPlan`] (in [`crate::copy_plan`]): the kind of a
+//!   target, and what follows from it: framing, overhead, jitter, order.
 //! - [`route`]: for one outer flow, decided once: the entry node, the path
 //!   to it and its latency, the appliances eligible, the one chosen
 //!   (TGT-05..08, LB-06). The run caches its answer per flow; `sim explain`
@@ -11,42 +11,14 @@
 //! - The receive budget of an appliance is charged in the pipeline on
 //!   arrival, for every kind alike.
 
-use topology::model::TargetResource;
 use topology::reach::Blocked;
-use topology::{EniIdx, FlowKey, GwlbIdx, NlbIdx, TargetIdx, Topology, VpceIdx};
+use topology::{EniIdx, FlowKey, TargetIdx, Topology};
 
 use crate::copy_plan::CopyPlan;
+pub use crate::copy_plan::Via;
 use crate::lb;
 use crate::outcome::DropReason;
 use crate::world::{LbState, World};
-
-/// How copies reach the appliances.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Via {
-    /// Straight to the target's ENI.
-    Eni(EniIdx),
-    /// Through a Network Load Balancer.
-    Nlb(NlbIdx),
-    /// Through a Gateway Load Balancer endpoint and its load balancer.
-    Gwlb(VpceIdx, GwlbIdx),
-}
-
-impl Via {
-    pub fn of(topo: &Topology, target: TargetIdx) -> Via {
-        match topo.target(target).resource {
-            TargetResource::NetworkInterface(e) => Via::Eni(e),
-            TargetResource::NetworkLoadBalancer(n) => Via::Nlb(n),
-            TargetResource::GatewayLoadBalancerEndpoint(v) => {
-                Via::Gwlb(v, topo.gwlb_endpoints[v.index()].gateway_load_balancer)
-            }
-        }
-    }
-
-    /// Whether a load balancer stands between source and appliance.
-    pub fn load_balanced(self) -> bool {
-        !matches!(self, Via::Eni(_))
-    }
-}
 
 /// What a load balancer looked like to one outer flow.
 #[derive(Clone, Debug, PartialEq, Eq)]

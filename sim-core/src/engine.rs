@@ -18,8 +18,8 @@ use topology::{Decision, Direction, EniIdx};
 
 use crate::capture::{CaptureSink, Capturer};
 use crate::pipeline::{InFlight, Observation, Offered, Pipeline};
+use crate::resolved::Scenario;
 use crate::results::RunResults;
-use crate::scenario::Scenario;
 use crate::time::Instant;
 use crate::traffic::FlowSource;
 use crate::world::{Redecide, World};

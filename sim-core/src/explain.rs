@@ -20,8 +20,8 @@ use topology::{Decision, Direction, EniIdx, FlowKey, SessionIdx, Topology};
 use crate::delivery::{LbView, Via};
 use crate::engine::Simulation;
 use crate::outcome::{Delivery, DropReason, NotMirroredReason as N, Outcome};
+use crate::resolved::Scenario;
 use crate::results::COPY_SERIES;
-use crate::scenario::Scenario;
 use crate::units::Duration;
 
 /// The packet to explain, as `sim explain --packet` reads it.

@@ -9,6 +9,7 @@ use topology::{EniIdx, Topology};
 
 use crate::budget::Bucket;
 use crate::outcome::DropReason;
+use crate::settings::Scaling;
 use crate::world::LbState;
 
 /// A well-mixed 64-bit hash of two numbers (SplitMix64's finaliser): the
@@ -57,31 +58,6 @@ pub fn eligible<'a>(
         .map(|(&e, _)| e)
 }
 
-/// Scaling of a Gateway Load Balancer endpoint's capacity (TGT-11, model):
-/// it starts at `start_bps`; at the end of each `window_ns` in which copies
-/// used more than `threshold` percent of it, it grows by `step_bps`, up to
-/// `max_bps`. Copies beyond the capacity are dropped (lb_capacity).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Scaling {
-    pub start_bps: u64,
-    pub step_bps: u64,
-    pub max_bps: u64,
-    pub window_ns: u64,
-    pub threshold_percent: u64,
-}
-
-impl Default for Scaling {
-    fn default() -> Self {
-        Scaling {
-            start_bps: 10_000_000_000,
-            step_bps: 10_000_000_000,
-            max_bps: 100_000_000_000,
-            window_ns: 60_000_000_000,
-            threshold_percent: 80,
-        }
-    }
-}
-
 /// An endpoint's capacity as it scales.
 #[derive(Clone, Debug)]
 pub struct Capacity {
@@ -99,11 +75,6 @@ impl Capacity {
             window_start: 0,
             window_bits: 0,
         }
-    }
-
-    /// The capacity now, in bits per second.
-    pub fn bps(&self) -> u64 {
-        self.bucket.rate()
     }
 
     /// Whether a copy of `bytes` fits at `now`.

@@ -1,64 +1,76 @@
 //! What happens: the deterministic discrete-event engine, the traffic
 //! sources, the mirroring pipeline and the scenario file.
 //!
-//! Module map (start with [`scenario::load`] and [`engine::run`]):
-//! - [`scenario`]: the RON scenario file, its checks and error positions.
-//! - [`units`]: durations, rates and sizes as people write them.
-//! - [`traffic`]: flows, packet sizes and arrival processes.
-//! - [`timeline`]: changes at given times (API calls during the run).
-//! - [`engine`]: the event queue and the run loop.
-//! - [`lb`]: load balancer targets: placement, health, zones, capacity.
-//! - [`budget`]: token buckets for instance budgets, per-flow limits and
-//!   load balancer capacity.
-//! - [`pipeline`]: sessions, filters and copies, packet by packet;
-//!   [`copy_plan`]: how a session's copies are cut and carried.
-//! - [`outcome`]: the one outcome and reason code of every packet.
-//! - [`results`]: the counters a run produces.
-//! - [`rng`]: per-component random streams.
-//! - [`wire`]: packet bytes, for captures only; [`capture`]: the frames of
-//!   delivered copies, handed to a sink.
-//! - [`expect`]: what a scenario says its run must show.
-//! - [`explain`]: one packet's fate, step by step (`sim explain`).
-//! - [`settings`]: latencies, metrics period, prices: assumptions with
-//!   documented defaults.
+//! Module map (start with [`scenario::load`] and [`run`]). Layers, each
+//! importing only those above it:
+//!
+//! 1. Values: [`units`] (durations, rates, sizes as people write them),
+//!    `time` ([`Instant`], and the order of events at one instant),
+//!    [`outcome`] (the one outcome and reason code of every packet),
+//!    [`settings`] (assumptions with documented defaults), `rng` (every
+//!    random stream the seed feeds, listed in one enum).
+//! 2. The resolved scenario, what a run needs: `resolved` ([`Scenario`]),
+//!    `traffic` (flows, packet sizes, arrivals, replayed captures),
+//!    `timeline` (changes at given times), [`expect`].
+//! 3. The world that changes over time: `world` ([`World`]: the one owner
+//!    of the configuration as the timeline changes it; `World::apply` is
+//!    the one function that changes it, for the loader and the engine).
+//! 4. The loader: [`scenario`] (RON schema, the API's rules, error
+//!    positions). It builds a [`Scenario`] and applies its timeline to a
+//!    world to refuse what AWS would; it imports nothing of the run.
+//! 5. Decisions of the run: [`copy_plan`] (how a session's copies are cut,
+//!    framed and carried, per target kind), `delivery` (one place for ENI,
+//!    NLB and GWLB-endpoint targets: node, path, eligible appliances,
+//!    choice), `lb` (flow-hash placement, endpoint capacity), `budget`
+//!    (token buckets).
+//! 6. The run: `pipeline` (the per-packet stages; every outcome recorded
+//!    once), `engine` (the event loop), [`results`] (the counters), `capture`
+//!    and [`wire`] (packet bytes, for captures only).
+//! 7. [`explain`]: one packet's fate, told from the evidence the decisions
+//!    report (`topology::evidence`), never decided again.
 //!
 //! # Determinism
 //!
-//! - Time is integer nanoseconds. Events due at the same instant run in the
-//!   order they were scheduled (a sequence number breaks ties), as in ns-3
-//!   and OMNeT++.
+//! - Time is integer nanoseconds ([`Instant`]). At one instant, timeline
+//!   changes apply first (for every instant, 0 included); packets and
+//!   copies then run in the order they were scheduled (a sequence number
+//!   breaks ties), as in ns-3 and OMNeT++.
 //! - Every random draw comes from a ChaCha stream derived from the scenario
-//!   seed and the drawing component's name (a flow's name, `session-vni`),
-//!   so adding a flow does not change the draws of the others.
+//!   seed and the drawing component (`rng::Stream`: a flow, the VNI
+//!   allocator, a session's jitter), so adding a flow does not change the
+//!   draws of the others.
 //! - Nothing iterates a hashed collection where the order reaches a result,
 //!   and nothing reads the wall clock. The same scenario and seed give the
 //!   same results, bit for bit. (Poisson gaps use `f64::ln`, which is the
 //!   same on one platform and build; across platforms the last bit of a
 //!   logarithm may differ.)
 
-pub mod budget;
-pub mod capture;
+pub(crate) mod budget;
+pub(crate) mod capture;
 pub mod copy_plan;
-pub mod delivery;
-pub mod engine;
+pub(crate) mod delivery;
+pub(crate) mod engine;
 pub mod expect;
 pub mod explain;
-pub mod lb;
+pub(crate) mod lb;
 pub mod outcome;
-pub mod pipeline;
+pub(crate) mod pipeline;
+pub(crate) mod resolved;
 pub mod results;
-pub mod rng;
+pub(crate) mod rng;
 pub mod scenario;
 pub mod settings;
-pub mod time;
-pub mod timeline;
-pub mod traffic;
+pub(crate) mod time;
+pub(crate) mod timeline;
+pub(crate) mod traffic;
 pub mod units;
 pub mod wire;
-pub mod world;
+pub(crate) mod world;
 
 pub use capture::CaptureSink;
 pub use engine::{Simulation, run, run_with_capture};
 pub use outcome::Outcome;
 pub use results::RunResults;
 pub use scenario::{Loaded, Overrides, Scenario, ScenarioError, load, load_with};
+pub use time::Instant;
+pub use world::{Epoch, World};

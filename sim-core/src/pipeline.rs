@@ -20,7 +20,7 @@ use topology::{
     Decision, Direction, EniIdx, FlowKey, InstanceIdx, SessionIdx, TargetIdx, Topology,
 };
 
-pub use crate::copy_plan::*;
+use crate::copy_plan::CopyPlan;
 
 use crate::budget::{Bucket, DirectionBudget, Shortfall};
 use crate::delivery::{self, Via};

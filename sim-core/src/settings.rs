@@ -46,7 +46,7 @@ pub struct Settings {
     /// Price of a session-hour, in millionths of a US dollar (SES-12).
     pub session_hour_price_micro_usd: u64,
     /// How Gateway Load Balancer endpoints scale (TGT-11).
-    pub gwlb_scaling: crate::lb::Scaling,
+    pub gwlb_scaling: Scaling,
     /// Whether runs write a pcap per appliance (as `sim run --pcap`).
     pub pcap: bool,
     /// Wall-clock time of the run's start, in nanoseconds since the Unix
@@ -66,9 +66,34 @@ impl Default for Settings {
             latency: Latency::default(),
             metrics_period_ns: 60_000_000_000,
             session_hour_price_micro_usd: DEFAULT_SESSION_HOUR_PRICE_MICRO_USD,
-            gwlb_scaling: crate::lb::Scaling::default(),
+            gwlb_scaling: Scaling::default(),
             pcap: false,
             capture_epoch_ns: DEFAULT_CAPTURE_EPOCH_NS,
+        }
+    }
+}
+
+/// Scaling of a Gateway Load Balancer endpoint's capacity (TGT-11, model):
+/// it starts at `start_bps`; at the end of each `window_ns` in which copies
+/// used more than `threshold` percent of it, it grows by `step_bps`, up to
+/// `max_bps`. Copies beyond the capacity are dropped (lb_capacity).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Scaling {
+    pub start_bps: u64,
+    pub step_bps: u64,
+    pub max_bps: u64,
+    pub window_ns: u64,
+    pub threshold_percent: u64,
+}
+
+impl Default for Scaling {
+    fn default() -> Self {
+        Scaling {
+            start_bps: 10_000_000_000,
+            step_bps: 10_000_000_000,
+            max_bps: 100_000_000_000,
+            window_ns: 60_000_000_000,
+            threshold_percent: 80,
         }
     }
 }

@@ -29,11 +29,11 @@
 //! packet.
 
 pub mod decision;
-pub mod diag;
+pub(crate) mod diag;
 pub mod evidence;
 pub mod filter;
-pub mod graph;
-pub mod ids;
+pub(crate) mod graph;
+pub(crate) mod ids;
 pub mod instance_types;
 pub mod model;
 pub mod network;

@@ -49,6 +49,11 @@ pub struct FlowKey {
     pub dst_port: u16,
 }
 
+/// PKT-05: bytes the guide adds to a packet when it decides truncation,
+/// for an outer IPv4 and an outer IPv6 header.
+pub const GUIDE_OVERHEAD_V4: u32 = 54;
+pub const GUIDE_OVERHEAD_V6: u32 = 74;
+
 /// IANA protocol numbers used by name in the code.
 pub mod proto {
     pub const ICMP: u8 = 1;

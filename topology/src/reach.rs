@@ -10,9 +10,9 @@
 use std::net::IpAddr;
 
 use crate::ids::{
-    AclIdx, EniIdx, NlbIdx, PeeringIdx, RouteTableIdx, SgIdx, TgwIdx, VpcIdx, VpceIdx,
+    AclIdx, EniIdx, NlbIdx, PeeringIdx, RouteTableIdx, SgIdx, TargetIdx, TgwIdx, VpcIdx, VpceIdx,
 };
-use crate::model::Topology;
+use crate::model::{TargetResource, Topology};
 use crate::network::{AclVerdict, Probe, RouteTarget};
 use crate::packet::{FlowKey, L3, proto};
 
@@ -253,6 +253,88 @@ pub enum SourceBlock {
 }
 
 impl Topology {
+    /// The nodes of a Network Load Balancer a source's copies may enter
+    /// by: the node in the source's zone, or, when its zone has none, every
+    /// node that existed when the target was created (one is picked per
+    /// outer flow by [`Topology::nlb_node`]).
+    pub fn nlb_entry_nodes(&self, nlb: NlbIdx, source: EniIdx) -> std::ops::Range<usize> {
+        let az = &self.subnet(self.eni(source).subnet).availability_zone;
+        let n = &self.network_load_balancers[nlb.index()];
+        match n.nodes.iter().position(|x| &x.availability_zone == az) {
+            Some(i) => i..i + 1,
+            None => 0..n.nodes.len(),
+        }
+    }
+
+    /// LB-06: the node of a Network Load Balancer that gets an outer
+    /// flow's copies, decided here only: the node in the source's zone,
+    /// else one of the nodes by the flow's hash.
+    pub fn nlb_node(&self, nlb: NlbIdx, source: EniIdx, flow_hash: u64) -> usize {
+        let nodes = self.nlb_entry_nodes(nlb, source);
+        nodes.start + (flow_hash % nodes.len() as u64) as usize
+    }
+
+    /// The address the outer flow hash is taken over (PKT-04), before a
+    /// node is chosen: the appliance's, the first entry node's, or the
+    /// endpoint's.
+    pub fn hashed_destination(&self, source: EniIdx, t: TargetIdx) -> IpAddr {
+        match self.target(t).resource {
+            TargetResource::NetworkLoadBalancer(n) => {
+                let first = self.nlb_entry_nodes(n, source).start;
+                self.network_load_balancers[n.index()].nodes[first].ip
+            }
+            _ => self.copy_destination(t, 0).ip,
+        }
+    }
+
+    /// Where a target's copies are addressed (PKT-03): the appliance's ENI,
+    /// the Network Load Balancer's node `node` (index into its nodes), or
+    /// the Gateway Load Balancer endpoint.
+    pub fn copy_destination(&self, t: TargetIdx, node: usize) -> Destination<'_> {
+        match self.target(t).resource {
+            TargetResource::NetworkInterface(e) => {
+                let eni = self.eni(e);
+                Destination {
+                    kind: DestinationKind::Eni(e),
+                    ip: eni.private_ip,
+                    subnet: eni.subnet,
+                    security_groups: &eni.security_groups,
+                }
+            }
+            TargetResource::NetworkLoadBalancer(n) => {
+                let node_ref = &self.network_load_balancers[n.index()].nodes[node];
+                Destination {
+                    kind: DestinationKind::NlbNode(n, node),
+                    ip: node_ref.ip,
+                    subnet: node_ref.subnet,
+                    security_groups: &[],
+                }
+            }
+            TargetResource::GatewayLoadBalancerEndpoint(v) => {
+                let e = &self.gwlb_endpoints[v.index()];
+                Destination {
+                    kind: DestinationKind::GwlbEndpoint(v),
+                    ip: e.ip,
+                    subnet: e.subnet,
+                    security_groups: &[],
+                }
+            }
+        }
+    }
+
+    /// The destinations a source's copies for a target may go to, and the
+    /// path to each: one, or one per entry node of a Network Load Balancer
+    /// with no node in the source's zone.
+    pub fn copy_paths(&self, source: EniIdx, t: TargetIdx) -> Vec<(usize, Reach)> {
+        let nodes = match self.target(t).resource {
+            TargetResource::NetworkLoadBalancer(n) => self.nlb_entry_nodes(n, source),
+            _ => 0..1,
+        };
+        nodes
+            .map(|node| (node, self.reach_to(source, &self.copy_destination(t, node))))
+            .collect()
+    }
+
     /// The groups of the ENI holding an address, for security group rules
     /// that reference groups.
     fn groups_of(&self, eni: Option<EniIdx>) -> &[SgIdx] {

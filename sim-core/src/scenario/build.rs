@@ -10,121 +10,18 @@
 //! sessions, shares), then `checks` (rules that span resources) and
 //! `traffic`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use topology::{
-    AccountIdx, Diagnostic, EniIdx, ErrorCode, FilterIdx, Severity, SubnetIdx, TargetIdx, Topology,
-    VpcIdx,
-};
-use topology::{AclIdx, PeeringIdx, RouteTableIdx, SgIdx, TgwIdx};
+use topology::{AccountIdx, ErrorCode, Topology};
 
 use super::Scenario;
+use super::context::{DEFAULT_ACCOUNT, Names, Problems, id_anchor};
 use super::locate::Anchor;
 use super::schema::*;
 use super::traffic::build_traffic;
 use super::{
     build_compute, build_expect, build_lb, build_mirror, build_network, build_timeline, checks,
 };
-
-/// Largest MTU of an ENI, and the default.
-pub const DEFAULT_MTU: u16 = 9001;
-/// Smallest MTU an ENI accepts.
-pub const MIN_MTU: u16 = 576;
-/// Session numbers (SES-01), filter rule numbers and ACL rule numbers.
-pub const NUMBER_RANGE: std::ops::RangeInclusive<u32> = 1..=32766;
-/// The Region of resources that name none, when the file names none.
-pub const DEFAULT_REGION: &str = "us-east-1";
-/// The account that owns everything when the file declares none.
-pub const DEFAULT_ACCOUNT: &str = "123456789012";
-
-/// A diagnostic and the element it belongs to.
-pub type Located = (Diagnostic, Anchor);
-
-/// Collects diagnostics while building.
-#[derive(Default)]
-pub struct Problems(pub Vec<Located>);
-
-impl Problems {
-    pub fn push(&mut self, anchor: Anchor, d: Diagnostic) {
-        self.0.push((d, anchor));
-    }
-
-    pub fn error(
-        &mut self,
-        anchor: &Anchor,
-        code: ErrorCode,
-        resource: &str,
-        field: &'static str,
-        message: impl Into<String>,
-    ) {
-        self.push(
-            anchor.clone(),
-            Diagnostic::error(code, resource, field, message),
-        );
-    }
-
-    pub fn has_errors(&self) -> bool {
-        self.0.iter().any(|(d, _)| d.severity == Severity::Error)
-    }
-}
-
-/// The anchor of the element whose `id` is this.
-pub fn id_anchor(id: &str) -> Anchor {
-    Anchor::Id(id.to_string())
-}
-
-/// String ids resolved to indexes, filled as resources are built.
-#[derive(Default)]
-pub struct Names {
-    pub accounts: BTreeMap<String, AccountIdx>,
-    pub vpcs: BTreeMap<String, VpcIdx>,
-    pub subnets: BTreeMap<String, SubnetIdx>,
-    pub route_tables: BTreeMap<String, RouteTableIdx>,
-    pub acls: BTreeMap<String, AclIdx>,
-    pub sgs: BTreeMap<String, SgIdx>,
-    pub peerings: BTreeMap<String, PeeringIdx>,
-    pub tgws: BTreeMap<String, TgwIdx>,
-    /// Attachment id to (gateway, position among its attachments).
-    pub attachments: BTreeMap<String, (TgwIdx, usize)>,
-    pub enis: BTreeMap<String, EniIdx>,
-    pub targets: BTreeMap<String, TargetIdx>,
-    pub filters: BTreeMap<String, FilterIdx>,
-    /// Elements that could not be built because of an error already
-    /// reported: references to them are skipped without another error, so
-    /// one fault gives one diagnostic.
-    pub poisoned: BTreeSet<String>,
-}
-
-impl Names {
-    /// Resolves an `owner` field: the named account, or `default`.
-    pub fn owner(
-        &self,
-        owner: &Option<String>,
-        default: AccountIdx,
-        element: &str,
-        p: &mut Problems,
-    ) -> AccountIdx {
-        match owner {
-            None => default,
-            Some(a) => match self.accounts.get(a) {
-                Some(&i) => i,
-                None => {
-                    p.push(
-                        id_anchor(element),
-                        Diagnostic::error(
-                            ErrorCode::UnknownResource,
-                            element,
-                            "owner",
-                            format!("no account `{a}` is declared"),
-                        )
-                        .with_help("declare it in `accounts`"),
-                    );
-                    default
-                }
-            },
-        }
-    }
-}
 
 pub fn build(
     file: ScenarioFile,
@@ -205,7 +102,7 @@ fn build_settings(file: &ScenarioFile, p: &mut Problems) -> crate::settings::Set
             _ => default,
         };
         let d = s.gwlb_scaling;
-        s.gwlb_scaling = crate::lb::Scaling {
+        s.gwlb_scaling = crate::settings::Scaling {
             start_bps: bps(g.start, d.start_bps),
             step_bps: bps(g.step, d.step_bps),
             max_bps: bps(g.max, d.max_bps),

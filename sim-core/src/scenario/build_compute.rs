@@ -10,7 +10,7 @@ use topology::{
 
 use topology::instance_types::{self, NetworkPerformance};
 
-use super::build::{DEFAULT_MTU, MIN_MTU, Names, Problems, id_anchor};
+use super::context::{DEFAULT_MTU, MIN_MTU, Names, Problems, id_anchor};
 use super::schema::*;
 use crate::rng;
 use crate::units::{Duration, Rate};

@@ -3,7 +3,7 @@
 
 use topology::{Diagnostic, ErrorCode, Topology};
 
-use super::build::{Names, Problems};
+use super::context::{Names, Problems};
 use super::locate::Anchor;
 use super::schema::{ExpectSpec, QuantitySpec, ScopeSpec};
 use crate::expect::{Expectation, Measure, Quantity, Scope};

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use topology::model::{GatewayLoadBalancer, GwlbEndpoint, LbNode, NetworkLoadBalancer};
 use topology::{EniIdx, ErrorCode, GwlbIdx, SubnetIdx, Topology, VpcIdx};
 
-use super::build::{Names, Problems, id_anchor};
+use super::context::{Names, Problems, id_anchor};
 use super::schema::*;
 
 /// The first free address of a subnet after the four AWS reserves.

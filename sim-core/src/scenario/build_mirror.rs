@@ -11,7 +11,7 @@ use topology::{
     TrafficMirrorTarget,
 };
 
-use super::build::{NUMBER_RANGE, Names, Problems, id_anchor};
+use super::context::{NUMBER_RANGE, Names, Problems, id_anchor};
 use super::locate::Anchor;
 use super::schema::*;
 use crate::rng;

@@ -9,7 +9,7 @@ use topology::{
     TgwIdx, Topology, Vpc, VpcIdx,
 };
 
-use super::build::{DEFAULT_REGION, NUMBER_RANGE, Names, Problems, id_anchor};
+use super::context::{DEFAULT_REGION, NUMBER_RANGE, Names, Problems, id_anchor};
 use super::locate::Anchor;
 use super::schema::*;
 

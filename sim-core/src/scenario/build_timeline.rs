@@ -3,8 +3,8 @@
 
 use topology::{Diagnostic, EniIdx, ErrorCode, GwlbIdx, NlbIdx, SessionIdx, Topology};
 
-use super::build::{Names, Problems};
 use super::build_mirror::{MAX_VNI, PACKET_LENGTH_RANGE, build_rules};
+use super::context::{Names, Problems};
 use super::locate::Anchor;
 use super::schema::*;
 use crate::time::Instant;

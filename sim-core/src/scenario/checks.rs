@@ -11,9 +11,9 @@ use topology::{
     Topology,
 };
 
-use super::build::{Problems, id_anchor};
+use super::context::{Problems, id_anchor};
 use super::schema::ScenarioFile;
-use crate::pipeline::GUIDE_OVERHEAD_V4;
+use topology::packet::GUIDE_OVERHEAD_V4;
 
 /// SES-11: sessions, targets and filters an account may have.
 pub const MAX_PER_ACCOUNT: usize = 10_000;

@@ -14,38 +14,21 @@ mod build_mirror;
 mod build_network;
 mod build_timeline;
 mod checks;
+mod context;
 pub mod error;
 pub mod locate;
 mod replay;
 pub mod schema;
 mod traffic;
 
+pub use crate::resolved::Scenario;
 pub use error::{Problem, ScenarioError};
 pub use traffic::MAX_FLOWS;
 
 use ron::extensions::Extensions;
-use topology::{Severity, Topology};
+use topology::Severity;
 
-use crate::traffic::FlowPlan;
 use crate::units::Duration;
-
-/// A scenario ready to run.
-#[derive(Clone, Debug)]
-pub struct Scenario {
-    pub name: String,
-    pub description: Option<String>,
-    pub seed: u64,
-    pub duration: Duration,
-    pub topology: Topology,
-    pub flows: Vec<FlowPlan>,
-    /// Changes during the run, sorted by time.
-    pub timeline: Vec<crate::timeline::TimelineEvent>,
-    pub settings: crate::settings::Settings,
-    /// Captures replayed by `Replay` traffic.
-    pub captures: Vec<crate::traffic::replay::Capture>,
-    /// What the run must show (the `expect` block).
-    pub expect: Vec<crate::expect::Expectation>,
-}
 
 /// Reads a file a scenario names (a capture to replay), relative to the
 /// scenario: the caller decides how, so the library touches no files.
@@ -128,7 +111,7 @@ pub fn load_with(
     if let Some(d) = overrides.duration {
         parsed.duration = d;
     }
-    let mut problems = build::Problems::default();
+    let mut problems = context::Problems::default();
     let built = build::build(parsed, read, &mut problems);
     let locator = locate::Locator::new(text);
     let mut located: Vec<Problem> = problems

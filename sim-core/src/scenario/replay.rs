@@ -7,7 +7,7 @@ use rand::RngExt;
 use topology::{Direction, ErrorCode, FlowKey, Topology};
 
 use super::FileReader;
-use super::build::Problems;
+use super::context::Problems;
 use super::locate::Anchor;
 use super::schema::{ReplaySpec, ScenarioFile};
 use crate::rng;

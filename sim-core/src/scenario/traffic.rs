@@ -10,7 +10,7 @@ use topology::packet::proto;
 use topology::services::{INSTANCE_METADATA_V4, TIME_SYNC_V4, WINDOWS_ACTIVATION};
 use topology::{Diagnostic, EniIdx, ErrorCode, FlowKey, L3, Topology};
 
-use super::build::Problems;
+use super::context::Problems;
 use super::locate::Anchor;
 use super::schema::*;
 use crate::rng;

@@ -11,7 +11,6 @@ use pcap_file::pcap::PcapParser;
 use pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionOption;
 use pcap_file::pcapng::{Block, PcapNgParser};
 use pcap_file::{DataLink, PcapError};
-use topology::packet::proto;
 use topology::{Direction, Eni, FlowKey, L3};
 
 /// A frame of the capture.
@@ -287,9 +286,4 @@ fn ports(t: &Option<TransportSlice<'_>>) -> (u16, u16) {
         Some(TransportSlice::Udp(u)) => (u.source_port(), u.destination_port()),
         _ => (0, 0),
     }
-}
-
-/// Whether a protocol carries ports the filters may look at.
-pub fn has_ports(protocol: u8) -> bool {
-    protocol == proto::TCP || protocol == proto::UDP
 }

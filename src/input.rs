@@ -1,0 +1,89 @@
+//! Reading what the user gives: scenario files (bounded in size), the
+//! captures they name, and loading them with their problems shown.
+
+use std::io::Read;
+use std::path::Path;
+
+use sim_core::{Loaded, Overrides, ScenarioError};
+
+use crate::{EXIT_BAD_INPUT, diagnostics};
+
+/// Scenario files larger than this are refused before reading them whole.
+const MAX_SCENARIO_BYTES: u64 = 64 << 20;
+/// Captures to replay, likewise.
+const MAX_CAPTURE_BYTES: u64 = 1 << 30;
+
+pub(crate) fn read_scenario(path: &Path) -> Result<String, String> {
+    let f =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut text = String::new();
+    f.take(MAX_SCENARIO_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if text.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(format!(
+            "{} is larger than {} MiB; a scenario file is expected",
+            path.display(),
+            MAX_SCENARIO_BYTES >> 20
+        ));
+    }
+    Ok(text)
+}
+
+/// Loads a scenario, printing warnings, or prints its problems.
+pub(crate) fn load(path: &Path, overrides: &Overrides) -> Result<Loaded, u8> {
+    let text = read_scenario(path).map_err(|e| {
+        eprintln!("error: {e}");
+        EXIT_BAD_INPUT
+    })?;
+    load_text(path, &text, overrides, true)
+}
+
+/// Loads a scenario's text (as read, or as a sweep changed it); prints
+/// its problems, and its warnings when `warn`.
+pub(crate) fn load_text(
+    path: &Path,
+    text: &str,
+    overrides: &Overrides,
+    warn: bool,
+) -> Result<Loaded, u8> {
+    let name = path.display().to_string();
+    // Files a scenario names (captures to replay) are relative to it.
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let read = |file: &str| -> Result<Vec<u8>, String> {
+        let full = base.join(file);
+        let f = std::fs::File::open(&full).map_err(|e| e.to_string())?;
+        let mut bytes = Vec::new();
+        f.take(MAX_CAPTURE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| e.to_string())?;
+        if bytes.len() as u64 > MAX_CAPTURE_BYTES {
+            return Err(format!("larger than {} MiB", MAX_CAPTURE_BYTES >> 20));
+        }
+        Ok(bytes)
+    };
+    match sim_core::load_with(&name, text, overrides, &read) {
+        Ok(loaded) => {
+            if warn && !loaded.warnings.is_empty() {
+                eprint!("{}", diagnostics::render(&name, text, &loaded.warnings));
+            }
+            Ok(loaded)
+        }
+        Err(ScenarioError {
+            file,
+            text,
+            problems,
+        }) => {
+            eprint!("{}", diagnostics::render(&file, &text, &problems));
+            let errors = problems
+                .iter()
+                .filter(|p| p.severity == topology::Severity::Error)
+                .count();
+            eprintln!(
+                "{file}: {errors} error{} found; nothing was run",
+                if errors == 1 { "" } else { "s" }
+            );
+            Err(EXIT_BAD_INPUT)
+        }
+    }
+}
