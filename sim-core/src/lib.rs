@@ -2,7 +2,7 @@
 //! sources, the mirroring pipeline and the scenario file.
 //!
 //! Module map (start with [`scenario::load`] and [`run`]). Layers, each
-//! importing only those above it:
+//! importing only its own layer or earlier ones:
 //!
 //! 1. Values: [`units`] (durations, rates, sizes as people write them),
 //!    `time` ([`Instant`], and the order of events at one instant),
