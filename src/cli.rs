@@ -31,6 +31,30 @@ pub enum Command {
     /// Run a scenario over a grid of values (one --vary per parameter),
     /// in parallel, and find where its objective stops holding.
     Sweep(SweepArgs),
+    /// Draw the scenario's network as one graph: ENIs, instances, subnets,
+    /// route tables, VPCs, peering, transit gateways, load balancers and
+    /// their nodes, appliances, endpoints, targets, and the sessions
+    /// coloured by whether their copies arrive (DOT, or SVG laid out with
+    /// no Graphviz needed).
+    Graph(GraphArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Svg,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GraphArgs {
+    /// The scenario file (RON).
+    pub file: PathBuf,
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+    /// Write the drawing to this file (whole or not at all) instead of
+    /// standard output.
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,7 +6,7 @@ use std::time::Instant;
 use sim_core::Overrides;
 
 use crate::capture::PcapFiles;
-use crate::cli::{CheckArgs, ExplainArgs, Format, RunArgs};
+use crate::cli::{CheckArgs, ExplainArgs, Format, GraphArgs, GraphFormat, RunArgs};
 use crate::input::load;
 use crate::output;
 use crate::output::emit;
@@ -51,12 +51,15 @@ pub(crate) fn run(args: RunArgs) -> Result<u8, String> {
             .iter()
             .map(|c| format!("charts/{}", c.file))
             .collect();
+        let topo = &loaded.scenario.topology;
+        let network = reports::diagram::svg(topo, &reports::diagram::fates_by_report(&report));
         let mut files: Vec<(&str, Vec<u8>)> = vec![
             ("report.json", json.clone().unwrap_or_default().into_bytes()),
             (
                 "report.html",
-                reports::html::page(&report, &charts).into_bytes(),
+                reports::html::page(&report, &charts, Some(&network)).into_bytes(),
             ),
+            ("network.svg", network.clone().into_bytes()),
             (
                 "summary.txt",
                 summary.clone().unwrap_or_default().into_bytes(),
@@ -130,6 +133,37 @@ pub(crate) fn explain(args: ExplainArgs) -> Result<u8, String> {
     match args.format {
         Format::Text => emit(&reports::explain::text(&x)),
         Format::Json => emit(&reports::explain::json(&x)),
+    }
+    Ok(0)
+}
+
+/// `sim graph`: the network as one graph, sessions coloured by the path
+/// check (copies arrive, some are dropped, all are).
+pub(crate) fn graph(args: GraphArgs) -> Result<u8, String> {
+    let loaded = match load(&args.file, &Overrides::default()) {
+        Ok(l) => l,
+        Err(code) => return Ok(code),
+    };
+    let topo = &loaded.scenario.topology;
+    let fates = reports::diagram::fates_by_path(topo);
+    let drawing = match args.format {
+        GraphFormat::Dot => reports::diagram::dot(topo, &fates),
+        GraphFormat::Svg => reports::diagram::svg(topo, &fates),
+    };
+    match &args.output {
+        Some(path) => {
+            let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+            let name = path
+                .file_name()
+                .ok_or_else(|| format!("{} is not a file name", path.display()))?
+                .to_string_lossy()
+                .into_owned();
+            output::write_all(
+                dir.unwrap_or(std::path::Path::new(".")),
+                &[(name.as_str(), drawing.into_bytes())],
+            )?
+        }
+        None => emit(&drawing),
     }
     Ok(0)
 }

@@ -52,5 +52,6 @@ fn execute(cli: Cli) -> Result<u8, String> {
         Command::Check(args) => commands::check(args),
         Command::Explain(args) => commands::explain(args),
         Command::Sweep(args) => crate::sweep::sweep(args),
+        Command::Graph(args) => commands::graph(args),
     }
 }

@@ -248,3 +248,37 @@ fn a_reader_that_goes_away_is_not_a_crash() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!stderr(&o).contains("panicked"));
 }
+
+#[test]
+fn graph_draws_the_network_as_dot_or_svg_and_refuses_bad_input() {
+    let o = sim(&["graph", "scenarios/peering-cross-vpc.ron"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let dot = String::from_utf8(o.stdout).unwrap();
+    assert!(dot.starts_with("digraph {"));
+    // The two sessions: one reaches its appliance over intra-Region
+    // peering (green), one would cross an inter-Region peering (red).
+    assert_eq!(dot.matches("color = \"green\"").count(), 1, "{dot}");
+    assert_eq!(dot.matches("color = \"red\"").count(), 1, "{dot}");
+    assert!(dot.contains("peering\\npcx-0appsec00000001"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("net.svg");
+    let o = sim(&[
+        "graph",
+        "scenarios/peering-cross-vpc.ron",
+        "--format",
+        "svg",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(&file).unwrap();
+    assert!(svg.contains("<svg") && svg.trim_end().ends_with("</svg>"));
+    assert!(o.stdout.is_empty());
+    // A broken scenario: exit 2, and nothing written.
+    let bad = dir.path().join("bad.ron");
+    std::fs::write(&bad, "Scenario(").unwrap();
+    let out = dir.path().join("bad.svg");
+    let o = sim(&["graph", bad.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!out.exists());
+}

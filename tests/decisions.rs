@@ -138,3 +138,47 @@ fn lb_06_a_source_with_a_node_in_its_zone_has_one_path_others_one_per_node() {
         assert_eq!(t.nlb_node(nlb, s.source, hash), paths[0].0);
     }
 }
+
+#[test]
+fn every_hop_of_every_path_is_a_node_of_the_world_graph() {
+    use topology::world_graph::WorldGraph;
+    for file in scenario_files() {
+        let t = load_file(&file, "s.ron").unwrap().scenario.topology;
+        let g = WorldGraph::new(&t);
+        for s in &t.sessions {
+            for (_, reach) in t.copy_paths(s.source, s.target) {
+                for h in &reach.hops {
+                    assert!(
+                        g.node(WorldGraph::hop(h)).is_some(),
+                        "{}: {h:?}",
+                        file.display()
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_network_diagram_is_the_same_bytes_each_time() {
+    // layout-rs keeps some state in hash maps: the drawing must not
+    // depend on their order.
+    let t = topology_of("transit-gateway.ron");
+    let fates = reports::diagram::fates_by_path(&t);
+    let a = reports::diagram::svg(&t, &fates);
+    let b = reports::diagram::svg(&t, &fates);
+    assert_eq!(a, b);
+    // One session's copies stop at the transit gateway attachment: red.
+    assert_eq!(
+        fates,
+        [
+            reports::diagram::Fate::Arrive,
+            reports::diagram::Fate::Arrive,
+            reports::diagram::Fate::Dropped
+        ]
+    );
+    let dot = reports::diagram::dot(&t, &fates);
+    assert!(dot.starts_with("digraph {"));
+    assert_eq!(dot.matches("color = \"red\"").count(), 1);
+    assert_eq!(dot.matches("color = \"green\"").count(), 2);
+}

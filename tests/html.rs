@@ -22,8 +22,11 @@ fn the_page_holds_the_tables_and_every_chart_and_fetches_nothing() {
     assert!(html.starts_with("<!DOCTYPE html>"));
     // over-budget: 3 sessions, 3 sources, 1 target, 3 instances x 2.
     assert_eq!(chart_files(dir.path()), 13);
-    assert_eq!(html.matches("<figure").count(), 13);
-    assert_eq!(html.matches("<svg").count(), 13);
+    // The charts, and the network diagram (also written as network.svg).
+    assert_eq!(html.matches("<figure").count(), 13 + 1);
+    assert_eq!(html.matches("<svg").count(), 13 + 1);
+    assert!(html.contains("<h2>Network</h2>"));
+    assert!(dir.path().join("network.svg").exists());
     for section in [
         "Totals",
         "Sessions (packets)",
@@ -34,9 +37,17 @@ fn the_page_holds_the_tables_and_every_chart_and_fetches_nothing() {
         assert!(html.contains(&format!("<h2>{section}")), "{section}");
     }
     // Self-contained: no script, stylesheet link, image or frame to fetch.
-    for fetch in ["<script", "<link", "src=", "href=", "@import", "url("] {
+    for fetch in ["<script", "<link", "src=", "@import"] {
         assert!(!html.contains(fetch), "{fetch}");
     }
+    // url() and href only within the page: the diagram's arrow heads and
+    // the paths its labels follow (#endarrow, #arrow3).
+    assert!(html.split("url(").skip(1).all(|rest| rest.starts_with('#')));
+    assert!(
+        html.split("href=")
+            .skip(1)
+            .all(|rest| rest.starts_with("\"#"))
+    );
 }
 
 #[test]
@@ -48,7 +59,7 @@ fn text_from_the_scenario_is_escaped() {
             "description: \"<script>alert(1)</script> & Copies skipped",
         );
     let r = run_text(&text.replace("duration: \"2s\"", "duration: \"50ms\"")).report;
-    let html = reports::html::page(&r, &[]);
+    let html = reports::html::page(&r, &[], None);
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; Copies skipped"));
     assert!(!html.contains("<script>"));
 }
@@ -98,6 +109,10 @@ fn headless_chromium_loads_the_report_without_a_console_message_and_shows_every_
     let dom = String::from_utf8_lossy(&o.stdout);
     let charts = chart_files(dir.path());
     assert_eq!(charts, 9);
-    assert_eq!(dom.matches("<svg").count(), charts, "every chart rendered");
+    assert_eq!(
+        dom.matches("<svg").count(),
+        charts + 1,
+        "every chart and the network diagram rendered"
+    );
     assert!(dom.contains("<title>mirrorsim: nlb-fleet</title>"));
 }

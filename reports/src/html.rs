@@ -24,8 +24,9 @@ figcaption { font-size: 0.85em; color: #555; }
 .scroll { overflow-x: auto; }
 ";
 
-/// The whole page.
-pub fn page(r: &Report, charts: &[Chart]) -> String {
+/// The whole page; `network` is the network diagram
+/// ([`crate::diagram::svg`]), sessions coloured by the run's fates.
+pub fn page(r: &Report, charts: &[Chart], network: Option<&str>) -> String {
     let mut out = String::new();
     let (title, description) = heading(r);
     let _ = write!(
@@ -70,6 +71,18 @@ pub fn page(r: &Report, charts: &[Chart]) -> String {
                 out.push_str("</ul>\n");
             }
         }
+    }
+    if let Some(svg) = network {
+        let svg = svg
+            .trim()
+            .trim_start_matches("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>");
+        let _ = writeln!(
+            out,
+            "<h2>Network</h2>\n<figure id=\"network\" class=\"scroll\">\n{svg}\n<figcaption>\
+             Every resource and how it hangs together (network.svg). Sessions are drawn from \
+             their source ENI to their target: green, their copies were delivered; orange, some \
+             were dropped on the way; red, all were; gray, they sent none.</figcaption>\n</figure>"
+        );
     }
     if !charts.is_empty() {
         out.push_str("<h2>Charts</h2>\n");

@@ -18,6 +18,7 @@
 pub(crate) mod build;
 pub mod charts;
 pub mod check;
+pub mod diagram;
 pub(crate) mod expect;
 pub mod explain;
 pub mod html;

@@ -40,6 +40,7 @@ pub mod network;
 pub mod packet;
 pub mod reach;
 pub mod services;
+pub mod world_graph;
 
 pub use decision::{Decision, MirrorDecision};
 pub use diag::{Diagnostic, ErrorCode, Severity};
