@@ -7,10 +7,6 @@ use sim_core::units::Duration;
 
 use crate::common::*;
 
-fn with_timeline(text: String, events: &str) -> String {
-    text.replace("traffic: [", &format!("timeline: [{events}], traffic: ["))
-}
-
 /// TCP to 443 at 100 pps for 10 s through `tmf-all` (rule 100 accepts
 /// all); at 4 s its rules become rule 5 (accept TCP), at 6 s the session
 /// moves to `tmt-app2`.

@@ -2,10 +2,6 @@
 
 use crate::common::*;
 
-fn with_timeline(text: String, events: &str) -> String {
-    text.replace("traffic: [", &format!("timeline: [{events}], traffic: ["))
-}
-
 #[test]
 fn ses_09_deleting_the_source_eni_deletes_its_sessions_and_its_traffic() {
     let text = with_timeline(

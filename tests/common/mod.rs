@@ -120,6 +120,11 @@ pub fn scenario(
     )
 }
 
+/// The scenario with these timeline events (RON `At(...)` items).
+pub fn with_timeline(text: String, events: &str) -> String {
+    text.replace("traffic: [", &format!("timeline: [{events}], traffic: ["))
+}
+
 /// A session on `eni-src` to `tmt-app` with this filter and number.
 pub fn session(id: &str, filter: &str, number: u32, extra: &str) -> String {
     session_to(id, filter, number, "tmt-app", extra)
