@@ -308,19 +308,6 @@ impl<'a> Simulation<'a> {
         self.advance(until, &mut None, &mut None);
     }
 
-    /// Applies the timeline's changes due at or before `until` and nothing
-    /// else: the configuration a packet offered at `until` meets.
-    pub fn apply_changes_until(&mut self, until: u64) {
-        while let Some(e) = self.scenario.timeline.get(self.next_change) {
-            let at = e.at.as_nanos();
-            if at > until || at >= self.end_ns {
-                break;
-            }
-            self.next_change += 1;
-            self.apply(self.next_change - 1, at);
-        }
-    }
-
     /// The world and the pipeline, as the run has left them.
     pub fn state(&self) -> (&World, &Pipeline) {
         (&self.world, &self.pipeline)
