@@ -85,6 +85,23 @@ fn flt_02_no_rules_for_a_direction_mirrors_nothing_that_way() {
 }
 
 #[test]
+fn flt_02_an_inbound_only_filter_is_normal_but_an_empty_one_is_warned_of() {
+    // The guide's own examples are inbound-only: no warning for the
+    // missing egress rules. A filter with no rule at all mirrors nothing.
+    let warned = |filters: &str, filter: &str| {
+        let text = scenario("1s", 9001, filters, &session("tms-1", filter, 1, ""), "");
+        sim_core::load("t.ron", &text, &Default::default())
+            .unwrap()
+            .warnings
+            .iter()
+            .filter(|w| w.code == "MissingParameter")
+            .count()
+    };
+    assert_eq!(warned(INGRESS_ONLY, "tmf-in"), 0);
+    assert_eq!(warned(r#"Filter(id: "tmf-empty"),"#, "tmf-empty"), 1);
+}
+
+#[test]
 fn flt_03_ingress_rules_see_arriving_packets_and_egress_rules_leaving_ones() {
     let egress_udp = r#"Filter(id: "tmf-out", egress_filter_rules: [
         Rule(rule_number: 1, rule_action: Accept, protocol: 17, source_cidr_block: "0.0.0.0/0", destination_cidr_block: "0.0.0.0/0")]),"#;

@@ -90,3 +90,26 @@ fn mtu_04_check_warns_when_the_source_mtu_plus_54_exceeds_the_targets() {
     let loaded = sim_core::load("t.ron", &text, &Default::default()).unwrap();
     assert!(loaded.warnings.iter().any(|w| w.code == "MtuMismatch"));
 }
+
+#[test]
+fn mtu_04_the_warning_waits_for_traffic_that_can_be_cut() {
+    // Target MTU 1500: packets over 1500 - 54 = 1446 bytes are cut. A
+    // source carrying nothing larger than 1446 gets no warning; one byte
+    // more and it does.
+    let warns = |size: u32| {
+        let text = scenario(
+            "1s",
+            1500,
+            ACCEPT_ALL_V4,
+            &session("tms-1", "tmf-all", 1, ""),
+            &flow("x", "198.51.100.1", "eni-src", "Udp", "514", 10, size),
+        );
+        sim_core::load("t.ron", &text, &Default::default())
+            .unwrap()
+            .warnings
+            .iter()
+            .any(|w| w.code == "MtuMismatch")
+    };
+    assert!(!warns(1446));
+    assert!(warns(1447));
+}

@@ -42,6 +42,7 @@ pub fn build(
     checks::check(&file, &topo, problems);
     let mut captures = Vec::new();
     let flows = build_traffic(&file, &topo, &names.poisoned, read, &mut captures, problems);
+    checks::warn_mtu(&topo, &flows, problems);
     let timeline = build_timeline::build(&file, &topo, &names, &flows, problems);
     let settings = build_settings(&file, problems);
     let expect = build_expect::build(&file.expect, &topo, &names, problems);

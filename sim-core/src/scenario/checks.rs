@@ -7,13 +7,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use topology::instance_types::{self, Support};
 use topology::{
-    AccountIdx, Diagnostic, Direction, ErrorCode, InterfaceType, Principal, SessionIdx, TargetIdx,
-    Topology,
+    AccountIdx, Diagnostic, ErrorCode, InterfaceType, Principal, SessionIdx, TargetIdx, Topology,
 };
 
 use super::context::{Problems, id_anchor};
 use super::schema::ScenarioFile;
 use topology::packet::GUIDE_OVERHEAD_V4;
+
+use crate::traffic::FlowPlan;
 
 /// SES-11: sessions, targets and filters an account may have.
 pub const MAX_PER_ACCOUNT: usize = 10_000;
@@ -336,34 +337,26 @@ fn warn(_file: &ScenarioFile, topo: &Topology, p: &mut Problems) {
     let used: BTreeSet<_> = topo.sessions.iter().map(|s| s.filter).collect();
     for f in used {
         let filter = topo.filter(f);
-        for (d, field) in [
-            (Direction::Ingress, "ingress_filter_rules"),
-            (Direction::Egress, "egress_filter_rules"),
-        ] {
-            if filter.rules(d).is_empty() {
-                p.push(
-                    id_anchor(&filter.id),
-                    Diagnostic::warning(
-                        ErrorCode::MissingParameter,
-                        &filter.id,
-                        field,
-                        format!(
-                            "no {} rules: its sessions mirror no {} traffic{}",
-                            d.as_str(),
-                            if d == Direction::Ingress {
-                                "inbound"
-                            } else {
-                                "outbound"
-                            },
-                            if filter.amazon_dns {
-                                " but Amazon DNS"
-                            } else {
-                                ""
-                            }
-                        ),
+        // FLT-02: a direction with no rules mirrors nothing that way. An
+        // inbound-only (or outbound-only) filter is normal, as the guide's
+        // own examples are; a filter with no rule at all is not.
+        if filter.ingress_filter_rules.is_empty() && filter.egress_filter_rules.is_empty() {
+            p.push(
+                id_anchor(&filter.id),
+                Diagnostic::warning(
+                    ErrorCode::MissingParameter,
+                    &filter.id,
+                    "ingress_filter_rules",
+                    format!(
+                        "no rules in either direction: its sessions mirror nothing{}",
+                        if filter.amazon_dns {
+                            " but Amazon DNS"
+                        } else {
+                            ""
+                        }
                     ),
-                );
-            }
+                ),
+            );
         }
     }
     for s in &topo.sessions {
@@ -417,13 +410,30 @@ fn warn(_file: &ScenarioFile, topo: &Topology, p: &mut Problems) {
                 ),
             );
         }
-        // MTU-04: standalone appliances only.
+    }
+}
+
+/// MTU-04: a source whose MTU plus 54 exceeds its standalone target's: its
+/// full-size packets arrive truncated. Said when the scenario's traffic at
+/// that source can be that large, or when no traffic crosses it (then the
+/// configuration alone is judged); not when every packet it carries fits.
+pub fn warn_mtu(topo: &Topology, flows: &[FlowPlan], p: &mut Problems) {
+    for s in &topo.sessions {
         let Some(target) = topo.target_eni(s.target) else {
             continue;
         };
         let (src, dst) = (topo.eni(s.source), topo.eni(target));
         let limit = u32::from(dst.mtu).saturating_sub(GUIDE_OVERHEAD_V4);
-        if u32::from(src.mtu) > limit && s.packet_length.is_none_or(|n| u32::from(n) > limit + 14) {
+        let mut at_source = flows
+            .iter()
+            .filter(|f| f.from_eni == Some(s.source) || f.to_eni == Some(s.source))
+            .peekable();
+        let carried = at_source.peek().is_some();
+        let largest = at_source.map(largest_packet).max().unwrap_or(0);
+        if u32::from(src.mtu) > limit
+            && s.packet_length.is_none_or(|n| u32::from(n) > limit + 14)
+            && (!carried || largest > limit)
+        {
             p.push(
                 id_anchor(&s.id),
                 Diagnostic::warning(
@@ -440,5 +450,18 @@ fn warn(_file: &ScenarioFile, topo: &Topology, p: &mut Problems) {
                 )),
             );
         }
+    }
+}
+
+/// The largest IP packet a flow can send.
+fn largest_packet(f: &FlowPlan) -> u32 {
+    match &f.replay {
+        Some(r) => r
+            .packets
+            .iter()
+            .map(|p| u32::from(p.size))
+            .max()
+            .unwrap_or(0),
+        None => u32::from(f.sizes.bounds().1),
     }
 }
