@@ -65,25 +65,30 @@ pub fn outer_flow_hash(topo: &Topology, source: EniIdx, target: TargetIdx, key: 
     crate::rng::component_id(&format!("{src_ip}>{dest_ip}:{port}"))
 }
 
-/// The route of an outer flow's copies under `plan`, as the world stands.
+/// The route of an outer flow's copies under `plan`, as the world stands;
+/// with `view`, also what the load balancer looked like (`sim explain`;
+/// the run does not need it).
 pub fn route(
     world: &World,
     plan: &CopyPlan,
     source: EniIdx,
     key: &FlowKey,
     cross_az_ns: u64,
+    view: bool,
 ) -> CopyRoute {
     let topo = world.topology();
     let hash = outer_flow_hash(topo, source, plan.target, key);
     let zone_of = |e: EniIdx| topo.subnet(topo.eni(e).subnet).availability_zone.as_str();
-    let view = |zone: &str, by_flow_hash, state: &LbState, targets: &[EniIdx]| LbView {
-        node_zone: zone.to_string(),
-        by_flow_hash,
-        zone_enabled: state.zones.iter().any(|z| z == zone),
-        cross_zone: state.cross_zone,
-        listener: state.listener,
-        eligible: lb::eligible(topo, zone, targets, state).count(),
-        registered: targets.len(),
+    let view = |zone: &str, by_flow_hash, state: &LbState, targets: &[EniIdx]| {
+        view.then(|| LbView {
+            node_zone: zone.to_string(),
+            by_flow_hash,
+            zone_enabled: state.zones.iter().any(|z| z == zone),
+            cross_zone: state.cross_zone,
+            listener: state.listener,
+            eligible: lb::eligible(topo, zone, targets, state).count(),
+            registered: targets.len(),
+        })
     };
     let (node, appliance, from_zone, lb) = match plan.via {
         Via::Eni(e) => (0, Ok(e), zone_of(e).to_string(), None),
@@ -99,7 +104,7 @@ pub fn route(
                 Err(DropReason::NoUdp4789Listener)
             };
             let v = view(&zone, by_hash, state, &nlb.targets);
-            (node, choice, zone, Some(v))
+            (node, choice, zone, v)
         }
         Via::Gwlb(v, g) => {
             let gw = &topo.gateway_load_balancers[g.index()];
@@ -110,7 +115,7 @@ pub fn route(
                 .clone();
             let choice = lb::choose(topo, &zone, &gw.targets, state, hash);
             let v = view(&zone, false, state, &gw.targets);
-            (0, choice, zone, Some(v))
+            (0, choice, zone, v)
         }
     };
     let path = plan.path(node);

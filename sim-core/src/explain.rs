@@ -560,6 +560,7 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
         eni,
         &q.key,
         scenario.settings.latency.cross_az_ns,
+        true,
     );
     let dest = topo.copy_destination(plan.target, route.node);
     let reach = topo.reach_to(eni, &dest);

@@ -343,6 +343,7 @@ impl Pipeline {
             obs.eni,
             key,
             self.settings.latency.cross_az_ns,
+            false,
         );
         obs.appliance = match route.blocked {
             Some(b) => Err(DropReason::Unreachable(b)),
@@ -393,6 +394,13 @@ impl Pipeline {
             }
         }
         self.results.epochs = world.epochs().to_vec();
+        // A session's totals are its configurations' sums.
+        for stats in &mut self.results.sessions {
+            for c in &stats.configurations {
+                stats.mirrored.merge(c.mirrored);
+                stats.outcomes.merge(&c.outcomes);
+            }
+        }
     }
 
     /// Counts the sessions that passed a packet on.
@@ -506,7 +514,6 @@ impl Pipeline {
                 self.passed_on(obs.eni, passed, bytes);
                 let s = &mut self.results.sessions[mirror.session.index()];
                 s.evaluated.add(bytes);
-                s.mirrored.add(bytes);
                 if let Some(c) = s.configurations.last_mut() {
                     c.mirrored.add(bytes);
                     match mirror.accepted_by {
@@ -716,7 +723,6 @@ impl Pipeline {
         };
         if let Some((si, config)) = at.session {
             let s = &mut self.results.sessions[si.index()];
-            s.outcomes.add(outcome, bytes);
             s.configurations[config as usize]
                 .outcomes
                 .add(outcome, bytes);

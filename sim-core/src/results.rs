@@ -253,9 +253,10 @@ pub struct SessionStats {
     pub passed_on: Count,
     /// Packets a rule of its filter rejected.
     pub rejected: Count,
-    /// Packets accepted for mirroring.
+    /// Packets accepted for mirroring, and their outcomes (delivered,
+    /// dropped, skipped): the sums over its configurations, made when the
+    /// run ends.
     pub mirrored: Count,
-    /// Outcomes of the accepted packets (delivered, dropped, skipped).
     pub outcomes: OutcomeTable,
     /// Bytes of the copies the source sent (outer IP packets).
     pub copy_bytes: u64,

@@ -318,18 +318,17 @@ impl World {
                         self.target_resource_deleted[t] = true;
                     }
                 }
-                for (n, nlb) in self.topo.network_load_balancers.iter().enumerate() {
-                    for (k, &e) in nlb.targets.iter().enumerate() {
-                        if e == *eni {
-                            self.nlb[n].healthy[k] = false;
-                        }
-                    }
-                }
-                for (g, gw) in self.topo.gateway_load_balancers.iter().enumerate() {
-                    for (k, &e) in gw.targets.iter().enumerate() {
-                        if e == *eni {
-                            self.gwlb[g].healthy[k] = false;
-                        }
+                let nlbs = self.topo.network_load_balancers.iter().map(|n| &n.targets);
+                let gwlbs = self.topo.gateway_load_balancers.iter().map(|g| &g.targets);
+                let states = self.nlb.iter_mut().chain(self.gwlb.iter_mut());
+                for (targets, state) in nlbs.chain(gwlbs).zip(states) {
+                    for (healthy, _) in state
+                        .healthy
+                        .iter_mut()
+                        .zip(targets)
+                        .filter(|(_, e)| **e == *eni)
+                    {
+                        *healthy = false;
                     }
                 }
                 out.redecide = Redecide::All;
