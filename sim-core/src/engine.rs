@@ -53,6 +53,8 @@ pub struct Simulation<'a> {
     /// due at an instant apply before anything else at it (see
     /// [`crate::time`]).
     next_change: usize,
+    /// When it is due; `u64::MAX` when no change is left in the run.
+    next_change_at: u64,
     /// Flows' next packets.
     queue: BinaryHeap<Event>,
     /// Copies in flight. A heap of their own: it stays small (copies live
@@ -110,12 +112,14 @@ impl<'a> Simulation<'a> {
             flows_at,
             outer_flows: BTreeMap::new(),
             next_change: 0,
+            next_change_at: u64::MAX,
             arrivals: BinaryHeap::new(),
             sequence: 0,
             in_flight: Vec::new(),
             free: Vec::new(),
             pipeline,
         };
+        sim.next_change_at = sim.change_due(0);
         for i in 0..flows {
             let route = sim.route(i);
             sim.routes.push(route);
@@ -313,17 +317,23 @@ impl<'a> Simulation<'a> {
         (&self.world, &self.pipeline)
     }
 
+    /// When the timeline's `k`th change is due, or `u64::MAX` when there is
+    /// none before the end.
+    fn change_due(&self, k: usize) -> u64 {
+        self.scenario
+            .timeline
+            .get(k)
+            .map(|e| e.at.as_nanos())
+            .filter(|&at| at < self.end_ns)
+            .unwrap_or(u64::MAX)
+    }
+
     /// What is due next and when: a change first, at any instant (they
     /// apply before the packets and copies due with them), then the
     /// earlier of a copy's arrival and a flow's packet in (time, sequence)
     /// order.
     fn next(&self) -> Option<(u64, Next)> {
-        let change = self
-            .scenario
-            .timeline
-            .get(self.next_change)
-            .map(|e| e.at.as_nanos())
-            .filter(|&at| at < self.end_ns);
+        let change = Some(self.next_change_at).filter(|&at| at != u64::MAX);
         let flow = self.queue.peek().map(|e| e.0);
         let copy = self.arrivals.peek().map(|e| e.0);
         let packet_or_copy = match (flow, copy) {
@@ -352,6 +362,7 @@ impl<'a> Simulation<'a> {
             let handle = match next {
                 Next::Change(k) => {
                     self.next_change += 1;
+                    self.next_change_at = self.change_due(self.next_change);
                     self.apply(k, now);
                     continue;
                 }

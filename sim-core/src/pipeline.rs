@@ -28,7 +28,7 @@ use crate::lb::Capacity;
 use crate::outcome::{Delivery, DropReason, NotMirroredReason, Outcome, SkipReason};
 use crate::results::{
     CloudWatch, CloudWatchField, Configuration, CopyField, RunResults, Series, SessionStats,
-    SourceField, SourceStats, TargetStats,
+    SourceField, SourceStats, TargetStats, count_copy,
 };
 use crate::rng::{self, Stream};
 use crate::settings::Settings;
@@ -710,8 +710,9 @@ impl Pipeline {
     /// copy was sent, its target. The only place outcomes are counted.
     #[inline]
     fn settle(&mut self, at: Place, outcome: Outcome, bytes: u64, delivered_wire: u64, now: u64) {
+        let index = outcome.index();
         let source = &mut self.results.sources[at.eni.index()];
-        source.outcomes[at.dir].add(outcome, bytes);
+        source.outcomes[at.dir].add_at(index, bytes);
         let field = match outcome {
             Outcome::NotMirrored(_) => {
                 source.series.add(now, SourceField::NotMirrored, 1);
@@ -721,31 +722,38 @@ impl Pipeline {
             Outcome::Dropped(_) => Some(CopyField::Dropped),
             Outcome::Delivered(_) => Some(CopyField::Delivered),
         };
+        // Sessions' and targets' series share one shape: one period index.
+        let bin = self
+            .results
+            .targets
+            .first()
+            .map_or(0, |t| t.series.bin(now));
         if let Some((si, config)) = at.session {
             let s = &mut self.results.sessions[si.index()];
-            s.configurations[config as usize]
-                .outcomes
-                .add(outcome, bytes);
-            if let Some(field) = field {
-                s.series.add(now, field, 1);
-            }
-            if delivered_wire > 0 {
-                s.delivered_bytes += delivered_wire;
-                s.series
-                    .add(now, CopyField::DeliveredCopyBytes, delivered_wire);
+            let c = &mut s.configurations[config as usize];
+            match field {
+                Some(field) => count_copy(
+                    (&mut c.outcomes, &mut s.series, &mut s.delivered_bytes),
+                    index,
+                    bytes,
+                    field,
+                    delivered_wire,
+                    bin,
+                ),
+                // TGT-13: an inactive session's packet, not a copy.
+                None => c.outcomes.add_at(index, bytes),
             }
         }
-        if let Some(t) = at.target {
+        if let (Some(t), Some(field)) = (at.target, field) {
             let t = &mut self.results.targets[t.index()];
-            t.outcomes.add(outcome, bytes);
-            if let Some(field) = field {
-                t.series.add(now, field, 1);
-            }
-            if delivered_wire > 0 {
-                t.delivered_bytes += delivered_wire;
-                t.series
-                    .add(now, CopyField::DeliveredCopyBytes, delivered_wire);
-            }
+            count_copy(
+                (&mut t.outcomes, &mut t.series, &mut t.delivered_bytes),
+                index,
+                bytes,
+                field,
+                delivered_wire,
+                bin,
+            );
         }
         // MET-01: NetworkSkipMirrorIn/Out and their packet counts.
         if let Outcome::Skipped(_) = outcome

@@ -44,7 +44,14 @@ impl Default for OutcomeTable {
 impl OutcomeTable {
     #[inline]
     pub fn add(&mut self, outcome: Outcome, bytes: u64) {
-        self.0[outcome.index()].add(bytes);
+        self.add_at(outcome.index(), bytes);
+    }
+
+    /// [`OutcomeTable::add`] for an outcome's index, worked out once by a
+    /// caller that counts it in several tables.
+    #[inline]
+    pub fn add_at(&mut self, index: usize, bytes: u64) {
+        self.0[index].add(bytes);
     }
 
     pub fn get(&self, outcome: Outcome) -> Count {
@@ -115,8 +122,21 @@ impl<const N: usize> Series<N> {
     /// arrive after the end count in the last period).
     #[inline]
     pub fn add(&mut self, now: u64, field: impl Into<usize>, v: u64) {
-        let i = ((now / self.period_ns) as usize).min(self.bins.len() - 1);
-        self.bins[i][field.into()] += v;
+        let bin = self.bin(now);
+        self.add_in(bin, field, v);
+    }
+
+    /// The period holding `now` (the last for later instants).
+    #[inline]
+    pub fn bin(&self, now: u64) -> usize {
+        ((now / self.period_ns) as usize).min(self.bins.len() - 1)
+    }
+
+    /// Adds `v` to a field of period `bin` ([`Series::bin`], worked out
+    /// once for series of one shape).
+    #[inline]
+    pub fn add_in(&mut self, bin: usize, field: impl Into<usize>, v: u64) {
+        self.bins[bin][field.into()] += v;
     }
 }
 
@@ -188,6 +208,26 @@ pub enum SourceField {
 impl From<SourceField> for usize {
     fn from(f: SourceField) -> usize {
         f as usize
+    }
+}
+
+/// Counts a copy's outcome where copies are counted (a session or a
+/// target): its outcome table, its series in period `bin` (`field`: sent,
+/// skipped, delivered or dropped), and the bytes delivered.
+#[inline]
+pub fn count_copy(
+    (outcomes, series, delivered_bytes): (&mut OutcomeTable, &mut Series<6>, &mut u64),
+    outcome: usize,
+    bytes: u64,
+    field: CopyField,
+    delivered_wire: u64,
+    bin: usize,
+) {
+    outcomes.add_at(outcome, bytes);
+    series.add_in(bin, field, 1);
+    if delivered_wire > 0 {
+        *delivered_bytes += delivered_wire;
+        series.add_in(bin, CopyField::DeliveredCopyBytes, delivered_wire);
     }
 }
 
