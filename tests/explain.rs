@@ -108,14 +108,14 @@ fn the_source_security_group_drops_what_is_never_mirrored() {
 }
 
 #[test]
-fn copies_over_an_inter_region_peering_stop_there() {
-    // Session 2 (UDP) sends to us-west-2 over an inter-Region peering.
+fn copies_over_a_peering_never_accepted_stop_there() {
+    // Session 2 (UDP) sends to the lab VPC over a peering never accepted.
     let x = why(
         "peering-cross-vpc.ron",
         "udp 203.0.113.9:4000 -> 10.0.1.10:514 ingress at eni-0web000000000001 size 500B",
         "0s",
     );
-    assert_eq!((x.outcome, x.reason), ("dropped", "peering_inter_region"));
+    assert_eq!((x.outcome, x.reason), ("dropped", "peering_not_active"));
     assert_eq!(stops(&x), ["path"]);
 }
 

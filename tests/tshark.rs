@@ -194,3 +194,33 @@ fn tshark_reads_back_a_replayed_capture() {
         .unwrap();
     assert_eq!(String::from_utf8(o.stdout).unwrap().lines().count(), 3);
 }
+
+#[test]
+fn tshark_shows_appliances_behind_an_nlb_addressed_by_their_own_ip() {
+    let Some(_) = tshark() else { return };
+    // PKT-03 (corrected): the NLB rewrites the outer destination to the
+    // appliance; the outer source stays the web server's ENI.
+    let out = pcaps("scenarios/nlb-fleet.ron", "200ms");
+    let mut files = 0;
+    for (file, own) in [
+        ("eni-0idsa100000001.pcap", "10.0.11.21"),
+        ("eni-0idsa200000001.pcap", "10.0.11.22"),
+        ("eni-0idsb100000001.pcap", "10.0.12.21"),
+        ("eni-0idsb200000001.pcap", "10.0.12.22"),
+    ] {
+        let pcap = out.path().join("pcap").join(file);
+        if !pcap.exists() {
+            continue;
+        }
+        files += 1;
+        for r in fields(&pcap, &["ip.src", "ip.dst", "udp.dstport"], None) {
+            assert!(r[1].starts_with(&format!("{own},")), "{file}: {r:?}");
+            assert!(
+                r[0].starts_with("10.0.1.10,") || r[0].starts_with("10.0.2.10,"),
+                "{file}: {r:?}"
+            );
+            assert!(r[2].starts_with("4789"), "{r:?}");
+        }
+    }
+    assert!(files >= 2, "{files} appliance captures");
+}

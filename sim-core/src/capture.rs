@@ -60,6 +60,7 @@ impl Capturer {
             tcp_seq: c.tcp_seq,
             index: c.index,
             seed: flow.rng_seed,
+            reply: flow.reply,
         };
         let kept = c.kept as usize;
         let payloads = &self.payloads;
@@ -106,7 +107,13 @@ impl Capturer {
             }
             _ => None,
         };
-        let dst_ip: IpAddr = dest.ip;
+        // PKT-03 (corrected): an NLB rewrites the destination to the
+        // appliance it chose, and a UDP target group keeps the source ENI's
+        // IP as the source.
+        let dst_ip: IpAddr = match via {
+            Via::Nlb(_) => appliance.private_ip,
+            _ => dest.ip,
+        };
         copy::build(
             &copy::Copy {
                 dst_mac: appliance.mac,

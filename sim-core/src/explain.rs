@@ -551,6 +551,18 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
         x.settle(Outcome::NotMirrored(N::SessionInactive));
         return Ok(x);
     }
+    if world.target_resource_deleted(plan.target) {
+        x.steps.push(step(
+            Mark::Stop,
+            "target",
+            format!(
+                "the resource of {} is deleted: no copy is made and nothing is spent (SES-10, SES-13)",
+                topo.target(plan.target).id
+            ),
+        ));
+        x.settle(Outcome::NotMirrored(N::TargetDeleted));
+        return Ok(x);
+    }
     // CON-01..05, TGT-04, TGT-05..08, LB-06: where this outer flow's
     // copies go, as the run decides it: the node, the path to it, the
     // appliance.
@@ -570,18 +582,6 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
             "path",
             format!("{}: {}", h.resource(topo), h.detail(topo)),
         ));
-    }
-    if world.target_resource_deleted(plan.target) {
-        x.steps.push(step(
-            Mark::Stop,
-            "target",
-            format!(
-                "the resource of {} is deleted (SES-10)",
-                topo.target(plan.target).id
-            ),
-        ));
-        x.settle(Outcome::Dropped(DropReason::TargetDeleted));
-        return Ok(x);
     }
     if let Some(stop) = &reach.stop {
         let mut detail = format!(

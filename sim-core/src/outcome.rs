@@ -31,6 +31,9 @@ pub enum NotMirroredReason {
     /// TGT-13: the session accepted it, but its target, shared by another
     /// account, was deleted by its owner: the session is inactive.
     SessionInactive,
+    /// SES-13: the resource the session's target points at is deleted: no
+    /// copy is made and nothing is spent until the session is modified.
+    TargetDeleted,
 }
 
 /// Why an accepted packet's copy was not sent by the source instance
@@ -55,11 +58,17 @@ pub enum DropReason {
     /// The target's load balancer has no UDP 4789 listener (produced once
     /// load balancers are modelled).
     NoUdp4789Listener,
+    /// No registered appliance the node may send to (none in its zone with
+    /// cross-zone off, none in an enabled zone with it on). With targets
+    /// there but none healthy, the load balancer fails open (LB-02).
     NoHealthyTarget,
     LbCapacity,
     TargetBandwidth,
     TargetPps,
-    TargetDeleted,
+    /// LB-01, TGT-06: the appliance is down (or deleted) when the copy
+    /// reaches it: a load balancer that has not yet noticed, a flow kept on
+    /// it (LB-03), or fail-open (LB-02) sent it there.
+    ApplianceDown,
     /// The node the copies go to is in a zone no longer enabled on the load
     /// balancer (its subnet was removed).
     LbNodeRemoved,
@@ -150,6 +159,7 @@ const fn all() -> [Outcome; Outcome::COUNT] {
         N::NoRuleMatched,
         N::NoRulesForDirection,
         N::SessionInactive,
+        N::TargetDeleted,
     ];
     let mut k = 0;
     while k < rest_n.len() {
@@ -176,7 +186,7 @@ const fn all() -> [Outcome; Outcome::COUNT] {
         R::LbCapacity,
         R::TargetBandwidth,
         R::TargetPps,
-        R::TargetDeleted,
+        R::ApplianceDown,
         R::LbNodeRemoved,
     ];
     k = 0;
@@ -197,7 +207,7 @@ const fn all() -> [Outcome; Outcome::COUNT] {
 
 impl Outcome {
     /// Number of distinct outcomes (the length of a counter table).
-    pub const COUNT: usize = 5 + 8 + 3 + 12 + 7 + 3;
+    pub const COUNT: usize = 5 + 9 + 3 + 12 + 7 + 3;
 
     /// Every outcome, in report order; `index` is the position here.
     pub const ALL: [Outcome; Outcome::COUNT] = all();
@@ -215,16 +225,17 @@ impl Outcome {
             Outcome::NotMirrored(N::NoRuleMatched) => 10,
             Outcome::NotMirrored(N::NoRulesForDirection) => 11,
             Outcome::NotMirrored(N::SessionInactive) => 12,
-            Outcome::Skipped(r) => 13 + r as usize,
-            Outcome::Dropped(R::Unreachable(b)) => 16 + b as usize,
-            Outcome::Dropped(R::NoUdp4789Listener) => 28,
-            Outcome::Dropped(R::NoHealthyTarget) => 29,
-            Outcome::Dropped(R::LbCapacity) => 30,
-            Outcome::Dropped(R::TargetBandwidth) => 31,
-            Outcome::Dropped(R::TargetPps) => 32,
-            Outcome::Dropped(R::TargetDeleted) => 33,
-            Outcome::Dropped(R::LbNodeRemoved) => 34,
-            Outcome::Delivered(d) => 35 + d as usize,
+            Outcome::NotMirrored(N::TargetDeleted) => 13,
+            Outcome::Skipped(r) => 14 + r as usize,
+            Outcome::Dropped(R::Unreachable(b)) => 17 + b as usize,
+            Outcome::Dropped(R::NoUdp4789Listener) => 29,
+            Outcome::Dropped(R::NoHealthyTarget) => 30,
+            Outcome::Dropped(R::LbCapacity) => 31,
+            Outcome::Dropped(R::TargetBandwidth) => 32,
+            Outcome::Dropped(R::TargetPps) => 33,
+            Outcome::Dropped(R::ApplianceDown) => 34,
+            Outcome::Dropped(R::LbNodeRemoved) => 35,
+            Outcome::Delivered(d) => 36 + d as usize,
         }
     }
 
@@ -255,6 +266,7 @@ impl Outcome {
             Outcome::NotMirrored(N::NoRuleMatched) => "no_rule_matched",
             Outcome::NotMirrored(N::NoRulesForDirection) => "no_rules_for_direction",
             Outcome::NotMirrored(N::SessionInactive) => "session_inactive",
+            Outcome::NotMirrored(N::TargetDeleted) => "target_deleted",
             Outcome::Skipped(S::Bandwidth) => "bandwidth",
             Outcome::Skipped(S::Pps) => "pps",
             Outcome::Skipped(S::PerFlow) => "per_flow",
@@ -265,7 +277,7 @@ impl Outcome {
                 R::LbCapacity => "lb_capacity",
                 R::TargetBandwidth => "target_bandwidth",
                 R::TargetPps => "target_pps",
-                R::TargetDeleted => "target_deleted",
+                R::ApplianceDown => "appliance_down",
                 R::LbNodeRemoved => "lb_node_removed",
             },
             Outcome::Delivered(D::Whole) => "whole",

@@ -550,6 +550,11 @@ impl Pipeline {
         if world.session_inactive(mirror.session) {
             return Err(Outcome::NotMirrored(NotMirroredReason::SessionInactive));
         }
+        // SES-13: the target's resource is gone: no copy is made, nothing
+        // is spent, until the session is modified.
+        if world.target_resource_deleted(target) {
+            return Err(Outcome::NotMirrored(NotMirroredReason::TargetDeleted));
+        }
         // BW-01, BW-04: the copy leaves the source as egress, whatever the
         // direction of the packet it copies.
         let budget = obs
@@ -594,10 +599,6 @@ impl Pipeline {
         t.received.add(bytes);
         t.series.add(now, CopyField::Sent, 1);
         place.target = Some(target);
-        // SES-10: the target's resource is gone.
-        if world.target_resource_deleted(target) {
-            return Err(Outcome::Dropped(DropReason::TargetDeleted));
-        }
         let appliance = obs.appliance.map_err(Outcome::Dropped)?;
         // TGT-11: the endpoint's capacity, as it scales.
         if let Via::Gwlb(v, _) = via
@@ -643,11 +644,15 @@ impl Pipeline {
     pub fn arrive(&mut self, c: &InFlight, topo: &Topology, now: u64) -> bool {
         let si = c.session.index();
         let bytes = u64::from(c.bytes);
+        // TGT-10, LB-05: through a Gateway Load Balancer the appliance gets
+        // the copy wrapped in GENEVE, and its receive budget pays for every
+        // byte it receives.
+        let received_bytes = u64::from(c.wire + self.plans[si][c.config as usize].wrapper);
         let received = topo
             .eni(c.appliance)
             .instance
             .and_then(|i| self.receive[i.index()].as_mut())
-            .map_or(Ok(()), |b| b.receive(now, u64::from(c.wire)));
+            .map_or(Ok(()), |b| b.receive(now, received_bytes));
         let place = Place {
             eni: c.source_eni,
             dir: SourceStats::dir(c.direction),
@@ -681,10 +686,7 @@ impl Pipeline {
         } else {
             self.next_expected[slot] = c.seq.wrapping_add(1);
         }
-        // TGT-10: through a Gateway Load Balancer the appliance gets the
-        // copy wrapped in GENEVE.
-        let wrapper = self.plans[si][c.config as usize].wrapper;
-        self.settle(place, outcome, bytes, u64::from(c.wire + wrapper), now);
+        self.settle(place, outcome, bytes, received_bytes, now);
         true
     }
 

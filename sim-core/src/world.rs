@@ -271,6 +271,21 @@ impl World {
                         None,
                     );
                 }
+                // SES-14
+                if let Some(t) = target {
+                    let source = topo.session(*session).source;
+                    let (here, there) = (&topo.vpc_of(source).region, topo.target_region(*t));
+                    if here != there {
+                        return refuse(
+                            ErrorCode::InvalidTrafficMirrorTargetIdNotFound,
+                            format!(
+                                "{} is in {there}, and the session's source is in {here}",
+                                topo.target(*t).id
+                            ),
+                            Some("a session and its target must be in one Region"),
+                        );
+                    }
+                }
                 if let Some(f) = filter
                     && self.filter_deleted[f.index()]
                 {

@@ -40,17 +40,30 @@ fn con_02_intra_region_peering_carries_copies_inter_region_does_not() {
     assert_eq!(s1.mirrored.packets, 12_000);
     assert_eq!(s1.categories.delivered.packets, 12_000);
     // Session 2 (UDP): syslog 500 pps x 10 s = 5,000, all lost at the
-    // inter-Region peering.
+    // peering that was never accepted.
     let s2 = session_report(&r, "tms-0udp000000000001");
     assert_eq!(s2.mirrored.packets, 5_000);
     assert_eq!(
-        dropped(&r, "tms-0udp000000000001", "peering_inter_region"),
+        dropped(&r, "tms-0udp000000000001", "peering_not_active"),
         5_000
     );
     let b = s2.blocked().unwrap();
     assert_eq!(
         (b.reason, b.resource.as_str()),
-        ("peering_inter_region", "pcx-0appwest0000001")
+        ("peering_not_active", "pcx-0applab00000001")
+    );
+    // An inter-Region peering carries no mirrored traffic: a session to the
+    // appliance in us-west-2 cannot even be created (SES-14).
+    let text = std::fs::read_to_string(root().join("scenarios/peering-cross-vpc.ron"))
+        .unwrap()
+        .replace(
+            "tmt-0labids000000001\", traffic_mirror_filter_id",
+            "tmt-0westids00000001\", traffic_mirror_filter_id",
+        );
+    let err = sim_core::load("t.ron", &text, &Default::default()).unwrap_err();
+    assert!(
+        format!("{err:?}").contains("InvalidTrafficMirrorTargetId.NotFound"),
+        "{err:?}"
     );
 }
 

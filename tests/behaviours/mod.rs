@@ -7,6 +7,7 @@
 
 mod bw;
 mod con;
+mod edges;
 mod flt;
 mod lb;
 mod met;

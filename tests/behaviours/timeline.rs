@@ -37,8 +37,10 @@ fn ses_10_deleting_the_targets_resource_stops_mirroring_until_a_new_target() {
                                                              traffic_mirror_target_id: "tmt-app2"))"#,
     );
     let r = run_text(&text).report;
-    // 100 pps: 300 delivered to eni-app, 300 lost with it (3-6 s), 400 to
-    // eni-app2 after the session moves.
+    // 100 pps: 300 delivered to eni-app; from 3 s to 6 s the target's ENI is
+    // gone, and AWS stops mirroring (SES-13, which corrects the old reading
+    // "copies are sent and dropped"): 300 packets not mirrored, none sent to
+    // tmt-app; 400 to eni-app2 after the session moves.
     let t = |id: &str| {
         r.targets
             .iter()
@@ -46,14 +48,53 @@ fn ses_10_deleting_the_targets_resource_stops_mirroring_until_a_new_target() {
             .unwrap()
     };
     assert_eq!(t("tmt-app").categories.delivered.packets, 300);
-    assert_eq!(t("tmt-app").categories.dropped.packets, 300);
+    assert_eq!(t("tmt-app").categories.dropped.packets, 0);
     assert_eq!(t("tmt-app2").categories.delivered.packets, 400);
     let s = session_report(&r, "tms-1");
     assert!(
-        s.outcomes
-            .iter()
-            .any(|o| o.reason == "target_deleted" && o.packets == 300)
+        s.outcomes.iter().any(|o| o.outcome == "not_mirrored"
+            && o.reason == "target_deleted"
+            && o.packets == 300)
     );
+}
+
+#[test]
+fn ses_13_a_deleted_targets_sessions_make_no_copy_and_spend_nothing() {
+    let text = with_timeline(
+        scenario(
+            "10s",
+            9001,
+            ACCEPT_ALL_V4,
+            &session("tms-1", "tmf-all", 1, ""),
+            &flow("x", "198.51.100.1", "eni-src", "Udp", "1", 100, 200),
+        ),
+        r#"At(time: "4s", action: DeleteNetworkInterface("eni-app"))"#,
+    );
+    let r = run_text(&text).report;
+    // 100 pps of 200-byte packets: 400 copies in the first 4 s, each 200 +
+    // 50 = 250 bytes on the wire: 100,000 copy bytes; none after.
+    let s = session_report(&r, "tms-1");
+    assert_eq!(s.copy_bytes, 400 * 250);
+    assert_eq!(s.categories.delivered.packets, 400);
+    assert_eq!(s.categories.not_mirrored.packets, 600);
+    assert_eq!(at_source(&r, "eni-src", "ingress", "target_deleted"), 600);
+    // CloudWatch NetworkMirrorIn counts only the 400 mirrored packets'
+    // bytes (400 x 200 = 80,000): the source spent nothing after 4 s.
+    let i = r
+        .instances
+        .iter()
+        .find(|i| i.instance_id == "i-src")
+        .unwrap();
+    let mirror_in: u64 = i
+        .cloudwatch
+        .series
+        .iter()
+        .find(|n| n.name == "NetworkMirrorIn")
+        .unwrap()
+        .values
+        .iter()
+        .sum();
+    assert_eq!(mirror_in, 80_000);
 }
 
 #[test]

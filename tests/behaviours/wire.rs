@@ -336,3 +336,80 @@ fn mtu_03_a_truncated_copy_carries_no_computed_checksums() {
         );
     }
 }
+
+#[test]
+fn pkt_03_behind_a_network_load_balancer_the_appliance_is_the_outer_destination() {
+    // nlb-fleet for 1 s: every copy an appliance receives is addressed to
+    // its own IP (the NLB rewrites the destination) and comes from the web
+    // server's primary IP (a UDP target group keeps the client IP).
+    let text = std::fs::read_to_string(root().join("scenarios/nlb-fleet.ron"))
+        .unwrap()
+        .replace(r#"duration: "60s","#, r#"duration: "1s","#);
+    let (s, frames) = capture(&text);
+    let webs: [IpAddr; 2] = ["10.0.1.10".parse().unwrap(), "10.0.2.10".parse().unwrap()];
+    let mut seen = 0;
+    for (appliance, list) in &frames.0 {
+        let own = s
+            .topology
+            .enis
+            .iter()
+            .find(|e| &e.id == appliance)
+            .unwrap()
+            .private_ip;
+        for (_, f) in list {
+            let o = outer(f);
+            assert_eq!(o.dst, own, "{appliance}");
+            assert!(webs.contains(&o.src), "{}", o.src);
+            seen += 1;
+        }
+    }
+    assert!(seen > 1000, "{seen} copies");
+}
+
+/// FNV-1a over the inner 5-tuple with its ends ordered, as PKT-04 says,
+/// folded to 7 bits above 0xFF80: an oracle written from the rule.
+fn five_tuple_port(proto: u8, a: ([u8; 4], u16), b: ([u8; 4], u16)) -> u16 {
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    let mut h: u32 = 0x811c_9dc5;
+    let mut eat = |x: u8| {
+        h ^= u32::from(x);
+        h = h.wrapping_mul(0x0100_0193);
+    };
+    eat(proto);
+    for (ip, port) in [lo, hi] {
+        ip.iter().for_each(|&x| eat(x));
+        port.to_be_bytes().iter().for_each(|&x| eat(x));
+    }
+    0xFF80 | ((h ^ (h >> 7) ^ (h >> 14) ^ (h >> 21)) & 0x7F) as u16
+}
+
+#[test]
+fn pkt_08_an_icmp_copys_outer_port_is_a_five_tuple_hash_and_replies_are_echo_replies() {
+    // A ping connection to eni-src, mirrored both ways: requests arrive
+    // (type 8), replies leave (type 0) with the request's identifier.
+    let text = scenario(
+        "1s",
+        9001,
+        ACCEPT_ALL_V4,
+        &session("tms-1", "tmf-all", 1, ""),
+        r#"Connection(name: "ping", client: "198.51.100.7", server: "eni-src", protocol: Icmp,
+                      request: (rate: "10pps", size: Fixed("84B")), response: (rate: "10pps", size: Fixed("84B"))),"#,
+    );
+    let (_, frames) = capture(&text);
+    let copies = &frames.0["eni-app"];
+    // 10 pps each way for 1 s.
+    assert_eq!(copies.len(), 20);
+    // ICMP (1) with its zero "ports", 198.51.100.7 <-> 10.0.1.10.
+    let port = five_tuple_port(1, ([198, 51, 100, 7], 0), ([10, 0, 1, 10], 0));
+    let mut kinds = BTreeMap::new();
+    let mut idents = std::collections::BTreeSet::new();
+    for (_, f) in copies {
+        let o = outer(f);
+        assert_eq!(o.sport, port);
+        let l4 = 14 + usize::from(o.inner[14] & 0x0f) * 4;
+        *kinds.entry(o.inner[l4]).or_insert(0) += 1;
+        idents.insert(u16::from_be_bytes([o.inner[l4 + 4], o.inner[l4 + 5]]));
+    }
+    assert_eq!(kinds, BTreeMap::from([(0u8, 10), (8u8, 10)]));
+    assert_eq!(idents.len(), 1, "{idents:?}");
+}

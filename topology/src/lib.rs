@@ -19,6 +19,7 @@
 //! - [`filter`]: traffic mirror filter rules and their verdicts (FLT-*).
 //! - [`services`]: traffic AWS never mirrors (SRC-03) and the Amazon DNS
 //!   network service (FLT-06).
+//! - [`regions`]: AWS Regions and the zones that belong to them (SES-14).
 //! - [`decision`]: which session, if any, mirrors a packet at a source ENI
 //!   (SES-02).
 //! - [`diag`]: diagnostics with AWS error codes, for validation.
@@ -39,6 +40,7 @@ pub mod model;
 pub mod network;
 pub mod packet;
 pub mod reach;
+pub mod regions;
 pub mod services;
 pub mod world_graph;
 

@@ -399,4 +399,16 @@ impl Topology {
             _ => None,
         }
     }
+
+    /// SES-14: the Region a target lives in (its resource's VPC's).
+    pub fn target_region(&self, t: TargetIdx) -> &str {
+        let vpc = match self.target(t).resource {
+            TargetResource::NetworkInterface(e) => self.subnet(self.eni(e).subnet).vpc,
+            TargetResource::NetworkLoadBalancer(n) => self.network_load_balancers[n.index()].vpc,
+            TargetResource::GatewayLoadBalancerEndpoint(v) => {
+                self.subnet(self.gwlb_endpoints[v.index()].subnet).vpc
+            }
+        };
+        &self.vpc(vpc).region
+    }
 }

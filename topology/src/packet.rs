@@ -79,6 +79,11 @@ impl FlowKey {
         self.l3 == L3::Ip && self.src.is_ipv6()
     }
 
+    /// True for ICMP and ICMPv6.
+    pub fn is_icmp(&self) -> bool {
+        self.l3 == L3::Ip && (self.protocol == proto::ICMP || self.protocol == proto::ICMPV6)
+    }
+
     /// True when the protocol carries ports (TCP or UDP).
     pub fn has_ports(&self) -> bool {
         self.l3 == L3::Ip && (self.protocol == proto::TCP || self.protocol == proto::UDP)
@@ -86,9 +91,10 @@ impl FlowKey {
 }
 
 /// PKT-04 (model): the outer UDP source port of a copy: 0xFF80 plus a
-/// 7-bit FNV-1a hash of the inner 5-tuple (3-tuple for protocols without
-/// ports), taken with its two ends in a fixed order so both directions of a
-/// connection share one port, as a real capture shows.
+/// 7-bit FNV-1a hash of the inner 5-tuple for TCP, UDP and ICMP (PKT-08:
+/// ICMP's port fields are zero), of the 3-tuple for other protocols, taken
+/// with its two ends in a fixed order so both directions of a connection
+/// share one port, as a real capture shows.
 pub fn outer_source_port(k: &FlowKey) -> u16 {
     let a = (k.src, k.src_port);
     let b = (k.dst, k.dst_port);
@@ -106,7 +112,7 @@ pub fn outer_source_port(k: &FlowKey) -> u16 {
             std::net::IpAddr::V4(v) => eat(&v.octets()),
             std::net::IpAddr::V6(v) => eat(&v.octets()),
         }
-        if k.has_ports() {
+        if k.has_ports() || k.is_icmp() {
             eat(&port.to_be_bytes());
         }
     }

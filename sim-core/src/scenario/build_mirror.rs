@@ -488,6 +488,21 @@ fn build_sessions(file: &ScenarioFile, topo: &mut Topology, names: &Names, p: &m
                 ),
             );
         }
+        // SES-14: the API looks the target up in the session's Region (its
+        // source's): a target elsewhere is not found.
+        let (here, there) = (&topo.vpc_of(source).region, topo.target_region(target));
+        if here != there {
+            p.error(
+                &a,
+                ErrorCode::InvalidTrafficMirrorTargetIdNotFound,
+                &s.id,
+                "traffic_mirror_target_id",
+                format!(
+                    "{} is in {there}, and the session's source {} is in {here}: a session and its target must be in one Region",
+                    s.traffic_mirror_target_id, s.network_interface_id
+                ),
+            );
+        }
         let list = per_source.entry(source).or_default();
         if let Some((_, other)) = list.iter().find(|(n, _)| *n == s.session_number) {
             p.error(

@@ -46,6 +46,18 @@ fn build_vpcs(
                 "a VPC needs an IPv4 CIDR block (its primary one)",
             );
         }
+        let vpc_region = v.region.as_deref().unwrap_or(region);
+        // SES-14: a Region AWS has; its zones belong to it.
+        if !topology::regions::is_region(vpc_region) {
+            let field = if v.region.is_some() { "region" } else { "id" };
+            p.error(
+                &a,
+                ErrorCode::InvalidParameterValue,
+                &v.id,
+                field,
+                format!("`{vpc_region}` is not an AWS Region"),
+            );
+        }
         let vpc = VpcIdx(topo.vpcs.len() as u32);
         names.vpcs.entry(v.id.clone()).or_insert(vpc);
         let owner = names.owner(&v.owner, AccountIdx(0), &v.id, p);
@@ -64,6 +76,20 @@ fn build_vpcs(
                     &s.id,
                     "cidr_block",
                     "a subnet needs a cidr_block or an ipv6_cidr_block",
+                );
+            }
+            if topology::regions::is_region(vpc_region)
+                && !topology::regions::zone_in_region(&s.availability_zone, vpc_region)
+            {
+                p.error(
+                    &a,
+                    ErrorCode::InvalidParameterValue,
+                    &s.id,
+                    "availability_zone",
+                    format!(
+                        "{} is not an Availability Zone of {vpc_region}, the Region of {}",
+                        s.availability_zone, v.id
+                    ),
                 );
             }
             let inside = |net: IpNet| v.cidr_blocks.iter().any(|c| c.contains(&net));

@@ -197,7 +197,7 @@ pub enum ActionSpec {
     DeleteTrafficMirrorTarget(String),
     /// SES-09: deleting a source ENI deletes its sessions (and its
     /// traffic stops); SES-10: deleting a target's ENI stops mirroring
-    /// to it (dropped: target_deleted) until the session gets a new target.
+    /// to it (not mirrored: target_deleted, SES-13) until the session gets a new target.
     DeleteNetworkInterface(String),
     /// Changes a session; absent fields stay.
     ModifyTrafficMirrorSession {

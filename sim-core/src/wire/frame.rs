@@ -28,6 +28,33 @@ pub struct FramePacket<'a> {
     pub index: u32,
     /// The flow's seed.
     pub seed: u64,
+    /// The packet answers a connection the receiver opened (an ICMP echo
+    /// reply rather than a request).
+    pub reply: bool,
+}
+
+/// The ICMP echo identifier of a connection: the same both ways, so a
+/// reply carries its request's identifier.
+fn icmp_identifier(k: &FlowKey) -> u16 {
+    let (lo, hi) = if k.src <= k.dst {
+        (k.src, k.dst)
+    } else {
+        (k.dst, k.src)
+    };
+    let mut h: u32 = 0x811c_9dc5;
+    let mut eat = |bytes: &[u8]| {
+        for &x in bytes {
+            h ^= u32::from(x);
+            h = h.wrapping_mul(0x0100_0193);
+        }
+    };
+    for ip in [lo, hi] {
+        match ip {
+            IpAddr::V4(v) => eat(&v.octets()),
+            IpAddr::V6(v) => eat(&v.octets()),
+        }
+    }
+    (h ^ (h >> 16)) as u16
 }
 
 /// Bytes of IP and transport headers before the payload.
@@ -166,10 +193,17 @@ pub fn write(p: &FramePacket<'_>, payloads: &Payloads, kept: usize, out: &mut Ve
             Some(t + 6)
         }
         proto::ICMP | proto::ICMPV6 => {
-            // Echo request; ICMP (v4) has no pseudo-header.
-            let kind = if k.protocol == proto::ICMP { 8 } else { 128 };
+            // Echo request, or echo reply answering one (type 0; 129 for
+            // ICMPv6), with the connection's identifier. ICMP (v4) has no
+            // pseudo-header.
+            let kind = match (k.protocol == proto::ICMP, p.reply) {
+                (true, false) => 8,
+                (true, true) => 0,
+                (false, false) => 128,
+                (false, true) => 129,
+            };
             out.extend_from_slice(&[kind, 0, 0, 0]);
-            out.extend_from_slice(&(p.seed as u16).to_be_bytes());
+            out.extend_from_slice(&icmp_identifier(k).to_be_bytes());
             out.extend_from_slice(&(p.index as u16).to_be_bytes());
             if k.protocol == proto::ICMP {
                 pseudo = 0;
