@@ -139,19 +139,31 @@ fn the_load_balancers_choice_follows_the_timeline() {
         "{}",
         appliance(&x)
     );
+    // At 25 s the us-east-1a appliances are down, and the NLB has not
+    // noticed: its checks at 20 s and 30 s must fail first (LB-01).
     let x = why("nlb-fleet.ron", p, "25s");
-    assert_eq!((x.outcome, x.reason), ("dropped", "no_healthy_target"));
-    // Four appliances, two per zone; at 25 s the node's zone has none left
-    // and cross-zone is off.
-    let fleet = x
-        .steps
-        .iter()
-        .find(|s| s.what == "load balancer" && s.mark == Mark::Note)
-        .unwrap();
-    assert_eq!(
-        fleet.detail,
-        "node in us-east-1a (the source's zone); cross-zone off; 0 of 4 appliances healthy and reachable from it"
+    assert_eq!((x.outcome, x.reason), ("dropped", "appliance_down"));
+    let fleet = |x: &Explanation| {
+        x.steps
+            .iter()
+            .find(|s| s.what == "load balancer" && s.mark == Mark::Note)
+            .unwrap()
+            .detail
+            .clone()
+    };
+    assert!(
+        fleet(&x).starts_with(
+            "node in us-east-1a (the source's zone); cross-zone off; 2 of the 2 appliances it may send to are healthy"
+        ),
+        "{}",
+        fleet(&x)
     );
+    // At 35 s it knows: none of its zone is healthy, and it fails open
+    // (LB-02) to the two that are down.
+    let x = why("nlb-fleet.ron", p, "35s");
+    assert_eq!((x.outcome, x.reason), ("dropped", "appliance_down"));
+    assert!(fleet(&x).contains("0 of the 2 appliances"), "{}", fleet(&x));
+    assert!(fleet(&x).contains("fails open"), "{}", fleet(&x));
     let x = why("nlb-fleet.ron", p, "45s");
     assert_eq!(x.outcome, "delivered");
     assert!(
@@ -264,11 +276,11 @@ fn sim_explain_speaks_json_for_scripts() {
     assert_eq!(j["at_ns"], 25_000_000_000u64);
     assert_eq!(
         (j["outcome"].as_str(), j["reason"].as_str()),
-        (Some("dropped"), Some("no_healthy_target"))
+        (Some("dropped"), Some("appliance_down"))
     );
     let last = j["steps"].as_array().unwrap().last().unwrap();
     assert_eq!(
         (last["mark"].as_str(), last["what"].as_str()),
-        (Some("stop"), Some("load balancer"))
+        (Some("stop"), Some("appliance"))
     );
 }

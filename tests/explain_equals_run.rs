@@ -505,7 +505,7 @@ fn explain_states_what_the_run_records_for_the_packet() {
         "no_rule_matched",
         "filter_reject",
         "dropped_by_source_sg",
-        "no_healthy_target",
+        "appliance_down",
     ] {
         assert!(
             outcomes.get(reason).copied().unwrap_or(0) > 0,

@@ -88,12 +88,16 @@ pub const GWLB_MTU: u32 = 8500;
 pub const GENEVE_OVERHEAD: u32 = 68;
 
 /// The path to one destination of a session's copies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PathPlan {
     /// The load balancer node (index into its nodes), for NLB targets.
     pub node: usize,
     /// Where the copies stop on the way, when they do (CON-*, TGT-04).
     pub blocked: Option<Blocked>,
+    /// TGT-04 (corrected): behind a Network Load Balancer, where the last
+    /// leg to each registered appliance (in registration order) stops, if
+    /// it does: its subnet ACL or security groups, from the source's IP.
+    pub appliances: Vec<Option<Blocked>>,
     /// One-way latency to the destination before jitter and the load
     /// balancer's own share.
     pub latency_ns: u64,
@@ -142,6 +146,11 @@ impl CopyPlan {
             .map(|(node, reach)| PathPlan {
                 node,
                 blocked: reach.stop.as_ref().map(|stop| stop.reason),
+                appliances: topo
+                    .appliance_legs(s.source, s.target, node, &reach)
+                    .into_iter()
+                    .map(|(_, leg)| leg.stop.map(|stop| stop.reason))
+                    .collect(),
                 latency_ns: path_latency(topo, s.source, &reach, lat),
             })
             .collect();

@@ -11,6 +11,7 @@
 //! - The receive budget of an appliance is charged in the pipeline on
 //!   arrival, for every kind alike.
 
+use topology::model::{FlowStickiness, TargetFailover};
 use topology::reach::Blocked;
 use topology::{EniIdx, FlowKey, TargetIdx, Topology};
 
@@ -18,7 +19,7 @@ use crate::copy_plan::CopyPlan;
 pub use crate::copy_plan::Via;
 use crate::lb;
 use crate::outcome::DropReason;
-use crate::world::{LbState, World};
+use crate::world::World;
 
 /// What a load balancer looked like to one outer flow.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,9 +35,19 @@ pub struct LbView {
     pub cross_zone: bool,
     /// NLB: a UDP 4789 listener exists (TGT-05).
     pub listener: bool,
-    /// Appliances the node may send to, and those registered.
-    pub eligible: usize,
+    /// Appliances in the node's scope, those of them healthy as the health
+    /// checks last judged, and those registered.
+    pub in_scope: usize,
+    pub healthy: usize,
     pub registered: usize,
+    /// LB-02: none in scope was healthy, so the flow was placed among all.
+    pub fail_open: bool,
+    /// LB-03: a GWLB kept the flow on the appliance it had, healthy or not.
+    pub kept: bool,
+    /// LB-04: what the flow is kept on an appliance by.
+    pub stickiness: &'static str,
+    /// The chosen appliance's own state (down ones receive nothing).
+    pub appliance_state: Option<&'static str>,
 }
 
 /// Where one outer flow's copies go, decided once.
@@ -47,8 +58,13 @@ pub struct CopyRoute {
     pub node: usize,
     /// Where the path to the node, endpoint or target stops, if it does.
     pub blocked: Option<Blocked>,
-    /// The appliance chosen, or why there is none.
+    /// The appliance chosen, or why there is none: behind a Network Load
+    /// Balancer this includes the last leg's ACL and security groups
+    /// (TGT-04). The appliance may still be down when the copy arrives.
     pub appliance: Result<EniIdx, DropReason>,
+    /// The appliance the load balancer placed the flow on, even when the
+    /// last leg then drops its copies (for stickiness, LB-03).
+    pub placed: Option<EniIdx>,
     /// One-way latency before jitter: the path's, the load balancer's,
     /// and a zone crossing from the node to the appliance.
     pub latency_ns: u64,
@@ -56,55 +72,83 @@ pub struct CopyRoute {
     pub lb: Option<LbView>,
 }
 
-/// The hash a load balancer places an outer flow by: its source, its
-/// destination and the symmetric source port (PKT-04, LB-04).
-pub fn outer_flow_hash(topo: &Topology, source: EniIdx, target: TargetIdx, key: &FlowKey) -> u64 {
+/// The hash a load balancer places an outer flow by (LB-04): an NLB by its
+/// 5-tuple (source, destination, the symmetric source port of PKT-04,
+/// 4789, UDP); a GWLB by the 5-tuple, 3-tuple or 2-tuple it is set to.
+pub fn outer_flow_hash(
+    topo: &Topology,
+    source: EniIdx,
+    target: TargetIdx,
+    key: &FlowKey,
+    stickiness: FlowStickiness,
+) -> u64 {
     let src_ip = topo.eni(source).private_ip;
     let dest_ip = topo.hashed_destination(source, target);
-    let port = topology::packet::outer_source_port(key);
-    crate::rng::component_id(&format!("{src_ip}>{dest_ip}:{port}"))
+    match stickiness {
+        FlowStickiness::FiveTuple => {
+            let port = topology::packet::outer_source_port(key);
+            crate::rng::component_id(&format!("{src_ip}>{dest_ip}:{port}"))
+        }
+        FlowStickiness::ThreeTuple => crate::rng::component_id(&format!("{src_ip}>{dest_ip}/17")),
+        FlowStickiness::TwoTuple => crate::rng::component_id(&format!("{src_ip}>{dest_ip}")),
+    }
 }
 
-/// The route of an outer flow's copies under `plan`, as the world stands;
-/// with `view`, also what the load balancer looked like (`sim explain`;
-/// the run does not need it).
+fn stickiness_name(s: FlowStickiness) -> &'static str {
+    match s {
+        FlowStickiness::FiveTuple => "5-tuple",
+        FlowStickiness::ThreeTuple => "3-tuple",
+        FlowStickiness::TwoTuple => "2-tuple",
+    }
+}
+
+/// The route of an outer flow's copies under `plan`, as the world stands.
+/// `prior` is the appliance the flow was on, when it is an existing flow
+/// of this target (LB-03: stickiness). With `view`, also what the load
+/// balancer looked like (`sim explain`; the run does not need it).
 pub fn route(
     world: &World,
     plan: &CopyPlan,
     source: EniIdx,
     key: &FlowKey,
     cross_az_ns: u64,
+    prior: Option<EniIdx>,
     view: bool,
 ) -> CopyRoute {
     let topo = world.topology();
-    let hash = outer_flow_hash(topo, source, plan.target, key);
     let zone_of = |e: EniIdx| topo.subnet(topo.eni(e).subnet).availability_zone.as_str();
-    let view = |zone: &str, by_flow_hash, state: &LbState, targets: &[EniIdx]| {
-        view.then(|| LbView {
-            node_zone: zone.to_string(),
-            by_flow_hash,
-            zone_enabled: state.zones.iter().any(|z| z == zone),
-            cross_zone: state.cross_zone,
-            listener: state.listener,
-            eligible: lb::eligible(topo, zone, targets, state).count(),
-            registered: targets.len(),
-        })
-    };
-    let (node, appliance, from_zone, lb) = match plan.via {
-        Via::Eni(e) => (0, Ok(e), zone_of(e).to_string(), None),
+    let mut kept = false;
+    let (node, choice, from_zone, state, targets, stickiness) = match plan.via {
+        Via::Eni(e) => (
+            0,
+            Ok(lb::Choice {
+                appliance: e,
+                fail_open: false,
+            }),
+            zone_of(e).to_string(),
+            None,
+            &[][..],
+            FlowStickiness::FiveTuple,
+        ),
         Via::Nlb(n) => {
             let nlb = &topo.network_load_balancers[n.index()];
             let state = world.nlb(n);
+            let hash = outer_flow_hash(topo, source, plan.target, key, FlowStickiness::FiveTuple);
             let node = topo.nlb_node(n, source, hash);
             let zone = nlb.nodes[node].availability_zone.clone();
-            let by_hash = topo.nlb_entry_nodes(n, source).len() > 1;
             let choice = if state.listener {
-                lb::choose(topo, &zone, &nlb.targets, state, hash)
+                lb::choose(topo, &zone, &nlb.targets, state, hash, prior)
             } else {
                 Err(DropReason::NoUdp4789Listener)
             };
-            let v = view(&zone, by_hash, state, &nlb.targets);
-            (node, choice, zone, v)
+            (
+                node,
+                choice,
+                zone,
+                Some(state),
+                &nlb.targets[..],
+                FlowStickiness::FiveTuple,
+            )
         }
         Via::Gwlb(v, g) => {
             let gw = &topo.gateway_load_balancers[g.index()];
@@ -113,20 +157,64 @@ pub fn route(
                 .subnet(topo.gwlb_endpoints[v.index()].subnet)
                 .availability_zone
                 .clone();
-            let choice = lb::choose(topo, &zone, &gw.targets, state, hash);
-            let v = view(&zone, false, state, &gw.targets);
-            (0, choice, zone, v)
+            let hash = outer_flow_hash(topo, source, plan.target, key, gw.stickiness);
+            // LB-03: with no_rebalance an existing flow stays on its
+            // appliance even once it is unhealthy or deregistered.
+            let choice = match prior {
+                Some(p)
+                    if gw.failover == TargetFailover::NoRebalance && gw.targets.contains(&p) =>
+                {
+                    kept = true;
+                    Ok(lb::Choice {
+                        appliance: p,
+                        fail_open: false,
+                    })
+                }
+                _ => lb::choose(topo, &zone, &gw.targets, state, hash, prior),
+            };
+            (0, choice, zone, Some(state), &gw.targets[..], gw.stickiness)
         }
     };
     let path = plan.path(node);
-    let cross = match appliance {
-        Ok(e) if plan.via.load_balanced() && zone_of(e) != from_zone => cross_az_ns,
+    let placed = choice.ok().map(|c| c.appliance);
+    // TGT-04 (corrected): behind a Network Load Balancer, the appliance's
+    // own subnet ACL and security groups judge the copy, from the source.
+    let appliance = choice.map(|c| c.appliance).and_then(|e| {
+        let leg = targets
+            .iter()
+            .position(|&t| t == e)
+            .and_then(|pos| path.appliances.get(pos).copied().flatten());
+        match leg {
+            Some(b) => Err(DropReason::Unreachable(b)),
+            None => Ok(e),
+        }
+    });
+    let cross = match placed {
+        Some(e) if plan.via.load_balanced() && zone_of(e) != from_zone => cross_az_ns,
         _ => 0,
     };
+    let lb = state.filter(|_| view).map(|state| {
+        let scope: Vec<(EniIdx, bool)> = lb::scope(topo, &from_zone, targets, state).collect();
+        LbView {
+            zone_enabled: state.zones.contains(&from_zone),
+            node_zone: from_zone.clone(),
+            by_flow_hash: matches!(plan.via, Via::Nlb(n) if topo.nlb_entry_nodes(n, source).len() > 1),
+            cross_zone: state.cross_zone,
+            listener: state.listener,
+            in_scope: scope.len(),
+            healthy: scope.iter().filter(|(_, ok)| *ok).count(),
+            registered: state.registered.iter().filter(|r| **r).count(),
+            fail_open: choice.is_ok_and(|c| c.fail_open),
+            kept,
+            stickiness: stickiness_name(stickiness),
+            appliance_state: placed.map(|e| world.appliance_state(e).as_str()),
+        }
+    });
     CopyRoute {
         node,
         blocked: path.blocked,
         appliance,
+        placed,
         latency_ns: path.latency_ns + cross,
         lb,
     }

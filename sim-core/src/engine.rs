@@ -79,6 +79,17 @@ fn outer_key(k: &topology::FlowKey) -> OuterKey {
     (k.protocol, lo.0, lo.1, hi.0, hi.1)
 }
 
+/// Whether two decisions of one flow send its copies to the same target.
+fn same_target(pipeline: &Pipeline, a: &Observation, b: &Observation) -> bool {
+    match (a.decision, b.decision) {
+        (Decision::Mirror { mirror: x, .. }, Decision::Mirror { mirror: y, .. }) => {
+            x.session == y.session
+                && pipeline.plan(x.session).target == pipeline.plan(y.session).target
+        }
+        _ => false,
+    }
+}
+
 /// What comes next in the run.
 enum Next {
     Change(usize),
@@ -159,8 +170,18 @@ impl<'a> Simulation<'a> {
             at(f.from_eni, Direction::Egress, None, false, 0),
             at(f.to_eni, Direction::Ingress, f.from_eni, f.reply, 1),
         ];
-        for obs in observations.iter_mut().flatten() {
-            self.pipeline.choose(&self.world, obs, &f.key);
+        // LB-03, LB-04: a flow that has sent already stays on the appliance
+        // it was placed on, when its copies still go to the same target.
+        let started = self.sources.get(flow).is_some_and(|s| s.started());
+        let before = self.routes.get(flow).map(|r| r.observations);
+        for (k, obs) in observations.iter_mut().enumerate() {
+            let Some(obs) = obs else { continue };
+            let prior = before
+                .and_then(|b| b[k])
+                .filter(|_| started)
+                .filter(|old| same_target(&self.pipeline, old, obs))
+                .and_then(|old| old.placed);
+            self.pipeline.choose(&self.world, obs, &f.key, prior);
             if let Decision::Mirror { mirror, .. } = obs.decision {
                 let key = (obs.eni.0, mirror.session.0, outer_key(&f.key));
                 obs.outer = match self.outer_flows.get(&key) {
@@ -312,6 +333,22 @@ impl<'a> Simulation<'a> {
         self.advance(until, &mut None, &mut None);
     }
 
+    /// The appliance a load balancer placed the scenario's flow with this
+    /// key on, as observed at `eni`, once the flow has sent (LB-03): what
+    /// `sim explain` must keep to tell the run's story.
+    pub fn placed(&self, eni: EniIdx, key: &topology::FlowKey) -> Option<EniIdx> {
+        let i = self.scenario.flows.iter().position(|f| f.key == *key)?;
+        if !self.sources[i].started() {
+            return None;
+        }
+        self.routes[i]
+            .observations
+            .iter()
+            .flatten()
+            .find(|o| o.eni == eni)
+            .and_then(|o| o.placed)
+    }
+
     /// The world and the pipeline, as the run has left them.
     pub fn state(&self) -> (&World, &Pipeline) {
         (&self.world, &self.pipeline)
@@ -370,7 +407,7 @@ impl<'a> Simulation<'a> {
                     self.arrivals.pop();
                     let copy = self.in_flight[slot as usize];
                     self.free.push(slot);
-                    let delivered = self.pipeline.arrive(&copy, &self.scenario.topology, now);
+                    let delivered = self.pipeline.arrive(&copy, &self.world, now);
                     if delivered
                         && let (Some(sink), Some(capturer)) =
                             (sink.as_deref_mut(), capturer.as_mut())

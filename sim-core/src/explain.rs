@@ -434,13 +434,24 @@ fn lb_view(v: &LbView, nlb: bool) -> String {
     } else {
         ", a zone no longer enabled"
     };
-    format!(
-        "node in {}{how}{listener}{node_state}; cross-zone {}; {} of {} appliances healthy and reachable from it",
+    let mut s = format!(
+        "node in {}{how}{listener}{node_state}; cross-zone {}; {} of the {} appliances it may send to are healthy as its health checks last judged ({} registered); flows kept by {} (LB-04)",
         v.node_zone,
         if v.cross_zone { "on" } else { "off" },
-        v.eligible,
-        v.registered
-    )
+        v.healthy,
+        v.in_scope,
+        v.registered,
+        v.stickiness
+    );
+    if v.fail_open {
+        s.push_str("; none is healthy, so it fails open and sends to all of them (LB-02)");
+    }
+    if v.kept {
+        s.push_str(
+            "; this existing flow stays on the appliance it was given (no_rebalance, LB-03)",
+        );
+    }
+    s
 }
 
 /// Explains `q` at `at` (clamped to the run). The ENI must be a mirror
@@ -572,6 +583,7 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
         eni,
         &q.key,
         scenario.settings.latency.cross_az_ns,
+        sim.placed(eni, &q.key),
         true,
     );
     let dest = topo.copy_destination(plan.target, route.node);
@@ -604,6 +616,39 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
             lb_view(v, matches!(plan.via, Via::Nlb(_))),
         ));
     }
+    // TGT-04 (corrected): behind a Network Load Balancer, the last leg to
+    // the appliance placed, judged from the source's IP.
+    if let (Via::Nlb(n), Some(placed)) = (plan.via, route.placed) {
+        let to_node = topo.reach_to(eni, &topo.copy_destination(plan.target, route.node));
+        let leg = topo.appliance_reach(eni, n, route.node, &to_node, placed);
+        for h in &leg.hops {
+            x.steps.push(step(
+                Mark::Pass,
+                "appliance path",
+                format!(
+                    "{}: {} (the NLB keeps the source's IP)",
+                    h.resource(topo),
+                    h.detail(topo)
+                ),
+            ));
+        }
+        if let Some(stop) = &leg.stop {
+            x.appliance = Some(topo.eni(placed).id.clone());
+            x.steps.push(step(
+                Mark::Stop,
+                "appliance path",
+                format!(
+                    "{}: {} ({}): the NLB chose {}, whose own ACL or security group drops the copy (TGT-04)",
+                    stop.resource,
+                    stop.detail,
+                    stop.reason.code(),
+                    topo.eni(placed).id
+                ),
+            ));
+            x.settle(Outcome::Dropped(DropReason::Unreachable(stop.reason)));
+            return Ok(x);
+        }
+    }
     let appliance = match route.appliance {
         Ok(a) => a,
         Err(lost) => {
@@ -633,6 +678,30 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
         what,
         format!("appliance {}{owner} in {zone}", a.id),
     ));
+    // LB-01, TGT-06: an appliance that is down receives nothing; a load
+    // balancer keeps choosing it until its health checks say so.
+    if world.appliance_down(appliance) {
+        let checks = match plan.via {
+            Via::Nlb(n) => Some(topo.network_load_balancers[n.index()].health_check),
+            Via::Gwlb(_, g) => Some(topo.gateway_load_balancers[g.index()].health_check),
+            Via::Eni(_) => None,
+        };
+        let why = match checks {
+            Some(hc) => format!(
+                "; the load balancer notices after {} failed health checks {} apart (LB-01), or keeps the flow on it (LB-03)",
+                hc.unhealthy_threshold,
+                crate::time::Instant(hc.interval_ns)
+            ),
+            None => String::new(),
+        };
+        x.steps.push(step(
+            Mark::Stop,
+            "appliance",
+            format!("{} is down: it receives nothing{why}", a.id),
+        ));
+        x.settle(Outcome::Dropped(DropReason::ApplianceDown));
+        return Ok(x);
+    }
     // BW-01..04, TGT-06 budgets: shared by every packet, so what the run
     // measured in the metrics period around the instant.
     let instance = topo

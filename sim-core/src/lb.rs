@@ -22,40 +22,84 @@ fn mix(a: u64, b: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// A load balancer's choice for one outer flow: the node's zone and the
-/// appliance, or why there is none.
+/// A load balancer's choice for one outer flow: the appliance, or why
+/// there is none.
+///
+/// - The scope is the registered appliances in enabled zones, and in the
+///   node's own zone unless cross-zone is on (TGT-06, TGT-07).
+/// - A flow already placed stays where it is while its appliance is
+///   healthy and in scope (`prior`); otherwise it is placed by its hash
+///   among the healthy appliances of the scope (rendezvous hashing, so a
+///   failure moves only the failed appliance's flows).
+/// - LB-02: when no appliance of the scope is healthy, the load balancer
+///   fails open: it places the flow among all of them.
 pub fn choose(
     topo: &Topology,
     node_zone: &str,
     targets: &[EniIdx],
     state: &LbState,
     flow_hash: u64,
-) -> Result<EniIdx, DropReason> {
+    prior: Option<EniIdx>,
+) -> Result<Choice, DropReason> {
     if !state.zones.iter().any(|z| z == node_zone) {
         return Err(DropReason::LbNodeRemoved);
     }
-    eligible(topo, node_zone, targets, state)
-        .max_by_key(|&e| (mix(flow_hash, u64::from(e.0)), e.0))
+    let pick = |healthy_only: bool| {
+        scope(topo, node_zone, targets, state)
+            .filter(|&(_, ok)| ok || !healthy_only)
+            .map(|(e, _)| e)
+            .max_by_key(|&e| (mix(flow_hash, u64::from(e.0)), e.0))
+    };
+    if let Some(p) = prior
+        && scope(topo, node_zone, targets, state).any(|(e, ok)| e == p && ok)
+    {
+        return Ok(Choice {
+            appliance: p,
+            fail_open: false,
+        });
+    }
+    if let Some(e) = pick(true) {
+        return Ok(Choice {
+            appliance: e,
+            fail_open: false,
+        });
+    }
+    pick(false)
+        .map(|e| Choice {
+            appliance: e,
+            fail_open: true,
+        })
         .ok_or(DropReason::NoHealthyTarget)
 }
 
-/// The appliances a node in `node_zone` may send to: healthy, in an enabled
-/// zone, and in the node's own zone unless cross-zone is on (TGT-06, 07).
-pub fn eligible<'a>(
+/// The appliance a load balancer chose for a flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Choice {
+    pub appliance: EniIdx,
+    /// LB-02: no appliance of the scope was healthy.
+    pub fail_open: bool,
+}
+
+/// The appliances a node in `node_zone` may send to, with their health as
+/// the load balancer judges it: registered, in an enabled zone, and in the
+/// node's own zone unless cross-zone is on (TGT-06, 07).
+pub fn scope<'a>(
     topo: &'a Topology,
     node_zone: &'a str,
     targets: &'a [EniIdx],
     state: &'a LbState,
-) -> impl Iterator<Item = EniIdx> + 'a {
+) -> impl Iterator<Item = (EniIdx, bool)> + 'a {
     let zone_of = |e: EniIdx| topo.subnet(topo.eni(e).subnet).availability_zone.as_str();
     targets
         .iter()
-        .zip(&state.healthy)
-        .filter(move |&(&e, &ok)| {
+        .zip(state.healthy.iter().zip(&state.registered))
+        .filter(move |&(&e, (_, &registered))| {
             let zone = zone_of(e);
-            ok && state.zones.iter().any(|z| z == zone) && (state.cross_zone || zone == node_zone)
+            registered
+                && state.zones.iter().any(|z| z == zone)
+                && (state.cross_zone || zone == node_zone)
         })
-        .map(|(&e, _)| e)
+        .map(|(&e, (&ok, _))| (e, ok))
 }
 
 /// An endpoint's capacity as it scales.

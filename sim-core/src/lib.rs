@@ -11,7 +11,9 @@
 //!    random stream the seed feeds, listed in one enum).
 //! 2. The resolved scenario, what a run needs: `resolved` ([`Scenario`]),
 //!    `traffic` (flows, packet sizes, arrivals, replayed captures),
-//!    `timeline` (changes at given times), [`expect`].
+//!    `timeline` (changes at given times), `health` (when load balancers'
+//!    health checks notice an appliance's state, as timeline events:
+//!    LB-01), [`expect`].
 //! 3. The world that changes over time: `world` ([`World`]: the one owner
 //!    of the configuration as the timeline changes it; `World::apply` is
 //!    the one function that changes it, for the loader and the engine).
@@ -52,6 +54,7 @@ pub(crate) mod delivery;
 pub(crate) mod engine;
 pub mod expect;
 pub mod explain;
+pub(crate) mod health;
 pub(crate) mod lb;
 pub mod outcome;
 pub(crate) mod pipeline;

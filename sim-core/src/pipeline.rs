@@ -61,6 +61,9 @@ pub struct Observation {
     pub latency_ns: u64,
     /// The load balancer node they enter by (NLB targets; 0 otherwise).
     pub node: u16,
+    /// The appliance the load balancer placed this flow on, if any (the
+    /// flow stays there: LB-03).
+    pub placed: Option<EniIdx>,
 }
 
 impl Observation {
@@ -89,6 +92,7 @@ impl Observation {
             appliance: Err(DropReason::NoHealthyTarget),
             latency_ns: 0,
             node: 0,
+            placed: None,
         }
     }
 }
@@ -333,7 +337,14 @@ impl Pipeline {
 
     /// Decides where an observation's copies go, when its session mirrors
     /// it (TGT-05..08, TGT-10, LB-06): [`delivery::route`], once per flow.
-    pub fn choose(&self, world: &World, obs: &mut Observation, key: &FlowKey) {
+    /// `prior` is the appliance an existing flow was placed on.
+    pub fn choose(
+        &self,
+        world: &World,
+        obs: &mut Observation,
+        key: &FlowKey,
+        prior: Option<EniIdx>,
+    ) {
         let Decision::Mirror { mirror, .. } = obs.decision else {
             return;
         };
@@ -343,8 +354,10 @@ impl Pipeline {
             obs.eni,
             key,
             self.settings.latency.cross_az_ns,
+            prior,
             false,
         );
+        obs.placed = route.placed;
         obs.appliance = match route.blocked {
             Some(b) => Err(DropReason::Unreachable(b)),
             None => route.appliance,
@@ -641,9 +654,29 @@ impl Pipeline {
     /// Stage 4: a copy reaches its appliance at `now`, which receives it
     /// within its budget; true when it is delivered.
     #[inline]
-    pub fn arrive(&mut self, c: &InFlight, topo: &Topology, now: u64) -> bool {
+    pub fn arrive(&mut self, c: &InFlight, world: &World, now: u64) -> bool {
+        let topo = world.topology();
         let si = c.session.index();
         let bytes = u64::from(c.bytes);
+        let place = Place {
+            eni: c.source_eni,
+            dir: SourceStats::dir(c.direction),
+            instance: None,
+            session: Some((c.session, c.config)),
+            target: Some(c.target),
+        };
+        // LB-01, LB-03, TGT-06: a down (or deleted) appliance receives
+        // nothing, whatever sent the copy there.
+        if world.appliance_down(c.appliance) {
+            self.settle(
+                place,
+                Outcome::Dropped(DropReason::ApplianceDown),
+                bytes,
+                0,
+                now,
+            );
+            return false;
+        }
         // TGT-10, LB-05: through a Gateway Load Balancer the appliance gets
         // the copy wrapped in GENEVE, and its receive budget pays for every
         // byte it receives.
@@ -653,13 +686,6 @@ impl Pipeline {
             .instance
             .and_then(|i| self.receive[i.index()].as_mut())
             .map_or(Ok(()), |b| b.receive(now, received_bytes));
-        let place = Place {
-            eni: c.source_eni,
-            dir: SourceStats::dir(c.direction),
-            instance: None,
-            session: Some((c.session, c.config)),
-            target: Some(c.target),
-        };
         let outcome = match received {
             Err(Shortfall::Bandwidth) => Outcome::Dropped(DropReason::TargetBandwidth),
             Err(Shortfall::Pps) => Outcome::Dropped(DropReason::TargetPps),

@@ -1,6 +1,7 @@
 //! Changes at given simulated times: API calls and events a scenario
 //! makes while it runs.
 
+use topology::model::ApplianceState;
 use topology::{EniIdx, FilterIdx, FilterRule, GwlbIdx, NlbIdx, SessionIdx, TargetIdx, Topology};
 
 use crate::time::Instant;
@@ -38,9 +39,16 @@ pub enum Action {
         ingress: Vec<FilterRule>,
         egress: Vec<FilterRule>,
     },
-    /// A load balancer's target (by position in its target list) turns
-    /// healthy or unhealthy.
-    SetHealth {
+    /// An appliance changes state (TGT-06 corrected): down, failing its
+    /// health check, or healthy again. Load balancers notice later.
+    SetApplianceState {
+        eni: EniIdx,
+        state: ApplianceState,
+    },
+    /// LB-01: a load balancer's health checks decide that a target (by
+    /// position in its target list) is healthy or unhealthy. Derived by
+    /// the loader from the appliance's states and the health checks.
+    HealthVerdict {
         lb: LbRef,
         target: usize,
         healthy: bool,
@@ -102,20 +110,34 @@ impl Action {
                 "ReplaceTrafficMirrorFilterRules {}",
                 topo.filter(*filter).id
             ),
-            Action::SetHealth {
+            Action::SetApplianceState { eni, state } => {
+                format!("SetApplianceState {} {}", topo.eni(*eni).id, state.as_str())
+            }
+            Action::HealthVerdict {
                 lb,
                 target,
                 healthy,
             } => {
-                let targets = match lb {
-                    LbRef::Nlb(n) => &topo.network_load_balancers[n.index()].targets,
-                    LbRef::Gwlb(g) => &topo.gateway_load_balancers[g.index()].targets,
+                let (targets, hc) = match lb {
+                    LbRef::Nlb(n) => {
+                        let n = &topo.network_load_balancers[n.index()];
+                        (&n.targets, n.health_check)
+                    }
+                    LbRef::Gwlb(g) => {
+                        let g = &topo.gateway_load_balancers[g.index()];
+                        (&g.targets, g.health_check)
+                    }
+                };
+                let (word, n) = if *healthy {
+                    ("healthy", hc.healthy_threshold)
+                } else {
+                    ("unhealthy", hc.unhealthy_threshold)
                 };
                 format!(
-                    "SetTargetHealth {} {} {}",
+                    "HealthCheck {} {} {word} ({n} checks {} apart)",
                     lb.id(topo),
                     topo.eni(targets[*target]).id,
-                    if *healthy { "healthy" } else { "unhealthy" }
+                    crate::time::Instant(hc.interval_ns)
                 )
             }
             Action::CrossZone { lb, on } => format!(

@@ -10,9 +10,8 @@
 //! configuration epoch, so counters can say which configuration earned
 //! them.
 
-use topology::{
-    EniIdx, ErrorCode, FilterIdx, GwlbIdx, NlbIdx, SessionIdx, TargetIdx, Topology, model::LbNode,
-};
+use topology::model::{ApplianceState, LbNode};
+use topology::{EniIdx, ErrorCode, FilterIdx, GwlbIdx, NlbIdx, SessionIdx, TargetIdx, Topology};
 
 use crate::time::Instant;
 use crate::timeline::{Action, LbRef};
@@ -28,17 +27,26 @@ pub struct LbState {
     pub cross_zone: bool,
     /// NLB only: a UDP listener on 4789 (TGT-05).
     pub listener: bool,
-    /// Each registered target's health, in registration order.
+    /// Each target's health as the load balancer's checks last judged it
+    /// (LB-01), in registration order.
     pub healthy: Vec<bool>,
+    /// Each target is still registered (a deleted appliance is not).
+    pub registered: Vec<bool>,
 }
 
 impl LbState {
-    fn new(nodes: &[LbNode], cross_zone: bool, listener: bool, targets: usize) -> LbState {
+    fn new(
+        nodes: &[LbNode],
+        cross_zone: bool,
+        listener: bool,
+        initial: &[ApplianceState],
+    ) -> LbState {
         LbState {
             zones: nodes.iter().map(|n| n.availability_zone.clone()).collect(),
             cross_zone,
             listener,
-            healthy: vec![true; targets],
+            healthy: initial.iter().map(|s| s.passes()).collect(),
+            registered: vec![true; initial.len()],
         }
     }
 }
@@ -100,6 +108,9 @@ pub struct World {
     target_resource_deleted: Vec<bool>,
     filter_deleted: Vec<bool>,
     eni_deleted: Vec<bool>,
+    /// Each ENI's state as an appliance (TGT-06 corrected): a down one
+    /// receives nothing.
+    appliance_state: Vec<ApplianceState>,
     nlb: Vec<LbState>,
     gwlb: Vec<LbState>,
     epochs: Vec<Epoch>,
@@ -115,15 +126,41 @@ impl World {
             target_resource_deleted: vec![false; topo.targets.len()],
             filter_deleted: vec![false; topo.filters.len()],
             eni_deleted: vec![false; topo.enis.len()],
+            appliance_state: {
+                let mut states = vec![ApplianceState::Healthy; topo.enis.len()];
+                let nlbs = topo
+                    .network_load_balancers
+                    .iter()
+                    .map(|n| (&n.targets, &n.initial_state));
+                let gwlbs = topo
+                    .gateway_load_balancers
+                    .iter()
+                    .map(|g| (&g.targets, &g.initial_state));
+                for (targets, initial) in nlbs.chain(gwlbs) {
+                    for (e, &s) in targets.iter().zip(initial) {
+                        if s != ApplianceState::Healthy {
+                            states[e.index()] = s;
+                        }
+                    }
+                }
+                states
+            },
             nlb: topo
                 .network_load_balancers
                 .iter()
-                .map(|n| LbState::new(&n.nodes, n.cross_zone, n.udp_4789_listener, n.targets.len()))
+                .map(|n| {
+                    LbState::new(
+                        &n.nodes,
+                        n.cross_zone,
+                        n.udp_4789_listener,
+                        &n.initial_state,
+                    )
+                })
                 .collect(),
             gwlb: topo
                 .gateway_load_balancers
                 .iter()
-                .map(|g| LbState::new(&g.nodes, g.cross_zone, true, g.targets.len()))
+                .map(|g| LbState::new(&g.nodes, g.cross_zone, true, &g.initial_state))
                 .collect(),
             epochs: vec![Epoch {
                 from: Instant::ZERO,
@@ -156,6 +193,19 @@ impl World {
     /// SES-10: the target's resource is gone.
     pub fn target_resource_deleted(&self, t: TargetIdx) -> bool {
         self.target_resource_deleted[t.index()]
+    }
+
+    /// Whether an appliance is down (or deleted): it receives nothing.
+    pub fn appliance_down(&self, e: EniIdx) -> bool {
+        self.appliance_state[e.index()] == ApplianceState::Down || self.eni_deleted[e.index()]
+    }
+
+    pub fn appliance_state(&self, e: EniIdx) -> ApplianceState {
+        if self.eni_deleted[e.index()] {
+            ApplianceState::Down
+        } else {
+            self.appliance_state[e.index()]
+        }
     }
 
     pub fn nlb(&self, n: NlbIdx) -> &LbState {
@@ -333,17 +383,19 @@ impl World {
                         self.target_resource_deleted[t] = true;
                     }
                 }
+                // Behind a load balancer, the appliance is deregistered at
+                // once (and down: LB-03 keeps a GWLB's flows on it).
                 let nlbs = self.topo.network_load_balancers.iter().map(|n| &n.targets);
                 let gwlbs = self.topo.gateway_load_balancers.iter().map(|g| &g.targets);
                 let states = self.nlb.iter_mut().chain(self.gwlb.iter_mut());
                 for (targets, state) in nlbs.chain(gwlbs).zip(states) {
-                    for (healthy, _) in state
-                        .healthy
+                    for (registered, _) in state
+                        .registered
                         .iter_mut()
                         .zip(targets)
                         .filter(|(_, e)| **e == *eni)
                     {
-                        *healthy = false;
+                        *registered = false;
                     }
                 }
                 out.redecide = Redecide::All;
@@ -391,7 +443,13 @@ impl World {
                 out.reconfigured = users;
                 out.redecide = Redecide::At(enis);
             }
-            Action::SetHealth {
+            // TGT-06 (corrected): the appliance's own state; the load
+            // balancers notice later (a HealthVerdict), so no flow moves.
+            Action::SetApplianceState { eni, state } => {
+                self.appliance_state[eni.index()] = *state;
+            }
+            // LB-01: the health checks' verdict; flows are placed again.
+            Action::HealthVerdict {
                 lb,
                 target,
                 healthy,

@@ -24,10 +24,11 @@ fn con_01_source_and_target_in_one_vpc_need_nothing_else() {
     .report;
     let s = session_report(&r, "tms-1");
     // 100 pps x 10 s, all delivered; the path: source, the VPC's local
-    // route, the target.
+    // route, the VPC's default group (SEC-01: neither ENI declares a group,
+    // so both are in it, and it admits its members), the target.
     assert_eq!(s.categories.delivered.packets, 1000);
     let hops: Vec<&str> = s.path().iter().map(|h| h.resource.as_str()).collect();
-    assert_eq!(hops, vec!["eni-src", "vpc-1", "eni-app"]);
+    assert_eq!(hops, vec!["eni-src", "vpc-1", "default (vpc-1)", "eni-app"]);
     assert!(s.blocked().is_none());
 }
 
@@ -120,12 +121,14 @@ fn two_vpcs(routes: &str, peering_status: &str) -> String {
             subnets: [Subnet(id: "subnet-a", availability_zone: "us-east-1a", cidr_block: "10.0.1.0/24")],
             route_tables: [RouteTable(id: "rtb-a", main: true, routes: [{routes}])]),
         Vpc(id: "vpc-b", cidr_blocks: ["10.1.0.0/16"],
-            subnets: [Subnet(id: "subnet-b", availability_zone: "us-east-1a", cidr_block: "10.1.1.0/24")]),
+            subnets: [Subnet(id: "subnet-b", availability_zone: "us-east-1a", cidr_block: "10.1.1.0/24")],
+            security_groups: [SecurityGroup(id: "sg-ids", ingress_rules: [
+                SgRule(protocol: 17, port_range: (from_port: 4789, to_port: 4789), cidr_block: "10.0.0.0/16")])]),
     ],
     vpc_peering_connections: [Peering(id: "pcx-ab", requester_vpc_id: "vpc-a", accepter_vpc_id: "vpc-b", status: {peering_status})],
     instances: [
         Instance(id: "i-s", instance_type: "m5.large", subnet: "subnet-a", network_interfaces: [Eni(id: "eni-s", private_ip: "10.0.1.10")]),
-        Instance(id: "i-t", instance_type: "c5.large", subnet: "subnet-b", network_interfaces: [Eni(id: "eni-t", private_ip: "10.1.1.10")]),
+        Instance(id: "i-t", instance_type: "c5.large", subnet: "subnet-b", network_interfaces: [Eni(id: "eni-t", private_ip: "10.1.1.10", security_groups: ["sg-ids"])]),
     ],
     traffic_mirror_targets: [Target(id: "tmt-t", network_interface_id: "eni-t")],
     traffic_mirror_filters: [Filter(id: "tmf-1", ingress_filter_rules: [

@@ -61,11 +61,14 @@ fn tgt_05_a_network_load_balancer_without_a_udp_4789_listener_drops_everything_s
 }
 
 #[test]
-fn tgt_06_without_cross_zone_a_zone_with_no_healthy_target_loses_its_copies() {
+fn tgt_06_without_cross_zone_a_zone_with_no_healthy_target_fails_open_to_its_own() {
     let r = run_scenario("nlb-fleet.ron").report;
     assert_eq!(r.targets[0].target_type, "network-load-balancer");
     // web-a sends 10 x 200 pps: 20,000 copies per 10 s period. Its zone's
-    // appliances fail at 20 s; cross-zone comes on at 40 s. Copies count
+    // appliances go down at 20 s; the NLB notices at 30 s (LB-01) and,
+    // with cross-zone off, fails open to those same two (LB-02, TGT-06
+    // corrected): "cannot send to another AZ" is not "drops", but they are
+    // down, so 20-40 s is lost either way. Cross-zone comes on at 40 s. Copies count
     // where they arrive: from 40 s they cross to us-east-1b (100 us + 500 us
     // cross-AZ + 150 us through the NLB, plus jitter), so the one sent last
     // before 50 s (the tenth connection's response, 9.5 ms into each 10 ms
@@ -78,10 +81,8 @@ fn tgt_06_without_cross_zone_a_zone_with_no_healthy_target_loses_its_copies() {
         series(&r, "tms-0weba00000001", "dropped"),
         &[0, 0, 20_000, 20_000, 0, 0]
     );
-    assert_eq!(
-        outcome(&r, "tms-0weba00000001", "no_healthy_target"),
-        40_000
-    );
+    assert_eq!(outcome(&r, "tms-0weba00000001", "appliance_down"), 40_000);
+    assert_eq!(outcome(&r, "tms-0weba00000001", "no_healthy_target"), 0);
     // web-b's zone keeps its appliances: nothing lost.
     assert_eq!(
         session_report(&r, "tms-0webb00000001")
@@ -94,8 +95,8 @@ fn tgt_06_without_cross_zone_a_zone_with_no_healthy_target_loses_its_copies() {
 
 /// An NLB that starts in us-east-1a only, with appliances registered in
 /// both zones; us-east-1b is enabled at 10 s, and the us-east-1a
-/// appliances fail at 20 s (nlb-fleet's timeline), and cross-zone comes on
-/// at 40 s.
+/// appliances go down at 20 s (noticed at 30 s: nlb-fleet's timeline and
+/// health checks), and cross-zone comes on at 40 s.
 fn late_zone(cross_zone: bool) -> String {
     fleet()
         .replace(
@@ -130,9 +131,18 @@ fn tgt_07_a_zone_added_later_gets_copies_only_with_cross_zone() {
         [220_000, 220_000]
     );
     // With cross-zone on from the start, the us-east-1a node sends to the
-    // us-east-1b appliances once that zone is enabled: nothing is lost.
+    // us-east-1b appliances once that zone is enabled: nothing is lost for
+    // want of a node or a target. Only the flows placed on a us-east-1a
+    // appliance lose the 10 s before the NLB notices it is down (LB-01).
     let r = run_text(&late_zone(true)).report;
-    assert_eq!(r.totals.categories.dropped.packets, 0);
+    // (Copies count where they arrive: a few sent just before 30 s fall in
+    // the next period.)
+    for s in ["tms-0weba00000001", "tms-0webb00000001"] {
+        let d = series(&r, s, "dropped");
+        assert!(d[2] > 0, "{d:?}");
+        assert_eq!([d[0], d[1], d[4], d[5]], [0; 4], "{d:?}");
+        assert_eq!(outcome(&r, s, "appliance_down"), d[2] + d[3]);
+    }
 }
 
 /// SetSubnets takes the whole list: a zone left out is disabled, and the
@@ -157,15 +167,13 @@ fn tgt_07_a_zone_removed_loses_the_copies_sent_to_its_node() {
         outcome(&r, "tms-0webb00000001", "lb_node_removed"),
         1_100_000
     );
-    // web-a's node stays; its zone's appliances serve it until they fail at
-    // 20 s (the fleet's timeline), then nothing is left for it: the
-    // us-east-1b appliances no longer count, even with cross-zone at 40 s.
-    // 2,000 pps x 40 s = 80,000 lost.
+    // web-a's node stays; its zone's appliances serve it until they go
+    // down at 20 s (the fleet's timeline); from 30 s the NLB knows and fails
+    // open to them (the us-east-1b appliances no longer count, even with
+    // cross-zone at 40 s). 2,000 pps x 40 s = 80,000 lost, all to down
+    // appliances.
     assert_eq!(outcome(&r, "tms-0weba00000001", "lb_node_removed"), 0);
-    assert_eq!(
-        outcome(&r, "tms-0weba00000001", "no_healthy_target"),
-        80_000
-    );
+    assert_eq!(outcome(&r, "tms-0weba00000001", "appliance_down"), 80_000);
 }
 
 /// SetSubnets is refused without a subnet, or with two in one zone.
@@ -195,25 +203,52 @@ fn tgt_08_a_node_out_of_dns_keeps_receiving_mirrored_traffic() {
 }
 
 #[test]
-fn tgt_09_a_load_balancer_may_deliver_a_flows_copies_out_of_order() {
+fn tgt_09_a_load_balancer_keeps_a_flows_order_until_its_path_changes() {
+    // nlb-fleet: bulk-b (20 kpps) never changes path: in order, although a
+    // load balancer carries it (TGT-09 revised: no per-copy jitter).
     let r = run_scenario("nlb-fleet.ron").report;
-    // bulk-b: 20 kpps for 60 s = 1,200,000 copies, 50 us apart, each
-    // delayed by a uniform 0..100 us: a copy arrives after its successor
-    // when its delay exceeds the next one's by over 50 us, probability
-    // (50 x 50 / 2) / (100 x 100) = 1/8: 150,000 (sd ~360). None can be
-    // overtaken by two (that needs a difference over 100 us).
-    let s = session_report(&r, "tms-0webb00000001");
-    assert!(
-        (s.reordering.packets as f64 - 150_000.0).abs() < 2_000.0,
-        "{}",
-        s.reordering.packets
-    );
-    assert_eq!(s.reordering.extent_max, 1);
-    // The connections' copies, 5 ms apart, never swap.
     assert_eq!(
-        session_report(&r, "tms-0weba00000001").reordering.packets,
+        session_report(&r, "tms-0webb00000001").reordering.packets,
         0
     );
+    // A path change that shortens the path reorders. Cross-zone on; the
+    // us-east-1b appliances start failing their checks (known at once), so
+    // bulk-b (web-b's zone, us-east-1b) is placed on a us-east-1a appliance:
+    // 100 us base + 150 us NLB + 500 us zone crossing = 750 us. They pass
+    // again from 1 s (healthy at the checks of 10 s and 20 s), but the flow
+    // stays where it is (LB-04). At 30 s the us-east-1a appliances fail
+    // their checks, still receiving; the NLB notices at 40 s (checks at 30
+    // and 40) and moves the flow to us-east-1b: 250 us. The copy sent at
+    // 40 s arrives at 40.000250 s; those sent 50, 100, ... 450 us before it
+    // on the old path arrive 750 us after they left, later than that: 9
+    // copies reordered (the one sent 500 us before arrives with it, first).
+    let fleet = fleet();
+    let timeline_at = fleet.find("    timeline: [").unwrap();
+    let timeline_end = timeline_at + fleet[timeline_at..].find("\n    ],\n").unwrap() + 7;
+    let text = format!(
+        "{}{}{}",
+        &fleet[..timeline_at],
+        r#"    timeline: [
+        At(time: "1s", action: SetApplianceState(appliance: "i-0idsb1000000001", state: Healthy)),
+        At(time: "1s", action: SetApplianceState(appliance: "i-0idsb2000000001", state: Healthy)),
+        At(time: "30s", action: SetApplianceState(appliance: "i-0idsa1000000001", state: FailsHealthCheck)),
+        At(time: "30s", action: SetApplianceState(appliance: "i-0idsa2000000001", state: FailsHealthCheck)),
+    ],
+"#,
+        &fleet[timeline_end..]
+    )
+    .replace("cross_zone: false,", "cross_zone: true,")
+    .replace(
+        r#"health_check: HealthCheck(interval: "10s", unhealthy_threshold: 2)"#,
+        r#"health_check: HealthCheck(interval: "10s", healthy_threshold: 2, unhealthy_threshold: 2),
+            target_health: [TargetHealth(target: "i-0idsb1000000001", state: FailsHealthCheck),
+                            TargetHealth(target: "i-0idsb2000000001", state: FailsHealthCheck)]"#,
+    );
+    let r = run_text(&text).report;
+    let s = session_report(&r, "tms-0webb00000001");
+    assert_eq!(s.reordering.packets, 9);
+    // Nothing is lost: an appliance that only fails its checks receives.
+    assert_eq!(s.categories.dropped.packets, 0);
 }
 
 #[test]

@@ -169,13 +169,21 @@ fn with_source_sg(traffic: &str) -> String {
             r#"subnets: [
             Subnet("#,
             r#"security_groups: [SecurityGroup(id: "sg-web", ingress_rules: [
-                SgRule(protocol: 6, port_range: (from_port: 443, to_port: 443), cidr_block: "0.0.0.0/0")])],
+                SgRule(protocol: 6, port_range: (from_port: 443, to_port: 443), cidr_block: "0.0.0.0/0")]),
+                SecurityGroup(id: "sg-ids", ingress_rules: [
+                SgRule(protocol: 17, port_range: (from_port: 4789, to_port: 4789), cidr_block: "10.0.0.0/16")])],
             subnets: [
             Subnet("#,
         )
         .replace(
             r#"ipv6_address: "2600:1f18::10")"#,
             r#"ipv6_address: "2600:1f18::10", security_groups: ["sg-web"])"#,
+        )
+        // The appliance admits VXLAN from the VPC: in the VPC's default
+        // group alone it would admit only that group's members (SEC-01).
+        .replace(
+            r#"private_ip: "10.0.1.20", mtu: 9001)"#,
+            r#"private_ip: "10.0.1.20", mtu: 9001, security_groups: ["sg-ids"])"#,
         )
 }
 

@@ -157,9 +157,13 @@ pub struct Eni {
     /// The AWS service that manages it, for requester-managed ENIs
     /// (`rds`, `elasticache`, `elb`, ...).
     pub requester_managed_by: Option<String>,
-    /// Its security groups; empty when the scenario models none (then
-    /// nothing is filtered).
+    /// Its security groups. SEC-01: an ENI declared with none is in its
+    /// VPC's default group.
     pub security_groups: Vec<SgIdx>,
+    /// SEC-01: declared with no group, so it is only in the VPC's default
+    /// group. (Model: that group guards the copies it receives; its own
+    /// inbound production traffic is not filtered, see docs/behaviours.md.)
+    pub implicit_default_group: bool,
 }
 
 /// The resource behind a traffic mirror target (TGT-01).
@@ -198,6 +202,88 @@ pub struct NetworkLoadBalancer {
     pub udp_4789_listener: bool,
     /// Registered appliances (their primary ENIs).
     pub targets: Vec<EniIdx>,
+    /// LB-01: how its target group checks the appliances.
+    pub health_check: HealthCheck,
+    /// Each registered appliance's state when the run starts.
+    pub initial_state: Vec<ApplianceState>,
+}
+
+/// LB-01: a target group's health checks. A state change is noticed after
+/// `unhealthy_threshold` failed checks (or `healthy_threshold` passes),
+/// `interval_ns` apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HealthCheck {
+    pub interval_ns: u64,
+    pub healthy_threshold: u32,
+    pub unhealthy_threshold: u32,
+}
+
+impl HealthCheck {
+    /// AWS's defaults for a Network Load Balancer's UDP target group (TCP
+    /// health checks): every 30 s, 5 passes to be healthy, 2 failures to be
+    /// unhealthy (ELB API `CreateTargetGroup`).
+    pub const NLB_DEFAULT: HealthCheck = HealthCheck {
+        interval_ns: 30_000_000_000,
+        healthy_threshold: 5,
+        unhealthy_threshold: 2,
+    };
+    /// AWS's defaults for a Gateway Load Balancer's GENEVE target group:
+    /// every 10 s, 5 passes, 2 failures (the Gateway Load Balancer guide,
+    /// "Health checks for Gateway Load Balancer target groups").
+    pub const GWLB_DEFAULT: HealthCheck = HealthCheck {
+        interval_ns: 10_000_000_000,
+        healthy_threshold: 5,
+        unhealthy_threshold: 2,
+    };
+}
+
+/// Why an appliance behind a load balancer is or is not healthy (TGT-06
+/// corrected): one that is down receives nothing; one that only fails its
+/// health check still receives what is sent to it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ApplianceState {
+    #[default]
+    Healthy,
+    Down,
+    FailsHealthCheck,
+}
+
+impl ApplianceState {
+    /// Whether a health check passes.
+    pub fn passes(self) -> bool {
+        self == ApplianceState::Healthy
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApplianceState::Healthy => "healthy",
+            ApplianceState::Down => "down",
+            ApplianceState::FailsHealthCheck => "fails its health check",
+        }
+    }
+}
+
+/// LB-04: what a Gateway Load Balancer keeps a flow on one appliance by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FlowStickiness {
+    /// Source and destination IP and port, and protocol (the default).
+    #[default]
+    FiveTuple,
+    /// Source and destination IP, and protocol.
+    ThreeTuple,
+    /// Source and destination IP.
+    TwoTuple,
+}
+
+/// LB-03: what a Gateway Load Balancer does with existing flows when their
+/// appliance fails or is deregistered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TargetFailover {
+    /// They stay on it (and are lost) until they end: AWS's default.
+    #[default]
+    NoRebalance,
+    /// They move to a healthy appliance at once.
+    Rebalance,
 }
 
 /// A Gateway Load Balancer with its appliances.
@@ -209,6 +295,10 @@ pub struct GatewayLoadBalancer {
     pub nodes: Vec<LbNode>,
     pub cross_zone: bool,
     pub targets: Vec<EniIdx>,
+    pub health_check: HealthCheck,
+    pub initial_state: Vec<ApplianceState>,
+    pub stickiness: FlowStickiness,
+    pub failover: TargetFailover,
 }
 
 /// A Gateway Load Balancer endpoint (`vpce-`) in a consumer VPC.

@@ -152,6 +152,9 @@ pub struct TransitGateway {
     pub region: String,
     pub attachments: Vec<TgwAttachment>,
     pub route_tables: Vec<TgwRouteTable>,
+    /// SEC-02: security group referencing support (off by default): only
+    /// then does a rule naming a group match members across the gateway.
+    pub security_group_referencing: bool,
 }
 
 impl TransitGateway {

@@ -9,6 +9,7 @@
 
 use std::net::IpAddr;
 
+use crate::SubnetIdx;
 use crate::ids::{
     AclIdx, EniIdx, NlbIdx, PeeringIdx, RouteTableIdx, SgIdx, TargetIdx, TgwIdx, VpcIdx, VpceIdx,
 };
@@ -335,6 +336,27 @@ impl Topology {
             .collect()
     }
 
+    /// TGT-04 (corrected): behind a Network Load Balancer, the last leg from
+    /// the node a path reaches to each registered appliance, in
+    /// registration order (empty for other targets, or a path that stops).
+    pub fn appliance_legs(
+        &self,
+        source: EniIdx,
+        t: TargetIdx,
+        node: usize,
+        to_node: &Reach,
+    ) -> Vec<(EniIdx, Reach)> {
+        match self.target(t).resource {
+            TargetResource::NetworkLoadBalancer(n) if to_node.stop.is_none() => self
+                .network_load_balancers[n.index()]
+            .targets
+            .iter()
+            .map(|&a| (a, self.appliance_reach(source, n, node, to_node, a)))
+            .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The groups of the ENI holding an address, for security group rules
     /// that reference groups.
     fn groups_of(&self, eni: Option<EniIdx>) -> &[SgIdx] {
@@ -569,18 +591,58 @@ impl Topology {
                 format!("{} is not in {}", dst.kind.id(self), self.vpc(vpc_idx).id),
             );
         }
+        // SEC-02: a rule naming a group sees the source as a member only
+        // when no transit gateway on the way lacks security group
+        // referencing (peering carries copies within one Region only).
+        let referencing = self.referencing_along(&hops);
+        let from_subnet = src.subnet;
+        if let Err((reason, resource, detail)) =
+            self.admission(source, referencing, from_subnet, dst, &mut hops)
+        {
+            return stop(hops, reason, &resource, detail);
+        }
+        hops.push(Hop::Arrive {
+            to: dst.kind,
+            ip: dst_ip,
+        });
+        Reach { hops, stop: None }
+    }
+
+    /// SEC-02: whether security group references still match the source
+    /// after these hops: not across a transit gateway without security
+    /// group referencing support.
+    fn referencing_along(&self, hops: &[Hop]) -> bool {
+        hops.iter().all(|h| match *h {
+            Hop::TgwAttachment { tgw, .. } => {
+                self.transit_gateways[tgw.index()].security_group_referencing
+            }
+            _ => true,
+        })
+    }
+
+    /// TGT-04: whether the destination's subnet network ACL and security
+    /// groups admit UDP 4789 from the source ENI's primary IP, arriving from
+    /// `from_subnet` (an ACL guards a subnet's boundary: a copy from within
+    /// the subnet meets none). Pushes the hops that passed it; or says why
+    /// not: the reason, the resource and the rule.
+    fn admission(
+        &self,
+        source: EniIdx,
+        referencing: bool,
+        from_subnet: SubnetIdx,
+        dst: &Destination<'_>,
+        hops: &mut Vec<Hop>,
+    ) -> Result<(), (Blocked, String, String)> {
+        let src = self.eni(source);
         let probe = Probe {
             remote: src.private_ip,
             protocol: proto::UDP,
             port: VXLAN_PORT,
         };
-        // Network ACLs guard subnet boundaries: a copy within one subnet
-        // meets none.
-        if src.subnet != dst.subnet
-            && let Some(acl) = dst_subnet.network_acl
+        if from_subnet != dst.subnet
+            && let Some(acl_idx) = self.subnet(dst.subnet).network_acl
         {
-            let acl_idx = acl;
-            let acl = &self.network_acls[acl.index()];
+            let acl = &self.network_acls[acl_idx.index()];
             match acl.evaluate(true, &probe) {
                 AclVerdict::Allow(rule) => hops.push(Hop::NetworkAcl {
                     acl: acl_idx,
@@ -589,54 +651,108 @@ impl Topology {
                 }),
                 AclVerdict::Deny(n) => {
                     let rule = n.map_or("*".to_string(), |n| n.to_string());
-                    return stop(
-                        hops,
+                    return Err((
                         Blocked::TargetNaclDeniesVxlan,
-                        &acl.id,
+                        acl.id.clone(),
                         format!(
                             "inbound rule {rule} denies udp 4789 from {}",
                             src.private_ip
                         ),
-                    );
+                    ));
                 }
             }
         }
-        if !dst.security_groups.is_empty() {
-            let admitted = dst.security_groups.iter().find_map(|&g| {
-                let sg = &self.security_groups[g.index()];
-                sg.admits(&probe, self.groups_of(Some(source)))
-                    .map(|r| (g, r))
-            });
-            match admitted {
-                Some((sg, rule)) => hops.push(Hop::SecurityGroup {
+        if dst.security_groups.is_empty() {
+            return Ok(());
+        }
+        let groups = if referencing {
+            self.groups_of(Some(source))
+        } else {
+            &[]
+        };
+        let admitted = dst.security_groups.iter().find_map(|&g| {
+            let sg = &self.security_groups[g.index()];
+            sg.admits(&probe, groups).map(|r| (g, r))
+        });
+        match admitted {
+            Some((sg, rule)) => {
+                hops.push(Hop::SecurityGroup {
                     sg,
                     rule,
                     from: src.private_ip,
-                }),
-                None => {
-                    let ids: Vec<&str> = dst
-                        .security_groups
-                        .iter()
-                        .map(|g| self.security_groups[g.index()].id.as_str())
-                        .collect();
-                    return stop(
-                        hops,
-                        Blocked::TargetSgDeniesVxlan,
-                        ids[0],
-                        format!(
-                            "no inbound rule of {} allows udp 4789 from {}",
-                            ids.join(", "),
-                            src.private_ip
-                        ),
+                });
+                Ok(())
+            }
+            None => {
+                let ids: Vec<&str> = dst
+                    .security_groups
+                    .iter()
+                    .map(|g| self.security_groups[g.index()].id.as_str())
+                    .collect();
+                let mut detail = format!(
+                    "no inbound rule of {} allows udp 4789 from {}",
+                    ids.join(", "),
+                    src.private_ip
+                );
+                if let DestinationKind::Eni(e) = dst.kind
+                    && self.eni(e).implicit_default_group
+                {
+                    detail.push_str(
+                        " (SEC-01: declared with no group, it is in its VPC's default group, which admits only its members)",
                     );
                 }
+                if !referencing && groups.is_empty() {
+                    detail.push_str(
+                        " (SEC-02: group references do not match across a transit gateway without security group referencing)",
+                    );
+                }
+                Err((Blocked::TargetSgDeniesVxlan, ids[0].to_string(), detail))
             }
         }
-        hops.push(Hop::Arrive {
-            to: dst.kind,
-            ip: dst_ip,
-        });
-        Reach { hops, stop: None }
+    }
+
+    /// TGT-04 (corrected), PKT-03: the last leg behind a Network Load
+    /// Balancer, from its node (reached by `to_node`) to the appliance it
+    /// chose. A UDP target group
+    /// keeps the client IP, so the appliance's subnet ACL and its security
+    /// groups see UDP 4789 from the source ENI's primary IP. The hops end
+    /// with the arrival at the appliance.
+    pub fn appliance_reach(
+        &self,
+        source: EniIdx,
+        nlb: NlbIdx,
+        node: usize,
+        to_node: &Reach,
+        appliance: EniIdx,
+    ) -> Reach {
+        let node_subnet = self.network_load_balancers[nlb.index()].nodes[node].subnet;
+        let a = self.eni(appliance);
+        let dst = Destination {
+            kind: DestinationKind::Eni(appliance),
+            ip: a.private_ip,
+            subnet: a.subnet,
+            security_groups: &a.security_groups,
+        };
+        let mut hops = Vec::new();
+        let referencing = self.referencing_along(&to_node.hops);
+        match self.admission(source, referencing, node_subnet, &dst, &mut hops) {
+            Ok(()) => {
+                hops.push(Hop::Arrive {
+                    to: dst.kind,
+                    ip: dst.ip,
+                });
+                Reach { hops, stop: None }
+            }
+            Err((reason, resource, detail)) => Reach {
+                hops,
+                stop: Some(Stop {
+                    reason,
+                    resource,
+                    detail,
+                    hint: None,
+                }),
+            },
+        }
     }
 
     /// SRC-05: whether an inbound packet reaches the source ENI at all. The
@@ -667,7 +783,10 @@ impl Topology {
                 return Err((SourceBlock::NetworkAcl, acl.id.clone()));
             }
         }
-        if !reply && !e.security_groups.is_empty() {
+        // SEC-01 (model): an ENI declared with no group is in its VPC's
+        // default group for the copies it receives; its own inbound traffic
+        // is not filtered (see docs/behaviours.md).
+        if !reply && !e.implicit_default_group {
             let groups = self.groups_of(sender);
             let admitted = e.security_groups.iter().any(|g| {
                 self.security_groups[g.index()]

@@ -398,6 +398,11 @@ fn build_eni(
             ),
         }
     }
+    // SEC-01: an ENI declared with no group is in its VPC's default group.
+    let implicit_default_group = e.security_groups.is_empty();
+    if implicit_default_group {
+        security_groups.push(names.default_group(topo, sub.vpc));
+    }
     names
         .enis
         .entry(e.id.clone())
@@ -414,5 +419,6 @@ fn build_eni(
         interface_type,
         requester_managed_by: e.requester_managed_by.clone(),
         security_groups,
+        implicit_default_group,
     });
 }

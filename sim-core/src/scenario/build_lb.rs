@@ -3,7 +3,10 @@
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use topology::model::{GatewayLoadBalancer, GwlbEndpoint, LbNode, NetworkLoadBalancer};
+use topology::model::{
+    ApplianceState, FlowStickiness, GatewayLoadBalancer, GwlbEndpoint, HealthCheck, LbNode,
+    NetworkLoadBalancer, TargetFailover,
+};
 use topology::{EniIdx, ErrorCode, GwlbIdx, SubnetIdx, Topology, VpcIdx};
 
 use super::context::{Names, Problems, id_anchor};
@@ -112,13 +115,7 @@ fn targets(
 ) -> Vec<EniIdx> {
     let mut out = Vec::new();
     for r in refs {
-        let eni = names.enis.get(r).copied().or_else(|| {
-            let i = topo.instances.iter().position(|i| &i.id == r)?;
-            topo.enis
-                .iter()
-                .position(|e| e.instance.map(|x| x.index()) == Some(i))
-                .map(|e| EniIdx(e as u32))
-        });
+        let eni = resolve_target(r, topo, names);
         match eni {
             Some(e) if topo.subnet(topo.eni(e).subnet).vpc == vpc => out.push(e),
             Some(_) => p.error(
@@ -138,6 +135,100 @@ fn targets(
         }
     }
     out
+}
+
+/// LB-01: a target group's health checks, AWS's defaults where the
+/// scenario says nothing, within the API's ranges (interval 5-300 s,
+/// thresholds 2-10).
+fn health_check(
+    id: &str,
+    spec: Option<HealthCheckSpec>,
+    default: HealthCheck,
+    p: &mut Problems,
+) -> HealthCheck {
+    let Some(s) = spec else { return default };
+    let a = id_anchor(id);
+    let mut hc = default;
+    if let Some(i) = s.interval {
+        let ns = i.as_nanos();
+        if (5_000_000_000..=300_000_000_000).contains(&ns) {
+            hc.interval_ns = ns;
+        } else {
+            p.error(
+                &a,
+                ErrorCode::InvalidParameterValue,
+                id,
+                "health_check",
+                format!("a health check interval of {i} is outside 5s..=300s"),
+            );
+        }
+    }
+    for (value, slot, name) in [
+        (s.healthy_threshold, &mut hc.healthy_threshold, "healthy"),
+        (
+            s.unhealthy_threshold,
+            &mut hc.unhealthy_threshold,
+            "unhealthy",
+        ),
+    ] {
+        if let Some(n) = value {
+            if (2..=10).contains(&n) {
+                *slot = n;
+            } else {
+                p.error(
+                    &a,
+                    ErrorCode::InvalidParameterValue,
+                    id,
+                    "health_check",
+                    format!("an {name} threshold of {n} is outside 2..=10"),
+                );
+            }
+        }
+    }
+    hc
+}
+
+/// Each registered appliance's state at the start: healthy unless listed.
+fn initial_state(
+    id: &str,
+    targets: &[EniIdx],
+    listed: &[TargetHealthSpec],
+    topo: &Topology,
+    names: &Names,
+    p: &mut Problems,
+) -> Vec<ApplianceState> {
+    let mut out = vec![ApplianceState::Healthy; targets.len()];
+    for t in listed {
+        let eni = resolve_target(&t.target, topo, names);
+        match eni.and_then(|e| targets.iter().position(|&x| x == e)) {
+            Some(pos) => {
+                out[pos] = match t.state {
+                    ApplianceStateSpec::Healthy => ApplianceState::Healthy,
+                    ApplianceStateSpec::Down => ApplianceState::Down,
+                    ApplianceStateSpec::FailsHealthCheck => ApplianceState::FailsHealthCheck,
+                }
+            }
+            None => p.error(
+                &id_anchor(id),
+                ErrorCode::UnknownResource,
+                id,
+                "target_health",
+                format!("{} is not a registered target of {id}", t.target),
+            ),
+        }
+    }
+    out
+}
+
+/// An instance id (its primary ENI) or an ENI id.
+fn resolve_target(r: &str, topo: &Topology, names: &Names) -> Option<EniIdx> {
+    names.enis.get(r).copied().or_else(|| {
+        let i = topo.instances.iter().position(|i| i.id == r)?;
+        topo.enis
+            .iter()
+            .position(|e| e.instance.map(|x| x.index()) == Some(i))
+            .map(|e| EniIdx(e as u32))
+    })
 }
 
 pub fn build(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p: &mut Problems) {
@@ -165,6 +256,8 @@ pub fn build(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p: &mu
         let udp_4789_listener = n.listeners.iter().any(|l| {
             l.port == 4789 && matches!(l.protocol, ListenerProtocol::Udp | ListenerProtocol::TcpUdp)
         });
+        let health_check = health_check(&n.id, n.health_check, HealthCheck::NLB_DEFAULT, p);
+        let initial_state = initial_state(&n.id, &targets, &n.target_health, topo, names, p);
         topo.network_load_balancers.push(NetworkLoadBalancer {
             id: n.id.clone(),
             owner,
@@ -173,6 +266,8 @@ pub fn build(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p: &mu
             cross_zone: n.cross_zone,
             udp_4789_listener,
             targets,
+            health_check,
+            initial_state,
         });
     }
     for g in &file.gateway_load_balancers {
@@ -194,6 +289,8 @@ pub fn build(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p: &mu
             names.poisoned.insert(g.id.clone());
             continue;
         }
+        let health_check = health_check(&g.id, g.health_check, HealthCheck::GWLB_DEFAULT, p);
+        let initial_state = initial_state(&g.id, &targets, &g.target_health, topo, names, p);
         topo.gateway_load_balancers.push(GatewayLoadBalancer {
             id: g.id.clone(),
             owner,
@@ -201,6 +298,17 @@ pub fn build(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p: &mu
             nodes,
             cross_zone: g.cross_zone,
             targets,
+            health_check,
+            initial_state,
+            stickiness: match g.flow_stickiness {
+                FlowStickinessSpec::FiveTuple => FlowStickiness::FiveTuple,
+                FlowStickinessSpec::ThreeTuple => FlowStickiness::ThreeTuple,
+                FlowStickinessSpec::TwoTuple => FlowStickiness::TwoTuple,
+            },
+            failover: match g.target_failover {
+                TargetFailoverSpec::NoRebalance => TargetFailover::NoRebalance,
+                TargetFailoverSpec::Rebalance => TargetFailover::Rebalance,
+            },
         });
     }
     for e in &file.gateway_load_balancer_endpoints {

@@ -343,6 +343,7 @@ fn build_transit_gateways(
             region: tgw_region,
             attachments,
             route_tables: tables,
+            security_group_referencing: t.security_group_referencing_support,
         });
     }
 }
@@ -357,6 +358,12 @@ fn port_range(s: Option<PortRangeSpec>) -> Option<PortRange> {
 fn build_security_groups(spec: &VpcSpec, vpc: VpcIdx, topo: &mut Topology, names: &mut Names) {
     // Declare first, so rules may reference any group of the VPC.
     for g in &spec.security_groups {
+        if g.default {
+            names
+                .default_sgs
+                .entry(vpc)
+                .or_insert(SgIdx(topo.security_groups.len() as u32));
+        }
         names
             .sgs
             .insert(g.id.clone(), SgIdx(topo.security_groups.len() as u32));

@@ -1,6 +1,7 @@
 //! The timeline: API calls and events at given times, checked in time
 //! order as AWS would answer them then.
 
+use topology::model::ApplianceState;
 use topology::{Diagnostic, EniIdx, ErrorCode, GwlbIdx, NlbIdx, SessionIdx, Topology};
 
 use super::build_mirror::{MAX_VNI, PACKET_LENGTH_RANGE, build_rules};
@@ -71,6 +72,15 @@ pub fn build(
                 d = d.with_help(h);
             }
             p.push(anchor.clone(), d);
+        };
+        let appliance = |id: &String| {
+            names.enis.get(id).copied().or_else(|| {
+                let i = topo.instances.iter().position(|i| &i.id == id)?;
+                topo.enis
+                    .iter()
+                    .position(|e| e.instance.map(|x| x.index()) == Some(i))
+                    .map(|e| EniIdx(e as u32))
+            })
         };
         let session = |id: &String| {
             topo.sessions
@@ -245,15 +255,7 @@ pub fn build(
                     );
                     continue;
                 };
-                let wanted = names.enis.get(target).copied().or_else(|| {
-                    let i = topo.instances.iter().position(|i| &i.id == target)?;
-                    topo.enis
-                        .iter()
-                        .position(|e| e.instance.map(|x| x.index()) == Some(i))
-                        .map(|e| EniIdx(e as u32))
-                });
-                let Some(pos) =
-                    wanted.and_then(|w| lb_targets(topo, lb).iter().position(|&t| t == w))
+                let Some(eni) = appliance(target).filter(|w| lb_targets(topo, lb).contains(w))
                 else {
                     refuse(
                         p,
@@ -263,10 +265,35 @@ pub fn build(
                     );
                     continue;
                 };
-                Action::SetHealth {
-                    lb,
-                    target: pos,
-                    healthy: *healthy,
+                Action::SetApplianceState {
+                    eni,
+                    state: if *healthy {
+                        ApplianceState::Healthy
+                    } else {
+                        ApplianceState::Down
+                    },
+                }
+            }
+            ActionSpec::SetApplianceState {
+                appliance: id,
+                state,
+            } => {
+                let Some(eni) = appliance(id) else {
+                    refuse(
+                        p,
+                        ErrorCode::UnknownResource,
+                        not_found("instance or ENI", id),
+                        None,
+                    );
+                    continue;
+                };
+                Action::SetApplianceState {
+                    eni,
+                    state: match state {
+                        ApplianceStateSpec::Healthy => ApplianceState::Healthy,
+                        ApplianceStateSpec::Down => ApplianceState::Down,
+                        ApplianceStateSpec::FailsHealthCheck => ApplianceState::FailsHealthCheck,
+                    },
                 }
             }
             ActionSpec::ModifyLoadBalancerAttributes {
@@ -399,5 +426,8 @@ pub fn build(
         world.apply(&action, at);
         out.push(TimelineEvent { at, action });
     }
-    out
+    // LB-01: what the load balancers' health checks conclude, and when.
+    let verdicts =
+        crate::health::verdicts(topo, &out, Instant::from_nanos(file.duration.as_nanos()));
+    crate::health::merge(out, verdicts)
 }

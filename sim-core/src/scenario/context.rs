@@ -4,9 +4,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use topology::network::{SecurityGroup, SgRule, SgSource};
 use topology::{
     AccountIdx, AclIdx, Diagnostic, EniIdx, ErrorCode, FilterIdx, PeeringIdx, RouteTableIdx,
-    Severity, SgIdx, SubnetIdx, TargetIdx, TgwIdx, VpcIdx,
+    Severity, SgIdx, SubnetIdx, TargetIdx, TgwIdx, Topology, VpcIdx,
 };
 
 use super::locate::Anchor;
@@ -74,6 +75,8 @@ pub struct Names {
     pub enis: BTreeMap<String, EniIdx>,
     pub targets: BTreeMap<String, TargetIdx>,
     pub filters: BTreeMap<String, FilterIdx>,
+    /// SEC-01: each VPC's default security group, declared or implicit.
+    pub default_sgs: BTreeMap<VpcIdx, SgIdx>,
     /// Elements that could not be built because of an error already
     /// reported: references to them are skipped without another error, so
     /// one fault gives one diagnostic.
@@ -81,6 +84,26 @@ pub struct Names {
 }
 
 impl Names {
+    /// SEC-01: the VPC's default security group: the one declared
+    /// `default: true`, or else an implicit one, made on first use, that
+    /// admits inbound traffic only from its own members (as AWS makes it).
+    pub fn default_group(&mut self, topo: &mut Topology, vpc: VpcIdx) -> SgIdx {
+        *self.default_sgs.entry(vpc).or_insert_with(|| {
+            let idx = SgIdx(topo.security_groups.len() as u32);
+            topo.security_groups.push(SecurityGroup {
+                id: format!("default ({})", topo.vpc(vpc).id),
+                vpc,
+                ingress_rules: vec![SgRule {
+                    protocol: None,
+                    port_range: None,
+                    source: SgSource::Group(idx),
+                    description: Some("members of the VPC's default group".into()),
+                }],
+            });
+            idx
+        })
+    }
+
     /// Resolves an `owner` field: the named account, or `default`.
     pub fn owner(
         &self,

@@ -219,11 +219,20 @@ pub enum ActionSpec {
         #[serde(default)]
         egress_filter_rules: Vec<RuleSpec>,
     },
-    /// An appliance behind a load balancer turns healthy or unhealthy.
+    /// An appliance behind a load balancer goes down (`healthy: false`) or
+    /// comes back; the load balancer notices after its health checks
+    /// (LB-01).
     SetTargetHealth {
         load_balancer: String,
         target: String,
         healthy: bool,
+    },
+    /// An appliance (instance or ENI id) changes state: `Down` receives
+    /// nothing, `FailsHealthCheck` still receives; load balancers notice
+    /// after their health checks (LB-01).
+    SetApplianceState {
+        appliance: String,
+        state: ApplianceStateSpec,
     },
     /// Cross-zone load balancing on or off (TGT-06).
     ModifyLoadBalancerAttributes {
@@ -340,6 +349,11 @@ pub struct SecurityGroupSpec {
     pub id: String,
     #[serde(default)]
     pub description: Option<String>,
+    /// SEC-01: the VPC's default group, which ENIs declared with no group
+    /// join. Without one, an implicit default group admits inbound traffic
+    /// only from its own members.
+    #[serde(default)]
+    pub default: bool,
     /// Inbound rules; traffic no rule allows is dropped.
     #[serde(default)]
     pub ingress_rules: Vec<SgRuleSpec>,
@@ -395,6 +409,9 @@ pub struct TransitGatewaySpec {
     pub attachments: Vec<TgwAttachmentSpec>,
     #[serde(default)]
     pub route_tables: Vec<TgwRouteTableSpec>,
+    /// SEC-02: `SecurityGroupReferencingSupport`, off by default.
+    #[serde(default)]
+    pub security_group_referencing_support: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -580,6 +597,61 @@ pub struct NetworkLoadBalancerSpec {
     /// Registered appliances: instance ids (their primary ENI) or ENI ids.
     #[serde(default)]
     pub targets: Vec<String>,
+    /// LB-01: the target group's health checks (AWS's defaults when absent).
+    #[serde(default)]
+    pub health_check: Option<HealthCheckSpec>,
+    /// Appliances that are not healthy when the run starts, and why.
+    #[serde(default)]
+    pub target_health: Vec<TargetHealthSpec>,
+}
+
+/// LB-01: `HealthCheckIntervalSeconds`, `HealthyThresholdCount`,
+/// `UnhealthyThresholdCount`; absent fields keep AWS's defaults.
+#[derive(Debug, Deserialize, Clone, Copy)]
+#[serde(rename = "HealthCheck", deny_unknown_fields)]
+pub struct HealthCheckSpec {
+    #[serde(default)]
+    pub interval: Option<Duration>,
+    #[serde(default)]
+    pub healthy_threshold: Option<u32>,
+    #[serde(default)]
+    pub unhealthy_threshold: Option<u32>,
+}
+
+/// Why an appliance is or is not healthy (TGT-06 corrected).
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+pub enum ApplianceStateSpec {
+    Healthy,
+    /// Receives nothing.
+    Down,
+    /// Fails its health check but still receives what is sent to it.
+    FailsHealthCheck,
+}
+
+/// An appliance's state when the run starts.
+#[derive(Debug, Deserialize)]
+#[serde(rename = "TargetHealth", deny_unknown_fields)]
+pub struct TargetHealthSpec {
+    /// An instance id (its primary ENI) or an ENI id among the targets.
+    pub target: String,
+    pub state: ApplianceStateSpec,
+}
+
+/// LB-04: `stickiness.type` of a GENEVE target group.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FlowStickinessSpec {
+    #[default]
+    FiveTuple,
+    ThreeTuple,
+    TwoTuple,
+}
+
+/// LB-03: `target_failover.on_deregistration` / `on_unhealthy`.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TargetFailoverSpec {
+    #[default]
+    NoRebalance,
+    Rebalance,
 }
 
 #[derive(Debug, Deserialize)]
@@ -594,6 +666,16 @@ pub struct GatewayLoadBalancerSpec {
     pub cross_zone: bool,
     #[serde(default)]
     pub targets: Vec<String>,
+    #[serde(default)]
+    pub health_check: Option<HealthCheckSpec>,
+    #[serde(default)]
+    pub target_health: Vec<TargetHealthSpec>,
+    /// LB-04: five-tuple by default.
+    #[serde(default)]
+    pub flow_stickiness: FlowStickinessSpec,
+    /// LB-03: `NoRebalance` by default.
+    #[serde(default)]
+    pub target_failover: TargetFailoverSpec,
 }
 
 #[derive(Debug, Deserialize)]
