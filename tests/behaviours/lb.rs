@@ -343,3 +343,134 @@ fn scn_04_spokes_mirror_through_their_own_endpoints() {
         ]
     );
 }
+
+/// nlb-fleet with its appliances' health-check settings replaced.
+fn fleet_with_checks(checks: &str) -> String {
+    fleet().replace(
+        r#"health_check: HealthCheck(interval: "10s", unhealthy_threshold: 2)"#,
+        checks,
+    )
+}
+
+#[test]
+fn lb_01_a_down_appliance_is_chosen_until_the_health_checks_notice() {
+    // AWS's NLB defaults (checks every 30 s, 2 failures): the us-east-1a
+    // appliances go down at 20 s; the checks at 30 s and 60 s fail, so the
+    // NLB learns only at 60 s, the end. web-a's copies (2,000 pps) are lost
+    // from 20 s to 60 s, cross-zone at 40 s notwithstanding: 80,000.
+    let r = run_text(&fleet_with_checks("target_health: []")).report;
+    assert_eq!(outcome(&r, "tms-0weba00000001", "appliance_down"), 80_000);
+    // Checks every 10 s: learned at 30 s; from 40 s cross-zone finds the
+    // healthy us-east-1b appliances: 20-40 s lost, 40,000.
+    let r = run_scenario("nlb-fleet.ron").report;
+    assert_eq!(outcome(&r, "tms-0weba00000001", "appliance_down"), 40_000);
+    // Recovery takes healthy_threshold passes: down at 20 s, back at 25 s:
+    // the check at 20 s fails, 30 s passes: never unhealthy, so only the
+    // copies of 20-25 s are lost: 2,000 x 5 = 10,000.
+    let text = fleet().replace(
+        r#"At(time: "40s", action: ModifyLoadBalancerAttributes("#,
+        r#"At(time: "25s", action: SetTargetHealth(
+            load_balancer: "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/ids-fleet/50dc6c495c0c9188",
+            target: "i-0idsa1000000001", healthy: true)),
+        At(time: "25s", action: SetTargetHealth(
+            load_balancer: "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/ids-fleet/50dc6c495c0c9188",
+            target: "i-0idsa2000000001", healthy: true)),
+        At(time: "40s", action: ModifyLoadBalancerAttributes("#,
+    );
+    let r = run_text(&text).report;
+    assert_eq!(outcome(&r, "tms-0weba00000001", "appliance_down"), 10_000);
+    // The verdicts are epochs of the run, named after the checks.
+    let r = run_scenario("nlb-fleet.ron").report;
+    let causes: Vec<&str> = r.epochs.iter().map(|e| e.cause.as_str()).collect();
+    assert!(
+        causes.iter().any(|c| c.starts_with("HealthCheck")
+            && c.contains("eni-0idsa100000001 unhealthy (2 checks 10s apart)")),
+        "{causes:?}"
+    );
+}
+
+#[test]
+fn lb_02_a_zone_with_no_healthy_appliance_fails_open() {
+    // The us-east-1a appliances only fail their health checks from 20 s
+    // (they still receive). From 30 s the NLB calls them unhealthy; with
+    // cross-zone off it fails open and sends to them anyway: nothing is
+    // lost. web-a: 10 x 200 pps x 60 s = 120,000 delivered.
+    let text = fleet()
+        .replace(
+            r#"target: "i-0idsa1000000001", healthy: false)),"#,
+            r#"target: "i-0idsa1000000001", healthy: true)),"#,
+        )
+        .replace(
+            r#"target: "i-0idsa2000000001", healthy: false)),"#,
+            r#"target: "i-0idsa2000000001", healthy: true)),
+        At(time: "20s", action: SetApplianceState(appliance: "i-0idsa1000000001", state: FailsHealthCheck)),
+        At(time: "20s", action: SetApplianceState(appliance: "i-0idsa2000000001", state: FailsHealthCheck)),"#,
+        );
+    let r = run_text(&text).report;
+    let s = session_report(&r, "tms-0weba00000001");
+    assert_eq!(s.categories.delivered.packets, 120_000);
+    // Down from the start (a load balancer field, known at once): the node
+    // fails open to them, they receive nothing, until cross-zone at 40 s:
+    // 2,000 pps x 40 s = 80,000 lost.
+    let text = fleet_with_checks(
+        r#"target_health: [TargetHealth(target: "i-0idsa1000000001", state: Down),
+                           TargetHealth(target: "i-0idsa2000000001", state: Down)]"#,
+    );
+    let r = run_text(&text).report;
+    assert_eq!(outcome(&r, "tms-0weba00000001", "appliance_down"), 80_000);
+    assert_eq!(outcome(&r, "tms-0weba00000001", "no_healthy_target"), 0);
+}
+
+#[test]
+fn tgt_04_appliances_behind_an_nlb_check_the_sources_ip() {
+    // The appliances' group admits VXLAN only from the NLB's subnets; a UDP
+    // target group keeps the source's IP, so every copy is dropped at the
+    // appliance: web-a 120,000, web-b 1,320,000 (10 x 200 pps + 20 kpps).
+    let text = fleet()
+        .replace(
+            r#"            Subnet(id: "subnet-0secb000001", availability_zone: "us-east-1b", cidr_block: "10.0.12.0/24"),
+        ]),"#,
+            r#"            Subnet(id: "subnet-0secb000001", availability_zone: "us-east-1b", cidr_block: "10.0.12.0/24"),
+        ],
+        security_groups: [SecurityGroup(id: "sg-ids", ingress_rules: [
+            SgRule(protocol: 17, port_range: (from_port: 4789, to_port: 4789), cidr_block: "10.0.11.0/24"),
+            SgRule(protocol: 17, port_range: (from_port: 4789, to_port: 4789), cidr_block: "10.0.12.0/24")])]),"#,
+        )
+        .replace(r#"private_ip: "10.0.11.21")"#, r#"private_ip: "10.0.11.21", security_groups: ["sg-ids"])"#)
+        .replace(r#"private_ip: "10.0.11.22")"#, r#"private_ip: "10.0.11.22", security_groups: ["sg-ids"])"#)
+        .replace(r#"private_ip: "10.0.12.21")"#, r#"private_ip: "10.0.12.21", security_groups: ["sg-ids"])"#)
+        .replace(r#"private_ip: "10.0.12.22")"#, r#"private_ip: "10.0.12.22", security_groups: ["sg-ids"])"#);
+    let loaded = sim_core::load("t.ron", &text, &Default::default()).unwrap();
+    // `sim check` names each appliance and the group that drops its copies.
+    for a in ["eni-0idsa100000001", "eni-0idsb200000001"] {
+        assert!(
+            loaded
+                .warnings
+                .iter()
+                .any(|w| w.message.contains(a)
+                    && w.message.contains("target_sg_denies_vxlan at sg-ids")),
+            "{a}: {:?}",
+            loaded.warnings
+        );
+    }
+    let r = run_text(&text).report;
+    assert_eq!(
+        outcome(&r, "tms-0weba00000001", "target_sg_denies_vxlan"),
+        120_000
+    );
+    assert_eq!(
+        outcome(&r, "tms-0webb00000001", "target_sg_denies_vxlan"),
+        1_320_000
+    );
+    // Admit the web subnets too: everything arrives.
+    let fixed = text.replace(
+        r#"cidr_block: "10.0.12.0/24")])]),"#,
+        r#"cidr_block: "10.0.12.0/24"),
+            SgRule(protocol: 17, port_range: (from_port: 4789, to_port: 4789), cidr_block: "10.0.0.0/20")])]),"#,
+    );
+    let r = run_text(&fixed).report;
+    assert_eq!(
+        outcome(&r, "tms-0webb00000001", "target_sg_denies_vxlan"),
+        0
+    );
+}

@@ -35,6 +35,13 @@ pub enum ErrorCode {
     UnknownResource,
     /// Not an AWS code: the traffic description is inconsistent.
     InvalidTraffic,
+    /// Not an AWS code: an appliance declared with no security group is in
+    /// its VPC's default group (SEC-01).
+    DefaultSecurityGroup,
+    /// Not an AWS code: a verdict depends on burst credits a longer run
+    /// would exhaust (BW-05), or a flow asks more than the per-flow limit
+    /// (BW-03).
+    BandwidthLimit,
 }
 
 impl ErrorCode {
@@ -78,6 +85,8 @@ impl ErrorCode {
             ErrorCode::DuplicateId => "DuplicateId",
             ErrorCode::UnknownResource => "UnknownResource",
             ErrorCode::InvalidTraffic => "InvalidTraffic",
+            ErrorCode::DefaultSecurityGroup => "DefaultSecurityGroup",
+            ErrorCode::BandwidthLimit => "BandwidthLimit",
         }
     }
 }
@@ -123,6 +132,12 @@ impl ErrorCode {
             ErrorCode::MtuMismatch => "lower the source's MTU by 54 bytes, or raise the target's",
             ErrorCode::DuplicateId => "give each resource its own id",
             ErrorCode::InvalidTraffic => "docs/scenario-format.md describes the traffic fields",
+            ErrorCode::DefaultSecurityGroup => {
+                "declare the appliance's security groups, with a rule for udp 4789 from the mirror sources"
+            }
+            ErrorCode::BandwidthLimit => {
+                "run longer, or size the instances for their baseline rather than their burst"
+            }
         }
     }
 }

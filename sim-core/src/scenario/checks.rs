@@ -359,6 +359,41 @@ fn warn(_file: &ScenarioFile, topo: &Topology, p: &mut Problems) {
             );
         }
     }
+    // SEC-01: an appliance declared with no group is in its VPC's default
+    // group, which admits copies only from sources in that group too: said
+    // once per appliance that some session's source is not in.
+    let mut warned = std::collections::BTreeSet::new();
+    for s in &topo.sessions {
+        let appliances: Vec<topology::EniIdx> = match topo.target(s.target).resource {
+            topology::TargetResource::NetworkInterface(e) => vec![e],
+            topology::TargetResource::NetworkLoadBalancer(n) => {
+                topo.network_load_balancers[n.index()].targets.clone()
+            }
+            topology::TargetResource::GatewayLoadBalancerEndpoint(_) => Vec::new(),
+        };
+        let src = topo.eni(s.source);
+        for e in appliances {
+            let eni = topo.eni(e);
+            let member =
+                src.implicit_default_group && topo.vpc_of(s.source).id == topo.vpc_of(e).id;
+            if eni.implicit_default_group && !member && warned.insert(e) {
+                p.push(
+                    id_anchor(&eni.id),
+                    Diagnostic::warning(
+                        ErrorCode::DefaultSecurityGroup,
+                        &eni.id,
+                        "security_groups",
+                        format!(
+                            "{} declares no security group, so it is in {}'s default group, which admits only that group's members: {}'s copies are dropped",
+                            eni.id,
+                            topo.vpc_of(e).id,
+                            src.id
+                        ),
+                    ),
+                );
+            }
+        }
+    }
     for s in &topo.sessions {
         // TGT-05: AWS accepts a Network Load Balancer target without a UDP
         // 4789 listener, and every copy is lost without a word.
@@ -383,6 +418,29 @@ fn warn(_file: &ScenarioFile, topo: &Topology, p: &mut Problems) {
         let paths = topo.copy_paths(s.source, s.target);
         let several = paths.len() > 1;
         for (node, reach) in paths {
+            // TGT-04 (corrected): behind an NLB, each appliance's own ACL
+            // and security groups, from the source's IP.
+            for (appliance, leg) in topo.appliance_legs(s.source, s.target, node, &reach) {
+                let Some(stop) = leg.stop else { continue };
+                p.push(
+                    id_anchor(&s.id),
+                    Diagnostic::warning(
+                        ErrorCode::UnreachableTarget,
+                        &s.id,
+                        "traffic_mirror_target_id",
+                        format!(
+                            "copies the load balancer sends to {} are dropped: {} at {}: {}",
+                            topo.eni(appliance).id,
+                            stop.reason.code(),
+                            stop.resource,
+                            stop.detail
+                        ),
+                    )
+                    .with_help(
+                        "an NLB's UDP target group keeps the source's IP: admit udp 4789 from the mirror sources in the appliance's security group and subnet ACL",
+                    ),
+                );
+            }
             let Some(stop) = reach.stop else { continue };
             let through = match topo.target(s.target).resource {
                 topology::model::TargetResource::NetworkLoadBalancer(n) if several => format!(
