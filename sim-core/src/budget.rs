@@ -95,6 +95,37 @@ pub struct DirectionBudget {
     /// holds `(burst - baseline) x burst duration`, full at the start.
     credits: Option<Bucket>,
     pps: Bucket,
+    fairness: Fairness,
+}
+
+/// BW-06: copies of inbound and of outbound packets compete for the egress
+/// budget on equal terms. Which copy meets a nearly empty bucket depends on
+/// the order of events (a request and its response, a flow's phase), not
+/// on AWS; left alone, a constant pattern gives every skip to one
+/// direction. So while the budget is contested (the other direction had a
+/// copy skipped within the last bucket window), a copy whose direction has
+/// so far lost a smaller share than the other's gives way, and the tokens
+/// go to the other direction's next copy: the shares meet.
+#[derive(Clone, Debug, Default)]
+struct Fairness {
+    offered: [u64; 2],
+    skipped: [u64; 2],
+    /// The last copy of each direction that did not fit (a yield is not
+    /// one), and why.
+    last_skip: [Option<(u64, Shortfall)>; 2],
+}
+
+impl Fairness {
+    /// Whether a copy of direction `d` that fits should give way at `now`.
+    fn yields(&self, d: usize, now: u64) -> Option<Shortfall> {
+        let o = 1 - d;
+        let (at, kind) = self.last_skip[o]?;
+        let contested = now.saturating_sub(at) <= BURST_WINDOW_NS;
+        // skipped[d] / offered[d] < skipped[o] / offered[o], after this one.
+        let mine = u128::from(self.skipped[d]) * u128::from(self.offered[o].max(1));
+        let theirs = u128::from(self.skipped[o]) * u128::from(self.offered[d].max(1));
+        (contested && mine < theirs).then_some(kind)
+    }
 }
 
 impl DirectionBudget {
@@ -107,6 +138,7 @@ impl DirectionBudget {
             peak: Bucket::with_window(burst_bps, 9001 * 8),
             credits,
             pps: Bucket::with_window(pps, 64),
+            fairness: Fairness::default(),
         }
     }
 
@@ -138,8 +170,47 @@ impl DirectionBudget {
     /// of an inbound packet is. Otherwise copies of outbound packets would
     /// always meet the budget right after their own packet took from it,
     /// and lose more than copies of inbound ones (BW-01: both alike).
+    ///
+    /// `dir` is the direction of the packet copied (0 inbound, 1 outbound),
+    /// for BW-06's fairness.
     #[inline]
-    pub fn copy(&mut self, now: u64, bytes: u64, own_bytes: u64) -> Result<(), Shortfall> {
+    pub fn copy(
+        &mut self,
+        now: u64,
+        bytes: u64,
+        own_bytes: u64,
+        dir: usize,
+    ) -> Result<(), Shortfall> {
+        self.fairness.offered[dir] += 1;
+        let fits = self.fits(now, bytes, own_bytes);
+        if let Err(kind) = fits {
+            // A real shortfall: the budget is contested from now.
+            self.fairness.last_skip[dir] = Some((now, kind));
+        }
+        let outcome = match fits {
+            Ok(()) => match self.fairness.yields(dir, now) {
+                Some(kind) => Err(kind),
+                None => Ok(()),
+            },
+            Err(kind) => Err(kind),
+        };
+        match outcome {
+            Ok(()) => {
+                let bits = bytes * 8;
+                self.peak.take(bits);
+                if let Some(c) = &mut self.credits {
+                    c.take(bits);
+                }
+                self.pps.take(1);
+            }
+            Err(_) => self.fairness.skipped[dir] += 1,
+        }
+        outcome
+    }
+
+    /// Whether a copy fits what production must be left (see [`Self::copy`]).
+    #[inline]
+    fn fits(&mut self, now: u64, bytes: u64, own_bytes: u64) -> Result<(), Shortfall> {
         let bits = bytes * 8;
         let own = u128::from(own_bytes * 8) * NANO;
         let half = self.peak.half().saturating_sub(own);
@@ -156,11 +227,6 @@ impl DirectionBudget {
         if !self.pps.has(now, 1, half) {
             return Err(Shortfall::Pps);
         }
-        self.peak.take(bits);
-        if let Some(c) = &mut self.credits {
-            c.take(bits);
-        }
-        self.pps.take(1);
         Ok(())
     }
 
@@ -206,10 +272,10 @@ mod tests {
         let mut d = DirectionBudget::new(1_000_000_000, 1_000_000_000, 1_000_000, 0);
         // Depth is 1 ms of 1 Gbps = 1,000,000 bits, half 500,000.
         for _ in 0..62 {
-            assert!(d.copy(0, 1_000, 0).is_ok()); // 8,000 bits each
+            assert!(d.copy(0, 1_000, 0, 0).is_ok()); // 8,000 bits each
         }
         // 62 x 8,000 = 496,000 taken; one more leaves 496,000 < 500,000.
-        assert_eq!(d.copy(0, 1_000, 0), Err(Shortfall::Bandwidth));
+        assert_eq!(d.copy(0, 1_000, 0, 0), Err(Shortfall::Bandwidth));
         // Production may still use the rest.
         assert!(d.production(0, 60_000));
     }

@@ -133,6 +133,24 @@ pub fn path_latency(topo: &Topology, source: EniIdx, reach: &Reach, lat: &Latenc
     ns
 }
 
+/// BW-03: whether two ENIs' instances share a cluster placement group.
+pub fn same_cluster(topo: &Topology, a: EniIdx, b: EniIdx) -> bool {
+    let group = |e| {
+        topo.instance_of(e)
+            .and_then(|i| i.cluster_placement_group.as_deref())
+    };
+    group(a).is_some() && group(a) == group(b)
+}
+
+/// BW-03: the per-flow limit between two ends (ENIs, when they are the
+/// scenario's).
+pub fn per_flow_limit(topo: &Topology, a: Option<EniIdx>, b: Option<EniIdx>) -> u64 {
+    match (a, b) {
+        (Some(a), Some(b)) if same_cluster(topo, a, b) => PER_FLOW_BPS_CLUSTER,
+        _ => PER_FLOW_BPS,
+    }
+}
+
 impl CopyPlan {
     pub fn new(topo: &Topology, session: topology::SessionIdx, settings: &Settings) -> Self {
         let s = topo.session(session);
@@ -183,9 +201,13 @@ impl CopyPlan {
                 p.latency_ns += lat.load_balancer_ns;
             }
         }
-        let cluster = topo
-            .instance_of(s.source)
-            .is_some_and(|i| i.cluster_placement_group.is_some());
+        // BW-03 (corrected): 10 Gbps only when both ends are instances in
+        // one cluster placement group: the source and the appliance. A load
+        // balancer is never in one.
+        let cluster = match via {
+            Via::Eni(e) => same_cluster(topo, s.source, e),
+            _ => false,
+        };
         CopyPlan {
             target: s.target,
             virtual_network_id: s.virtual_network_id,

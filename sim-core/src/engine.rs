@@ -16,6 +16,7 @@ use std::net::IpAddr;
 
 use topology::{Decision, Direction, EniIdx};
 
+use crate::budget::Bucket;
 use crate::capture::{CaptureSink, Capturer};
 use crate::pipeline::{InFlight, Observation, Offered, Pipeline};
 use crate::resolved::Scenario;
@@ -46,9 +47,14 @@ pub struct Simulation<'a> {
     /// For each ENI, the flows observed there (to decide them again when
     /// its sessions change).
     flows_at: Vec<Vec<u32>>,
-    /// Per-flow buckets by (source ENI, session, unordered 5-tuple): both
-    /// directions of a connection share one outer flow (PKT-04, BW-03).
-    outer_flows: BTreeMap<(u32, u32, OuterKey), u32>,
+    /// BW-03: per-flow buckets of outer flows, by the outer 5-tuple as the
+    /// network sees it (source ENI, destination IP, outer source port; UDP
+    /// to 4789): inner flows whose hash gives one port share one, and so
+    /// do both directions of a connection (PKT-04).
+    outer_flows: BTreeMap<(u32, IpAddr, u16), u32>,
+    /// BW-03: each production flow's own limit, for the flows that could
+    /// reach it (`None` for flows under a quarter of it).
+    flow_limits: Vec<Option<Bucket>>,
     /// The next timeline event to apply (they are sorted by time). Changes
     /// due at an instant apply before anything else at it (see
     /// [`crate::time`]).
@@ -69,16 +75,6 @@ pub struct Simulation<'a> {
     pipeline: Pipeline,
 }
 
-/// A 5-tuple with its ends in a fixed order, so both directions match.
-type OuterKey = (u8, IpAddr, u16, IpAddr, u16);
-
-fn outer_key(k: &topology::FlowKey) -> OuterKey {
-    let a = (k.src, k.src_port);
-    let b = (k.dst, k.dst_port);
-    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-    (k.protocol, lo.0, lo.1, hi.0, hi.1)
-}
-
 /// Whether two decisions of one flow send its copies to the same target.
 fn same_target(pipeline: &Pipeline, a: &Observation, b: &Observation) -> bool {
     match (a.decision, b.decision) {
@@ -88,6 +84,18 @@ fn same_target(pipeline: &Pipeline, a: &Observation, b: &Observation) -> bool {
         }
         _ => false,
     }
+}
+
+/// BW-03: a production flow's own per-flow limit, when the flow can come
+/// near it at `rate` (a flow under a quarter of the limit cannot fill the
+/// bucket's millisecond, so it gets none: nothing to check per packet).
+fn flow_limit(
+    topo: &topology::Topology,
+    f: &crate::traffic::FlowPlan,
+    rate: crate::units::Rate,
+) -> Option<Bucket> {
+    let limit = crate::copy_plan::per_flow_limit(topo, f.from_eni, f.to_eni);
+    (f.peak_bps(rate).saturating_mul(4) >= limit).then(|| Bucket::with_window(limit, 9001 * 8))
 }
 
 /// What comes next in the run.
@@ -122,6 +130,11 @@ impl<'a> Simulation<'a> {
             sources,
             flows_at,
             outer_flows: BTreeMap::new(),
+            flow_limits: scenario
+                .flows
+                .iter()
+                .map(|f| flow_limit(topo, f, f.rate))
+                .collect(),
             next_change: 0,
             next_change_at: u64::MAX,
             arrivals: BinaryHeap::new(),
@@ -183,7 +196,12 @@ impl<'a> Simulation<'a> {
                 .and_then(|old| old.placed);
             self.pipeline.choose(&self.world, obs, &f.key, prior);
             if let Decision::Mirror { mirror, .. } = obs.decision {
-                let key = (obs.eni.0, mirror.session.0, outer_key(&f.key));
+                let target = self.pipeline.plan(mirror.session).target;
+                let key = (
+                    obs.eni.0,
+                    topo.hashed_destination(obs.eni, target),
+                    topology::packet::outer_source_port(&f.key),
+                );
                 obs.outer = match self.outer_flows.get(&key) {
                     Some(&i) => i,
                     None => {
@@ -250,6 +268,10 @@ impl<'a> Simulation<'a> {
         if let Some((flows, rate)) = &applied.flow_rate {
             for &i in flows {
                 self.sources[i as usize].set_rate(*rate);
+                if self.flow_limits[i as usize].is_none() {
+                    let f = &self.scenario.flows[i as usize];
+                    self.flow_limits[i as usize] = flow_limit(topo, f, *rate);
+                }
             }
         }
         match applied.redecide {
@@ -272,11 +294,24 @@ impl<'a> Simulation<'a> {
     fn packet(&mut self, i: usize, now: u64) {
         let packet = self.sources[i].emit();
         self.pipeline.results.generated.add(u64::from(packet.size));
+        // BW-03: a single flow cannot exceed the per-flow limit; what it
+        // asks beyond is production traffic lost where it leaves.
+        let over_limit = self.flow_limits[i].as_mut().is_some_and(|b| {
+            let bits = u64::from(packet.size) * 8;
+            let fits = b.has(now, bits, 0);
+            if fits {
+                b.take(bits);
+            }
+            !fits
+        });
         for k in 0..2 {
             let Some(obs) = self.routes[i].observations[k] else {
                 continue;
             };
-            match self.pipeline.offer(&self.world, &obs, packet, now) {
+            match self
+                .pipeline
+                .offer(&self.world, &obs, packet, now, over_limit)
+            {
                 Offered::Done => {}
                 // Dropped leaving the sender: the receiver never sees it.
                 Offered::ProductionDropped => break,

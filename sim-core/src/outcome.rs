@@ -31,6 +31,10 @@ pub enum NotMirroredReason {
     /// TGT-13: the session accepted it, but its target, shared by another
     /// account, was deleted by its owner: the session is inactive.
     SessionInactive,
+    /// BW-03: the packet's own flow asked more than the per-flow limit (5
+    /// Gbps; 10 within a cluster placement group): production traffic lost
+    /// where it leaves, before any mirroring.
+    ProductionFlowLimit,
     /// SES-13: the resource the session's target points at is deleted: no
     /// copy is made and nothing is spent until the session is modified.
     TargetDeleted,
@@ -160,6 +164,7 @@ const fn all() -> [Outcome; Outcome::COUNT] {
         N::NoRulesForDirection,
         N::SessionInactive,
         N::TargetDeleted,
+        N::ProductionFlowLimit,
     ];
     let mut k = 0;
     while k < rest_n.len() {
@@ -207,7 +212,7 @@ const fn all() -> [Outcome; Outcome::COUNT] {
 
 impl Outcome {
     /// Number of distinct outcomes (the length of a counter table).
-    pub const COUNT: usize = 5 + 9 + 3 + 12 + 7 + 3;
+    pub const COUNT: usize = 5 + 10 + 3 + 12 + 7 + 3;
 
     /// Every outcome, in report order; `index` is the position here.
     pub const ALL: [Outcome; Outcome::COUNT] = all();
@@ -226,16 +231,17 @@ impl Outcome {
             Outcome::NotMirrored(N::NoRulesForDirection) => 11,
             Outcome::NotMirrored(N::SessionInactive) => 12,
             Outcome::NotMirrored(N::TargetDeleted) => 13,
-            Outcome::Skipped(r) => 14 + r as usize,
-            Outcome::Dropped(R::Unreachable(b)) => 17 + b as usize,
-            Outcome::Dropped(R::NoUdp4789Listener) => 29,
-            Outcome::Dropped(R::NoHealthyTarget) => 30,
-            Outcome::Dropped(R::LbCapacity) => 31,
-            Outcome::Dropped(R::TargetBandwidth) => 32,
-            Outcome::Dropped(R::TargetPps) => 33,
-            Outcome::Dropped(R::ApplianceDown) => 34,
-            Outcome::Dropped(R::LbNodeRemoved) => 35,
-            Outcome::Delivered(d) => 36 + d as usize,
+            Outcome::NotMirrored(N::ProductionFlowLimit) => 14,
+            Outcome::Skipped(r) => 15 + r as usize,
+            Outcome::Dropped(R::Unreachable(b)) => 18 + b as usize,
+            Outcome::Dropped(R::NoUdp4789Listener) => 30,
+            Outcome::Dropped(R::NoHealthyTarget) => 31,
+            Outcome::Dropped(R::LbCapacity) => 32,
+            Outcome::Dropped(R::TargetBandwidth) => 33,
+            Outcome::Dropped(R::TargetPps) => 34,
+            Outcome::Dropped(R::ApplianceDown) => 35,
+            Outcome::Dropped(R::LbNodeRemoved) => 36,
+            Outcome::Delivered(d) => 37 + d as usize,
         }
     }
 
@@ -267,6 +273,7 @@ impl Outcome {
             Outcome::NotMirrored(N::NoRulesForDirection) => "no_rules_for_direction",
             Outcome::NotMirrored(N::SessionInactive) => "session_inactive",
             Outcome::NotMirrored(N::TargetDeleted) => "target_deleted",
+            Outcome::NotMirrored(N::ProductionFlowLimit) => "production_flow_limit",
             Outcome::Skipped(S::Bandwidth) => "bandwidth",
             Outcome::Skipped(S::Pps) => "pps",
             Outcome::Skipped(S::PerFlow) => "per_flow",

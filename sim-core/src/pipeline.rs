@@ -435,6 +435,7 @@ impl Pipeline {
         obs: &Observation,
         packet: Emitted,
         now: u64,
+        over_flow_limit: bool,
     ) -> Offered {
         let bytes = u64::from(packet.size);
         let d = SourceStats::dir(obs.direction);
@@ -448,7 +449,12 @@ impl Pipeline {
             session: None,
             target: None,
         };
-        let ended = self.production(obs, bytes, now).and_then(|()| {
+        let ended = if over_flow_limit {
+            Err(Outcome::NotMirrored(NotMirroredReason::ProductionFlowLimit))
+        } else {
+            self.production(obs, bytes, now)
+        }
+        .and_then(|()| {
             let mirror = self.decide(obs, bytes)?;
             let si = mirror.session;
             place.session = Some((si, self.current_config(si)));
@@ -458,7 +464,13 @@ impl Pipeline {
             Ok(copy) => Offered::Copy(copy),
             Err(outcome) => {
                 self.settle(place, outcome, bytes, 0, now);
-                if outcome == Outcome::NotMirrored(NotMirroredReason::ProductionDropped) {
+                if matches!(
+                    outcome,
+                    Outcome::NotMirrored(
+                        NotMirroredReason::ProductionDropped
+                            | NotMirroredReason::ProductionFlowLimit
+                    )
+                ) {
                     Offered::ProductionDropped
                 } else {
                     Offered::Done
@@ -579,7 +591,7 @@ impl Pipeline {
                 } else {
                     0
                 };
-                b[1].copy(now, u64::from(wire), own).err()
+                b[1].copy(now, u64::from(wire), own, d).err()
             });
         if let Some(s) = budget {
             return Err(Outcome::Skipped(match s {

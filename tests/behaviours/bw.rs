@@ -96,18 +96,122 @@ fn bw_03_a_connection_over_2_5_gbps_each_way_loses_copies_to_the_per_flow_limit(
     // 19.35 % of its 1,000,000 copies are skipped.
     let skip = skipped(&r, "tms-0bulk0000000001", "per_flow") as f64;
     assert!((skip - 193_548.0).abs() < 10_000.0, "{skip}");
-    // At 2.4 Gbps each way, 4.96 Gbps fit; inside a cluster placement group
-    // (10 Gbps a flow) 3 Gbps each way fits too.
+    // At 2.4 Gbps each way, 4.96 Gbps fit.
     let text = std::fs::read_to_string(root().join("scenarios/over-budget.ron")).unwrap();
     let slower = text.replace(r#"rate: "3Gbps""#, r#"rate: "2.4Gbps""#);
     let r = run_text(&slower).report;
     assert_eq!(skipped(&r, "tms-0bulk0000000001", "per_flow"), 0);
-    let cluster = text.replace(
+    // BW-03 corrected: the source alone in a cluster placement group is
+    // not enough (the old reading gave it 10 Gbps): still 19.35 % skipped.
+    let source_only = text.replace(
         r#"Instance(id: "i-0bulk00000000001", instance_type: "m5.24xlarge","#,
         r#"Instance(id: "i-0bulk00000000001", instance_type: "m5.24xlarge", cluster_placement_group: "pg-0bulk","#,
     );
-    let r = run_text(&cluster).report;
+    let r = run_text(&source_only).report;
+    let skip = skipped(&r, "tms-0bulk0000000001", "per_flow") as f64;
+    assert!((skip - 193_548.0).abs() < 10_000.0, "{skip}");
+    // Both ends, source and collector, in the group: 10 Gbps, 6.2 fits.
+    let both = source_only.replace(
+        r#"Instance(id: "i-0collector000001", instance_type: "c5n.18xlarge","#,
+        r#"Instance(id: "i-0collector000001", instance_type: "c5n.18xlarge", cluster_placement_group: "pg-0bulk","#,
+    );
+    let r = run_text(&both).report;
     assert_eq!(skipped(&r, "tms-0bulk0000000001", "per_flow"), 0);
+}
+
+/// Two client ports whose connections to 192.0.2.10:9000 from 10.0.1.30
+/// get one outer source port (PKT-04's 7-bit hash), and two that do not.
+fn ports_sharing_an_outer_port() -> ((u16, u16), (u16, u16)) {
+    use topology::packet::{FlowKey, L3, outer_source_port};
+    let port = |p: u16| {
+        outer_source_port(&FlowKey {
+            l3: L3::Ip,
+            src: "10.0.1.30".parse().unwrap(),
+            dst: "192.0.2.10".parse().unwrap(),
+            protocol: 17,
+            src_port: p,
+            dst_port: 9000,
+        })
+    };
+    let first = 40_000;
+    let same = (40_001..41_000).find(|&p| port(p) == port(first)).unwrap();
+    let other = (40_001..41_000).find(|&p| port(p) != port(first)).unwrap();
+    ((first, same), (first, other))
+}
+
+#[test]
+fn bw_03_the_limit_is_per_outer_flow_so_connections_sharing_a_port_share_it() {
+    // Two one-way UDP flows of 3 Gbps (1500-byte packets) from i-0bulk,
+    // mirrored outbound. Copies are 1550 bytes: 2 x 3 x 1550 / 1500 = 6.2
+    // Gbps. When their hashes give one outer port they are one outer flow
+    // against 5 Gbps: 1 - 5 / 6.2 = 19.35 % of 2 x 500,000 copies skipped;
+    // otherwise each is 3.1 Gbps on its own: none.
+    let ((a, b), (c, d)) = ports_sharing_an_outer_port();
+    let run = |p: u16, q: u16| {
+        let text = std::fs::read_to_string(root().join("scenarios/over-budget.ron"))
+            .unwrap()
+            .replace(
+                r#"Connection(name: "bulk", client: "eni-0bulk0000000001", server: "192.0.2.10", protocol: Tcp, server_port: 9000,
+                   request: (rate: "3Gbps", size: Fixed("1500B")), response: (rate: "3Gbps", size: Fixed("1500B"))),"#,
+                &format!(
+                    r#"Flow(name: "one", from: "eni-0bulk0000000001", to: "192.0.2.10", protocol: Udp, source_port: {p},
+                       destination_port: 9000, rate: "3Gbps", size: Fixed("1500B")),
+                   Flow(name: "two", from: "eni-0bulk0000000001", to: "192.0.2.10", protocol: Udp, source_port: {q},
+                       destination_port: 9000, rate: "3Gbps", size: Fixed("1500B")),"#
+                ),
+            );
+        skipped(&run_text(&text).report, "tms-0bulk0000000001", "per_flow") as f64
+    };
+    let shared = run(a, b);
+    assert!((shared - 193_548.0).abs() < 10_000.0, "{shared}");
+    assert_eq!(run(c, d), 0.0);
+}
+
+#[test]
+fn bw_03_a_single_production_flow_cannot_exceed_the_limit() {
+    // One 8 Gbps flow of 1500-byte packets leaving i-0bulk (25 Gbps): a
+    // flow carries at most 5 Gbps, so 3 / 8 = 37.5 % of its 1,333,333
+    // packets in 2 s are production traffic lost (500,000), and `sim
+    // check` says so.
+    let text = std::fs::read_to_string(root().join("scenarios/over-budget.ron"))
+        .unwrap()
+        .replace(
+            r#"Connection(name: "bulk", client: "eni-0bulk0000000001", server: "192.0.2.10", protocol: Tcp, server_port: 9000,
+                   request: (rate: "3Gbps", size: Fixed("1500B")), response: (rate: "3Gbps", size: Fixed("1500B"))),"#,
+            r#"Flow(name: "elephant", from: "eni-0bulk0000000001", to: "192.0.2.10", protocol: Udp, destination_port: 9000,
+                   rate: "8Gbps", size: Fixed("1500B")),"#,
+        );
+    let loaded = sim_core::load("t.ron", &text, &Default::default()).unwrap();
+    assert!(
+        loaded.warnings.iter().any(|w| w.code == "BandwidthLimit"
+            && w.message.contains("8Gbps")
+            && w.message.contains("5Gbps")),
+        "{:?}",
+        loaded.warnings
+    );
+    let r = run_text(&text).report;
+    let lost = at_source(&r, "eni-0bulk0000000001", "egress", "production_flow_limit") as f64;
+    assert!((lost - 500_000.0).abs() < 1_000.0, "{lost}");
+}
+
+#[test]
+fn bw_06_copies_of_inbound_and_outbound_packets_compete_on_equal_terms() {
+    // over-budget's busy instance: 4 Gbps in and 4 Gbps out, every packet
+    // mirrored; the copies need 8.27 Gbps of the 6 left: 1 - 6 / 8.27 =
+    // 27.4 % skipped, and each direction loses that same share of its
+    // 666,667 copies (about 182,600), whatever the order of events.
+    let r = run_scenario("over-budget.ron").report;
+    let busy = |d: &str| at_source(&r, "eni-0busy0000000001", d, "bandwidth") as f64;
+    for d in ["ingress", "egress"] {
+        let share = busy(d) / 666_667.0;
+        assert!((share - 0.274).abs() < 0.005, "{d}: {share}");
+    }
+    // And the chatty one (packets per second): 25 % of each direction.
+    let chatty = |d: &str| at_source(&r, "eni-0chatty000000001", d, "pps") as f64;
+    for d in ["ingress", "egress"] {
+        let share = chatty(d) / 800_000.0;
+        assert!((share - 0.25).abs() < 0.005, "{d}: {share}");
+    }
 }
 
 #[test]

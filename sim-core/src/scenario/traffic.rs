@@ -320,6 +320,9 @@ pub fn build_traffic(
         }
         .min(file.duration.as_nanos());
         let mut stream = rng::stream(file.seed, rng::Stream::Traffic(&name));
+        // BW-03: a stream that asks more than one flow may carry (said once
+        // per entry).
+        let mut over_limit: Option<(&str, u64, u64)> = None;
         for k in 0..count {
             let (src, from_eni) = match resolve(from, to, topo, &mut stream) {
                 Ok(r) => r,
@@ -405,7 +408,34 @@ pub fn build_traffic(
                     rng_seed: stream.random(),
                     replay: None,
                 });
+                let f = &flows[flows.len() - 1];
+                let limit = crate::copy_plan::per_flow_limit(topo, from_eni, to_eni);
+                let asked = f.peak_bps(*rate);
+                if asked > limit && over_limit.is_none() {
+                    over_limit = Some((label, asked, limit));
+                }
             }
+        }
+        if let Some((label, asked, limit)) = over_limit {
+            let stream = if label.is_empty() {
+                String::new()
+            } else {
+                format!(" ({label})")
+            };
+            p.push(
+                anchor.clone(),
+                Diagnostic::warning(
+                    ErrorCode::BandwidthLimit,
+                    &name,
+                    "rate",
+                    format!(
+                        "one flow{stream} asks {} but a single flow carries at most {} (BW-03): the excess is production traffic lost",
+                        Rate::BitsPerSecond(asked),
+                        Rate::BitsPerSecond(limit)
+                    ),
+                )
+                .with_help("spread the traffic over more connections (count), or place both ends in one cluster placement group (10 Gbps)"),
+            );
         }
     }
     flows

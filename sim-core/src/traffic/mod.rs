@@ -77,3 +77,17 @@ pub struct ReplayedFlow {
     pub period_ns: u64,
     pub loops: u32,
 }
+
+impl FlowPlan {
+    /// The most bits per second the flow can ask at `rate`: its rate, or
+    /// its packet rate at its largest packet size.
+    pub fn peak_bps(&self, rate: Rate) -> u64 {
+        match rate {
+            Rate::BitsPerSecond(b) => b,
+            Rate::MilliPacketsPerSecond(m) => {
+                let (_, large) = self.sizes.bounds();
+                (u128::from(m) * u128::from(large) * 8 / 1000).min(u128::from(u64::MAX)) as u64
+            }
+        }
+    }
+}
