@@ -298,3 +298,44 @@ fn sec_02_a_group_reference_needs_the_transit_gateways_referencing_support() {
     let r = run_text(&on).report;
     assert_eq!(outcome(&r, "tms-0appa00000000001", "whole"), 2_510);
 }
+
+#[test]
+fn bw_07_an_instance_type_without_figures_is_an_error_never_unlimited() {
+    let with_type = |t: &str| {
+        scenario("1s", 9001, ACCEPT_ALL_V4, "", "").replace(
+            r#"Instance(id: "i-app", instance_type: "c5.large""#,
+            &format!(r#"Instance(id: "i-app", instance_type: "{t}""#),
+        )
+    };
+    // A family the catalogue knows, a size it does not: the sizes it has.
+    let e = load_err(&with_type("m5zn.7xlarge"));
+    assert!(e.contains("no figures for m5zn.7xlarge"), "{e}");
+    assert!(e.contains("3xlarge") && e.contains("12xlarge"), "{e}");
+    // A type EC2 does not have: suggestions.
+    let e = load_err(&with_type("c5n.xlarg"));
+    assert!(
+        e.contains("did you mean") && e.contains("c5n.xlarge"),
+        "{e}"
+    );
+    // Previous generations and IDS families have figures now (they ran
+    // unlimited before): m4.10xlarge 10 Gbps, c7gn.16xlarge 200 Gbps.
+    for (t, bps) in [
+        ("m4.10xlarge", 10_000_000_000u64),
+        ("c7gn.16xlarge", 200_000_000_000),
+    ] {
+        let s = load(&with_type(t));
+        let i = s
+            .topology
+            .instances
+            .iter()
+            .find(|i| i.id == "i-app")
+            .unwrap();
+        assert_eq!(i.network.map(|n| n.burst_bps), Some(bps), "{t}");
+    }
+    // A scenario may always give the figures itself.
+    let given = with_type("m5zn.7xlarge").replace(
+        r#"instance_type: "m5zn.7xlarge", subnet: "subnet-1","#,
+        r#"instance_type: "m5zn.7xlarge", subnet: "subnet-1", network_performance: (baseline: "30Gbps"),"#,
+    );
+    load(&given);
+}

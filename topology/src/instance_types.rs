@@ -453,124 +453,69 @@ pub fn assumed_pps(burst_bps: u64) -> u64 {
     (burst_bps / 10_000).max(100_000)
 }
 
-/// (size, baseline Mbps, burst Mbps) tables for families that share
-/// figures. From the public EC2 documentation for the common sizes.
-const T_CLASS: &[(&str, u64, u64)] = &[
-    ("nano", 32, 5_000),
-    ("micro", 64, 5_000),
-    ("small", 128, 5_000),
-    ("medium", 256, 5_000),
-    ("large", 512, 5_000),
-    ("xlarge", 1_024, 5_000),
-    ("2xlarge", 2_048, 5_000),
-];
-const GEN5: &[(&str, u64, u64)] = &[
-    ("large", 750, 10_000),
-    ("xlarge", 1_250, 10_000),
-    ("2xlarge", 2_500, 10_000),
-    ("4xlarge", 5_000, 10_000),
-    ("8xlarge", 10_000, 10_000),
-    ("9xlarge", 10_000, 10_000),
-    ("12xlarge", 12_000, 12_000),
-    ("16xlarge", 20_000, 20_000),
-    ("18xlarge", 25_000, 25_000),
-    ("24xlarge", 25_000, 25_000),
-    ("metal", 25_000, 25_000),
-];
-const GEN5N: &[(&str, u64, u64)] = &[
-    ("large", 3_000, 25_000),
-    ("xlarge", 5_000, 25_000),
-    ("2xlarge", 10_000, 25_000),
-    ("4xlarge", 15_000, 25_000),
-    ("8xlarge", 25_000, 25_000),
-    ("9xlarge", 50_000, 50_000),
-    ("12xlarge", 50_000, 50_000),
-    ("16xlarge", 75_000, 75_000),
-    ("18xlarge", 100_000, 100_000),
-    ("24xlarge", 100_000, 100_000),
-    ("metal", 100_000, 100_000),
-];
-const GEN6: &[(&str, u64, u64)] = &[
-    ("medium", 390, 12_500),
-    ("large", 781, 12_500),
-    ("xlarge", 1_562, 12_500),
-    ("2xlarge", 3_125, 12_500),
-    ("4xlarge", 6_250, 12_500),
-    ("8xlarge", 12_500, 12_500),
-    ("12xlarge", 18_750, 18_750),
-    ("16xlarge", 25_000, 25_000),
-    ("24xlarge", 37_500, 37_500),
-    ("32xlarge", 50_000, 50_000),
-    ("48xlarge", 50_000, 50_000),
-    ("metal", 50_000, 50_000),
-];
-const GEN6N: &[(&str, u64, u64)] = &[
-    ("medium", 1_600, 25_000),
-    ("large", 3_125, 25_000),
-    ("xlarge", 6_250, 30_000),
-    ("2xlarge", 12_500, 40_000),
-    ("4xlarge", 25_000, 50_000),
-    ("8xlarge", 50_000, 50_000),
-    ("12xlarge", 75_000, 75_000),
-    ("16xlarge", 100_000, 100_000),
-    ("24xlarge", 150_000, 150_000),
-    ("32xlarge", 200_000, 200_000),
-    ("metal", 200_000, 200_000),
-];
+/// BW-07: the network catalogue, as data (`topology/data/network-performance.txt`):
+/// figures per size in tables shared by families, and per family its
+/// table, source, date and whether the figures are AWS's or estimated.
+const CATALOGUE: &str = include_str!("../data/network-performance.txt");
 
-/// The figure class of a family, by its name: burstable T, 5th
-/// generation, its network-optimised "n" variants, and 6th/7th generation
-/// and their "n" variants.
-fn class(family: &str) -> Option<&'static [(&'static str, u64, u64)]> {
-    if matches!(family, "t3" | "t3a" | "t4g") {
-        return Some(T_CLASS);
-    }
-    let mut chars = family.chars();
-    let letter = chars.next()?;
-    if !matches!(letter, 'm' | 'c' | 'r') {
-        return None;
-    }
-    let generation = chars.next()?.to_digit(10)?;
-    let rest: String = chars.collect();
-    // "n" variants: c5n, m5dn, c6in, c6gn, m6idn ...
-    let networked = rest.ends_with('n') && rest != "zn";
-    let known_suffix = matches!(
-        rest.as_str(),
-        "" | "a"
-            | "d"
-            | "ad"
-            | "b"
-            | "n"
-            | "dn"
-            | "i"
-            | "id"
-            | "in"
-            | "idn"
-            | "g"
-            | "gd"
-            | "gn"
-            | "i-flex"
-            | "a-flex"
-            | "iz"
-            | "zn"
-    );
-    if !known_suffix {
-        return None;
-    }
-    match (generation, networked) {
-        (5, false) => Some(GEN5),
-        (5, true) => Some(GEN5N),
-        (6 | 7, false) => Some(GEN6),
-        (6 | 7, true) => Some(GEN6N),
-        _ => None,
-    }
+/// One family's entry in the catalogue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FamilyFigures {
+    pub family: &'static str,
+    /// The shared table its sizes' figures are in.
+    pub table: &'static str,
+    /// The guide page the figures come from (`gp`, `co`, `mo`, `so`, `ac`,
+    /// `hpc`, `pg`: see the data file's head).
+    pub source: &'static str,
+    /// When they were taken (year and month).
+    pub date: &'static str,
+    /// False when the project estimated them.
+    pub published: bool,
+}
+
+/// The families of the catalogue, in file order.
+pub fn families() -> impl Iterator<Item = FamilyFigures> {
+    CATALOGUE.lines().filter_map(|l| {
+        let mut f = l.strip_prefix("family|")?.split('|');
+        Some(FamilyFigures {
+            family: f.next()?,
+            table: f.next()?,
+            source: f.next()?,
+            date: f.next()?,
+            published: f.next()? == "published",
+        })
+    })
+}
+
+/// A family's catalogue entry.
+pub fn family_figures(family: &str) -> Option<FamilyFigures> {
+    families().find(|f| f.family == family)
+}
+
+/// The sizes a table has figures for, with (baseline, burst) in Mbps.
+fn table(name: &str) -> impl Iterator<Item = (&'static str, u64, u64)> + '_ {
+    CATALOGUE.lines().filter_map(move |l| {
+        let mut f = l.strip_prefix("table|")?.split('|');
+        if f.next()? != name {
+            return None;
+        }
+        let size = f.next()?;
+        let baseline = f.next()?.parse().ok()?;
+        let burst = f.next()?.parse().ok()?;
+        Some((size, baseline, burst))
+    })
+}
+
+/// The sizes the catalogue has figures for in a family.
+pub fn sizes_of(family: &str) -> Vec<&'static str> {
+    family_figures(family).map_or(Vec::new(), |f| table(f.table).map(|(s, _, _)| s).collect())
 }
 
 /// The catalogue's network figures for an instance type, when it has them.
 pub fn network_performance(instance_type: &str) -> Option<NetworkPerformance> {
     let (family, size) = instance_type.split_once('.')?;
-    let table = class(family)?;
-    let &(_, baseline, burst) = table.iter().find(|(s, _, _)| *s == size)?;
+    let f = family_figures(family)?;
+    let (_, baseline, burst) = table(f.table).find(|(s, _, _)| *s == size)?;
     let (baseline_bps, burst_bps) = (baseline * M, burst * M);
     Some(NetworkPerformance {
         baseline_bps,
@@ -599,7 +544,41 @@ mod catalogue_tests {
         assert_eq!(f("m5.24xlarge"), Some((25 * G, 25 * G)));
         assert_eq!(f("r5.24xlarge"), Some((25 * G, 25 * G)));
         assert_eq!(f("c5n.18xlarge"), Some((100 * G, 100 * G)));
-        assert_eq!(f("x1.16xlarge"), None);
+        assert_eq!(f("x1.16xlarge"), Some((10 * G, 10 * G)));
         assert_eq!(network_performance("m5.large").unwrap().pps, 1_000_000);
+    }
+
+    #[test]
+    fn bw_07_m5zn_is_not_a_fifth_generation_type() {
+        // The guide's figures: m5zn.12xlarge 100 Gbps, m5zn.6xlarge 50.
+        let f = |t| network_performance(t).map(|n| (n.baseline_bps, n.burst_bps));
+        assert_eq!(f("m5zn.12xlarge"), Some((100 * G, 100 * G)));
+        assert_eq!(f("m5zn.6xlarge"), Some((50 * G, 50 * G)));
+        assert_eq!(f("m5zn.large"), Some((3 * G, 25 * G)));
+    }
+
+    #[test]
+    fn bw_07_every_source_family_and_ids_family_has_figures_with_a_source() {
+        // Every family the guide lists as a mirror source (virtualised or
+        // bare metal), and the appliance families people run IDS on.
+        let ids = [
+            "c5n", "c6gn", "c6in", "c7gn", "m6in", "m5zn", "i4i", "g5", "m4", "c4", "x2idn",
+        ];
+        for family in VIRTUALISED.iter().chain(BARE_METAL).chain(ids.iter()) {
+            let f = family_figures(family).unwrap_or_else(|| panic!("{family}: no figures"));
+            assert!(
+                !sizes_of(family).is_empty(),
+                "{family}: table {} is empty",
+                f.table
+            );
+            assert!(["gp", "co", "mo", "so", "ac", "hpc", "pg"].contains(&f.source));
+            assert_eq!(f.date, "2026-11");
+        }
+        // Every table a family names exists, and every figure is sane.
+        for f in families() {
+            for (size, baseline, burst) in table(f.table) {
+                assert!(baseline > 0 && burst >= baseline, "{}.{size}", f.family);
+            }
+        }
     }
 }

@@ -164,6 +164,35 @@ fn network_performance(inst: &InstanceSpec, p: &mut Problems) -> (Option<Network
         .as_nanos();
     let catalogue = instance_types::network_performance(&inst.instance_type);
     let Some(o) = o else {
+        // BW-07: never an unlimited budget. An unknown type is refused by
+        // the type check (with suggestions); a known one the catalogue has
+        // no figures for must be given them.
+        if catalogue.is_none()
+            && instance_types::support(&inst.instance_type) != instance_types::Support::Unknown
+        {
+            let family = inst.instance_type.split('.').next().unwrap_or_default();
+            let sizes = instance_types::sizes_of(family);
+            let known = if sizes.is_empty() {
+                format!("it has no figures for the {family} family")
+            } else {
+                format!("it has {family} in {}", sizes.join(", "))
+            };
+            p.push(
+                id_anchor(&inst.id),
+                Diagnostic::error(
+                    ErrorCode::MissingParameter,
+                    &inst.id,
+                    "instance_type",
+                    format!(
+                        "the network catalogue has no figures for {}: {known}",
+                        inst.instance_type
+                    ),
+                )
+                .with_help(
+                    "give them: network_performance: (baseline: \"10Gbps\", burst: \"25Gbps\", pps: \"2Mpps\")",
+                ),
+            );
+        }
         return (catalogue, burst_ns);
     };
     let bits = |r: Option<Rate>, field: &'static str, p: &mut Problems| match r {
