@@ -253,23 +253,27 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
             }
         })
         .collect();
-    let instances = topo
-        .instances
-        .iter()
-        .zip(&results.cloudwatch)
-        .filter_map(|(inst, cw)| {
-            cw.as_ref().map(|cw| InstanceReport {
-                instance_id: inst.id.clone(),
-                instance_type: inst.instance_type.clone(),
-                network_performance: inst.network.map(|n| NetworkPerformance {
-                    baseline_bps: n.baseline_bps,
-                    burst_bps: n.burst_bps,
-                    pps: n.pps,
-                }),
-                cloudwatch: metrics(cw, CLOUDWATCH_METRICS),
+    let instances =
+        topo.instances
+            .iter()
+            .zip(&results.cloudwatch)
+            .enumerate()
+            .filter_map(|(i, (inst, cw))| {
+                cw.as_ref().map(|cw| InstanceReport {
+                    instance_id: inst.id.clone(),
+                    instance_type: inst.instance_type.clone(),
+                    network_performance: inst.network.map(|n| NetworkPerformance {
+                        baseline_bps: n.baseline_bps,
+                        burst_bps: n.burst_bps,
+                        pps: n.pps,
+                    }),
+                    cloudwatch: metrics(cw, CLOUDWATCH_METRICS),
+                    burst_credits: results.credits.get(i).and_then(Option::as_ref).map(|t| {
+                        credits(t, scenario.settings.metrics_period_ns, results.simulated_ns)
+                    }),
+                })
             })
-        })
-        .collect();
+            .collect();
     let price = scenario.settings.session_hour_price_micro_usd;
     let existed: u128 = results
         .sessions
@@ -335,7 +339,55 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
             })
             .collect(),
         expectations: Vec::new(),
+        warnings: Vec::new(),
     };
+    // BW-05: verdicts that hold only while credits last.
+    for i in &report.instances {
+        if let Some(at) = i
+            .burst_credits
+            .as_ref()
+            .and_then(|c| c.projected_exhaustion.as_ref())
+        {
+            report.warnings.push(format!(
+                "{} ({}) runs on burst credits that fall over the run and would run out at about {at}: a longer run skips more copies (BW-05)",
+                i.instance_id, i.instance_type
+            ));
+        }
+    }
     report.expectations = crate::expect::evaluate(&scenario.expect, &report);
     report
+}
+
+/// A time of the run in seconds, to a tenth (`63.0s`).
+fn seconds(ns: u64) -> String {
+    let tenths = (ns + 50_000_000) / 100_000_000;
+    format!("{}.{}s", tenths / 10, tenths % 10)
+}
+
+/// BW-05: an instance's credits as reported: the balance per period, when
+/// they were spent, and when a longer run would spend them.
+fn credits(t: &sim_core::results::CreditTrace, period: u64, end: u64) -> CreditsReport {
+    // "Spent": under 1 % of the capacity left (copies stop once what is
+    // left is production's reserve, a millisecond of burst).
+    let spent = |b: u64| u128::from(b) * 100 < u128::from(t.capacity_bits);
+    let exhausted = t.balance_bits.iter().position(|&b| spent(b));
+    let last = t.balance_bits.last().copied().unwrap_or(t.start_bits);
+    let projected = match exhausted {
+        None if last < t.start_bits && end > 0 => {
+            // The run's average drain, in bits per nanosecond.
+            let drained = u128::from(t.start_bits - last);
+            let more = u128::from(last) * u128::from(end) / drained;
+            Some(seconds(
+                end.saturating_add(more.min(u128::from(u64::MAX)) as u64),
+            ))
+        }
+        _ => None,
+    };
+    CreditsReport {
+        capacity_bits: t.capacity_bits,
+        start_bits: t.start_bits,
+        balance_bits: t.balance_bits.clone(),
+        exhausted_by: exhausted.map(|k| seconds((k as u64 + 1) * period)),
+        projected_exhaustion: projected,
+    }
 }

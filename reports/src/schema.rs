@@ -27,6 +27,9 @@ pub struct Report {
     /// The scenario's `expect` block, each with its verdict.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub expectations: Vec<Verdict>,
+    /// What the run found that its verdicts depend on (BW-05).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// A configuration epoch: when it began and which change opened it.
@@ -79,6 +82,27 @@ pub struct InstanceReport {
     pub network_performance: Option<NetworkPerformance>,
     /// Metric name to one value per period, `period_ns` apart.
     pub cloudwatch: Metrics,
+    /// BW-05: an "up to" instance's egress burst credits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub burst_credits: Option<CreditsReport>,
+}
+
+/// BW-05: burst credits over the run, in bits.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct CreditsReport {
+    pub capacity_bits: u64,
+    /// At the start (the `burst_credits` setting's share of the capacity).
+    pub start_bits: u64,
+    /// At the end of each metrics period.
+    pub balance_bits: Vec<u64>,
+    /// The end of the first period that ended with the credits spent, if
+    /// one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exhausted_by: Option<String>,
+    /// When they would run out at the run's average drain, if they fell
+    /// but lasted the run (a longer run would skip copies).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub projected_exhaustion: Option<String>,
 }
 
 #[derive(Debug, Serialize, PartialEq)]

@@ -310,6 +310,27 @@ pub fn sections(r: &Report) -> Vec<Section> {
         "Cost: {} session-hours ({} billed) at {} USD = {} USD",
         c.session_hours, c.billed_session_hours, c.price_per_session_hour_usd, c.total_usd
     )));
+    // BW-05: where the credits went.
+    for i in &r.instances {
+        if let Some(c) = &i.burst_credits {
+            let pct = |b: u64| b as u128 * 100 / u128::from(c.capacity_bits.max(1));
+            let end = c.balance_bits.last().copied().unwrap_or(c.start_bits);
+            let spent = c
+                .exhausted_by
+                .as_ref()
+                .map_or(String::new(), |t| format!("; spent by {t}"));
+            out.push(Section::Paragraph(format!(
+                "Burst credits of {} ({}): {}% at the start, {}% at the end{spent}",
+                i.instance_id,
+                i.instance_type,
+                pct(c.start_bits),
+                pct(end)
+            )));
+        }
+    }
+    for w in &r.warnings {
+        out.push(Section::Paragraph(format!("warning: {w}")));
+    }
     if !r.expectations.is_empty() {
         out.push(expectations(r));
     }

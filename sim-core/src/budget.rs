@@ -77,6 +77,12 @@ impl Bucket {
     pub fn rate(&self) -> u64 {
         self.rate
     }
+
+    /// The units held at `now` (refilled to then), and the capacity.
+    pub fn level(&mut self, now: u64) -> (u64, u64) {
+        self.refill(now);
+        ((self.tokens / NANO) as u64, (self.depth / NANO) as u64)
+    }
 }
 
 /// Why a copy did not fit.
@@ -129,10 +135,19 @@ impl Fairness {
 }
 
 impl DirectionBudget {
-    pub fn new(baseline_bps: u64, burst_bps: u64, pps: u64, burst_ns: u64) -> DirectionBudget {
+    /// `credits_percent` is how full the credit bucket starts (BW-05).
+    pub fn new(
+        baseline_bps: u64,
+        burst_bps: u64,
+        pps: u64,
+        burst_ns: u64,
+        credits_percent: u8,
+    ) -> DirectionBudget {
         let credits = (burst_bps > baseline_bps).then(|| {
             let depth = (u128::from(burst_bps - baseline_bps) * u128::from(burst_ns) / NANO) as u64;
-            Bucket::new(baseline_bps, depth.max(9001 * 8))
+            let mut b = Bucket::new(baseline_bps, depth.max(9001 * 8));
+            b.tokens = b.depth * u128::from(credits_percent.min(100)) / 100;
+            b
         });
         DirectionBudget {
             peak: Bucket::with_window(burst_bps, 9001 * 8),
@@ -230,6 +245,12 @@ impl DirectionBudget {
         Ok(())
     }
 
+    /// BW-05: the burst credits held at `now` and their capacity, in bits,
+    /// for "up to" instances.
+    pub fn credits(&mut self, now: u64) -> Option<(u64, u64)> {
+        self.credits.as_mut().map(|c| c.level(now))
+    }
+
     /// Whether a receiver can take a copy (appliance budgets: no
     /// production to protect, so the whole bucket counts).
     #[inline]
@@ -269,7 +290,7 @@ mod tests {
     #[test]
     fn copies_leave_half_the_bucket_to_production() {
         // 1,000 bits deep: a 500-bit copy needs 500 + 500 of headroom.
-        let mut d = DirectionBudget::new(1_000_000_000, 1_000_000_000, 1_000_000, 0);
+        let mut d = DirectionBudget::new(1_000_000_000, 1_000_000_000, 1_000_000, 0, 100);
         // Depth is 1 ms of 1 Gbps = 1,000,000 bits, half 500,000.
         for _ in 0..62 {
             assert!(d.copy(0, 1_000, 0, 0).is_ok()); // 8,000 bits each

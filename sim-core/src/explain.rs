@@ -713,6 +713,7 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
     let period = scenario.settings.metrics_period_ns.max(1);
     let bin = (at_ns / period) as usize;
     let (from, to) = (bin as u64 * period, ((bin as u64 + 1) * period).min(end));
+    let credit_instance = topo.eni(eni).instance;
     sim.run_until(to.saturating_sub(1));
     let (_, pipeline) = sim.state();
     let field = |name: &str| COPY_SERIES.iter().position(|f| *f == name).unwrap_or(0);
@@ -732,6 +733,27 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
         ),
         Some((id, ty, None)) => format!("{id} ({ty}): no budget modelled"),
         None => "no instance: no budget modelled".into(),
+    };
+    // BW-05: an "up to" instance's credits at the end of the period.
+    let budget = match credit_instance
+        .and_then(|i| pipeline.results.credits.get(i.index()))
+        .and_then(Option::as_ref)
+    {
+        Some(c) => {
+            // The last period end the run has passed.
+            let (held, at) = match c.balance_bits.len().min(bin + 1) {
+                0 => (c.start_bits, 0),
+                k => (c.balance_bits[k - 1], k as u64 * period),
+            };
+            format!(
+                "{budget}; burst credits {}% of {} Mbit at {} (they started at {}%: BW-05)",
+                u128::from(held) * 100 / u128::from(c.capacity_bits.max(1)),
+                c.capacity_bits / 1_000_000,
+                show_time(at),
+                u128::from(c.start_bits) * 100 / u128::from(c.capacity_bits.max(1)),
+            )
+        }
+        None => budget,
     };
     let window = format!("{} to {}", show_time(from), show_time(to));
     let made = sent + skipped;

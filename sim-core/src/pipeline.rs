@@ -27,8 +27,8 @@ use crate::delivery::{self, Via};
 use crate::lb::Capacity;
 use crate::outcome::{Delivery, DropReason, NotMirroredReason, Outcome, SkipReason};
 use crate::results::{
-    CloudWatch, CloudWatchField, Configuration, CopyField, RunResults, Series, SessionStats,
-    SourceField, SourceStats, TargetStats, count_copy,
+    CloudWatch, CloudWatchField, Configuration, CopyField, CreditTrace, RunResults, Series,
+    SessionStats, SourceField, SourceStats, TargetStats, count_copy,
 };
 use crate::rng::{self, Stream};
 use crate::settings::Settings;
@@ -182,10 +182,18 @@ pub struct Pipeline {
     pub results: RunResults,
 }
 
-fn budgets_of(topo: &Topology, i: usize) -> Option<[DirectionBudget; 2]> {
+fn budgets_of(topo: &Topology, i: usize, credits_percent: u8) -> Option<[DirectionBudget; 2]> {
     let inst = &topo.instances[i];
     inst.network.map(|n| {
-        let b = || DirectionBudget::new(n.baseline_bps, n.burst_bps, n.pps, inst.burst_duration_ns);
+        let b = || {
+            DirectionBudget::new(
+                n.baseline_bps,
+                n.burst_bps,
+                n.pps,
+                inst.burst_duration_ns,
+                credits_percent,
+            )
+        };
         [b(), b()]
     })
 }
@@ -271,7 +279,9 @@ impl Pipeline {
             if let Some(inst) = topo.eni(e).instance
                 && receive[inst.index()].is_none()
             {
-                receive[inst.index()] = budgets_of(topo, inst.index()).map(|[ingress, _]| ingress);
+                receive[inst.index()] =
+                    budgets_of(topo, inst.index(), settings.burst_credits_percent)
+                        .map(|[ingress, _]| ingress);
             }
         }
         Pipeline {
@@ -294,7 +304,7 @@ impl Pipeline {
             budgets: (0..topo.instances.len())
                 .map(|i| {
                     if is_source_instance[i] {
-                        budgets_of(topo, i)
+                        budgets_of(topo, i, settings.burst_credits_percent)
                     } else {
                         None
                     }
@@ -329,6 +339,19 @@ impl Pipeline {
                 cloudwatch: is_source_instance
                     .iter()
                     .map(|&s| s.then(|| CloudWatch::new(period, duration_ns)))
+                    .collect(),
+                credits: (0..topo.instances.len())
+                    .map(|i| {
+                        let mut b = budgets_of(topo, i, settings.burst_credits_percent)?;
+                        let (start_bits, capacity_bits) = b[1].credits(0)?;
+                        is_source_instance[i].then_some(CreditTrace {
+                            capacity_bits,
+                            start_bits,
+                            balance_bits: Vec::new(),
+                            next_boundary: period.max(1),
+                            period_ns: period.max(1),
+                        })
+                    })
                     .collect(),
                 ..RunResults::default()
             },
@@ -407,12 +430,35 @@ impl Pipeline {
             }
         }
         self.results.epochs = world.epochs().to_vec();
+        // BW-05: the credits of the periods after the last packet.
+        for i in 0..self.results.credits.len() {
+            let period = self.settings.metrics_period_ns.max(1);
+            self.record_credits(i, end.div_ceil(period) * period);
+        }
         // A session's totals are its configurations' sums.
         for stats in &mut self.results.sessions {
             for c in &stats.configurations {
                 stats.mirrored.merge(c.mirrored);
                 stats.outcomes.merge(&c.outcomes);
             }
+        }
+    }
+
+    /// BW-05: records the instance's egress credits at every period's end
+    /// up to `now` (the balance then: refilled, nothing spent since).
+    #[inline]
+    fn record_credits(&mut self, i: usize, now: u64) {
+        let Some(trace) = self.results.credits[i].as_mut() else {
+            return;
+        };
+        while now >= trace.next_boundary {
+            let at = trace.next_boundary;
+            let level = self.budgets[i]
+                .as_mut()
+                .and_then(|b| b[1].credits(at))
+                .map_or(0, |(bits, _)| bits);
+            trace.balance_bits.push(level);
+            trace.next_boundary += trace.period_ns;
         }
     }
 
@@ -484,6 +530,9 @@ impl Pipeline {
     #[inline]
     fn production(&mut self, obs: &Observation, bytes: u64, now: u64) -> Result<(), Outcome> {
         let d = SourceStats::dir(obs.direction);
+        if let Some(i) = obs.instance {
+            self.record_credits(i.index(), now);
+        }
         let fits = obs
             .instance
             .and_then(|i| self.budgets[i.index()].as_mut())

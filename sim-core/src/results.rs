@@ -367,6 +367,22 @@ pub struct RunResults {
     pub simulated_ns: u64,
     /// The configuration epochs of the run: when each began and why.
     pub epochs: Vec<Epoch>,
+    /// BW-05: the egress burst credits of "up to" source instances over
+    /// the run, by instance (`None` for the others).
+    pub credits: Vec<Option<CreditTrace>>,
+}
+
+/// BW-05: an instance's egress burst credits over a run, in bits: what it
+/// held at the start and at the end of each metrics period.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CreditTrace {
+    pub capacity_bits: u64,
+    pub start_bits: u64,
+    /// The balance at the end of each period, in order.
+    pub balance_bits: Vec<u64>,
+    /// The end of the next period to record.
+    pub(crate) next_boundary: u64,
+    pub(crate) period_ns: u64,
 }
 
 impl RunResults {

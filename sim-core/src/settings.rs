@@ -55,6 +55,10 @@ pub struct Settings {
     /// Wall-clock time of the run's start, in nanoseconds since the Unix
     /// epoch: capture timestamps are simulated time from there.
     pub capture_epoch_ns: u64,
+    /// BW-05: the share of their burst credits "up to" instances hold
+    /// when the run starts, in percent (100: full, AWS's state after a
+    /// quiet spell; 0: empty, after a busy one).
+    pub burst_credits_percent: u8,
 }
 
 /// 2026-01-01T00:00:00Z: the default wall-clock start of captures.
@@ -72,6 +76,7 @@ impl Default for Settings {
             gwlb_scaling: Scaling::default(),
             pcap: false,
             capture_epoch_ns: DEFAULT_CAPTURE_EPOCH_NS,
+            burst_credits_percent: 100,
         }
     }
 }

@@ -257,3 +257,54 @@ fn bw_02_a_burstable_instance_out_of_credits_keeps_production_and_skips_copies()
         0
     );
 }
+
+#[test]
+fn bw_05_burst_credits_start_as_set_are_reported_and_a_longer_run_is_warned_of() {
+    // burst-credits: t3.medium, 256 Mbps baseline, 5 Gbps burst, credits
+    // for 2 s of burst: (5,000 - 256) x 2 = 9,488 Mbit. Production 200 Mbps
+    // + copies 206.7 Mbps drain them at 150.7 Mbps: 62.96 s.
+    let text = std::fs::read_to_string(root().join("scenarios/burst-credits.ron")).unwrap();
+    // 30 s: nothing skipped yet, but 30 x 150.7 / 9,488 = 47.6 % spent, and
+    // the report says when a longer run would run out.
+    let short = text.replace(r#"duration: "90s","#, r#"duration: "30s","#);
+    let r = run_text(&short).report;
+    let c = r.instances[0].burst_credits.as_ref().unwrap();
+    assert_eq!(c.capacity_bits, 9_488_000_000);
+    assert_eq!(c.start_bits, 9_488_000_000);
+    let left = *c.balance_bits.last().unwrap() as f64 / 9_488_000_000.0;
+    assert!((left - 0.524).abs() < 0.005, "{left}");
+    assert_eq!(c.projected_exhaustion.as_deref(), Some("63.0s"));
+    assert!(
+        r.warnings.iter().any(|w| w.contains("63.0s")),
+        "{:?}",
+        r.warnings
+    );
+    assert_eq!(r.totals.categories.skipped.packets, 0);
+    // Half full at the start: 4,744 / 150.7 = 31.5 s; the period ending at
+    // 40 s is the first to end spent.
+    let half = text.replace(
+        r#"settings: (metrics_period: "10s"),"#,
+        r#"settings: (metrics_period: "10s", burst_credits: "50%"),"#,
+    );
+    let r = run_text(&half).report;
+    let c = r.instances[0].burst_credits.as_ref().unwrap();
+    assert_eq!(c.start_bits, 4_744_000_000);
+    assert_eq!(c.exhausted_by.as_deref(), Some("40.0s"));
+    assert!(r.warnings.is_empty());
+    // Empty at the start: from the first period, copies get what the
+    // baseline leaves: 56 of their 206.7 Mbps, 27.1 % sent.
+    let empty = text.replace(
+        r#"settings: (metrics_period: "10s"),"#,
+        r#"settings: (metrics_period: "10s", burst_credits: "empty"),"#,
+    );
+    let r = run_text(&empty).report;
+    let cw = &r.instances[0].cloudwatch;
+    let sent = &cw
+        .series
+        .iter()
+        .find(|s| s.name == "NetworkPacketsMirrorOut")
+        .unwrap()
+        .values;
+    let share = sent[1] as f64 / 166_670.0;
+    assert!((share - 56.0 / 206.67).abs() < 0.01, "{share}");
+}

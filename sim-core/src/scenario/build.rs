@@ -84,6 +84,26 @@ fn build_settings(file: &ScenarioFile, p: &mut Problems) -> crate::settings::Set
         set(&mut t.jitter_ns, l.jitter);
         set(&mut t.load_balancer_jitter_ns, l.load_balancer_jitter);
     }
+    if let Some(c) = &spec.burst_credits {
+        let share = match c.trim() {
+            "full" => Some(100),
+            "empty" => Some(0),
+            other => other
+                .strip_suffix('%')
+                .and_then(|n| n.trim().parse::<u8>().ok())
+                .filter(|n| *n <= 100),
+        };
+        match share {
+            Some(n) => s.burst_credits_percent = n,
+            None => p.error(
+                &Anchor::Scenario,
+                ErrorCode::InvalidParameterValue,
+                "settings",
+                "burst_credits",
+                format!("`{c}` is not \"full\", \"empty\" or a share from \"0%\" to \"100%\""),
+            ),
+        }
+    }
     if let Some(period) = spec.metrics_period {
         if period.as_nanos() < 1_000_000_000 {
             p.error(

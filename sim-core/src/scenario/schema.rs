@@ -142,6 +142,10 @@ pub struct SettingsSpec {
     /// (`"1767225600s"`, 2026-01-01T00:00:00Z, by default).
     #[serde(default)]
     pub capture_epoch: Option<Duration>,
+    /// BW-05: burst credits at the start: `"full"` (the default),
+    /// `"empty"`, or a share such as `"25%"`.
+    #[serde(default)]
+    pub burst_credits: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default, Clone, Copy)]
