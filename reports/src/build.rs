@@ -110,6 +110,20 @@ pub fn paths(topo: &Topology, source: EniIdx, target: TargetIdx) -> Vec<PathRepo
         .collect()
 }
 
+/// SES-05: the packet length a session's copies are cut to: at least the
+/// guide's 35 bytes (of an IPv4 frame), 8500 for an NLB target with none.
+fn effective_packet_length(topo: &Topology, target: TargetIdx, set: Option<u16>) -> Option<u16> {
+    let nlb = matches!(
+        topo.target(target).resource,
+        TargetResource::NetworkLoadBalancer(_)
+    );
+    match set {
+        Some(n) => Some(n.max(sim_core::copy_plan::MIN_COPY_V4 as u16)),
+        None if nlb => Some(sim_core::copy_plan::NLB_DEFAULT_PACKET_LENGTH as u16),
+        None => None,
+    }
+}
+
 fn configuration(topo: &Topology, source: EniIdx, c: &Configuration) -> ConfigurationReport {
     let mut rules = Vec::new();
     for d in [Direction::Ingress, Direction::Egress] {
@@ -192,7 +206,14 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
                 traffic_mirror_filter_id: topo.filter(filter).id.clone(),
                 session_number: s.session_number,
                 virtual_network_id: last.map_or(s.virtual_network_id, |c| c.virtual_network_id),
-                packet_length: last.map_or(s.packet_length, |c| c.packet_length),
+                packet_length: effective_packet_length(
+                    topo,
+                    target,
+                    last.map_or(s.packet_length, |c| c.packet_length),
+                ),
+                packet_length_set: last
+                    .map_or(s.packet_length, |c| c.packet_length)
+                    .filter(|&n| effective_packet_length(topo, target, Some(n)) != Some(n)),
                 evaluated: count(st.evaluated),
                 passed_on: count(st.passed_on),
                 rejected: count(st.rejected),

@@ -228,8 +228,14 @@ pub struct SessionReport {
     pub traffic_mirror_filter_id: String,
     pub session_number: u16,
     pub virtual_network_id: u32,
+    /// SES-05: the packet length in effect (an IPv4 copy keeps at least
+    /// 35 bytes; an NLB target's sessions keep 8500 when none is set).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub packet_length: Option<u16>,
+    /// The packet length the session sets, when it differs from the one in
+    /// effect.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub packet_length_set: Option<u16>,
     /// Packets this session looked at.
     pub evaluated: Count,
     /// Packets no rule matched, handed to the next session.

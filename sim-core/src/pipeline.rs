@@ -163,6 +163,9 @@ pub struct Pipeline {
     plans: Vec<Vec<CopyPlan>>,
     /// The active sessions of each ENI in evaluation order (`passed` counts).
     sessions_by_eni: Vec<Vec<u32>>,
+    /// Whether each session's filter has rules for a direction (ingress,
+    /// egress): only those judge a packet they pass on.
+    judges: Vec<[bool; 2]>,
     /// Source instances' budgets, ingress then egress (BW-01).
     budgets: Vec<Option<[DirectionBudget; 2]>>,
     /// Appliances' receive budgets, by instance.
@@ -196,6 +199,15 @@ fn budgets_of(topo: &Topology, i: usize, credits_percent: u8) -> Option<[Directi
         };
         [b(), b()]
     })
+}
+
+/// Whether a session's filter has rules for each direction.
+fn judges(topo: &Topology, session: SessionIdx) -> [bool; 2] {
+    let f = topo.filter(topo.session(session).filter);
+    [
+        !f.ingress_filter_rules.is_empty(),
+        !f.egress_filter_rules.is_empty(),
+    ]
 }
 
 /// A session's configuration as it stands in `topo`, from `from`, before
@@ -292,6 +304,9 @@ impl Pipeline {
                 })
                 .collect(),
             last_arrival: vec![0; plans.len()],
+            judges: (0..plans.len())
+                .map(|s| judges(topo, SessionIdx(s as u32)))
+                .collect(),
             plans,
             sessions_by_eni: (0..topo.enis.len())
                 .map(|e| {
@@ -394,6 +409,7 @@ impl Pipeline {
     pub fn reconfigure(&mut self, world: &World, session: SessionIdx, now: Instant) {
         let topo = world.topology();
         self.plans[session.index()].push(CopyPlan::new(topo, session, &self.settings));
+        self.judges[session.index()] = judges(topo, session);
         self.last_arrival[session.index()] = 0;
         let configs = &mut self.results.sessions[session.index()].configurations;
         if let Some(last) = configs.last_mut() {
@@ -462,10 +478,14 @@ impl Pipeline {
         }
     }
 
-    /// Counts the sessions that passed a packet on.
+    /// Counts the sessions that passed a packet on, of those whose rules
+    /// judged it (a session with no rule for the direction did not).
     #[inline]
-    fn passed_on(&mut self, eni: EniIdx, passed: u8, bytes: u64) {
+    fn passed_on(&mut self, eni: EniIdx, passed: u8, bytes: u64, d: usize) {
         for &s in &self.sessions_by_eni[eni.index()][..passed as usize] {
+            if !self.judges[s as usize][d] {
+                continue;
+            }
             let s = &mut self.results.sessions[s as usize];
             s.evaluated.add(bytes);
             s.passed_on.add(bytes);
@@ -559,15 +579,15 @@ impl Pipeline {
                 not_mirrored(NotMirroredReason::SourceSecurityGroup)
             }
             Decision::AmazonDnsNotEnabled { passed } => {
-                self.passed_on(obs.eni, passed, bytes);
+                self.passed_on(obs.eni, passed, bytes, d);
                 not_mirrored(NotMirroredReason::AmazonDnsNotEnabled)
             }
             Decision::NoRuleMatched { passed } => {
-                self.passed_on(obs.eni, passed, bytes);
+                self.passed_on(obs.eni, passed, bytes, d);
                 not_mirrored(NotMirroredReason::NoRuleMatched)
             }
             Decision::NoRulesForDirection { passed } => {
-                self.passed_on(obs.eni, passed, bytes);
+                self.passed_on(obs.eni, passed, bytes, d);
                 not_mirrored(NotMirroredReason::NoRulesForDirection)
             }
             Decision::Rejected {
@@ -575,7 +595,7 @@ impl Pipeline {
                 rule,
                 passed,
             } => {
-                self.passed_on(obs.eni, passed, bytes);
+                self.passed_on(obs.eni, passed, bytes, d);
                 let s = &mut self.results.sessions[session.index()];
                 s.evaluated.add(bytes);
                 s.rejected.add(bytes);
@@ -585,11 +605,10 @@ impl Pipeline {
                 not_mirrored(NotMirroredReason::FilterReject)
             }
             Decision::Mirror { mirror, passed } => {
-                self.passed_on(obs.eni, passed, bytes);
+                self.passed_on(obs.eni, passed, bytes, d);
                 let s = &mut self.results.sessions[mirror.session.index()];
                 s.evaluated.add(bytes);
                 if let Some(c) = s.configurations.last_mut() {
-                    c.mirrored.add(bytes);
                     match mirror.accepted_by {
                         AcceptedBy::Rule(i) => c.rule_hits[d][i as usize] += 1,
                         AcceptedBy::AmazonDns => c.amazon_dns_hits += 1,
@@ -629,6 +648,12 @@ impl Pipeline {
         if world.target_resource_deleted(target) {
             return Err(Outcome::NotMirrored(NotMirroredReason::TargetDeleted));
         }
+        // Mirrored: a copy is made, whatever becomes of it (the session
+        // table's MIRRORED and `expect`'s Mirrored: skipped, dropped or
+        // delivered).
+        self.results.sessions[si].configurations[config as usize]
+            .mirrored
+            .add(bytes);
         // BW-01, BW-04: the copy leaves the source as egress, whatever the
         // direction of the packet it copies.
         let budget = obs

@@ -339,3 +339,42 @@ fn bw_07_an_instance_type_without_figures_is_an_error_never_unlimited() {
     );
     load(&given);
 }
+
+#[test]
+fn mirrored_means_a_copy_was_made_and_passed_on_means_rules_judged_it() {
+    // Two sessions on eni-src: tms-1 has inbound rules only (UDP), tms-2
+    // accepts everything. 100 pps in (TCP) and 100 pps out (TCP), 10 s.
+    let filters = r#"Filter(id: "tmf-udp", ingress_filter_rules: [Rule(rule_number: 1, rule_action: Accept, protocol: 17,
+            source_cidr_block: "0.0.0.0/0", destination_cidr_block: "0.0.0.0/0")]),"#
+        .to_string()
+        + ACCEPT_ALL_V4;
+    let sessions = session("tms-1", "tmf-udp", 1, ", packet_length: 20")
+        + &session_to("tms-2", "tmf-all", 2, "tmt-app2", "");
+    let traffic = flow("in", "198.51.100.1", "eni-src", "Tcp", "443", 100, 300)
+        + &flow("out", "eni-src", "198.51.100.1", "Tcp", "443", 100, 300);
+    let text = with_timeline(
+        scenario("10s", 9001, &filters, &sessions, &traffic),
+        r#"At(time: "5s", action: DeleteNetworkInterface("eni-app2"))"#,
+    );
+    let r = run_text(&text).report;
+    // tms-1's rules judged (and passed on) only the 1,000 inbound packets;
+    // it has no outbound rule, so the outbound ones were never its to pass.
+    assert_eq!(session_report(&r, "tms-1").passed_on.packets, 1_000);
+    // tms-2 accepted all 2,000; from 5 s its target's ENI is gone, so the
+    // last 1,000 make no copy: MIRRORED (the table, the report) counts
+    // 1,000, as `expect`'s Mirrored does (skipped + dropped + delivered).
+    let s2 = session_report(&r, "tms-2");
+    assert_eq!(s2.mirrored.packets, 1_000);
+    let c = &s2.categories;
+    assert_eq!(
+        c.skipped.packets + c.dropped.packets + c.delivered.packets,
+        1_000
+    );
+    // SES-05: a packet length of 20 is 35 in effect, and the report says
+    // both.
+    let s1 = session_report(&r, "tms-1");
+    assert_eq!(
+        (s1.packet_length, s1.packet_length_set),
+        (Some(35), Some(20))
+    );
+}
