@@ -362,6 +362,19 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
         expectations: Vec::new(),
         warnings: Vec::new(),
     };
+    // TGT-09 (revised): per-copy jitter through a load balancer is an
+    // option, not AWS's behaviour; its reordering is the option's.
+    let jitter = scenario.settings.latency.load_balancer_jitter_ns;
+    let balanced = topo
+        .targets
+        .iter()
+        .any(|t| !matches!(t.resource, TargetResource::NetworkInterface(_)));
+    if jitter > 0 && balanced {
+        report.warnings.push(format!(
+            "per-copy jitter through load balancers is on (settings.latency.load_balancer_jitter, {}): copies reordered by it are the option's, not AWS's, which keeps a flow's copies in order until its path changes (TGT-09)",
+            sim_core::Instant(jitter)
+        ));
+    }
     // BW-05: verdicts that hold only while credits last.
     for i in &report.instances {
         if let Some(at) = i
