@@ -714,6 +714,11 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
     let bin = (at_ns / period) as usize;
     let (from, to) = (bin as u64 * period, ((bin as u64 + 1) * period).min(end));
     let credit_instance = topo.eni(eni).instance;
+    let (outer_src, outer_dst, outer_port) = (
+        topo.eni(eni).private_ip,
+        topo.hashed_destination(eni, plan.target),
+        topology::packet::outer_source_port(&q.key),
+    );
     sim.run_until(to.saturating_sub(1));
     let (_, pipeline) = sim.state();
     let field = |name: &str| COPY_SERIES.iter().position(|f| *f == name).unwrap_or(0);
@@ -755,6 +760,14 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
         }
         None => budget,
     };
+    // BW-03: the outer flow this copy is limited in, and its limit.
+    let budget = format!(
+        "{budget}; per-flow limit {} on the outer flow {} -> {} port {} (BW-03)",
+        crate::units::Rate::BitsPerSecond(plan.per_flow_bps),
+        outer_src,
+        outer_dst,
+        outer_port
+    );
     let window = format!("{} to {}", show_time(from), show_time(to));
     let made = sent + skipped;
     if skipped > 0 {
