@@ -617,10 +617,10 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
         ));
     }
     // TGT-04 (corrected): behind a Network Load Balancer, the last leg to
-    // the appliance placed, judged from the source's IP.
+    // the appliance placed, judged from the source's IP. The run's route
+    // decided it; the leg's hops say it in words.
     if let (Via::Nlb(n), Some(placed)) = (plan.via, route.placed) {
-        let to_node = topo.reach_to(eni, &topo.copy_destination(plan.target, route.node));
-        let leg = topo.appliance_reach(eni, n, route.node, &to_node, placed);
+        let leg = topo.appliance_reach(eni, n, route.node, &reach, placed);
         for h in &leg.hops {
             x.steps.push(step(
                 Mark::Pass,
@@ -632,7 +632,7 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
                 ),
             ));
         }
-        if let Some(stop) = &leg.stop {
+        if let (Err(DropReason::Unreachable(reason)), Some(stop)) = (route.appliance, &leg.stop) {
             x.appliance = Some(topo.eni(placed).id.clone());
             x.steps.push(step(
                 Mark::Stop,
@@ -641,11 +641,11 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
                     "{}: {} ({}): the NLB chose {}, whose own ACL or security group drops the copy (TGT-04)",
                     stop.resource,
                     stop.detail,
-                    stop.reason.code(),
+                    reason.code(),
                     topo.eni(placed).id
                 ),
             ));
-            x.settle(Outcome::Dropped(DropReason::Unreachable(stop.reason)));
+            x.settle(Outcome::Dropped(DropReason::Unreachable(reason)));
             return Ok(x);
         }
     }

@@ -221,7 +221,7 @@ fn initial_state(
 }
 
 /// An instance id (its primary ENI) or an ENI id.
-fn resolve_target(r: &str, topo: &Topology, names: &Names) -> Option<EniIdx> {
+pub(super) fn resolve_target(r: &str, topo: &Topology, names: &Names) -> Option<EniIdx> {
     names.enis.get(r).copied().or_else(|| {
         let i = topo.instances.iter().position(|i| i.id == r)?;
         topo.enis

@@ -73,15 +73,7 @@ pub fn build(
             }
             p.push(anchor.clone(), d);
         };
-        let appliance = |id: &String| {
-            names.enis.get(id).copied().or_else(|| {
-                let i = topo.instances.iter().position(|i| &i.id == id)?;
-                topo.enis
-                    .iter()
-                    .position(|e| e.instance.map(|x| x.index()) == Some(i))
-                    .map(|e| EniIdx(e as u32))
-            })
-        };
+        let appliance = |id: &String| super::build_lb::resolve_target(id, topo, names);
         let session = |id: &String| {
             topo.sessions
                 .iter()

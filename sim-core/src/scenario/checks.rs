@@ -395,50 +395,54 @@ fn warn(_file: &ScenarioFile, topo: &Topology, p: &mut Problems) {
         }
     }
     for s in &topo.sessions {
-        // TGT-05: AWS accepts a Network Load Balancer target without a UDP
-        // 4789 listener, and every copy is lost without a word.
-        if let topology::TargetResource::NetworkLoadBalancer(n) = topo.target(s.target).resource
-            && !topo.network_load_balancers[n.index()].udp_4789_listener
-        {
+        // A session's copies are lost on the way: said at its target field.
+        let mut unreachable = |message: String, help: String| {
             p.push(
                 id_anchor(&s.id),
                 Diagnostic::warning(
                     ErrorCode::UnreachableTarget,
                     &s.id,
                     "traffic_mirror_target_id",
-                    format!(
-                        "{} has no UDP listener on 4789: its copies are dropped silently",
-                        topo.network_load_balancers[n.index()].id
-                    ),
+                    message,
                 )
-                .with_help("add Listener(protocol: Udp, port: 4789)"),
+                .with_help(help),
+            );
+        };
+        // TGT-05: AWS accepts a Network Load Balancer target without a UDP
+        // 4789 listener, and every copy is lost without a word.
+        if let topology::TargetResource::NetworkLoadBalancer(n) = topo.target(s.target).resource
+            && !topo.network_load_balancers[n.index()].udp_4789_listener
+        {
+            unreachable(
+                format!(
+                    "{} has no UDP listener on 4789: its copies are dropped silently",
+                    topo.network_load_balancers[n.index()].id
+                ),
+                "add Listener(protocol: Udp, port: 4789)".into(),
             );
         }
         // LB-06: every node the copies may enter by, as the run decides.
         let paths = topo.copy_paths(s.source, s.target);
         let several = paths.len() > 1;
+        // TGT-04 (corrected): behind an NLB, each appliance's own ACL and
+        // security groups, from the source's IP (said once per appliance).
+        let mut warned = Vec::new();
         for (node, reach) in paths {
-            // TGT-04 (corrected): behind an NLB, each appliance's own ACL
-            // and security groups, from the source's IP.
             for (appliance, leg) in topo.appliance_legs(s.source, s.target, node, &reach) {
                 let Some(stop) = leg.stop else { continue };
-                p.push(
-                    id_anchor(&s.id),
-                    Diagnostic::warning(
-                        ErrorCode::UnreachableTarget,
-                        &s.id,
-                        "traffic_mirror_target_id",
-                        format!(
-                            "copies the load balancer sends to {} are dropped: {} at {}: {}",
-                            topo.eni(appliance).id,
-                            stop.reason.code(),
-                            stop.resource,
-                            stop.detail
-                        ),
-                    )
-                    .with_help(
-                        "an NLB's UDP target group keeps the source's IP: admit udp 4789 from the mirror sources in the appliance's security group and subnet ACL",
+                if warned.contains(&appliance) {
+                    continue;
+                }
+                warned.push(appliance);
+                unreachable(
+                    format!(
+                        "copies the load balancer sends to {} are dropped: {} at {}: {}",
+                        topo.eni(appliance).id,
+                        stop.reason.code(),
+                        stop.resource,
+                        stop.detail
                     ),
+                    "an NLB's UDP target group keeps the source's IP: admit udp 4789 from the mirror sources in the appliance's security group and subnet ACL".into(),
                 );
             }
             let Some(stop) = reach.stop else { continue };
@@ -449,23 +453,15 @@ fn warn(_file: &ScenarioFile, topo: &Topology, p: &mut Problems) {
                 ),
                 _ => "its copies".to_string(),
             };
-            p.push(
-                id_anchor(&s.id),
-                Diagnostic::warning(
-                    ErrorCode::UnreachableTarget,
-                    &s.id,
-                    "traffic_mirror_target_id",
-                    format!(
-                        "{through} never arrive: {} at {}: {}",
-                        stop.reason.code(),
-                        stop.resource,
-                        stop.detail
-                    ),
-                )
-                .with_help(
-                    stop.hint
-                        .unwrap_or_else(|| "`sim check` shows the path hop by hop".into()),
+            unreachable(
+                format!(
+                    "{through} never arrive: {} at {}: {}",
+                    stop.reason.code(),
+                    stop.resource,
+                    stop.detail
                 ),
+                stop.hint
+                    .unwrap_or_else(|| "`sim check` shows the path hop by hop".into()),
             );
         }
     }
