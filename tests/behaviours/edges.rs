@@ -182,6 +182,9 @@ fn lb_04_gwlb_stickiness_by_five_three_or_two_tuple() {
         rate: "10pps", size: Fixed("200B"), count: 40),"#;
     let five = per_appliance(&gwlb("2s", "", "", traffic, ""));
     assert_eq!(five.values().sum::<usize>(), 800);
+    // Not worked out by hand: which appliance each of the 40 flows gets is
+    // the flow hash's; that both get some is what a 5-tuple spread means
+    // (all 40 on one has odds of 2 x 2^-40).
     assert_eq!(five.len(), 2, "{five:?}");
     for tuple in ["ThreeTuple", "TwoTuple"] {
         let one = per_appliance(&gwlb(

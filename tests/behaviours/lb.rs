@@ -137,6 +137,8 @@ fn tgt_07_a_zone_added_later_gets_copies_only_with_cross_zone() {
     let r = run_text(&late_zone(true)).report;
     // (Copies count where they arrive: a few sent just before 30 s fall in
     // the next period.)
+    // How many flows sit on a us-east-1a appliance is the flow hash's, not
+    // a hand-worked number: the test asserts only where the loss falls.
     for s in ["tms-0weba00000001", "tms-0webb00000001"] {
         let d = series(&r, s, "dropped");
         assert!(d[2] > 0, "{d:?}");
