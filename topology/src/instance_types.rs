@@ -329,7 +329,8 @@ fn is_size(size: &str) -> bool {
 }
 
 fn known_family(family: &str) -> bool {
-    VIRTUALISED.contains(&family)
+    family_figures(family).is_some()
+        || VIRTUALISED.contains(&family)
         || BARE_METAL.contains(&family)
         || OTHER_FAMILIES.contains(&family)
         || HUNDRED_SOURCES
@@ -383,7 +384,12 @@ pub fn closest(instance_type: &str) -> Vec<String> {
             .copied()
             .unwrap_or("large")
     };
-    let mut families: Vec<&str> = VIRTUALISED.iter().chain(OTHER_FAMILIES).copied().collect();
+    let mut families: Vec<&str> = VIRTUALISED
+        .iter()
+        .chain(OTHER_FAMILIES)
+        .copied()
+        .chain(families().map(|f| f.family))
+        .collect();
     families.sort_unstable();
     families.dedup();
     let mut scored: Vec<(usize, String)> = families
@@ -454,23 +460,65 @@ pub fn assumed_pps(burst_bps: u64) -> u64 {
 }
 
 /// BW-07: the network catalogue, as data (`topology/data/network-performance.txt`):
-/// figures per size in tables shared by families, and per family its
-/// table, source, date and whether the figures are AWS's or estimated.
+/// per family the guide page and the month it was checked; per type its
+/// figures and whether they are AWS's (see the file's head).
 const CATALOGUE: &str = include_str!("../data/network-performance.txt");
+
+/// Where a type's figures come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Provenance {
+    /// Both figures are in AWS's tables.
+    Published,
+    /// The baseline is AWS's; the burst is the one AWS publishes for the
+    /// compute family with the same baselines.
+    Sibling,
+    /// The project's estimate.
+    Estimated,
+}
+
+/// One instance type's entry in the catalogue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TypeFigures {
+    pub instance_type: &'static str,
+    pub baseline_mbps: u64,
+    pub burst_mbps: u64,
+    pub provenance: Provenance,
+}
 
 /// One family's entry in the catalogue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FamilyFigures {
     pub family: &'static str,
-    /// The shared table its sizes' figures are in.
-    pub table: &'static str,
-    /// The guide page the figures come from (`gp`, `co`, `mo`, `so`, `ac`,
-    /// `hpc`, `pg`: see the data file's head).
+    /// The guide page the family is listed on (`gp`, `co`, `mo`, `so`,
+    /// `ac`, `hpc`, `pg`: see the data file's head).
     pub source: &'static str,
-    /// When they were taken (year and month).
+    /// When its figures were checked (year and month).
     pub date: &'static str,
-    /// False when the project estimated them.
-    pub published: bool,
+}
+
+fn parse_type(line: &'static str) -> Option<TypeFigures> {
+    let mut f = line.strip_prefix("type|")?.split('|');
+    Some(TypeFigures {
+        instance_type: f.next()?,
+        baseline_mbps: f.next()?.parse().ok()?,
+        burst_mbps: f.next()?.parse().ok()?,
+        provenance: match f.next()? {
+            "published" => Provenance::Published,
+            "sibling" => Provenance::Sibling,
+            "estimated" => Provenance::Estimated,
+            _ => return None,
+        },
+    })
+}
+
+/// Every type of the catalogue, sorted by name for lookup.
+fn types() -> &'static [TypeFigures] {
+    static TYPES: std::sync::OnceLock<Vec<TypeFigures>> = std::sync::OnceLock::new();
+    TYPES.get_or_init(|| {
+        let mut t: Vec<TypeFigures> = CATALOGUE.lines().filter_map(parse_type).collect();
+        t.sort_unstable_by_key(|f| f.instance_type);
+        t
+    })
 }
 
 /// The families of the catalogue, in file order.
@@ -479,10 +527,8 @@ pub fn families() -> impl Iterator<Item = FamilyFigures> {
         let mut f = l.strip_prefix("family|")?.split('|');
         Some(FamilyFigures {
             family: f.next()?,
-            table: f.next()?,
             source: f.next()?,
             date: f.next()?,
-            published: f.next()? == "published",
         })
     })
 }
@@ -492,31 +538,33 @@ pub fn family_figures(family: &str) -> Option<FamilyFigures> {
     families().find(|f| f.family == family)
 }
 
-/// The sizes a table has figures for, with (baseline, burst) in Mbps.
-fn table(name: &str) -> impl Iterator<Item = (&'static str, u64, u64)> + '_ {
-    CATALOGUE.lines().filter_map(move |l| {
-        let mut f = l.strip_prefix("table|")?.split('|');
-        if f.next()? != name {
-            return None;
-        }
-        let size = f.next()?;
-        let baseline = f.next()?.parse().ok()?;
-        let burst = f.next()?.parse().ok()?;
-        Some((size, baseline, burst))
-    })
+/// A type's catalogue entry.
+pub fn type_figures(instance_type: &str) -> Option<TypeFigures> {
+    let t = types();
+    t.binary_search_by_key(&instance_type, |f| f.instance_type)
+        .ok()
+        .map(|i| t[i])
+}
+
+/// The catalogue's types in a family, in the file's (size) order.
+fn family_types(family: &str) -> impl Iterator<Item = TypeFigures> + '_ {
+    CATALOGUE
+        .lines()
+        .filter_map(parse_type)
+        .filter(move |t| t.instance_type.split_once('.').map(|(f, _)| f) == Some(family))
 }
 
 /// The sizes the catalogue has figures for in a family.
 pub fn sizes_of(family: &str) -> Vec<&'static str> {
-    family_figures(family).map_or(Vec::new(), |f| table(f.table).map(|(s, _, _)| s).collect())
+    family_types(family)
+        .filter_map(|t| t.instance_type.split_once('.').map(|(_, s)| s))
+        .collect()
 }
 
 /// The catalogue's network figures for an instance type, when it has them.
 pub fn network_performance(instance_type: &str) -> Option<NetworkPerformance> {
-    let (family, size) = instance_type.split_once('.')?;
-    let f = family_figures(family)?;
-    let (_, baseline, burst) = table(f.table).find(|(s, _, _)| *s == size)?;
-    let (baseline_bps, burst_bps) = (baseline * M, burst * M);
+    let f = type_figures(instance_type)?;
+    let (baseline_bps, burst_bps) = (f.baseline_mbps * M, f.burst_mbps * M);
     Some(NetworkPerformance {
         baseline_bps,
         burst_bps,
@@ -530,9 +578,15 @@ mod catalogue_tests {
 
     const G: u64 = 1_000_000_000;
 
+    fn f(t: &str) -> Option<(u64, u64)> {
+        network_performance(t).map(|n| (n.baseline_bps, n.burst_bps))
+    }
+
     #[test]
     fn public_figures_of_the_reference() {
-        let f = |t| network_performance(t).map(|n| (n.baseline_bps, n.burst_bps));
+        // AWS's "Baseline / Burst bandwidth (Gbps)" column: t3.medium
+        // 0.256 / 5, c5.large and m5.large 0.75 / 10, m5.xlarge 1.25 / 10,
+        // c5n.large 3 / 25; the fixed sizes sustain their figure.
         assert_eq!(f("t3.medium"), Some((256 * M, 5 * G)));
         assert_eq!(f("c5.large"), Some((750 * M, 10 * G)));
         assert_eq!(f("m5.large"), Some((750 * M, 10 * G)));
@@ -540,21 +594,50 @@ mod catalogue_tests {
         assert_eq!(f("m5.xlarge"), Some((1_250 * M, 10 * G)));
         assert_eq!(f("c5n.large"), Some((3 * G, 25 * G)));
         assert_eq!(f("m5.8xlarge"), Some((10 * G, 10 * G)));
+        assert_eq!(f("c5.9xlarge"), Some((12 * G, 12 * G)));
         assert_eq!(f("c5.18xlarge"), Some((25 * G, 25 * G)));
         assert_eq!(f("m5.24xlarge"), Some((25 * G, 25 * G)));
         assert_eq!(f("r5.24xlarge"), Some((25 * G, 25 * G)));
         assert_eq!(f("c5n.18xlarge"), Some((100 * G, 100 * G)));
         assert_eq!(f("x1.16xlarge"), Some((10 * G, 10 * G)));
+        // 1 Gbps of burst is 100,000 packets per second: 10 Gbps, 1 M.
         assert_eq!(network_performance("m5.large").unwrap().pps, 1_000_000);
     }
 
     #[test]
     fn bw_07_m5zn_is_not_a_fifth_generation_type() {
-        // The guide's figures: m5zn.12xlarge 100 Gbps, m5zn.6xlarge 50.
-        let f = |t| network_performance(t).map(|n| (n.baseline_bps, n.burst_bps));
+        // AWS's figures: m5zn.12xlarge 100 Gbps, m5zn.6xlarge 50,
+        // m5zn.large 3 up to 25.
         assert_eq!(f("m5zn.12xlarge"), Some((100 * G, 100 * G)));
         assert_eq!(f("m5zn.6xlarge"), Some((50 * G, 50 * G)));
         assert_eq!(f("m5zn.large"), Some((3 * G, 25 * G)));
+    }
+
+    #[test]
+    fn bw_07_figures_checked_against_aws_tables() {
+        // Rows the catalogue had wrong before it was checked type by type
+        // against AWS's tables (baseline / burst, Gbps):
+        // m5n.large 2.1 / 25 (was 3), m5n.4xlarge 16.25 / 25 (was 15),
+        // c5a.8xlarge 10 fixed (was 7.5 up to 10), c6g.medium 0.5 / 10
+        // (was 0.39 / 12.5), c6gn.medium 1.6 / 16, i4g.large 0.781 / 10
+        // (was 3.125 / 25), inf1.24xlarge 100 (was 400), inf2.48xlarge
+        // 100 (was 3,200), g4ad.xlarge 2 / 10 (was 5 / 25), r7iz.12xlarge
+        // 25 (was 18.75), c7gn.large 6.25 / 30, c8gn.48xlarge 600.
+        assert_eq!(f("m5n.large"), Some((2_100 * M, 25 * G)));
+        assert_eq!(f("m5n.4xlarge"), Some((16_250 * M, 25 * G)));
+        assert_eq!(f("c5a.8xlarge"), Some((10 * G, 10 * G)));
+        assert_eq!(f("c6g.medium"), Some((500 * M, 10 * G)));
+        assert_eq!(f("c6gn.medium"), Some((1_600 * M, 16 * G)));
+        assert_eq!(f("i4g.large"), Some((781 * M, 10 * G)));
+        assert_eq!(f("inf1.24xlarge"), Some((100 * G, 100 * G)));
+        assert_eq!(f("inf2.48xlarge"), Some((100 * G, 100 * G)));
+        assert_eq!(f("g4ad.xlarge"), Some((2 * G, 10 * G)));
+        assert_eq!(f("r7iz.12xlarge"), Some((25 * G, 25 * G)));
+        assert_eq!(f("c7gn.large"), Some((6_250 * M, 30 * G)));
+        assert_eq!(f("c8gn.48xlarge"), Some((600 * G, 600 * G)));
+        // Sizes EC2 does not have are not in the catalogue.
+        assert_eq!(f("m5.9xlarge"), None);
+        assert_eq!(f("u-3tb1.480xlarge"), None);
     }
 
     #[test]
@@ -562,23 +645,41 @@ mod catalogue_tests {
         // Every family the guide lists as a mirror source (virtualised or
         // bare metal), and the appliance families people run IDS on.
         let ids = [
-            "c5n", "c6gn", "c6in", "c7gn", "m6in", "m5zn", "i4i", "g5", "m4", "c4", "x2idn",
+            "c5n", "c6gn", "c6in", "c7gn", "c8gn", "m6in", "m5zn", "i4i", "g5", "m4", "c4", "x2idn",
         ];
         for family in VIRTUALISED.iter().chain(BARE_METAL).chain(ids.iter()) {
             let f = family_figures(family).unwrap_or_else(|| panic!("{family}: no figures"));
-            assert!(
-                !sizes_of(family).is_empty(),
-                "{family}: table {} is empty",
-                f.table
-            );
+            assert!(!sizes_of(family).is_empty(), "{family}: no sizes");
             assert!(["gp", "co", "mo", "so", "ac", "hpc", "pg"].contains(&f.source));
-            assert_eq!(f.date, "2026-11");
+            assert_eq!(f.date, "2026-08");
         }
-        // Every table a family names exists, and every figure is sane.
-        for f in families() {
-            for (size, baseline, burst) in table(f.table) {
-                assert!(baseline > 0 && burst >= baseline, "{}.{size}", f.family);
-            }
+        // Every type names a family of the catalogue, and every figure is
+        // sane; every type the 100-sources quota names has figures.
+        for t in types() {
+            let (family, _) = t.instance_type.split_once('.').unwrap();
+            assert!(family_figures(family).is_some(), "{}", t.instance_type);
+            assert!(
+                t.baseline_mbps > 0 && t.burst_mbps >= t.baseline_mbps,
+                "{}",
+                t.instance_type
+            );
         }
+        for t in HUNDRED_SOURCES {
+            assert!(type_figures(t).is_some(), "{t}");
+        }
+        // Estimates are the exception, and they are named as such.
+        let estimated = types()
+            .iter()
+            .filter(|t| t.provenance == Provenance::Estimated)
+            .count();
+        assert!(estimated * 10 < types().len(), "{estimated} estimated");
+        assert_eq!(
+            type_figures("m4.large").map(|t| t.provenance),
+            Some(Provenance::Estimated)
+        );
+        assert_eq!(
+            type_figures("m8g.large").map(|t| t.provenance),
+            Some(Provenance::Sibling)
+        );
     }
 }
