@@ -68,10 +68,10 @@ pub struct RunArgs {
     /// The scenario file (RON).
     pub file: PathBuf,
     /// Seed for every random stream, instead of the file's.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true, value_parser = parse_seed)]
     pub seed: Option<u64>,
     /// Simulated time to run, instead of the file's (for example 10s).
-    #[arg(long, value_parser = parse_duration)]
+    #[arg(long, value_parser = parse_run_duration)]
     pub duration: Option<Duration>,
     /// Write report.json and summary.txt into this directory.
     #[arg(long)]
@@ -79,6 +79,13 @@ pub struct RunArgs {
     /// Also write one pcap per appliance into OUT/pcap/ (needs --out).
     #[arg(long)]
     pub pcap: bool,
+    /// Refuse runs estimated to offer more packets than this (default
+    /// 5,000,000,000, about ten minutes of wall time).
+    #[arg(long, value_name = "N")]
+    pub max_packets: Option<u64>,
+    /// Run however many packets the scenario offers.
+    #[arg(long)]
+    pub allow_large: bool,
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -123,10 +130,10 @@ pub struct SweepArgs {
     #[arg(long)]
     pub objective: Vec<String>,
     /// Seed for every point, instead of the file's.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true, value_parser = parse_seed)]
     pub seed: Option<u64>,
     /// Simulated time of every point, instead of the file's.
-    #[arg(long, value_parser = parse_duration)]
+    #[arg(long, value_parser = parse_run_duration)]
     pub duration: Option<Duration>,
     /// Points run at once; default: one per core.
     #[arg(long)]
@@ -141,4 +148,23 @@ pub struct SweepArgs {
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
     s.parse()
+}
+
+/// A run's length: a duration above zero.
+fn parse_run_duration(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    if d.as_nanos() == 0 {
+        return Err("a run needs a duration above 0 (for example 10s)".to_string());
+    }
+    Ok(d)
+}
+
+/// A seed: a whole number from 0 to 18446744073709551615.
+fn parse_seed(s: &str) -> Result<u64, String> {
+    s.trim().parse().map_err(|_| {
+        format!(
+            "`{s}` is not a seed: give a whole number from 0 to {}",
+            u64::MAX
+        )
+    })
 }

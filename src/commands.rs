@@ -22,6 +22,18 @@ pub(crate) fn run(args: RunArgs) -> Result<u8, String> {
     };
     let scenario = &loaded.scenario;
     let pcap = args.pcap || scenario.settings.pcap;
+    // Bounded work: refuse a run the user cannot have meant before it starts.
+    let limit = match (args.allow_large, args.max_packets) {
+        (true, _) => u64::MAX,
+        (false, n) => n.unwrap_or(sim_core::work::DEFAULT_MAX_PACKETS),
+    };
+    let work = sim_core::work::estimate(scenario);
+    if let Some(why) = sim_core::work::over_hard_limit(&work)
+        .or_else(|| sim_core::work::over_packet_limit(&work, limit))
+    {
+        eprintln!("{}: error[LargeRun]: {why}", args.file.display());
+        return Ok(crate::EXIT_BAD_INPUT);
+    }
     let mut captures = match (pcap, &args.out) {
         (false, _) => None,
         (true, Some(dir)) => Some(PcapFiles::new(
@@ -112,11 +124,25 @@ pub(crate) fn check(args: CheckArgs) -> Result<u8, String> {
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
-    emit(&reports::check::paths(
+    let work = sim_core::work::estimate(&loaded.scenario);
+    if let Some(why) = sim_core::work::over_hard_limit(&work) {
+        eprintln!("{}: error[LargeRun]: {why}", args.file.display());
+        return Ok(crate::EXIT_BAD_INPUT);
+    }
+    let mut text = reports::check::paths(
         &args.file.display().to_string(),
         &loaded.scenario,
         loaded.warnings.len(),
+    );
+    text.push_str(&format!(
+        "\nwork: about {} packets offered, {} metric periods, at most {} bytes of pcap\n",
+        work.packets, work.periods, work.pcap_bytes
     ));
+    if let Some(why) = sim_core::work::over_packet_limit(&work, sim_core::work::DEFAULT_MAX_PACKETS)
+    {
+        eprintln!("{}: warning[LargeRun]: {why}", args.file.display());
+    }
+    emit(&text);
     Ok(0)
 }
 

@@ -16,24 +16,76 @@ const MAX_CAPTURE_BYTES: u64 = 1 << 30;
 pub(crate) fn read_scenario(path: &Path) -> Result<String, String> {
     let f =
         std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut text = String::new();
+    let mut bytes = Vec::new();
     f.take(MAX_SCENARIO_BYTES + 1)
-        .read_to_string(&mut text)
+        .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if text.len() as u64 > MAX_SCENARIO_BYTES {
+    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
         return Err(format!(
             "{} is larger than {} MiB; a scenario file is expected",
             path.display(),
             MAX_SCENARIO_BYTES >> 20
         ));
     }
-    Ok(text)
+    text_of(bytes).map_err(|(line, column, why)| {
+        format!(
+            "{}:{line}:{column}: error[InvalidScenarioFile]: {why}",
+            path.display()
+        )
+    })
+}
+
+/// A scenario's bytes as text, or where and why they are not: a scenario is
+/// UTF-8 text without a byte-order mark or NUL bytes (a binary file given
+/// by mistake).
+fn text_of(bytes: Vec<u8>) -> Result<String, (usize, usize, String)> {
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        return Err((
+            1,
+            1,
+            "the file starts with a byte-order mark (U+FEFF); save it as UTF-8 without one"
+                .to_string(),
+        ));
+    }
+    let (valid, bad) = match std::str::from_utf8(&bytes) {
+        Ok(_) => (bytes.len(), None),
+        Err(e) => (e.valid_up_to(), Some(bytes[e.valid_up_to()])),
+    };
+    let nul = bytes[..valid].iter().position(|&b| b == 0);
+    let at = |offset: usize| {
+        // Only the valid prefix is read, so this is text.
+        let before = std::str::from_utf8(&bytes[..offset]).unwrap_or_default();
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (line, column)
+    };
+    if let Some(i) = nul {
+        let (l, c) = at(i);
+        return Err((
+            l,
+            c,
+            "a NUL byte: this is a binary file, not a scenario (RON text)".to_string(),
+        ));
+    }
+    if let Some(b) = bad {
+        let (l, c) = at(valid);
+        return Err((
+            l,
+            c,
+            format!("byte 0x{b:02X} is not UTF-8: a scenario is UTF-8 text"),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| (1, 1, "not UTF-8 text".to_string()))
 }
 
 /// Loads a scenario, printing warnings, or prints its problems.
 pub(crate) fn load(path: &Path, overrides: &Overrides) -> Result<Loaded, u8> {
     let text = read_scenario(path).map_err(|e| {
-        eprintln!("error: {e}");
+        if e.contains(": error[") {
+            eprintln!("{e}");
+        } else {
+            eprintln!("error: {e}");
+        }
         EXIT_BAD_INPUT
     })?;
     load_text(path, &text, overrides, true)

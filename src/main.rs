@@ -39,7 +39,12 @@ fn main() -> ExitCode {
     match execute(args) {
         Ok(code) => ExitCode::from(code),
         Err(message) => {
-            eprintln!("error: {message}");
+            // A located message (`file:line:col: error[...]`) says so itself.
+            if message.contains(": error[") {
+                eprintln!("{message}");
+            } else {
+                eprintln!("error: {message}");
+            }
             ExitCode::from(EXIT_BAD_INPUT)
         }
     }

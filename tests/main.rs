@@ -7,6 +7,7 @@
 //! - `determinism`: same scenario and seed, same bytes.
 //! - `cli`: the `sim` binary's exit codes, errors and output files.
 
+mod bad_input;
 pub mod behaviours;
 mod charts;
 mod cli;

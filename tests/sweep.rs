@@ -34,10 +34,11 @@ fn pct(v: &serde_json::Value) -> f64 {
 fn the_instance_type_sweep_starts_holding_where_the_arithmetic_says() {
     // plan-instance-type: 5 Gbps in, 3 Gbps out, 1500-byte packets, all
     // mirrored. Copies need 8 x 1550 / 1500 = 8.267 Gbps of egress beside
-    // the 3 Gbps of production. At 10 Gbps (c5.9xlarge, m5.8xlarge) 7 are
+    // the 3 Gbps of production. At 10 Gbps (c5a.8xlarge, m5.8xlarge) 7 are
     // left: 1 - 7 / 8.267 = 15.3 % of copies skipped; at 12 Gbps
-    // (c5.12xlarge) 9 are left, at 20 (m5.16xlarge) 17: none skipped. The
-    // objective (skipped at most 0.1 %) starts holding at c5.12xlarge.
+    // (c5.9xlarge: AWS's table gives 12, not 10) 9 are left, at 20
+    // (m5.16xlarge) 17: none skipped. The objective (skipped at most 0.1 %)
+    // starts holding at c5.9xlarge.
     let dir = tempfile::tempdir().unwrap();
     let o = sim(&[
         "sweep",
@@ -45,7 +46,7 @@ fn the_instance_type_sweep_starts_holding_where_the_arithmetic_says() {
         "--duration",
         "200ms",
         "--vary",
-        "i-0web0000000000001.instance_type=c5.9xlarge,m5.8xlarge,c5.12xlarge,m5.16xlarge",
+        "i-0web0000000000001.instance_type=c5a.8xlarge,m5.8xlarge,c5.9xlarge,m5.16xlarge",
         "--format",
         "json",
         "--out",
@@ -71,7 +72,7 @@ fn the_instance_type_sweep_starts_holding_where_the_arithmetic_says() {
     }
     assert_eq!(
         j["knees"],
-        serde_json::json!([{"from": ["m5.8xlarge"], "to": ["c5.12xlarge"], "change": "starts_holding"}])
+        serde_json::json!([{"from": ["m5.8xlarge"], "to": ["c5.9xlarge"], "change": "starts_holding"}])
     );
     // The files: a CSV line per point, the JSON printed, a chart.
     let csv = std::fs::read_to_string(dir.path().join("sweep.csv")).unwrap();

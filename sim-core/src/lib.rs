@@ -30,6 +30,9 @@
 //!    and [`wire`] (packet bytes, for captures only).
 //! 7. [`explain`]: one packet's fate, told from the evidence the decisions
 //!    report (`topology::evidence`), never decided again.
+//! 8. [`work`]: how much a run will do (packets, metric periods, pcap
+//!    bytes), estimated before it starts, and the limits past which it is
+//!    refused.
 //!
 //! # Determinism
 //!
@@ -68,6 +71,7 @@ pub(crate) mod timeline;
 pub(crate) mod traffic;
 pub mod units;
 pub mod wire;
+pub mod work;
 pub(crate) mod world;
 
 pub use capture::CaptureSink;

@@ -111,7 +111,11 @@ impl<const N: usize> Series<N> {
     /// A series covering `duration_ns`, allocated once so adding to it
     /// never allocates.
     pub fn new(period_ns: u64, duration_ns: u64) -> Self {
-        let n = duration_ns.div_ceil(period_ns.max(1)).max(1) as usize;
+        // Never more than the run's limit, whatever the caller asks:
+        // later instants count in the last period.
+        let n = duration_ns
+            .div_ceil(period_ns.max(1))
+            .clamp(1, crate::work::MAX_PERIODS) as usize;
         Series {
             period_ns: period_ns.max(1),
             bins: vec![[0; N]; n],

@@ -11,6 +11,20 @@ pub enum ErrorCode {
     InvalidTrafficMirrorFilterIdNotFound,
     InvalidTrafficMirrorSessionIdNotFound,
     InvalidNetworkInterfaceIdNotFound,
+    InvalidVpcIdNotFound,
+    InvalidSubnetIdNotFound,
+    InvalidGroupNotFound,
+    InvalidRouteTableIdNotFound,
+    InvalidNetworkAclIdNotFound,
+    InvalidInstanceIdNotFound,
+    InvalidVpcPeeringConnectionIdNotFound,
+    InvalidTransitGatewayAttachmentIdNotFound,
+    InvalidTransitGatewayIdNotFound,
+    InvalidVpcEndpointIdNotFound,
+    LoadBalancerNotFound,
+    InvalidTarget,
+    InvalidSubnetConflict,
+    InvalidSubnetRange,
     TrafficMirrorFilterRuleAlreadyExists,
     TrafficMirrorFilterRuleLimitExceeded,
     TrafficMirrorSessionsPerInterfaceLimitExceeded,
@@ -61,6 +75,24 @@ impl ErrorCode {
                 "InvalidTrafficMirrorSessionId.NotFound"
             }
             ErrorCode::InvalidNetworkInterfaceIdNotFound => "InvalidNetworkInterfaceID.NotFound",
+            ErrorCode::InvalidVpcIdNotFound => "InvalidVpcID.NotFound",
+            ErrorCode::InvalidSubnetIdNotFound => "InvalidSubnetID.NotFound",
+            ErrorCode::InvalidGroupNotFound => "InvalidGroup.NotFound",
+            ErrorCode::InvalidRouteTableIdNotFound => "InvalidRouteTableID.NotFound",
+            ErrorCode::InvalidNetworkAclIdNotFound => "InvalidNetworkAclID.NotFound",
+            ErrorCode::InvalidInstanceIdNotFound => "InvalidInstanceID.NotFound",
+            ErrorCode::InvalidVpcPeeringConnectionIdNotFound => {
+                "InvalidVpcPeeringConnectionID.NotFound"
+            }
+            ErrorCode::InvalidTransitGatewayAttachmentIdNotFound => {
+                "InvalidTransitGatewayAttachmentID.NotFound"
+            }
+            ErrorCode::InvalidTransitGatewayIdNotFound => "InvalidTransitGatewayID.NotFound",
+            ErrorCode::InvalidVpcEndpointIdNotFound => "InvalidVpcEndpointId.NotFound",
+            ErrorCode::LoadBalancerNotFound => "LoadBalancerNotFound",
+            ErrorCode::InvalidTarget => "InvalidTarget",
+            ErrorCode::InvalidSubnetConflict => "InvalidSubnet.Conflict",
+            ErrorCode::InvalidSubnetRange => "InvalidSubnet.Range",
             ErrorCode::TrafficMirrorFilterRuleAlreadyExists => {
                 "TrafficMirrorFilterRuleAlreadyExists"
             }
@@ -107,7 +139,27 @@ impl ErrorCode {
             | ErrorCode::InvalidTrafficMirrorFilterIdNotFound
             | ErrorCode::InvalidTrafficMirrorSessionIdNotFound
             | ErrorCode::InvalidNetworkInterfaceIdNotFound
+            | ErrorCode::InvalidVpcIdNotFound
+            | ErrorCode::InvalidSubnetIdNotFound
+            | ErrorCode::InvalidGroupNotFound
+            | ErrorCode::InvalidRouteTableIdNotFound
+            | ErrorCode::InvalidNetworkAclIdNotFound
+            | ErrorCode::InvalidInstanceIdNotFound
+            | ErrorCode::InvalidVpcPeeringConnectionIdNotFound
+            | ErrorCode::InvalidTransitGatewayAttachmentIdNotFound
+            | ErrorCode::InvalidTransitGatewayIdNotFound
+            | ErrorCode::InvalidVpcEndpointIdNotFound
+            | ErrorCode::LoadBalancerNotFound
             | ErrorCode::UnknownResource => "declare it, or correct the id",
+            ErrorCode::InvalidTarget => {
+                "register the instance or ENI with the load balancer's target group"
+            }
+            ErrorCode::InvalidSubnetConflict => {
+                "give each subnet of a VPC its own part of the VPC's CIDR block"
+            }
+            ErrorCode::InvalidSubnetRange => {
+                "use a prefix length between /16 and /28 (/44 to /64 for IPv6)"
+            }
             ErrorCode::TrafficMirrorFilterRuleAlreadyExists => {
                 "give the rule a number not yet used in this direction"
             }

@@ -96,7 +96,7 @@ fn build_settings(file: &ScenarioFile, p: &mut Problems) -> crate::settings::Set
         match share {
             Some(n) => s.burst_credits_percent = n,
             None => p.error(
-                &Anchor::Scenario,
+                &Anchor::Section("settings"),
                 ErrorCode::InvalidParameterValue,
                 "settings",
                 "burst_credits",
@@ -107,7 +107,7 @@ fn build_settings(file: &ScenarioFile, p: &mut Problems) -> crate::settings::Set
     if let Some(period) = spec.metrics_period {
         if period.as_nanos() < 1_000_000_000 {
             p.error(
-                &Anchor::Scenario,
+                &Anchor::Section("settings"),
                 ErrorCode::InvalidParameterValue,
                 "settings",
                 "metrics_period",
@@ -141,7 +141,7 @@ fn build_settings(file: &ScenarioFile, p: &mut Problems) -> crate::settings::Set
         match crate::units::micro_usd(price) {
             Ok(v) => s.session_hour_price_micro_usd = v,
             Err(m) => p.error(
-                &Anchor::Scenario,
+                &Anchor::Section("settings"),
                 ErrorCode::InvalidParameterValue,
                 "settings",
                 "session_hour_price",

@@ -78,7 +78,7 @@ pub fn build(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p: &mu
             p.push(
                 a,
                 Diagnostic::error(
-                    ErrorCode::UnknownResource,
+                    ErrorCode::InvalidSubnetIdNotFound,
                     &inst.id,
                     "subnet",
                     format!("no subnet `{}` is declared", inst.subnet),
@@ -137,7 +137,7 @@ pub fn build(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p: &mu
         let Some(&subnet) = names.subnets.get(subnet) else {
             p.error(
                 &a,
-                ErrorCode::UnknownResource,
+                ErrorCode::InvalidSubnetIdNotFound,
                 &e.id,
                 "subnet",
                 format!("no subnet `{subnet}` is declared"),
@@ -293,7 +293,7 @@ fn build_eni(
             None => {
                 p.error(
                     &a,
-                    ErrorCode::UnknownResource,
+                    ErrorCode::InvalidSubnetIdNotFound,
                     &e.id,
                     "subnet",
                     format!("no subnet `{s}` is declared"),
@@ -420,7 +420,7 @@ fn build_eni(
             ),
             None => p.error(
                 &a,
-                ErrorCode::UnknownResource,
+                ErrorCode::InvalidGroupNotFound,
                 &e.id,
                 "security_groups",
                 format!("no security group `{g}` is declared"),

@@ -39,7 +39,7 @@ fn nodes(
         let Some(&si) = names.subnets.get(s) else {
             p.error(
                 &a,
-                ErrorCode::UnknownResource,
+                ErrorCode::InvalidSubnetIdNotFound,
                 id,
                 "subnets",
                 format!("no subnet `{s}` is declared"),
@@ -127,7 +127,7 @@ fn targets(
             ),
             None => p.error(
                 &id_anchor(id),
-                ErrorCode::UnknownResource,
+                ErrorCode::InvalidTarget,
                 id,
                 "targets",
                 format!("no instance or ENI `{r}` is declared"),
@@ -210,7 +210,7 @@ fn initial_state(
             }
             None => p.error(
                 &id_anchor(id),
-                ErrorCode::UnknownResource,
+                ErrorCode::InvalidTarget,
                 id,
                 "target_health",
                 format!("{} is not a registered target of {id}", t.target),
@@ -238,7 +238,7 @@ pub fn build(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p: &mu
             names.poisoned.insert(n.id.clone());
             p.error(
                 &id_anchor(&n.id),
-                ErrorCode::UnknownResource,
+                ErrorCode::InvalidVpcIdNotFound,
                 &n.id,
                 "vpc_id",
                 format!("no VPC `{}` is declared", n.vpc_id),
@@ -275,7 +275,7 @@ pub fn build(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p: &mu
             names.poisoned.insert(g.id.clone());
             p.error(
                 &id_anchor(&g.id),
-                ErrorCode::UnknownResource,
+                ErrorCode::InvalidVpcIdNotFound,
                 &g.id,
                 "vpc_id",
                 format!("no VPC `{}` is declared", g.vpc_id),
@@ -325,7 +325,7 @@ pub fn build(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p: &mu
             names.poisoned.insert(e.id.clone());
             p.error(
                 &a,
-                ErrorCode::UnknownResource,
+                ErrorCode::LoadBalancerNotFound,
                 &e.id,
                 "gateway_load_balancer",
                 format!(
@@ -339,7 +339,7 @@ pub fn build(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p: &mu
             names.poisoned.insert(e.id.clone());
             p.error(
                 &a,
-                ErrorCode::UnknownResource,
+                ErrorCode::InvalidSubnetIdNotFound,
                 &e.id,
                 "subnet_id",
                 format!("no subnet `{}` is declared", e.subnet_id),

@@ -156,13 +156,13 @@ fn build_targets(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p:
         } else if t.network_load_balancer_arn.is_some() {
             (
                 "network_load_balancer_arn",
-                ErrorCode::UnknownResource,
+                ErrorCode::LoadBalancerNotFound,
                 "Network Load Balancer",
             )
         } else {
             (
                 "gateway_load_balancer_endpoint_id",
-                ErrorCode::UnknownResource,
+                ErrorCode::InvalidVpcEndpointIdNotFound,
                 "Gateway Load Balancer endpoint",
             )
         };

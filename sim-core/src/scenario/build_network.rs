@@ -93,27 +93,51 @@ fn build_vpcs(
                 );
             }
             let inside = |net: IpNet| v.cidr_blocks.iter().any(|c| c.contains(&net));
-            if let Some(c) = s.cidr_block
-                && !inside(IpNet::V4(c))
-            {
-                p.error(
-                    &a,
-                    ErrorCode::InvalidParameterValue,
-                    &s.id,
-                    "cidr_block",
-                    format!("{c} is not inside any CIDR block of {}", v.id),
-                );
+            // EC2 answers InvalidSubnet.Range for a block outside the VPC's
+            // or a prefix outside /16../28 (IPv6: /44../64).
+            if let Some(c) = s.cidr_block {
+                if !(16..=28).contains(&c.prefix_len()) {
+                    p.error(
+                        &a,
+                        ErrorCode::InvalidSubnetRange,
+                        &s.id,
+                        "cidr_block",
+                        format!("{c}: a subnet's prefix length is /16 to /28"),
+                    );
+                } else if !inside(IpNet::V4(c)) {
+                    p.push(
+                        a.clone(),
+                        Diagnostic::error(
+                            ErrorCode::InvalidSubnetRange,
+                            &s.id,
+                            "cidr_block",
+                            format!("{c} is not inside any CIDR block of {}", v.id),
+                        )
+                        .with_help("choose a block inside one of the VPC's cidr_blocks"),
+                    );
+                }
             }
-            if let Some(c) = s.ipv6_cidr_block
-                && !inside(IpNet::V6(c))
-            {
-                p.error(
-                    &a,
-                    ErrorCode::InvalidParameterValue,
-                    &s.id,
-                    "ipv6_cidr_block",
-                    format!("{c} is not inside any CIDR block of {}", v.id),
-                );
+            if let Some(c) = s.ipv6_cidr_block {
+                if !(44..=64).contains(&c.prefix_len()) {
+                    p.error(
+                        &a,
+                        ErrorCode::InvalidSubnetRange,
+                        &s.id,
+                        "ipv6_cidr_block",
+                        format!("{c}: a subnet's IPv6 prefix length is /44 to /64"),
+                    );
+                } else if !inside(IpNet::V6(c)) {
+                    p.push(
+                        a.clone(),
+                        Diagnostic::error(
+                            ErrorCode::InvalidSubnetRange,
+                            &s.id,
+                            "ipv6_cidr_block",
+                            format!("{c} is not inside any CIDR block of {}", v.id),
+                        )
+                        .with_help("choose a block inside one of the VPC's cidr_blocks"),
+                    );
+                }
             }
             let mut shared_with = Vec::new();
             for acct in &s.shared_with {
@@ -141,6 +165,41 @@ fn build_vpcs(
                 shared_with,
             });
         }
+        subnet_conflicts(v, p);
+    }
+}
+
+/// InvalidSubnet.Conflict: two subnets of one VPC share addresses. Blocks
+/// sorted by first address overlap only with the one that reaches
+/// furthest before them, so one pass finds every conflict.
+fn subnet_conflicts(v: &VpcSpec, p: &mut Problems) {
+    let mut blocks: Vec<(IpNet, &str, &'static str)> = Vec::new();
+    for s in &v.subnets {
+        if let Some(c) = s.cidr_block {
+            blocks.push((IpNet::V4(c.trunc()), &s.id, "cidr_block"));
+        }
+        if let Some(c) = s.ipv6_cidr_block {
+            blocks.push((IpNet::V6(c.trunc()), &s.id, "ipv6_cidr_block"));
+        }
+    }
+    blocks.sort_by_key(|(net, _, _)| (net.network(), net.prefix_len()));
+    let mut reach: Option<(IpNet, &str)> = None;
+    for (net, id, field) in blocks {
+        match reach {
+            Some((prev, prev_id)) if prev.contains(&net.network()) => {
+                p.error(
+                    &id_anchor(id),
+                    ErrorCode::InvalidSubnetConflict,
+                    id,
+                    field,
+                    format!("{net} conflicts with {prev} of {prev_id}"),
+                );
+                if net.broadcast() > prev.broadcast() {
+                    reach = Some((net, id));
+                }
+            }
+            _ => reach = Some((net, id)),
+        }
     }
 }
 
@@ -152,7 +211,7 @@ fn build_peerings(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p
             if found.is_none() {
                 p.error(
                     &a,
-                    ErrorCode::UnknownResource,
+                    ErrorCode::InvalidVpcIdNotFound,
                     &pc.id,
                     field,
                     format!("no VPC `{id}` is declared"),
@@ -211,7 +270,7 @@ fn build_transit_gateways(
             let Some(&vpc) = names.vpcs.get(&at.vpc_id) else {
                 p.error(
                     &a,
-                    ErrorCode::UnknownResource,
+                    ErrorCode::InvalidVpcIdNotFound,
                     &at.id,
                     "vpc_id",
                     format!("no VPC `{}` is declared", at.vpc_id),
@@ -246,7 +305,7 @@ fn build_transit_gateways(
                     ),
                     None => p.error(
                         &a,
-                        ErrorCode::UnknownResource,
+                        ErrorCode::InvalidSubnetIdNotFound,
                         &at.id,
                         "subnet_ids",
                         format!("no subnet `{s}` is declared"),
@@ -267,7 +326,7 @@ fn build_transit_gateways(
             if found.is_none() {
                 p.error(
                     &id_anchor(table),
-                    ErrorCode::UnknownResource,
+                    ErrorCode::InvalidTransitGatewayAttachmentIdNotFound,
                     table,
                     field,
                     format!("{} has no attachment `{id}`", t.id),
@@ -394,7 +453,7 @@ fn build_sg_rules(file: &ScenarioFile, topo: &mut Topology, names: &Names, p: &m
                         None => {
                             p.error(
                                 &anchor,
-                                ErrorCode::UnknownResource,
+                                ErrorCode::InvalidGroupNotFound,
                                 &g.id,
                                 "source_security_group_id",
                                 format!("no security group `{sg}` is declared"),
@@ -511,10 +570,15 @@ fn build_route_tables(
                 continue;
             };
             let Some(target) = target else {
+                let code = if r.target.starts_with("pcx-") {
+                    ErrorCode::InvalidVpcPeeringConnectionIdNotFound
+                } else {
+                    ErrorCode::InvalidTransitGatewayIdNotFound
+                };
                 p.push(
                     a.clone(),
                     Diagnostic::error(
-                        ErrorCode::UnknownResource,
+                        code,
                         &rt.id,
                         "target",
                         format!("no `{}` is declared", r.target),
@@ -670,7 +734,7 @@ fn associate_subnets(file: &ScenarioFile, topo: &mut Topology, names: &Names, p:
                     None => {
                         p.error(
                             &a,
-                            ErrorCode::UnknownResource,
+                            ErrorCode::InvalidRouteTableIdNotFound,
                             &s.id,
                             "route_table",
                             format!("no route table `{id}` is declared in {}", spec.id),
@@ -700,7 +764,7 @@ fn associate_subnets(file: &ScenarioFile, topo: &mut Topology, names: &Names, p:
                     _ => {
                         p.error(
                             &a,
-                            ErrorCode::UnknownResource,
+                            ErrorCode::InvalidNetworkAclIdNotFound,
                             &s.id,
                             "network_acl",
                             format!("no network ACL `{id}` is declared in {}", spec.id),

@@ -241,7 +241,7 @@ pub fn build(
                 let Some(lb) = find_lb(topo, load_balancer) else {
                     refuse(
                         p,
-                        ErrorCode::UnknownResource,
+                        ErrorCode::LoadBalancerNotFound,
                         not_found("load balancer", load_balancer),
                         None,
                     );
@@ -251,7 +251,7 @@ pub fn build(
                 else {
                     refuse(
                         p,
-                        ErrorCode::UnknownResource,
+                        ErrorCode::InvalidTarget,
                         format!("{target} is not a target of {load_balancer}"),
                         None,
                     );
@@ -273,7 +273,7 @@ pub fn build(
                 let Some(eni) = appliance(id) else {
                     refuse(
                         p,
-                        ErrorCode::UnknownResource,
+                        ErrorCode::InvalidInstanceIdNotFound,
                         not_found("instance or ENI", id),
                         None,
                     );
@@ -299,7 +299,7 @@ pub fn build(
                 None => {
                     refuse(
                         p,
-                        ErrorCode::UnknownResource,
+                        ErrorCode::LoadBalancerNotFound,
                         not_found("load balancer", load_balancer),
                         None,
                     );
@@ -313,7 +313,7 @@ pub fn build(
                 let Some(lb) = find_lb(topo, load_balancer) else {
                     refuse(
                         p,
-                        ErrorCode::UnknownResource,
+                        ErrorCode::LoadBalancerNotFound,
                         not_found("load balancer", load_balancer),
                         None,
                     );
@@ -346,7 +346,12 @@ pub fn build(
                                 zones.push(zone.clone());
                             }
                         }
-                        None => refuse(p, ErrorCode::UnknownResource, not_found("subnet", s), None),
+                        None => refuse(
+                            p,
+                            ErrorCode::InvalidSubnetIdNotFound,
+                            not_found("subnet", s),
+                            None,
+                        ),
                     }
                 }
                 Action::SetZones { lb, zones }
@@ -363,7 +368,7 @@ pub fn build(
                 _ => {
                     refuse(
                         p,
-                        ErrorCode::UnknownResource,
+                        ErrorCode::LoadBalancerNotFound,
                         not_found("Network Load Balancer", load_balancer),
                         None,
                     );
@@ -381,7 +386,7 @@ pub fn build(
                 _ => {
                     refuse(
                         p,
-                        ErrorCode::UnknownResource,
+                        ErrorCode::LoadBalancerNotFound,
                         not_found("Network Load Balancer", load_balancer),
                         None,
                     );

@@ -26,6 +26,8 @@ pub enum Anchor {
     },
     /// The top-level `Scenario(...)`.
     Scenario,
+    /// The element that is the value of the top-level field (`settings`).
+    Section(&'static str),
 }
 
 /// A 1-based line and column (in characters).
@@ -155,6 +157,16 @@ impl<'a> Locator<'a> {
                 let skip = usize::from(matches!(anchor, Anchor::SecondId(_)));
                 let at = *self.ids.get(id.as_str())?.get(skip)?;
                 enclosing_open(toks, at)?
+            }
+            Anchor::Section(name) => {
+                let top = toks.iter().position(|t| matches!(t, Token::Open(_)))?;
+                let key = field_at_level(toks, top, name)?;
+                // `settings: (` or `settings: Settings(`.
+                match toks.get(key + 2)? {
+                    Token::Open(_) => key + 2,
+                    Token::Ident(..) if matches!(toks.get(key + 3)?, Token::Open(_)) => key + 3,
+                    _ => return None,
+                }
             }
             Anchor::Item { list, index } => {
                 let key = toks

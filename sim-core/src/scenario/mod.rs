@@ -52,6 +52,61 @@ pub struct Loaded {
 /// fields, wrong types, values our unit parsers refuse).
 pub const PARSE_ERROR: &str = "InvalidScenarioFile";
 
+/// The byte offset of the outermost `/*` that is never closed (block
+/// comments nest in RON), skipping strings and line comments.
+fn unclosed_comment(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let (mut i, mut open) = (0, Vec::new());
+    while i < b.len() {
+        match (b[i], b.get(i + 1)) {
+            (b'/', Some(b'*')) => {
+                open.push(i);
+                i += 2;
+            }
+            (b'*', Some(b'/')) if !open.is_empty() => {
+                open.pop();
+                i += 2;
+            }
+            (b'/', Some(b'/')) if open.is_empty() => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            (b'"', _) if open.is_empty() => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    open.first().copied()
+}
+
+/// RON's message for a value, made specific where it is vague: a CIDR
+/// block with a prefix too long is not "invalid IP address syntax" (EC2
+/// answers InvalidParameterValue, "not a valid CIDR block").
+fn parse_error_message(ron: &str, written: &str) -> (&'static str, String) {
+    let literal = written.trim().trim_matches('"');
+    if ron.contains("invalid IP address syntax")
+        && let Some((addr, len)) = literal.split_once('/')
+    {
+        let max = if addr.contains(':') { 128 } else { 32 };
+        let why = match len.parse::<u32>() {
+            Ok(n) if n > max => format!("the prefix length /{n} is longer than /{max}"),
+            Ok(_) => format!("`{addr}` is not an IP address"),
+            Err(_) => format!("`/{len}` is not a prefix length"),
+        };
+        return (
+            "InvalidParameterValue",
+            format!("{literal} is not a valid CIDR block: {why}"),
+        );
+    }
+    (PARSE_ERROR, ron.to_string())
+}
+
 /// Parses and builds a scenario that reads no other file. `file` names it
 /// in messages.
 pub fn load(file: &str, text: &str, overrides: &Overrides) -> Result<Loaded, ScenarioError> {
@@ -92,10 +147,19 @@ pub fn load_with(
                 },
             )
             .max(start);
+            // RON reports an unclosed comment where the file ends; the
+            // place to fix is where it opens.
+            let (start, end) = match unclosed_comment(text) {
+                Some(open) if e.code.to_string().contains("Unclosed block comment") => {
+                    (open, open + 2)
+                }
+                _ => (start, end),
+            };
+            let (code, message) = parse_error_message(&e.code.to_string(), &text[start..end]);
             return Err(fail(vec![Problem {
                 severity: Severity::Error,
-                code: PARSE_ERROR,
-                message: e.code.to_string(),
+                code,
+                message,
                 help: None,
                 resource: None,
                 field: None,

@@ -190,8 +190,10 @@ pub struct EventSpec {
     pub action: ActionSpec,
 }
 
-/// What happens, named after the EC2 API call that does it.
+/// What happens, named after the EC2 API call that does it. A misspelt
+/// field of an action is an error, as everywhere else.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum ActionSpec {
     /// SES-12: the session stops mirroring (and being charged).
     DeleteTrafficMirrorSession(String),
