@@ -68,13 +68,6 @@ impl PcapFiles {
         }
         Ok(done)
     }
-
-    /// Removes every temporary file (when the run's other output failed).
-    pub fn abandon(self) {
-        for (_, (tmp, _)) in self.files {
-            let _ = std::fs::remove_file(tmp);
-        }
-    }
 }
 
 impl CaptureSink for PcapFiles {

@@ -10,6 +10,7 @@ use crate::cli::{CheckArgs, ExplainArgs, Format, GraphArgs, GraphFormat, RunArgs
 use crate::input::load;
 use crate::output;
 use crate::output::emit;
+use crate::staging::Staging;
 
 pub(crate) fn run(args: RunArgs) -> Result<u8, String> {
     let overrides = Overrides {
@@ -34,15 +35,21 @@ pub(crate) fn run(args: RunArgs) -> Result<u8, String> {
         eprintln!("{}: error[LargeRun]: {why}", args.file.display());
         return Ok(crate::EXIT_BAD_INPUT);
     }
-    let mut captures = match (pcap, &args.out) {
-        (false, _) => None,
-        (true, Some(dir)) => Some(PcapFiles::new(
-            &dir.join("pcap"),
+    if pcap && args.out.is_none() {
+        return Err("pcap files need a directory: add --out DIR".into());
+    }
+    // Every file goes into one temporary directory under --out first: a
+    // failure or a signal leaves nothing behind.
+    let staging = match &args.out {
+        Some(dir) => Some(Staging::begin(dir)?),
+        None => None,
+    };
+    let mut captures = match (&staging, pcap) {
+        (Some(st), true) => Some(PcapFiles::new(
+            &st.dir().join("pcap"),
             scenario.settings.capture_epoch_ns,
         )?),
-        (true, None) => {
-            return Err("pcap files need a directory: add --out DIR".into());
-        }
+        _ => None,
     };
     let started = Instant::now();
     let sink = captures
@@ -57,7 +64,7 @@ pub(crate) fn run(args: RunArgs) -> Result<u8, String> {
         (args.out.is_some() || args.format == Format::Json).then(|| reports::to_json(&report));
     let summary = (args.out.is_some() || args.format == Format::Text)
         .then(|| reports::text::summary(&report));
-    if let Some(dir) = &args.out {
+    if let Some(staging) = staging {
         let charts = reports::charts::charts(&report)?;
         let names: Vec<String> = charts
             .iter()
@@ -80,20 +87,15 @@ pub(crate) fn run(args: RunArgs) -> Result<u8, String> {
         for (name, chart) in names.iter().zip(charts) {
             files.push((name, chart.svg.into_bytes()));
         }
-        let written = output::write_all(dir, &files);
-        if let Err(e) = written {
-            if let Some(c) = captures {
-                c.abandon();
-            }
-            return Err(e);
-        }
+        output::write_into(staging.dir(), &files)?;
         if let Some(c) = captures {
             c.finish()?;
         }
+        staging.commit()?;
     }
     match args.format {
-        Format::Text => emit(&summary.unwrap_or_default()),
-        Format::Json => emit(&json.unwrap_or_default()),
+        Format::Text => emit(&summary.unwrap_or_default())?,
+        Format::Json => emit(&json.unwrap_or_default())?,
     }
     let _ = std::io::stdout().flush();
     // Wall-clock figures go to stderr only: stdout and files stay
@@ -142,7 +144,7 @@ pub(crate) fn check(args: CheckArgs) -> Result<u8, String> {
     {
         eprintln!("{}: warning[LargeRun]: {why}", args.file.display());
     }
-    emit(&text);
+    emit(&text)?;
     Ok(0)
 }
 
@@ -157,8 +159,8 @@ pub(crate) fn explain(args: ExplainArgs) -> Result<u8, String> {
     let x = sim_core::explain::explain(&loaded.scenario, &query, args.at)
         .map_err(|e| format!("--packet: {e}"))?;
     match args.format {
-        Format::Text => emit(&reports::explain::text(&x)),
-        Format::Json => emit(&reports::explain::json(&x)),
+        Format::Text => emit(&reports::explain::text(&x))?,
+        Format::Json => emit(&reports::explain::json(&x))?,
     }
     Ok(0)
 }
@@ -189,7 +191,7 @@ pub(crate) fn graph(args: GraphArgs) -> Result<u8, String> {
                 &[(name.as_str(), drawing.into_bytes())],
             )?
         }
-        None => emit(&drawing),
+        None => emit(&drawing)?,
     }
     Ok(0)
 }

@@ -2,8 +2,9 @@
 //!
 //! Module map: [`cli`] (arguments), [`commands`] (what run, check and
 //! explain do), [`input`] (reading scenarios and captures), [`diagnostics`] (problems shown with their place in the file),
-//! [`output`] (files written whole or not at all), [`capture`] (pcap files
-//! per appliance), [`sweep`] (grids of runs, in parallel), [`progress`]
+//! [`output`] (files written whole or not at all), [`staging`] (one
+//! temporary directory per command, removed on failure and on signals),
+//! [`capture`] (pcap files per appliance), [`sweep`] (grids of runs, in parallel), [`progress`]
 //! (bars on a terminal only).
 //!
 //! **Architecture invariant:** only this binary touches the terminal and
@@ -16,6 +17,7 @@ mod diagnostics;
 mod input;
 mod output;
 mod progress;
+mod staging;
 mod sweep;
 
 use std::process::ExitCode;
@@ -29,6 +31,7 @@ use cli::{Cli, Command};
 pub const EXIT_BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
+    staging::install_signal_handler();
     let args = match cli::Cli::try_parse() {
         Ok(a) => a,
         Err(e) => {

@@ -151,8 +151,8 @@ pub fn sweep(args: SweepArgs) -> Result<u8, String> {
         write(dir, &s, &json)?;
     }
     match args.format {
-        Format::Text => crate::output::emit(&reports::sweep::text(&s)),
-        Format::Json => crate::output::emit(&json),
+        Format::Text => crate::output::emit(&reports::sweep::text(&s))?,
+        Format::Json => crate::output::emit(&json)?,
     }
     Ok(0)
 }

@@ -165,3 +165,163 @@ fn a_run_too_long_to_mean_is_refused_up_front_with_its_estimate() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--max-packets"));
 }
+
+/// A tmpfs of `size` (with `ro`: read-only) at a new directory, for tests
+/// that need a full or read-only file system. None where mounting is not
+/// allowed (CI runs as root, where it is).
+struct Mount(tempfile::TempDir);
+
+impl Mount {
+    fn new(options: &str) -> Option<Mount> {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", options, "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("cannot mount a tmpfs here: skipped");
+            return None;
+        }
+        Some(Mount(dir))
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.0.path()).status();
+    }
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|r| {
+            r.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_full_disk_leaves_no_debris_and_no_output_directory() {
+    let Some(m) = Mount::new("size=512k") else {
+        return;
+    };
+    let out = m.0.path().join("out");
+    // gwlb-spokes' pcaps are over a gigabyte: the 512 kB disk fills.
+    let o = sim(&[
+        "run",
+        "scenarios/gwlb-spokes.ron",
+        "--duration",
+        "2s",
+        "--pcap",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("No space left on device"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        !out.exists(),
+        "the run created {} and left it",
+        out.display()
+    );
+    assert_eq!(entries(m.0.path()), Vec::<String>::new());
+}
+
+#[test]
+fn a_read_only_directory_is_a_clear_error() {
+    let Some(m) = Mount::new("ro,size=64k") else {
+        return;
+    };
+    let out = m.0.path().join("out");
+    let o = sim(&[
+        "run",
+        "scenarios/gwlb-spokes.ron",
+        "--duration",
+        "100ms",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("cannot create {}", out.display())) && err.contains("Read-only"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_signal_removes_the_temporary_files_and_exits_143() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(["run", "scenarios/gwlb-spokes.ron", "--pcap", "--out"])
+        .arg(&out)
+        .current_dir(root())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the run writes into its temporary directory.
+    let pcap_dir = out.join(format!(".sim-tmp-{}", child.id())).join("pcap");
+    let mut waited = 0;
+    while entries(&pcap_dir).is_empty() && waited < 600 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        waited += 1;
+    }
+    assert!(!entries(&pcap_dir).is_empty(), "the run never wrote a pcap");
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(143));
+    assert!(!out.exists(), "{:?}", entries(&out));
+}
+
+#[test]
+fn a_stale_temporary_directory_is_removed_by_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    // What a run killed with SIGKILL leaves: a temporary directory whose
+    // process is gone (no pid is above 2^22 on Linux).
+    let stale = out.join(".sim-tmp-4999999");
+    std::fs::create_dir_all(stale.join("pcap")).unwrap();
+    std::fs::write(stale.join("pcap/x.pcap"), vec![0u8; 4096]).unwrap();
+    let o = sim(&[
+        "run",
+        "scenarios/gwlb-spokes.ron",
+        "--duration",
+        "100ms",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stale.exists());
+    assert!(!entries(&out).iter().any(|e| e.starts_with(".sim-tmp")));
+    assert!(out.join("report.json").exists());
+}
+
+#[test]
+fn a_write_error_on_stdout_exits_non_zero() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(["check", "scenarios/gwlb-spokes.ron"])
+        .current_dir(root())
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot write the output"));
+}
