@@ -277,8 +277,9 @@ fn a_signal_removes_the_temporary_files_and_exits_143() {
         waited += 1;
     }
     assert!(!entries(&pcap_dir).is_empty(), "the run never wrote a pcap");
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+    // The shell's own kill: no procps needed.
+    let killed = Command::new("sh")
+        .args(["-c", &format!("kill -TERM {}", child.id())])
         .status()
         .unwrap();
     assert!(killed.success());
