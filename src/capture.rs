@@ -1,6 +1,6 @@
-//! pcap files, one per appliance, written whole or not at all: each goes to
-//! a temporary name while the run writes it, and is renamed into place
-//! only when the run has finished and every file is flushed.
+//! pcap files, one per appliance, written into the run's staging directory
+//! ([`crate::staging`]), which moves them into place only when the run has
+//! finished and every file is flushed.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -19,7 +19,7 @@ const WRITE_BUFFER: usize = 1 << 20;
 pub struct PcapFiles {
     dir: PathBuf,
     epoch_ns: u64,
-    files: BTreeMap<String, (PathBuf, PcapOut<BufWriter<File>>)>,
+    files: BTreeMap<String, PcapOut<BufWriter<File>>>,
     /// The first error; the run goes on, and finish() reports it.
     error: Option<String>,
 }
@@ -36,37 +36,23 @@ impl PcapFiles {
         })
     }
 
-    /// Flushes every file and renames it into place, or removes them all.
-    pub fn finish(self) -> Result<Vec<PathBuf>, String> {
-        let mut done = Vec::new();
-        let mut error = self.error;
-        let mut staged = Vec::new();
-        for (name, (tmp, out)) in self.files {
-            let dest = self.dir.join(format!("{name}.pcap"));
-            match out.into_inner().into_inner() {
-                Ok(mut f) => {
-                    if let Err(e) = f.flush() {
-                        error.get_or_insert(format!("cannot write {}: {e}", dest.display()));
-                    }
-                }
-                Err(e) => {
-                    error.get_or_insert(format!("cannot write {}: {}", dest.display(), e.error()));
-                }
-            }
-            staged.push((tmp, dest));
-        }
-        if let Some(e) = error {
-            for (tmp, _) in &staged {
-                let _ = std::fs::remove_file(tmp);
-            }
+    fn path(&self, appliance: &str) -> PathBuf {
+        self.dir.join(format!("{appliance}.pcap"))
+    }
+
+    /// Flushes every file; the first error of the run or of the flush.
+    pub fn finish(self) -> Result<(), String> {
+        if let Some(e) = self.error {
             return Err(e);
         }
-        for (tmp, dest) in staged {
-            std::fs::rename(&tmp, &dest)
-                .map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
-            done.push(dest);
+        for (name, out) in self.files {
+            let flushed = match out.into_inner().into_inner() {
+                Ok(mut f) => f.flush().map_err(|e| e.to_string()),
+                Err(e) => Err(e.error().to_string()),
+            };
+            flushed.map_err(|e| format!("cannot write {name}.pcap: {e}"))?;
         }
-        Ok(done)
+        Ok(())
     }
 }
 
@@ -76,34 +62,26 @@ impl CaptureSink for PcapFiles {
             return;
         }
         // One lookup per frame in the common case: the file is open.
-        if let Some((tmp, out)) = self.files.get_mut(appliance) {
+        if let Some(out) = self.files.get_mut(appliance) {
             if let Err(e) = out.record(at_ns, frame) {
-                self.error = Some(format!("cannot write {}: {e}", tmp.display()));
+                self.error = Some(format!("cannot write {appliance}.pcap: {e}"));
             }
             return;
         }
-        {
-            let tmp = self
-                .dir
-                .join(format!(".{appliance}.pcap.tmp-{}", std::process::id()));
-            let opened = File::create(&tmp).map_err(|e| e.to_string()).and_then(|f| {
-                PcapOut::new(BufWriter::with_capacity(WRITE_BUFFER, f), self.epoch_ns)
-                    .map_err(|e| e.to_string())
+        let opened = File::create(self.path(appliance))
+            .map_err(|e| e.to_string())
+            .and_then(|f| {
+                let mut out =
+                    PcapOut::new(BufWriter::with_capacity(WRITE_BUFFER, f), self.epoch_ns)
+                        .map_err(|e| e.to_string())?;
+                out.record(at_ns, frame).map_err(|e| e.to_string())?;
+                Ok(out)
             });
-            match opened {
-                Ok(out) => {
-                    self.files.insert(appliance.to_string(), (tmp, out));
-                }
-                Err(e) => {
-                    self.error = Some(format!("cannot write {}: {e}", tmp.display()));
-                    return;
-                }
+        match opened {
+            Ok(out) => {
+                self.files.insert(appliance.to_string(), out);
             }
-        }
-        if let Some((tmp, out)) = self.files.get_mut(appliance)
-            && let Err(e) = out.record(at_ns, frame)
-        {
-            self.error = Some(format!("cannot write {}: {e}", tmp.display()));
+            Err(e) => self.error = Some(format!("cannot write {appliance}.pcap: {e}")),
         }
     }
 }

@@ -7,18 +7,6 @@ use std::process::{Command, Output};
 
 use crate::common::*;
 
-fn sim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sim"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("sim runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
     let p = dir.join(name);
     std::fs::write(&p, bytes).unwrap();
@@ -193,6 +181,14 @@ impl Drop for Mount {
     }
 }
 
+/// `sim run scenarios/gwlb-spokes.ron --duration D [extra] --out OUT`.
+fn run_spokes_into(out: &Path, duration: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["run", "scenarios/gwlb-spokes.ron", "--duration", duration];
+    args.extend_from_slice(extra);
+    args.extend(["--out", out.to_str().unwrap()]);
+    sim(&args)
+}
+
 fn entries(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
         .map(|r| {
@@ -212,15 +208,7 @@ fn a_full_disk_leaves_no_debris_and_no_output_directory() {
     };
     let out = m.0.path().join("out");
     // gwlb-spokes' pcaps are over a gigabyte: the 512 kB disk fills.
-    let o = sim(&[
-        "run",
-        "scenarios/gwlb-spokes.ron",
-        "--duration",
-        "2s",
-        "--pcap",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = run_spokes_into(&out, "2s", &["--pcap"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("No space left on device"),
@@ -241,14 +229,7 @@ fn a_read_only_directory_is_a_clear_error() {
         return;
     };
     let out = m.0.path().join("out");
-    let o = sim(&[
-        "run",
-        "scenarios/gwlb-spokes.ron",
-        "--duration",
-        "100ms",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = run_spokes_into(&out, "100ms", &[]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(
@@ -297,14 +278,7 @@ fn a_stale_temporary_directory_is_removed_by_the_next_run() {
     let stale = out.join(".sim-tmp-4999999");
     std::fs::create_dir_all(stale.join("pcap")).unwrap();
     std::fs::write(stale.join("pcap/x.pcap"), vec![0u8; 4096]).unwrap();
-    let o = sim(&[
-        "run",
-        "scenarios/gwlb-spokes.ron",
-        "--duration",
-        "100ms",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = run_spokes_into(&out, "100ms", &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!stale.exists());
     assert!(!entries(&out).iter().any(|e| e.starts_with(".sim-tmp")));

@@ -190,6 +190,20 @@ pub fn at_source(r: &Report, eni: &str, direction: &str, reason: &str) -> u64 {
         .sum()
 }
 
+/// Runs the `sim` binary with `args` from the repository root.
+pub fn sim(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("sim runs")
+}
+
+/// A command's standard error, as text.
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
 /// Runs `sim run SCENARIO --duration DURATION [extra] --out DIR` from the
 /// repository root, asserts it exits 0, and returns the output directory.
 pub fn sim_run_out(scenario: &str, duration: &str, extra: &[&str]) -> tempfile::TempDir {
