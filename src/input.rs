@@ -4,14 +4,12 @@
 use std::io::Read;
 use std::path::Path;
 
-use sim_core::{Loaded, Overrides, ScenarioError};
+use sim_core::{CaptureFile, Loaded, MAX_CAPTURE_BYTES, Overrides, ScenarioError};
 
 use crate::{EXIT_BAD_INPUT, diagnostics};
 
 /// Scenario files larger than this are refused before reading them whole.
 const MAX_SCENARIO_BYTES: u64 = 64 << 20;
-/// Captures to replay, likewise.
-const MAX_CAPTURE_BYTES: u64 = 1 << 30;
 
 pub(crate) fn read_scenario(path: &Path) -> Result<String, String> {
     let f =
@@ -78,6 +76,52 @@ fn text_of(bytes: Vec<u8>) -> Result<String, (usize, usize, String)> {
     String::from_utf8(bytes).map_err(|_| (1, 1, "not UTF-8 text".to_string()))
 }
 
+/// Opens a capture to replay, streamed: a regular file (a pipe or a device
+/// would never end, or never start), whose size is checked before reading.
+pub(crate) fn open_capture(path: &Path) -> Result<CaptureFile, String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err(format!(
+            "it is {}, not a regular file: replay reads a capture saved to disk",
+            file_kind(&meta.file_type())
+        ));
+    }
+    if meta.len() > MAX_CAPTURE_BYTES {
+        return Err(format!(
+            "it is {} MiB, larger than the {} MiB replay keeps in memory; cut it with \
+             `editcap -c` or `tcpdump -r ... -w ... -C`",
+            meta.len() >> 20,
+            MAX_CAPTURE_BYTES >> 20
+        ));
+    }
+    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    // Read no more than the size checked, should the file grow meanwhile.
+    let reader = std::io::BufReader::new(f.take(meta.len()));
+    Ok(CaptureFile::new(Box::new(reader), meta.len()))
+}
+
+/// What a path that is not a regular file is, in words.
+fn file_kind(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "not a file"
+    }
+}
+
 /// Loads a scenario, printing warnings, or prints its problems.
 pub(crate) fn load(path: &Path, overrides: &Overrides) -> Result<Loaded, u8> {
     let text = read_scenario(path).map_err(|e| {
@@ -102,18 +146,7 @@ pub(crate) fn load_text(
     let name = path.display().to_string();
     // Files a scenario names (captures to replay) are relative to it.
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let read = |file: &str| -> Result<Vec<u8>, String> {
-        let full = base.join(file);
-        let f = std::fs::File::open(&full).map_err(|e| e.to_string())?;
-        let mut bytes = Vec::new();
-        f.take(MAX_CAPTURE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| e.to_string())?;
-        if bytes.len() as u64 > MAX_CAPTURE_BYTES {
-            return Err(format!("larger than {} MiB", MAX_CAPTURE_BYTES >> 20));
-        }
-        Ok(bytes)
-    };
+    let read = |file: &str| open_capture(&base.join(file));
     match sim_core::load_with(&name, text, overrides, &read) {
         Ok(loaded) => {
             if warn && !loaded.warnings.is_empty() {

@@ -300,3 +300,32 @@ fn a_write_error_on_stdout_exits_non_zero() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("cannot write the output"));
 }
+
+#[test]
+fn replay_reads_regular_files_only_and_never_hangs_on_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("capture.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    for (file, kind) in [
+        (fifo.display().to_string(), "a named pipe (FIFO)"),
+        ("/dev/zero".to_string(), "a device"),
+        (dir.path().display().to_string(), "a directory"),
+    ] {
+        let text = scenario("replay-web.ron").replace("captures/web-server.pcap", &file);
+        let f = write(dir.path(), "replay.ron", text.as_bytes());
+        // Nothing opens the FIFO for writing: reading it would block for
+        // ever, so an answer at all shows it was not read.
+        let o = sim(&["check", &f]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&format!("it is {kind}, not a regular file")),
+            "{err}"
+        );
+        assert!(
+            err.contains("replay.ron:44:"),
+            "located at the entry: {err}"
+        );
+    }
+}

@@ -24,7 +24,11 @@ fn load_and_maybe_run(text: &str) {
         ..Default::default()
     };
     let base = root().join("scenarios");
-    let read = move |f: &str| std::fs::read(base.join(f)).map_err(|e| e.to_string());
+    let read = move |f: &str| {
+        std::fs::read(base.join(f))
+            .map(sim_core::CaptureFile::from)
+            .map_err(|e| e.to_string())
+    };
     match sim_core::load_with("m.ron", text, &short, &read) {
         Ok(l) => {
             let _ = sim_core::run(&l.scenario);
@@ -186,7 +190,7 @@ fn mutated_captures_never_panic() {
                     b.splice(at..at, piece);
                 }
             }
-            let read = move |_: &str| Ok(b.clone());
+            let read = move |_: &str| Ok(b.clone().into());
             if let Ok(l) = sim_core::load_with("r.ron", &text, &short, &read) {
                 let _ = sim_core::run(&l.scenario);
             }

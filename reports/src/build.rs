@@ -356,6 +356,8 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
                 unparsed: c.stats.unparsed,
                 not_at_eni: c.stats.not_at_eni,
                 cut_by_snaplen: c.stats.cut_by_snaplen,
+                bad_timestamp: c.stats.bad_timestamp,
+                reordered_in_time: c.stats.reordered_in_time,
                 truncated_end: c.stats.truncated_end,
             })
             .collect(),

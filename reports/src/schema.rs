@@ -58,6 +58,12 @@ pub struct ReplayReport {
     pub cut_by_snaplen: u64,
     /// The file ended inside a record.
     pub truncated_end: bool,
+    /// Frames with a broken timestamp (before the first frame's, a jump of
+    /// more than a day, or more than a second back): skipped.
+    pub bad_timestamp: u64,
+    /// Frames up to a second earlier than the one before: played at its
+    /// time.
+    pub reordered_in_time: u64,
 }
 
 /// Session-hours and their price (SES-12).

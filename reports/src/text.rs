@@ -298,11 +298,7 @@ pub fn sections(r: &Report) -> Vec<Section> {
             n(rp.unparsed),
             n(rp.not_at_eni),
             n(rp.cut_by_snaplen),
-            if rp.truncated_end {
-                "; the file ends inside a record"
-            } else {
-                ""
-            }
+            time_note(rp),
         )));
     }
     let c = &r.cost;
@@ -367,4 +363,25 @@ fn expectations(r: &Report) -> Section {
         })
         .collect();
     Section::List(title, items)
+}
+
+/// What a replay's reader said about the capture's timestamps and end.
+fn time_note(rp: &crate::schema::ReplayReport) -> String {
+    let mut s = String::new();
+    if rp.bad_timestamp > 0 {
+        s += &format!(
+            "; {} skipped for a broken timestamp (before the first frame, over a second back, or a jump of over a day)",
+            n(rp.bad_timestamp)
+        );
+    }
+    if rp.reordered_in_time > 0 {
+        s += &format!(
+            "; {} earlier than the frame before, played at its time",
+            n(rp.reordered_in_time)
+        );
+    }
+    if rp.truncated_end {
+        s += "; the file ends inside a record";
+    }
+    s
 }

@@ -80,4 +80,6 @@ pub use outcome::Outcome;
 pub use results::RunResults;
 pub use scenario::{Loaded, Overrides, Scenario, ScenarioError, load, load_with};
 pub use time::Instant;
+pub use traffic::capture_file::MAX_CAPTURE_BYTES;
+pub use traffic::replay::CaptureFile;
 pub use world::{Epoch, World};

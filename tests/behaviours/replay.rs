@@ -12,7 +12,7 @@ fn load_with_capture(
     text: &str,
     capture: Vec<u8>,
 ) -> Result<sim_core::Loaded, sim_core::ScenarioError> {
-    let read = move |_: &str| Ok(capture.clone());
+    let read = move |_: &str| Ok(capture.clone().into());
     sim_core::load_with("replay.ron", text, &Default::default(), &read)
 }
 
@@ -156,6 +156,82 @@ fn bad_captures_are_refused_clearly() {
             .unwrap()
             .message
             .contains("cannot read captures/web-server.pcap")
+    );
+}
+
+/// Where each record of a classic little-endian pcap starts.
+fn record_offsets(pcap: &[u8]) -> Vec<usize> {
+    let mut at = 24;
+    let mut v = Vec::new();
+    while at + 16 <= pcap.len() {
+        v.push(at);
+        let incl = u32::from_le_bytes(pcap[at + 8..at + 12].try_into().unwrap());
+        at += 16 + incl as usize;
+    }
+    v
+}
+
+#[test]
+fn timestamps_that_wrap_or_jump_are_skipped_and_counted() {
+    // The last frame's seconds wrap to 0 and the tenth jumps two days on:
+    // both are before the first frame or far after the one before, so
+    // they are skipped and counted, and the other 13 keep their times.
+    let mut bytes = capture_bytes();
+    let records = record_offsets(&bytes);
+    assert_eq!(records.len(), 15);
+    let last = records[14];
+    bytes[last..last + 4].copy_from_slice(&0u32.to_le_bytes());
+    let tenth = records[9];
+    let secs = u32::from_le_bytes(bytes[tenth..tenth + 4].try_into().unwrap());
+    bytes[tenth..tenth + 4].copy_from_slice(&(secs + 2 * 86_400).to_le_bytes());
+    let loaded = load_with_capture(&replay_text(), bytes).unwrap();
+    let r = reports::report(&loaded.scenario, &sim_core::run(&loaded.scenario));
+    let rp = &r.replays[0];
+    assert_eq!(
+        (rp.frames, rp.bad_timestamp, rp.reordered_in_time),
+        (15, 2, 0)
+    );
+    assert_eq!(
+        rp.replayed + rp.unparsed + rp.not_at_eni + rp.bad_timestamp,
+        15
+    );
+    // A frame slightly before the one ahead of it plays at that frame's
+    // time: counted, not skipped.
+    let mut bytes = capture_bytes();
+    let records = record_offsets(&bytes);
+    let (prev, this) = (records[5], records[6]);
+    // The capture counts nanoseconds (magic a1b23c4d): seconds, then ns.
+    const NS: u64 = 1_000_000_000;
+    let stamp = |b: &[u8], at: usize| {
+        u64::from(u32::from_le_bytes(b[at..at + 4].try_into().unwrap())) * NS
+            + u64::from(u32::from_le_bytes(b[at + 4..at + 8].try_into().unwrap()))
+    };
+    // Frames are 2 ms apart from 2 ms: the seventh (14 ms) moves to 5 ms
+    // before the sixth (12 ms), still after the first.
+    let early = stamp(&bytes, prev) - 5_000_000;
+    bytes[this..this + 4].copy_from_slice(&((early / NS) as u32).to_le_bytes());
+    bytes[this + 4..this + 8].copy_from_slice(&((early % NS) as u32).to_le_bytes());
+    let loaded = load_with_capture(&replay_text(), bytes).unwrap();
+    let r = reports::report(&loaded.scenario, &sim_core::run(&loaded.scenario));
+    let rp = &r.replays[0];
+    assert_eq!((rp.bad_timestamp, rp.reordered_in_time), (0, 1));
+    assert_eq!(rp.replayed, 13);
+}
+
+#[test]
+fn a_pcapng_block_that_claims_4_gib_is_refused() {
+    let mut ng = as_pcapng(6);
+    // The Section Header Block's length is at 4..8; the next block (the
+    // interface description) starts after it, its length 4 bytes in.
+    let shb = u32::from_le_bytes(ng[4..8].try_into().unwrap()) as usize;
+    let idb = u32::from_le_bytes(ng[shb + 4..shb + 8].try_into().unwrap()) as usize;
+    let epb = shb + idb;
+    ng[epb + 4..epb + 8].copy_from_slice(&0xFFFF_FFFCu32.to_le_bytes());
+    let err = load_with_capture(&replay_text(), ng).unwrap_err();
+    let m = &err.errors().next().unwrap().message;
+    assert!(
+        m.contains("block 3 is damaged: it claims 4294967292 bytes"),
+        "{m}"
     );
 }
 

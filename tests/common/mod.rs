@@ -53,7 +53,11 @@ pub fn run_text(text: &str) -> Run {
 pub fn load_file(path: &Path, shown: &str) -> Result<sim_core::Loaded, sim_core::ScenarioError> {
     let text = std::fs::read_to_string(path).expect("scenario file readable");
     let base = path.parent().unwrap().to_path_buf();
-    let read = move |f: &str| std::fs::read(base.join(f)).map_err(|e| e.to_string());
+    let read = move |f: &str| {
+        std::fs::read(base.join(f))
+            .map(sim_core::CaptureFile::from)
+            .map_err(|e| e.to_string())
+    };
     sim_core::load_with(shown, &text, &Overrides::default(), &read)
 }
 

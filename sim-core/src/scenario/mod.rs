@@ -28,11 +28,12 @@ pub use traffic::MAX_FLOWS;
 use ron::extensions::Extensions;
 use topology::Severity;
 
+use crate::traffic::replay::CaptureFile;
 use crate::units::Duration;
 
 /// Reads a file a scenario names (a capture to replay), relative to the
 /// scenario: the caller decides how, so the library touches no files.
-pub type FileReader<'a> = dyn Fn(&str) -> Result<Vec<u8>, String> + 'a;
+pub type FileReader<'a> = dyn Fn(&str) -> Result<CaptureFile, String> + 'a;
 
 /// Settings given on the command line, which win over the file's.
 #[derive(Clone, Copy, Debug, Default)]

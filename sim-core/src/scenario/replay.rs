@@ -11,6 +11,7 @@ use super::context::Problems;
 use super::locate::Anchor;
 use super::schema::{ReplaySpec, ScenarioFile};
 use crate::rng;
+use crate::traffic::capture_file;
 use crate::traffic::replay::{self, Capture, CaptureStats};
 use crate::traffic::{Arrivals, FlowPlan, PacketSizes, ReplayedFlow, ReplayedPacket};
 use crate::units::Rate;
@@ -43,24 +44,28 @@ pub fn build(
         err("speed", "speed and loops are at least 1".into());
         return Vec::new();
     }
-    let bytes = match read(&r.file) {
-        Ok(b) => b,
+    let file_in = match read(&r.file) {
+        Ok(f) => f,
         Err(e) => {
             err("file", format!("cannot read {}: {e}", r.file));
             return Vec::new();
         }
     };
-    let (frames, truncated_end) = match replay::read(&bytes) {
+    let got = match capture_file::read(file_in) {
         Ok(f) => f,
         Err(e) => {
             err("file", format!("{}: {e}", r.file));
             return Vec::new();
         }
     };
+    let (frames, data) = (got.frames, got.data);
     let eni = topo.eni(eni_idx);
     let mut stats = CaptureStats {
-        frames: frames.len() as u64,
-        truncated_end,
+        // Frames skipped for their timestamp were in the file too.
+        frames: frames.len() as u64 + got.bad_timestamp,
+        truncated_end: got.truncated_end,
+        bad_timestamp: got.bad_timestamp,
+        reordered_in_time: got.reordered_in_time,
         ..CaptureStats::default()
     };
     // Group the frames into one-way flows, in order of first appearance.
@@ -69,8 +74,8 @@ pub fn build(
     let mut first_seen: BTreeMap<(FlowKey, Direction), usize> = BTreeMap::new();
     let capture_index = captures.len() as u32;
     for (n, f) in frames.iter().enumerate() {
-        let data = &bytes[f.offset as usize..(f.offset + f.len) as usize];
-        match replay::classify(data, eni) {
+        let bytes = &data[f.offset as usize..(f.offset + f.len) as usize];
+        match replay::classify(bytes, eni) {
             Ok((key, size, direction)) => {
                 if f.len < f.orig_len {
                     stats.cut_by_snaplen += 1;
@@ -132,7 +137,7 @@ pub fn build(
         name: name.to_string(),
         file: r.file.clone(),
         eni: eni_idx,
-        bytes,
+        data,
         frames,
         stats,
     });

@@ -5,8 +5,10 @@
 //!   `Flow`, or one direction of a `Connection`).
 //! - [`sizes`]: packet size models.
 //! - [`source`]: the per-flow generator the engine steps, packet by packet.
-//! - [`replay`]: reading a capture taken at an ENI, to replay it.
+//! - [`capture_file`]: reading a pcap or pcapng, streamed and checked.
+//! - [`replay`]: a capture taken at an ENI, classified to replay it.
 
+pub mod capture_file;
 pub mod replay;
 pub mod sizes;
 pub mod source;
