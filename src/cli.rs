@@ -79,16 +79,34 @@ pub struct RunArgs {
     /// Also write one pcap per appliance into OUT/pcap/ (needs --out).
     #[arg(long)]
     pub pcap: bool,
+    #[command(flatten)]
+    pub limits: WorkLimits,
+    /// What to print on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// How much work a command may start.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct WorkLimits {
     /// Refuse runs estimated to offer more packets than this (default
-    /// 5,000,000,000, about ten minutes of wall time).
+    /// 5,000,000,000, about ten minutes of wall time); a sweep counts
+    /// every point.
     #[arg(long, value_name = "N")]
     pub max_packets: Option<u64>,
     /// Run however many packets the scenario offers.
     #[arg(long)]
     pub allow_large: bool,
-    /// What to print on standard output.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+}
+
+impl WorkLimits {
+    /// The most packets a run (or a whole sweep) may offer.
+    pub fn max_packets(&self) -> u64 {
+        match (self.allow_large, self.max_packets) {
+            (true, _) => u64::MAX,
+            (false, n) => n.unwrap_or(sim_core::work::DEFAULT_MAX_PACKETS),
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -135,9 +153,11 @@ pub struct SweepArgs {
     /// Simulated time of every point, instead of the file's.
     #[arg(long, value_parser = parse_run_duration)]
     pub duration: Option<Duration>,
-    /// Points run at once; default: one per core.
+    /// Points run, and held in memory, at once; default: one per core.
     #[arg(long)]
     pub jobs: Option<usize>,
+    #[command(flatten)]
+    pub limits: WorkLimits,
     /// Write sweep.csv, sweep.json and sweep.svg into this directory.
     #[arg(long)]
     pub out: Option<PathBuf>,

@@ -24,10 +24,7 @@ pub(crate) fn run(args: RunArgs) -> Result<u8, String> {
     let scenario = &loaded.scenario;
     let pcap = args.pcap || scenario.settings.pcap;
     // Bounded work: refuse a run the user cannot have meant before it starts.
-    let limit = match (args.allow_large, args.max_packets) {
-        (true, _) => u64::MAX,
-        (false, n) => n.unwrap_or(sim_core::work::DEFAULT_MAX_PACKETS),
-    };
+    let limit = args.limits.max_packets();
     let work = sim_core::work::estimate(scenario);
     if let Some(why) = sim_core::work::over_hard_limit(&work)
         .or_else(|| sim_core::work::over_packet_limit(&work, limit))

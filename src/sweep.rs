@@ -72,10 +72,8 @@ pub fn sweep(args: SweepArgs) -> Result<u8, String> {
         seed: args.seed,
         duration: args.duration,
     };
-    // Every point is made and checked before any runs: a value that
-    // breaks the scenario stops the sweep with its diagnostics.
-    let mut grid = Vec::with_capacity(points);
-    for k in 0..points {
+    // The scenario's text at point k, and the point's values.
+    let point = |k: usize| -> Result<(Vec<String>, String), String> {
         let mut rest = k;
         let mut values = vec![String::new(); varies.len()];
         for (i, (_, vs)) in varies.iter().enumerate().rev() {
@@ -86,26 +84,61 @@ pub fn sweep(args: SweepArgs) -> Result<u8, String> {
         for ((path, _), value) in varies.iter().zip(&values) {
             t = set_field(&t, path, value).map_err(|e| format!("--vary {path}: {e}"))?;
         }
-        match load_text(&args.file, &t, &overrides, k == 0) {
-            Ok(loaded) => grid.push((values, loaded.scenario)),
+        Ok((values, t))
+    };
+    let at = |values: &[String]| {
+        varies
+            .iter()
+            .zip(values)
+            .map(|((p, _), v)| format!("{p}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    // Every point is made and checked before any runs, one at a time and
+    // dropped at once: a value that breaks the scenario stops the sweep
+    // with its diagnostics, and the work of all points together is
+    // weighed against the limit.
+    let mut objective = Vec::new();
+    let mut packets = 0u64;
+    for k in 0..points {
+        let (values, t) = point(k)?;
+        let loaded = match load_text(&args.file, &t, &overrides, k == 0) {
+            Ok(l) => l,
             Err(code) => {
-                eprintln!(
-                    "(at the point {})",
-                    varies
-                        .iter()
-                        .zip(&values)
-                        .map(|((p, _), v)| format!("{p}={v}"))
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                );
+                eprintln!("(at the point {})", at(&values));
                 return Ok(code);
             }
+        };
+        let work = sim_core::work::estimate(&loaded.scenario);
+        if let Some(why) = sim_core::work::over_hard_limit(&work) {
+            eprintln!(
+                "{}: error[LargeRun]: {why} (at the point {})",
+                args.file.display(),
+                at(&values)
+            );
+            return Ok(crate::EXIT_BAD_INPUT);
+        }
+        packets = packets.saturating_add(work.packets);
+        if k == 0 {
+            objective = loaded
+                .scenario
+                .expect
+                .iter()
+                .map(ToString::to_string)
+                .collect();
         }
     }
-    let objective: Vec<String> = grid
-        .first()
-        .map(|(_, s)| s.expect.iter().map(ToString::to_string).collect())
-        .unwrap_or_default();
+    let whole = sim_core::work::Estimate {
+        packets,
+        ..Default::default()
+    };
+    if let Some(why) = sim_core::work::over_packet_limit(&whole, args.limits.max_packets()) {
+        eprintln!(
+            "{}: error[LargeRun]: over its {points} points, {why}",
+            args.file.display()
+        );
+        return Ok(crate::EXIT_BAD_INPUT);
+    }
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
@@ -118,12 +151,22 @@ pub fn sweep(args: SweepArgs) -> Result<u8, String> {
             scope.spawn(|| {
                 loop {
                     let k = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((values, scenario)) = grid.get(k) else {
+                    if k >= points {
+                        break;
+                    }
+                    // Loaded again here, so no more than `jobs` points are
+                    // in memory; it loaded above, and loading is
+                    // deterministic.
+                    let Ok((values, t)) = point(k) else {
                         break;
                     };
+                    let Ok(loaded) = load_text(&args.file, &t, &overrides, false) else {
+                        break;
+                    };
+                    let scenario = &loaded.scenario;
                     let results = sim_core::run(scenario);
                     let report = reports::report(scenario, &results);
-                    let row = reports::sweep::row(values.clone(), &report);
+                    let row = reports::sweep::row(values, &report);
                     if let Ok(mut r) = rows.lock() {
                         r[k] = Some(row);
                     }

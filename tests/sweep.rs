@@ -189,3 +189,31 @@ fn a_sweep_refuses_bad_grids_with_exit_2_and_writes_nothing() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("more than 10000 points"));
 }
+
+#[test]
+fn a_sweep_weighs_the_work_of_all_its_points_before_running_any() {
+    let vary = format!("{NLB}.targets={}", fleets(2));
+    let args = |extra: &[&str]| {
+        let mut v = vec!["sweep", "scenarios/plan-appliances.ron", "--vary", &vary];
+        v.extend_from_slice(extra);
+        v.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let run = |a: Vec<String>| sim(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    // Two points, each offering packets: over a limit of one packet.
+    let o = run(args(&["--max-packets", "1"]));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("error[LargeRun]: over its 2 points, the run would offer about"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty(), "nothing ran");
+    // Lifted, the same sweep runs.
+    let o = run(args(&["--max-packets", "1", "--allow-large"]));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

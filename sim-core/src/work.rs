@@ -21,7 +21,7 @@ pub const MAX_PERIODS: u64 = 1_000_000;
 
 /// The work a run will do, estimated at the rates the file declares
 /// (timeline rate changes are not counted).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Estimate {
     /// Packets offered at sources.
     pub packets: u64,
