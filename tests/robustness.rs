@@ -197,3 +197,47 @@ fn mutated_captures_never_panic() {
         }
     }
 }
+
+/// The guide's first example over 20,001 s with metrics every `period`,
+/// carrying only its jumbo flows, slowed to 2 packets a second.
+fn single_appliance_every(period: &str) -> Run {
+    let text = std::fs::read_to_string(root().join("scenarios/tcp-single-appliance.ron")).unwrap();
+    let start = text.find("    traffic: [").unwrap();
+    let jumbo = r#"    traffic: [
+        Flow(name: "jumbo-whole", from: "eni-0app00000000000001", to: "eni-0source0000000001", protocol: Tcp,
+             destination_port: 8080, rate: "1pps", size: Fixed("8947B")),
+        Flow(name: "jumbo-cut", from: "eni-0app00000000000001", to: "eni-0source0000000001", protocol: Tcp,
+             destination_port: 8081, rate: "1pps", size: Fixed("8996B")),
+    ],
+)
+"#;
+    let text = format!("{}{jumbo}", &text[..start]).replacen(
+        "duration: \"10s\",",
+        &format!("duration: \"20001s\", settings: (metrics_period: \"{period}\"),"),
+        1,
+    );
+    run_text(&text)
+}
+
+#[test]
+fn series_never_hold_more_than_max_bins_periods() {
+    // 20,001 s in periods of 1 s is 20,001 periods, over MAX_BINS
+    // (10,000): the series count in the least whole multiple that fits,
+    // ceil(20,001 / 10,000) = 3 s, ceil(20,001 / 3) = 6,667 of them. That
+    // is exactly a run asked for 3 s periods.
+    let rolled = single_appliance_every("1s").report;
+    let direct = single_appliance_every("3s").report;
+    assert_eq!(sim_core::results::MAX_BINS, 10_000);
+    assert!(!rolled.instances.is_empty());
+    for (a, b) in rolled.instances.iter().zip(&direct.instances) {
+        assert_eq!(a.cloudwatch.period_ns, 3_000_000_000);
+        assert!(a.cloudwatch.series.iter().all(|s| s.values.len() == 6_667));
+        assert_eq!(a.cloudwatch, b.cloudwatch);
+    }
+    assert_eq!(rolled.totals, direct.totals);
+    // An hour in 1 s periods fits: 3,600 periods of 1 s.
+    assert_eq!(
+        sim_core::results::series_period(1_000_000_000, 3_600_000_000_000),
+        1_000_000_000
+    );
+}

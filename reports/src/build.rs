@@ -274,27 +274,29 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
             }
         })
         .collect();
-    let instances =
-        topo.instances
-            .iter()
-            .zip(&results.cloudwatch)
-            .enumerate()
-            .filter_map(|(i, (inst, cw))| {
-                cw.as_ref().map(|cw| InstanceReport {
-                    instance_id: inst.id.clone(),
-                    instance_type: inst.instance_type.clone(),
-                    network_performance: inst.network.map(|n| NetworkPerformance {
-                        baseline_bps: n.baseline_bps,
-                        burst_bps: n.burst_bps,
-                        pps: n.pps,
-                    }),
-                    cloudwatch: metrics(cw, CLOUDWATCH_METRICS),
-                    burst_credits: results.credits.get(i).and_then(Option::as_ref).map(|t| {
-                        credits(t, scenario.settings.metrics_period_ns, results.simulated_ns)
-                    }),
-                })
+    let instances = topo
+        .instances
+        .iter()
+        .zip(&results.cloudwatch)
+        .enumerate()
+        .filter_map(|(i, (inst, cw))| {
+            cw.as_ref().map(|cw| InstanceReport {
+                instance_id: inst.id.clone(),
+                instance_type: inst.instance_type.clone(),
+                network_performance: inst.network.map(|n| NetworkPerformance {
+                    baseline_bps: n.baseline_bps,
+                    burst_bps: n.burst_bps,
+                    pps: n.pps,
+                }),
+                cloudwatch: metrics(cw, CLOUDWATCH_METRICS),
+                burst_credits: results
+                    .credits
+                    .get(i)
+                    .and_then(Option::as_ref)
+                    .map(|t| credits(t, results.simulated_ns)),
             })
-            .collect();
+        })
+        .collect();
     let price = scenario.settings.session_hour_price_micro_usd;
     let existed: u128 = results
         .sessions
@@ -402,7 +404,8 @@ fn seconds(ns: u64) -> String {
 
 /// BW-05: an instance's credits as reported: the balance per period, when
 /// they were spent, and when a longer run would spend them.
-fn credits(t: &sim_core::results::CreditTrace, period: u64, end: u64) -> CreditsReport {
+fn credits(t: &sim_core::results::CreditTrace, end: u64) -> CreditsReport {
+    let period = t.period_ns;
     // "Spent": under 1 % of the capacity left (copies stop once what is
     // left is production's reserve, a millisecond of burst).
     let spent = |b: u64| u128::from(b) * 100 < u128::from(t.capacity_bits);

@@ -710,7 +710,11 @@ pub fn explain(scenario: &Scenario, q: &PacketQuery, at: Duration) -> Result<Exp
     let target = session.target;
     let target_id = topo.target(target).id.clone();
     let fifo = plan.fifo;
-    let period = scenario.settings.metrics_period_ns.max(1);
+    // The run's series period (the metrics period, coarser for long runs).
+    let period = crate::results::series_period(
+        scenario.settings.metrics_period_ns,
+        scenario.duration.as_nanos(),
+    );
     let bin = (at_ns / period) as usize;
     let (from, to) = (bin as u64 * period, ((bin as u64 + 1) * period).min(end));
     let credit_instance = topo.eni(eni).instance;

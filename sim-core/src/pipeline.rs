@@ -252,7 +252,7 @@ impl Pipeline {
         let plans: Vec<Vec<CopyPlan>> = (0..topo.sessions.len())
             .map(|i| vec![CopyPlan::new(topo, SessionIdx(i as u32), settings)])
             .collect();
-        let period = settings.metrics_period_ns;
+        let period = crate::results::series_period(settings.metrics_period_ns, duration_ns);
         let sessions = (0..topo.sessions.len())
             .map(|i| SessionStats {
                 series: Series::new(period, duration_ns),
@@ -448,8 +448,9 @@ impl Pipeline {
         self.results.epochs = world.epochs().to_vec();
         // BW-05: the credits of the periods after the last packet.
         for i in 0..self.results.credits.len() {
-            let period = self.settings.metrics_period_ns.max(1);
-            self.record_credits(i, end.div_ceil(period) * period);
+            if let Some(period) = self.results.credits[i].as_ref().map(|t| t.period_ns) {
+                self.record_credits(i, end.div_ceil(period) * period);
+            }
         }
         // A session's totals are its configurations' sums.
         for stats in &mut self.results.sessions {

@@ -100,6 +100,19 @@ fn dir_index(d: Direction) -> usize {
     }
 }
 
+/// The most periods a series holds: memory and reports never grow with
+/// simulated time past it.
+pub const MAX_BINS: u64 = 10_000;
+
+/// The period a run's series count in: the metrics period, or the least
+/// whole multiple of it that covers the run in [`MAX_BINS`] periods
+/// (CloudWatch, likewise, keeps long ranges at coarser periods). Every
+/// series of a run uses this one period, so they share period indices.
+pub fn series_period(metrics_period_ns: u64, duration_ns: u64) -> u64 {
+    let p = metrics_period_ns.max(1);
+    p.saturating_mul(duration_ns.div_ceil(p).div_ceil(MAX_BINS).max(1))
+}
+
 /// Values per period of simulated time, `N` of them per period.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Series<const N: usize> {
@@ -109,13 +122,11 @@ pub struct Series<const N: usize> {
 
 impl<const N: usize> Series<N> {
     /// A series covering `duration_ns`, allocated once so adding to it
-    /// never allocates.
+    /// never allocates; `period_ns` comes from [`series_period`].
     pub fn new(period_ns: u64, duration_ns: u64) -> Self {
-        // Never more than the run's limit, whatever the caller asks:
-        // later instants count in the last period.
-        let n = duration_ns
-            .div_ceil(period_ns.max(1))
-            .clamp(1, crate::work::MAX_PERIODS) as usize;
+        // Never more than MAX_BINS, whatever the caller asks: later
+        // instants count in the last period.
+        let n = duration_ns.div_ceil(period_ns.max(1)).clamp(1, MAX_BINS) as usize;
         Series {
             period_ns: period_ns.max(1),
             bins: vec![[0; N]; n],
@@ -386,7 +397,8 @@ pub struct CreditTrace {
     pub balance_bits: Vec<u64>,
     /// The end of the next period to record.
     pub(crate) next_boundary: u64,
-    pub(crate) period_ns: u64,
+    /// The series' period ([`series_period`]).
+    pub period_ns: u64,
 }
 
 impl RunResults {
