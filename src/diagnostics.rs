@@ -71,8 +71,11 @@ fn render_one(out: &mut String, file: &str, text: &str, lines: &LineIndex, p: &P
     );
     // The snippet: the line around the column, with the span underlined.
     let line_start = line.as_ptr() as usize - text.as_ptr() as usize;
+    // A problem at a line's `\r\n` is shown at the end of the line's text.
+    let line_end = line_start + line.len();
+    let start = start.min(line_end);
     let col = start - line_start;
-    let end = p.end.clamp(start, line_start + line.len());
+    let end = p.end.clamp(start, line_end);
     let span_len = floor_char_boundary(text, end) - start;
     let (shown, caret_at, caret_len) = window(line, col, span_len);
     let gutter = line_no.to_string();

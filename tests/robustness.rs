@@ -241,3 +241,49 @@ fn series_never_hold_more_than_max_bins_periods() {
         1_000_000_000
     );
 }
+
+/// Inputs that once crashed a fuzz target (fuzz/run.sh), each given to the
+/// `sim` binary the way a user would: `scenario-*` to `sim check`,
+/// `capture-*` replayed by `replay-web.ron`, `packet-*` to `sim explain
+/// --packet`. Each must end with a verdict (exit 0 or 2), never a panic.
+#[test]
+fn inputs_that_crashed_a_fuzz_target_get_a_verdict() {
+    let dir = root().join("tests/fuzz-crashes");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    let work = tempfile::tempdir().unwrap();
+    for f in &files {
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        let shown = f.display().to_string();
+        let o = if name.starts_with("scenario-") {
+            sim(&["check", &shown])
+        } else if name.starts_with("capture-") {
+            let text = std::fs::read_to_string(root().join("scenarios/replay-web.ron"))
+                .unwrap()
+                .replace("captures/web-server.pcap", &shown);
+            let s = work.path().join("replay.ron");
+            std::fs::write(&s, text).unwrap();
+            sim(&["run", s.to_str().unwrap(), "--duration", "20ms"])
+        } else if name.starts_with("packet-") {
+            let packet = std::fs::read_to_string(f).unwrap();
+            sim(&[
+                "explain",
+                "scenarios/tcp-single-appliance.ron",
+                "--packet",
+                &packet,
+            ])
+        } else {
+            panic!("{name}: name it scenario-, capture- or packet-");
+        };
+        let err = stderr(&o);
+        assert!(
+            matches!(o.status.code(), Some(0 | 2)) && !err.contains("panicked"),
+            "{name}: exit {:?}\n{err}",
+            o.status.code()
+        );
+    }
+}
