@@ -6,6 +6,9 @@
 //!   `scenarios/`, so a change in results shows as a diff.
 //! - `determinism`: same scenario and seed, same bytes.
 //! - `cli`: the `sim` binary's exit codes, errors and output files.
+//! - `properties`: proptest properties against oracles written apart.
+//! - `robustness`, `bad_input`: hostile input never panics, hangs or
+//!   leaves debris; `fuzz-crashes/` keeps what the fuzz targets found.
 
 mod bad_input;
 pub mod behaviours;
@@ -21,6 +24,7 @@ mod golden;
 mod html;
 mod invalid;
 mod one_world;
+mod properties;
 mod robustness;
 mod sweep;
 mod tshark;
