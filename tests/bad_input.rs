@@ -329,3 +329,90 @@ fn replay_reads_regular_files_only_and_never_hangs_on_a_pipe() {
         );
     }
 }
+
+/// The guide's first example with `edits` made, checked.
+fn check_edited(edits: &[(&str, &str)]) -> String {
+    let mut text = scenario("tcp-single-appliance.ron");
+    for (from, to) in edits {
+        assert!(text.contains(from), "{from}");
+        text = text.replacen(from, to, 1);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "edited.ron", text.as_bytes());
+    let o = sim(&["check", &f]);
+    assert_eq!(o.status.code(), Some(2));
+    stderr(&o)
+}
+
+/// The `file:line:col: error[code]` headers of a check's output (the
+/// example always warns MtuMismatch, by design).
+fn headers(err: &str) -> Vec<String> {
+    err.lines()
+        .filter(|l| l.contains(": error["))
+        .map(|l| {
+            let (place, rest) = l.split_once(": ").unwrap();
+            let place = place.rsplit('/').next().unwrap();
+            let code = rest.split(':').next().unwrap();
+            format!("{place} {code}")
+        })
+        .collect()
+}
+
+#[test]
+fn two_type_errors_in_two_elements_give_two_errors() {
+    // A subnet's CIDR with /33 (line 16) and a session number that is not a
+    // number (line 40): each its own error, nothing else (the instance in
+    // that subnet and the session are not reported again).
+    let err = check_edited(&[
+        ("cidr_block: \"10.0.1.0/24\"", "cidr_block: \"10.0.1.0/33\""),
+        ("session_number: 1,", "session_number: \"one\","),
+    ]);
+    let h = headers(&err);
+    assert_eq!(h.len(), 2, "{err}");
+    assert!(
+        h[0].starts_with("edited.ron:16:") && h[0].ends_with("error[InvalidParameterValue]"),
+        "{err}"
+    );
+    assert!(
+        h[1].starts_with("edited.ron:40:") && h[1].ends_with("error[InvalidScenarioFile]"),
+        "{err}"
+    );
+    assert!(err.contains("2 errors found"), "{err}");
+}
+
+#[test]
+fn a_parse_error_does_not_hide_a_semantic_error_elsewhere() {
+    // A misspelt rule action (line 33, a parse error in the filter) and an
+    // ENI address outside its subnet (line 24, found only by the checks
+    // that run on what parsed).
+    let err = check_edited(&[
+        ("rule_action: Accept", "rule_action: Acept"),
+        ("private_ip: \"10.0.2.10\"", "private_ip: \"10.0.9.10\""),
+    ]);
+    let h = headers(&err);
+    assert_eq!(h.len(), 2, "{err}");
+    assert!(
+        h[0].starts_with("edited.ron:24:") && h[0].ends_with("error[InvalidParameterValue]"),
+        "{err}"
+    );
+    assert!(
+        h[1].starts_with("edited.ron:33:") && h[1].ends_with("error[InvalidScenarioFile]"),
+        "{err}"
+    );
+    assert!(err.contains("10.0.9.10 is not inside subnet"), "{err}");
+}
+
+#[test]
+fn an_unknown_field_and_a_wrong_type_are_both_reported() {
+    // A typo'd field in the target (line 29) goes aside alone; the wrong
+    // type of the filter's rule number (line 33) is a second error.
+    let err = check_edited(&[
+        ("description: \"Target A\"", "descriptoin: \"Target A\""),
+        ("rule_number: 100,", "rule_number: -5,"),
+    ]);
+    let h = headers(&err);
+    assert_eq!(h.len(), 2, "{err}");
+    assert!(h[0].starts_with("edited.ron:29:"), "{err}");
+    assert!(h[1].starts_with("edited.ron:33:"), "{err}");
+    assert!(err.contains("descriptoin"), "{err}");
+}

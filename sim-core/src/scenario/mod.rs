@@ -4,6 +4,8 @@
 //! - [`schema`]: the file's types, field for field.
 //! - [`build`] and `traffic`: resolution and the API's rules.
 //! - [`locate`]: line and column of an element or field.
+//! - [`recover`]: after a parse error, set the entry aside and go on, so
+//!   every problem shows at once.
 //! - [`error`]: problems with their place in the file.
 
 pub mod build;
@@ -17,6 +19,7 @@ mod checks;
 mod context;
 pub mod error;
 pub mod locate;
+pub mod recover;
 mod replay;
 pub mod schema;
 mod traffic;
@@ -108,6 +111,46 @@ fn parse_error_message(ron: &str, written: &str) -> (&'static str, String) {
     (PARSE_ERROR, ron.to_string())
 }
 
+/// Parse errors reported before giving up: each costs a parse of the file.
+const MAX_PARSE_ATTEMPTS: usize = 100;
+
+/// A problem RON reports, located in `text`.
+fn parse_problem(text: &str, e: &ron::error::SpannedError) -> Problem {
+    let start = locate::offset(
+        text,
+        locate::Position {
+            line: e.span.start.line,
+            column: e.span.start.col,
+        },
+    );
+    let end = locate::offset(
+        text,
+        locate::Position {
+            line: e.span.end.line,
+            column: e.span.end.col,
+        },
+    )
+    .max(start);
+    // RON reports an unclosed comment where the file ends; the place to
+    // fix is where it opens.
+    let (start, end) = match unclosed_comment(text) {
+        Some(open) if e.code.to_string().contains("Unclosed block comment") => (open, open + 2),
+        _ => (start, end),
+    };
+    let (code, message) = parse_error_message(&e.code.to_string(), &text[start..end]);
+    Problem {
+        severity: Severity::Error,
+        code,
+        message,
+        help: None,
+        resource: None,
+        field: None,
+        start,
+        end,
+        position: locate::position(text, start),
+    }
+}
+
 /// Parses and builds a scenario that reads no other file. `file` names it
 /// in messages.
 pub fn load(file: &str, text: &str, overrides: &Overrides) -> Result<Loaded, ScenarioError> {
@@ -130,45 +173,86 @@ pub fn load_with(
     };
     let options = ron::Options::default()
         .with_default_extension(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES);
-    let mut parsed: schema::ScenarioFile = match options.from_str(text) {
-        Ok(p) => p,
-        Err(e) => {
-            let start = locate::offset(
-                text,
-                locate::Position {
-                    line: e.span.start.line,
-                    column: e.span.start.col,
-                },
-            );
-            let end = locate::offset(
-                text,
-                locate::Position {
-                    line: e.span.end.line,
-                    column: e.span.end.col,
-                },
-            )
-            .max(start);
-            // RON reports an unclosed comment where the file ends; the
-            // place to fix is where it opens.
-            let (start, end) = match unclosed_comment(text) {
-                Some(open) if e.code.to_string().contains("Unclosed block comment") => {
-                    (open, open + 2)
-                }
-                _ => (start, end),
-            };
-            let (code, message) = parse_error_message(&e.code.to_string(), &text[start..end]);
-            return Err(fail(vec![Problem {
-                severity: Severity::Error,
-                code,
-                message,
-                help: None,
-                resource: None,
-                field: None,
-                start,
-                end,
-                position: locate::position(text, start),
-            }]));
+    // Every problem at once: a parse error sets its entry aside (blanked,
+    // offsets kept) and the rest is parsed again.
+    let mut work = std::borrow::Cow::Borrowed(text);
+    let mut parse_problems: Vec<Problem> = Vec::new();
+    let mut set_aside_ids: Vec<String> = Vec::new();
+    let mut blanked_fields: Vec<String> = Vec::new();
+    let mut unreliable: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut parsed: Option<schema::ScenarioFile> = None;
+    for _ in 0..MAX_PARSE_ATTEMPTS {
+        let e = match options.from_str::<schema::ScenarioFile>(&work) {
+            Ok(p) => {
+                parsed = Some(p);
+                break;
+            }
+            Err(e) => e,
+        };
+        let problem = parse_problem(&work, &e);
+        // A required field set aside is then missing: not a new problem;
+        // the element holding it goes aside too.
+        let consequence = matches!(&e.code, ron::Error::MissingStructField { field, .. }
+            if blanked_fields.iter().any(|f| f == field));
+        let at = problem.start;
+        if !consequence {
+            parse_problems.push(problem);
         }
+        let Some(all) = recover::entries(&work) else {
+            break;
+        };
+        // An unknown field goes aside alone: the element is whole without
+        // it. Any other fault makes its element unreliable, so the element
+        // goes (a field of the scenario itself, when in none).
+        let unknown_field = matches!(e.code, ron::Error::NoSuchStructField { .. });
+        let target = if unknown_field && !consequence {
+            recover::innermost(&all, at)
+        } else {
+            recover::innermost_element(&all, at).or_else(|| recover::innermost(&all, at))
+        };
+        let Some(t) = target.cloned() else {
+            break;
+        };
+        match &t.field {
+            Some(f) => blanked_fields.push(f.clone()),
+            None => set_aside_ids.extend(recover::id_of(&work, &t, &all)),
+        }
+        // The elements around it lost a part: what is said of them is
+        // unreliable too.
+        unreliable.extend(
+            all.iter()
+                .filter(|x| x.field.is_none() && x.start <= t.start && t.end <= x.end)
+                .map(|x| x.start..x.end),
+        );
+        // A misspelt field stood for the one it resembles: that one missing
+        // is the same mistake.
+        if let ron::Error::NoSuchStructField {
+            expected, found, ..
+        } = &e.code
+        {
+            blanked_fields.extend(
+                expected
+                    .iter()
+                    .filter(|x| strsim::damerau_levenshtein(x, found) <= 2)
+                    .map(|x| x.to_string()),
+            );
+        }
+        recover::blank(work.to_mut(), t.start..t.through);
+    }
+    let Some(mut parsed) = parsed else {
+        if parse_problems.len() >= MAX_PARSE_ATTEMPTS
+            && let Some(last) = parse_problems.last()
+        {
+            let mut note = last.clone();
+            note.severity = Severity::Warning;
+            note.code = "TooManyErrors";
+            note.message = format!(
+                "stopped after {MAX_PARSE_ATTEMPTS} errors RON reports; the rest of the file \
+                 was not read: mend these and check again"
+            );
+            parse_problems.push(note);
+        }
+        return Err(fail(parse_problems));
     };
     if let Some(seed) = overrides.seed {
         parsed.seed = seed;
@@ -178,7 +262,7 @@ pub fn load_with(
     }
     let mut problems = context::Problems::default();
     let built = build::build(parsed, read, &mut problems);
-    let locator = locate::Locator::new(text);
+    let locator = locate::Locator::new(&work);
     let mut located: Vec<Problem> = problems
         .0
         .into_iter()
@@ -199,6 +283,19 @@ pub fn load_with(
             }
         })
         .collect();
+    // What is said of an element set aside (not found, not inside it)
+    // follows from its fault, already reported.
+    located.retain(|p| {
+        !set_aside_ids
+            .iter()
+            .any(|id| recover::mentions(&p.message, id))
+            && !unreliable.iter().any(|r| r.contains(&p.start))
+    });
+    if !parse_problems.is_empty() {
+        located.extend(parse_problems);
+        located.sort_by_key(|p| (p.position, p.severity));
+        return Err(fail(located));
+    }
     located.sort_by_key(|p| (p.position, p.severity));
     match built {
         Some(scenario) => Ok(Loaded {
