@@ -219,6 +219,32 @@ fn timestamps_that_wrap_or_jump_are_skipped_and_counted() {
 }
 
 #[test]
+fn a_pcapng_whose_timestamps_wrap_skips_those_frames() {
+    // Blocks: section header, interface description, then 15 Enhanced
+    // Packet Blocks. The last one's timestamp (high and low words, 12..20
+    // into the block) is set to 0: before the first frame, so skipped, and
+    // the period stays that of the 14 others.
+    let mut ng = as_pcapng(6);
+    let mut at = 0;
+    let mut blocks = Vec::new();
+    while at + 8 <= ng.len() {
+        blocks.push(at);
+        at += u32::from_le_bytes(ng[at + 4..at + 8].try_into().unwrap()) as usize;
+    }
+    assert_eq!(blocks.len(), 17);
+    let last = blocks[16];
+    ng[last + 12..last + 20].copy_from_slice(&[0; 8]);
+    let loaded = load_with_capture(&replay_text(), ng).unwrap();
+    let r = reports::report(&loaded.scenario, &sim_core::run(&loaded.scenario));
+    let rp = &r.replays[0];
+    assert_eq!((rp.frames, rp.bad_timestamp), (15, 1));
+    assert_eq!(
+        rp.replayed + rp.unparsed + rp.not_at_eni + rp.bad_timestamp,
+        15
+    );
+}
+
+#[test]
 fn a_pcapng_block_that_claims_4_gib_is_refused() {
     let mut ng = as_pcapng(6);
     // The Section Header Block's length is at 4..8; the next block (the
