@@ -35,37 +35,93 @@ impl Table {
         self.rows.is_empty()
     }
 
-    /// Renders with two spaces of indent and two between columns.
+    /// Renders with two spaces of indent and two between columns. A table
+    /// wider than [`MAX_WIDTH`] goes on in further tables below, each
+    /// repeating the first column (the row's name).
     pub fn render(&self, out: &mut String) {
-        let mut widths: Vec<usize> = self.header.iter().map(|h| h.len()).collect();
+        let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
         for r in &self.rows {
             for (w, c) in widths.iter_mut().zip(r) {
                 *w = (*w).max(c.chars().count());
             }
         }
-        let line = |out: &mut String, cells: &[String]| {
-            let mut s = String::from(" ");
-            for (i, (c, w)) in cells.iter().zip(&widths).enumerate() {
-                s.push(' ');
-                let pad = w - c.chars().count();
-                if i > 0 && numeric(c) {
-                    s.push_str(&" ".repeat(pad));
-                    s.push_str(c);
-                } else {
-                    s.push_str(c);
-                    s.push_str(&" ".repeat(pad));
-                }
-                s.push(' ');
+        for (k, columns) in column_groups(&widths).iter().enumerate() {
+            if k > 0 {
+                out.push('\n');
             }
-            out.push_str(s.trim_end());
-            out.push('\n');
-        };
-        let header: Vec<String> = self.header.iter().map(|h| h.to_string()).collect();
-        line(out, &header);
-        for r in &self.rows {
-            line(out, r);
+            let line = |out: &mut String, cells: &[String]| {
+                let mut s = String::from(" ");
+                for &i in columns {
+                    let (c, w) = (cells.get(i).map_or("", String::as_str), widths[i]);
+                    s.push(' ');
+                    let pad = w - c.chars().count();
+                    if i > 0 && numeric(c) {
+                        s.push_str(&" ".repeat(pad));
+                        s.push_str(c);
+                    } else {
+                        s.push_str(c);
+                        s.push_str(&" ".repeat(pad));
+                    }
+                    s.push(' ');
+                }
+                out.push_str(s.trim_end());
+                out.push('\n');
+            };
+            line(out, &self.header);
+            for r in &self.rows {
+                line(out, r);
+            }
         }
     }
+}
+
+/// The widest a summary line is: tables and paragraphs fit a terminal of
+/// 120 columns.
+pub const MAX_WIDTH: usize = 120;
+
+/// The columns of each table a table of `widths` is rendered as: all of
+/// them when they fit in [`MAX_WIDTH`], else the first column and as many
+/// more as fit, again and again.
+fn column_groups(widths: &[usize]) -> Vec<Vec<usize>> {
+    // A line is one space of indent, then each cell with a space each side.
+    let width = |cols: &[usize]| 1 + cols.iter().map(|&i| widths[i] + 2).sum::<usize>();
+    let mut groups = Vec::new();
+    let mut group = vec![0];
+    for i in 1..widths.len() {
+        group.push(i);
+        if group.len() > 2 && width(&group) > MAX_WIDTH {
+            group.pop();
+            groups.push(std::mem::replace(&mut group, vec![0, i]));
+        }
+    }
+    if !widths.is_empty() {
+        groups.push(group);
+    }
+    groups
+}
+
+/// `text` broken at spaces into lines of at most [`MAX_WIDTH`] characters
+/// (a word longer than that stays whole); later lines start with `indent`.
+pub fn wrap(text: &str, indent: &str) -> String {
+    // The text's own indent stays.
+    let body = text.trim_start_matches(' ');
+    let mut out = text[..text.len() - body.len()].to_string();
+    let mut len = out.len();
+    let lead = len;
+    for word in body.split(' ') {
+        let w = word.chars().count();
+        if len > lead && len + 1 + w > MAX_WIDTH {
+            out.push('\n');
+            out.push_str(indent);
+            len = indent.chars().count();
+        } else if len > lead {
+            out.push(' ');
+            len += 1;
+        }
+        out.push_str(word);
+        len += w;
+    }
+    out
 }
 
 impl Table {
@@ -134,5 +190,36 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn a_wide_table_goes_on_below_repeating_its_first_column() {
+        let mut t = Table::new(&["NAME", "A", "B", "C"]);
+        t.row(vec![
+            "row-1".into(),
+            "x".repeat(50),
+            "y".repeat(50),
+            "z".repeat(50),
+        ]);
+        let mut out = String::new();
+        t.render(&mut out);
+        assert!(out.lines().all(|l| l.chars().count() <= MAX_WIDTH), "{out}");
+        // NAME, A and B fit (1 + 7 + 52 + 52 = 112); C goes below, with NAME.
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 5);
+        assert!(lines[0].starts_with("  NAME") && lines[0].contains(" B"));
+        assert_eq!(lines[2], "");
+        assert!(lines[3].starts_with("  NAME") && lines[3].ends_with(" C"));
+        assert!(lines[4].starts_with("  row-1") && lines[4].ends_with(&"z".repeat(50)));
+    }
+
+    #[test]
+    fn wrap_breaks_at_spaces_within_the_width_and_keeps_the_indent() {
+        let text = format!("  {}", "word ".repeat(40).trim_end());
+        let w = wrap(&text, "    ");
+        let lines: Vec<&str> = w.lines().collect();
+        assert!(lines.iter().all(|l| l.len() <= MAX_WIDTH));
+        assert!(lines[0].starts_with("  word") && lines[1].starts_with("    word"));
+        assert_eq!(w.split_whitespace().count(), 40);
     }
 }

@@ -53,15 +53,17 @@ pub fn summary(r: &Report) -> String {
                 table.render(&mut out);
             }
             Section::Paragraph(p) => {
-                let _ = writeln!(out, "\n{p}");
+                let _ = writeln!(out, "\n{}", crate::table::wrap(&p, "  "));
             }
             Section::List(title, items) => {
                 let _ = writeln!(out, "\n{title}");
                 for i in items {
                     let mark = if i.ok { "ok  " } else { "FAIL" };
-                    let _ = writeln!(out, "  {mark} {}", i.text);
+                    let item = format!("  {mark} {}", i.text);
+                    let _ = writeln!(out, "{}", crate::table::wrap(&item, "       "));
                     for d in i.detail {
-                        let _ = writeln!(out, "         {d}");
+                        let d = format!("         {d}");
+                        let _ = writeln!(out, "{}", crate::table::wrap(&d, "           "));
                     }
                 }
             }
