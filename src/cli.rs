@@ -9,11 +9,31 @@ use sim_core::units::Duration;
 #[command(
     name = "sim",
     version,
-    about = "A deterministic data-plane twin of AWS VPC Traffic Mirroring"
+    about = "A deterministic data-plane twin of AWS VPC Traffic Mirroring",
+    after_help = "Exit codes:\n  0  done (run: every expectation holds)\n  1  run: an expectation of the \
+                  scenario's `expect` block does not hold\n  2  bad input or usage: the scenario, a file \
+                  it names or an argument is refused, or output cannot be written (nothing is \
+                  written then)\n  130, 143  interrupted (SIGINT, SIGTERM); temporary files removed"
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    #[command(flatten)]
+    pub style: Style,
+}
+
+/// How much the commands say on standard error.
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub struct Style {
+    /// Show each warning with its line of the file, and the run's speed.
+    #[arg(long, short = 'v', global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// Print no warnings, progress or speed: results and errors only.
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+    /// Refuse a scenario that has any warning, as an error (exit 2).
+    #[arg(long, global = true)]
+    pub deny_warnings: bool,
 }
 
 #[derive(Debug, Subcommand)]

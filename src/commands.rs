@@ -54,7 +54,8 @@ pub(crate) fn run(args: RunArgs) -> Result<u8, String> {
         .map(|c| c as &mut dyn sim_core::CaptureSink);
     let results = crate::progress::run(scenario, sink);
     let wall = started.elapsed();
-    let report = reports::report(scenario, &results);
+    let mut report = reports::report(scenario, &results);
+    reports::attach_warnings(&mut report, &loaded.warnings);
     // Render only what is asked for: output is the one part of a run that
     // grows with simulated time (one value per metrics period).
     let json =
@@ -105,7 +106,9 @@ pub(crate) fn run(args: RunArgs) -> Result<u8, String> {
         secs,
         packets as f64 / secs
     );
-    eprintln!("{speed}");
+    if crate::diagnostics::style().verbose {
+        eprintln!("{speed}");
+    }
     // A scenario kept as a regression test fails its CI job here.
     let failed = report.expectations.iter().filter(|v| !v.holds).count();
     if failed > 0 {
@@ -139,7 +142,17 @@ pub(crate) fn check(args: CheckArgs) -> Result<u8, String> {
     ));
     if let Some(why) = sim_core::work::over_packet_limit(&work, sim_core::work::DEFAULT_MAX_PACKETS)
     {
-        eprintln!("{}: warning[LargeRun]: {why}", args.file.display());
+        let style = crate::diagnostics::style();
+        if style.deny_warnings {
+            eprintln!(
+                "{}: error[LargeRun]: {why} (--deny-warnings)",
+                args.file.display()
+            );
+            return Ok(crate::EXIT_BAD_INPUT);
+        }
+        if !style.quiet {
+            eprintln!("{}: warning[LargeRun]: {why}", args.file.display());
+        }
     }
     emit(&text)?;
     Ok(0)

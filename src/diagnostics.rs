@@ -9,7 +9,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use std::sync::OnceLock;
+
 use sim_core::scenario::Problem;
+
+use crate::cli::Style;
 
 /// Problems of one code shown with a snippet; the rest are counted.
 const SHOWN_PER_CODE: usize = 3;
@@ -18,6 +22,73 @@ const WINDOW_BEFORE: usize = 40;
 const WINDOW_AFTER: usize = 60;
 /// Locations listed for the problems that are grouped.
 const LISTED: usize = 5;
+
+static STYLE: OnceLock<Style> = OnceLock::new();
+
+/// Sets, once, how much the commands say (`--verbose`, `--quiet`,
+/// `--deny-warnings`).
+pub fn set_style(style: Style) {
+    let _ = STYLE.set(style);
+}
+
+/// How much the commands say.
+pub fn style() -> Style {
+    STYLE.get().copied().unwrap_or_default()
+}
+
+/// Renders a scenario's warnings as the style asks: nothing when quiet;
+/// with snippets when verbose; else one line per code, the first warning
+/// and how many more like it, where.
+pub fn render_warnings(file: &str, text: &str, warnings: &[Problem]) -> String {
+    let style = style();
+    if style.quiet || warnings.is_empty() {
+        return String::new();
+    }
+    if style.verbose {
+        return render(file, text, warnings);
+    }
+    let mut by_code: BTreeMap<&str, Vec<&Problem>> = BTreeMap::new();
+    let mut order = Vec::new();
+    for w in warnings {
+        let group = by_code.entry(w.code).or_default();
+        if group.is_empty() {
+            order.push(w.code);
+        }
+        group.push(w);
+    }
+    let mut out = String::new();
+    for code in order {
+        let group = &by_code[code];
+        let first = group[0];
+        let _ = write!(
+            out,
+            "{file}:{}:{}: warning[{code}]: {}",
+            first.position.line,
+            first.position.column,
+            headline(first)
+        );
+        if group.len() > 1 {
+            let at: Vec<String> = group[1..]
+                .iter()
+                .take(LISTED)
+                .map(|p| format!("{}:{}", p.position.line, p.position.column))
+                .collect();
+            let more = if group.len() - 1 > LISTED {
+                ", ..."
+            } else {
+                ""
+            };
+            let _ = write!(
+                out,
+                " (and {} more like it, at {}{more})",
+                group.len() - 1,
+                at.join(", ")
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
 
 /// Renders problems as `file:line:col` headers followed by a snippet.
 pub fn render(file: &str, text: &str, problems: &[Problem]) -> String {

@@ -149,8 +149,20 @@ pub(crate) fn load_text(
     let read = |file: &str| open_capture(&base.join(file));
     match sim_core::load_with(&name, text, overrides, &read) {
         Ok(loaded) => {
-            if warn && !loaded.warnings.is_empty() {
+            if diagnostics::style().deny_warnings && !loaded.warnings.is_empty() {
                 eprint!("{}", diagnostics::render(&name, text, &loaded.warnings));
+                let n = loaded.warnings.len();
+                eprintln!(
+                    "{name}: {n} warning{} denied (--deny-warnings); nothing was run",
+                    if n == 1 { "" } else { "s" }
+                );
+                return Err(EXIT_BAD_INPUT);
+            }
+            if warn {
+                eprint!(
+                    "{}",
+                    diagnostics::render_warnings(&name, text, &loaded.warnings)
+                );
             }
             Ok(loaded)
         }

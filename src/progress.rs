@@ -7,11 +7,16 @@ use std::time::Instant;
 
 use sim_core::{CaptureSink, Scenario, Simulation};
 
+/// Whether to draw bars: stderr is a terminal and `--quiet` was not given.
+fn watched() -> bool {
+    std::io::stderr().is_terminal() && !crate::diagnostics::style().quiet
+}
+
 /// Runs a scenario, with a bar of simulated time and packets per second of
 /// wall time when someone is watching.
 pub fn run(scenario: &Scenario, sink: Option<&mut dyn CaptureSink>) -> sim_core::RunResults {
     let sim = Simulation::new(scenario);
-    if !std::io::stderr().is_terminal() {
+    if !watched() {
         return sim.run_with_progress(sink, &mut |_, _| {});
     }
     let end_ms = scenario.duration.as_nanos() / 1_000_000;
@@ -33,7 +38,7 @@ pub fn run(scenario: &Scenario, sink: Option<&mut dyn CaptureSink>) -> sim_core:
 
 /// A bar of points done, for sweeps.
 pub fn points(points: u64) -> indicatif::ProgressBar {
-    if !std::io::stderr().is_terminal() {
+    if !watched() {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(points);

@@ -7,12 +7,13 @@ use crate::common::*;
 
 #[test]
 fn run_prints_a_summary_and_exits_0() {
-    let o = sim(&["run", "scenarios/filter-examples.ron"]);
+    let o = sim(&["run", "scenarios/filter-examples.ron", "--verbose"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = String::from_utf8(o.stdout.clone()).unwrap();
     assert!(out.starts_with("Scenario filter-examples (seed 3, 10s simulated, 13 flows)"));
     assert!(out.contains("tms-0a00000000000001"));
-    // The speed line goes to stderr, never into the deterministic output.
+    // The speed line (--verbose) goes to stderr, never into the
+    // deterministic output.
     assert!(stderr(&o).contains("packets/s"));
     assert!(!out.contains("packets/s"));
 }
@@ -269,4 +270,112 @@ fn graph_draws_the_network_as_dot_or_svg_and_refuses_bad_input() {
     let o = sim(&["graph", bad.to_str().unwrap(), "-o", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(!out.exists());
+}
+
+/// The guide's first example with three flows starting after the run's
+/// end: three warnings of one code (InvalidTraffic).
+fn late_flows() -> (tempfile::TempDir, String) {
+    let text = std::fs::read_to_string(root().join("scenarios/tcp-single-appliance.ron"))
+        .unwrap()
+        .replacen(
+            "rate: \"100pps\", size: Fixed(\"8947B\")",
+            "rate: \"100pps\", size: Fixed(\"8947B\"), start: \"20s\"",
+            1,
+        )
+        .replacen(
+            "rate: \"100pps\", size: Fixed(\"8996B\")",
+            "rate: \"100pps\", size: Fixed(\"8996B\"), start: \"20s\"",
+            1,
+        )
+        .replacen("rate: \"500pps\",", "rate: \"500pps\", start: \"20s\",", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("late.ron");
+    std::fs::write(&f, text).unwrap();
+    let shown = f.display().to_string();
+    (dir, shown)
+}
+
+#[test]
+fn warnings_are_one_line_each_grouped_by_code_with_snippets_under_verbose() {
+    let (_dir, f) = late_flows();
+    let o = sim(&["check", &f]);
+    assert_eq!(o.status.code(), Some(0));
+    let err = stderr(&o);
+    // One line per code: the first of the three late flows (line 49), and
+    // the other two (lines 51 and 54) counted on it.
+    let late: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("warning[InvalidTraffic]"))
+        .collect();
+    assert_eq!(late.len(), 1, "{err}");
+    assert!(
+        late[0].contains("late.ron:49:76: warning[InvalidTraffic]: jumbo-whole"),
+        "{err}"
+    );
+    assert!(
+        late[0].ends_with("(and 2 more like it, at 51:76, 54:54)"),
+        "{err}"
+    );
+    // MTU-04 is not said: the jumbo flows never send, and the rest fit.
+    assert!(!err.contains("MtuMismatch"), "{err}");
+    assert!(!err.contains(" | "), "no snippet by default: {err}");
+    // --verbose: each with its line.
+    let v = stderr(&sim(&["check", &f, "--verbose"]));
+    assert_eq!(v.matches("warning[InvalidTraffic]").count(), 3, "{v}");
+    assert!(v.contains(" | "), "{v}");
+    // --quiet: none.
+    let q = sim(&["check", &f, "--quiet"]);
+    assert_eq!(q.status.code(), Some(0));
+    assert!(!stderr(&q).contains("warning"), "{}", stderr(&q));
+    // --deny-warnings: refused, nothing checked further.
+    let d = sim(&["run", &f, "--deny-warnings"]);
+    assert_eq!(d.status.code(), Some(2));
+    assert!(stderr(&d).contains("warnings denied (--deny-warnings); nothing was run"));
+    assert!(d.stdout.is_empty());
+}
+
+#[test]
+fn the_speed_line_is_verbose_only_and_help_lists_the_exit_codes() {
+    let quiet = sim(&["run", "scenarios/tcp-udp-split.ron", "--duration", "10ms"]);
+    assert!(!stderr(&quiet).contains("packets/s"), "{}", stderr(&quiet));
+    let v = sim(&[
+        "run",
+        "scenarios/tcp-udp-split.ron",
+        "--duration",
+        "10ms",
+        "-v",
+    ]);
+    assert!(stderr(&v).contains("packets/s of wall time") || stderr(&v).contains("packets/s"));
+    let help = String::from_utf8_lossy(&sim(&["--help"]).stdout).to_string();
+    assert!(
+        help.contains("Exit codes:") && help.contains("  1  run: an expectation"),
+        "{help}"
+    );
+}
+
+#[test]
+fn report_json_and_html_carry_the_scenario_warnings() {
+    // tcp-udp-split warns MtuMismatch at its second session's target
+    // (line 44, column 17): a 9001-byte source, a 1500-byte appliance.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = sim(&[
+        "run",
+        "scenarios/tcp-udp-split.ron",
+        "--duration",
+        "10ms",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let j: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let w = &j["scenario_warnings"][0];
+    assert_eq!(
+        (&w["code"], &w["line"], &w["column"]),
+        (&"MtuMismatch".into(), &44.into(), &17.into())
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("scenario warning[MtuMismatch] at line 44, column 17"));
 }

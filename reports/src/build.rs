@@ -365,6 +365,7 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
             .collect(),
         expectations: Vec::new(),
         warnings: Vec::new(),
+        scenario_warnings: Vec::new(),
     };
     // TGT-09 (revised): per-copy jitter through a load balancer is an
     // option, not AWS's behaviour; its reordering is the option's.
@@ -429,4 +430,20 @@ fn credits(t: &sim_core::results::CreditTrace, end: u64) -> CreditsReport {
         exhausted_by: exhausted.map(|k| seconds((k as u64 + 1) * period)),
         projected_exhaustion: projected,
     }
+}
+
+/// Puts the scenario's warnings (what loading it found) into its report.
+pub fn attach_warnings(report: &mut Report, warnings: &[sim_core::scenario::Problem]) {
+    report.scenario_warnings = warnings
+        .iter()
+        .map(|w| crate::schema::ScenarioWarning {
+            code: w.code.to_string(),
+            line: w.position.line,
+            column: w.position.column,
+            resource: w.resource.clone(),
+            field: w.field.clone(),
+            message: w.message.clone(),
+            help: w.help.clone(),
+        })
+        .collect();
 }

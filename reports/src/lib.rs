@@ -27,7 +27,7 @@ pub mod sweep;
 pub(crate) mod table;
 pub mod text;
 
-pub use build::report;
+pub use build::{attach_warnings, report};
 pub use schema::{Report, SCHEMA_VERSION};
 
 /// The report as pretty-printed JSON, ending in a newline.

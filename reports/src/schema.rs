@@ -30,6 +30,24 @@ pub struct Report {
     /// What the run found that its verdicts depend on (BW-05).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// What `sim check` warns of in the scenario, where.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scenario_warnings: Vec<ScenarioWarning>,
+}
+
+/// A warning about the scenario file, located.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct ScenarioWarning {
+    pub code: String,
+    pub line: usize,
+    pub column: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
 }
 
 /// A configuration epoch: when it began and which change opened it.

@@ -329,6 +329,22 @@ pub fn sections(r: &Report) -> Vec<Section> {
     for w in &r.warnings {
         out.push(Section::Paragraph(format!("warning: {w}")));
     }
+    // What checking the scenario warned of, where in the file.
+    for w in &r.scenario_warnings {
+        out.push(Section::Paragraph(format!(
+            "scenario warning[{}] at line {}, column {}: {}{}{}",
+            w.code,
+            w.line,
+            w.column,
+            w.resource
+                .as_ref()
+                .map_or(String::new(), |r| format!("{r}: ")),
+            w.message,
+            w.help
+                .as_ref()
+                .map_or(String::new(), |h| format!(" (help: {h})"))
+        )));
+    }
     if !r.expectations.is_empty() {
         out.push(expectations(r));
     }

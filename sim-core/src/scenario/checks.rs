@@ -478,8 +478,11 @@ pub fn warn_mtu(topo: &Topology, flows: &[FlowPlan], p: &mut Problems) {
         };
         let (src, dst) = (topo.eni(s.source), topo.eni(target));
         let limit = u32::from(dst.mtu).saturating_sub(GUIDE_OVERHEAD_V4);
+        // Flows that send within the run (one starting at its end sends
+        // nothing).
         let mut at_source = flows
             .iter()
+            .filter(|f| f.start_ns < f.end_ns)
             .filter(|f| f.from_eni == Some(s.source) || f.to_eni == Some(s.source))
             .peekable();
         let carried = at_source.peek().is_some();
