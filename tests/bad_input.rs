@@ -416,3 +416,26 @@ fn an_unknown_field_and_a_wrong_type_are_both_reported() {
     assert!(h[1].starts_with("edited.ron:33:"), "{err}");
     assert!(err.contains("descriptoin"), "{err}");
 }
+
+#[test]
+fn one_mistake_in_an_entry_of_200_flows_is_one_error() {
+    // The example's https connections, 200 of them, answering with
+    // 9,500-byte packets over a 9,001-byte MTU: the same mistake for each
+    // flow, said once.
+    let err = check_edited(&[
+        (
+            "response: (rate: \"80Mbps\", size: Fixed(\"1500B\")),",
+            "response: (rate: \"80Mbps\", size: Fixed(\"9500B\")),",
+        ),
+        (
+            "arrivals: Poisson, count: 4",
+            "arrivals: Poisson, count: 200",
+        ),
+    ]);
+    assert_eq!(
+        headers(&err),
+        ["edited.ron:45:77 error[InvalidTraffic]"],
+        "{err}"
+    );
+    assert!(err.contains("1 error found"), "{err}");
+}

@@ -323,6 +323,7 @@ pub fn build_traffic(
         // BW-03: a stream that asks more than one flow may carry (said once
         // per entry).
         let mut over_limit: Option<(&str, u64, u64)> = None;
+        let mut size_failed: Vec<&str> = Vec::new();
         for k in 0..count {
             let (src, from_eni) = match resolve(from, to, topo, &mut stream) {
                 Ok(r) => r,
@@ -376,7 +377,12 @@ pub fn build_traffic(
                 let sizes = match packet_sizes(*size, &key, [from_eni, to_eni], topo) {
                     Ok(s) => s,
                     Err(m) => {
-                        err(if label.is_empty() { "size" } else { label }, m);
+                        // One mistake in an entry of `count` flows is one
+                        // error, not one per flow.
+                        if !size_failed.contains(label) {
+                            size_failed.push(label);
+                            err(if label.is_empty() { "size" } else { label }, m);
+                        }
                         continue;
                     }
                 };
