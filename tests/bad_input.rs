@@ -439,3 +439,21 @@ fn one_mistake_in_an_entry_of_200_flows_is_one_error() {
     );
     assert!(err.contains("1 error found"), "{err}");
 }
+
+#[test]
+fn a_rule_protocol_is_a_name_as_in_traffic_or_a_number_and_a_wrong_one_says_which() {
+    // `protocol: Tcp` in the example's filter rule is `protocol: 6`: the
+    // same run, packet for packet.
+    let text = scenario("tcp-single-appliance.ron");
+    let named = text.replacen("protocol: 6,", "protocol: Tcp,", 1);
+    assert_ne!(named, text);
+    let (a, b) = (run_text(&text).report, run_text(&named).report);
+    assert_eq!(a.totals, b.totals);
+    assert_eq!(a.sessions, b.sessions);
+    // An unknown name says what a protocol is.
+    let err = check_edited(&[("protocol: 6,", "protocol: Gre,")]);
+    assert!(
+        err.contains("a protocol: Tcp, Udp, Icmp, Icmpv6, or an IANA number from 0 to 255"),
+        "{err}"
+    );
+}

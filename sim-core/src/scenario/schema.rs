@@ -340,8 +340,8 @@ pub struct AclEntrySpec {
     /// 1..=32766; lowest evaluated first.
     pub rule_number: u32,
     pub rule_action: AclActionSpec,
-    /// IANA protocol number; absent means all.
-    #[serde(default)]
+    /// `Tcp`, `Udp`, `Icmp`, `Icmpv6` or an IANA number; absent means all.
+    #[serde(default, deserialize_with = "protocol_number")]
     pub protocol: Option<u8>,
     pub cidr_block: IpNet,
     /// TCP and UDP only.
@@ -368,8 +368,8 @@ pub struct SecurityGroupSpec {
 #[derive(Debug, Deserialize)]
 #[serde(rename = "SgRule", deny_unknown_fields)]
 pub struct SgRuleSpec {
-    /// IANA protocol number; absent means all.
-    #[serde(default)]
+    /// `Tcp`, `Udp`, `Icmp`, `Icmpv6` or an IANA number; absent means all.
+    #[serde(default, deserialize_with = "protocol_number")]
     pub protocol: Option<u8>,
     /// TCP and UDP only.
     #[serde(default)]
@@ -776,8 +776,9 @@ pub struct RuleSpec {
     pub id: Option<String>,
     pub rule_number: u32,
     pub rule_action: RuleActionSpec,
-    /// IANA protocol number; absent means all protocols.
-    #[serde(default)]
+    /// `Tcp`, `Udp`, `Icmp`, `Icmpv6` or an IANA number; absent means all
+    /// protocols.
+    #[serde(default, deserialize_with = "protocol_number")]
     pub protocol: Option<u8>,
     #[serde(default)]
     pub source_port_range: Option<PortRangeSpec>,
@@ -809,6 +810,37 @@ pub struct SessionSpec {
     pub packet_length: Option<u32>,
     #[serde(default)]
     pub description: Option<String>,
+}
+
+/// A rule's protocol as written: a name, as traffic writes it, or an IANA
+/// number (the API's `Protocol`).
+#[derive(Deserialize)]
+#[serde(
+    untagged,
+    expecting = "a protocol: Tcp, Udp, Icmp, Icmpv6, or an IANA number from 0 to 255 (6 is TCP)"
+)]
+enum ProtocolField {
+    Number(u8),
+    Name(ProtocolName),
+}
+
+#[derive(Deserialize)]
+enum ProtocolName {
+    Tcp,
+    Udp,
+    Icmp,
+    Icmpv6,
+}
+
+/// A rule's protocol number, from a name or a number.
+fn protocol_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
+    Ok(Option::<ProtocolField>::deserialize(d)?.map(|p| match p {
+        ProtocolField::Number(n) => n,
+        ProtocolField::Name(ProtocolName::Tcp) => 6,
+        ProtocolField::Name(ProtocolName::Udp) => 17,
+        ProtocolField::Name(ProtocolName::Icmp) => 1,
+        ProtocolField::Name(ProtocolName::Icmpv6) => 58,
+    }))
 }
 
 /// The protocol of a flow.
