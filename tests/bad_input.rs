@@ -457,3 +457,23 @@ fn a_rule_protocol_is_a_name_as_in_traffic_or_a_number_and_a_wrong_one_says_whic
         "{err}"
     );
 }
+
+#[test]
+fn a_number_where_a_unit_is_expected_says_what_to_write() {
+    // Two wrong values in one flow (rate and size) are two errors: the
+    // field at fault is set aside and the rest of the flow read on.
+    let err = check_edited(&[("duration: \"10s\",", "duration: 10,")]);
+    assert!(
+        err.contains("Expected a duration in quotes, such as \"10s\", \"250ms\" or \"1h\" but found the unsigned integer `10` instead"),
+        "{err}"
+    );
+    let err = check_edited(&[(
+        "rate: \"100pps\", size: Fixed(\"8947B\")",
+        "rate: 100, size: Fixed(8947)",
+    )]);
+    assert!(err.contains("Expected a rate in quotes, such as"), "{err}");
+    assert!(
+        err.contains("Expected a size in quotes, such as \"1500B\""),
+        "{err}"
+    );
+}

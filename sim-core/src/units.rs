@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use serde::Deserialize;
+use serde::de::{self, Deserialize, Deserializer, Visitor};
 
 /// Parses `"<decimal><unit>"` with the unit's integer multiplier, exactly.
 fn parse_scaled(text: &str, units: &[(&str, u128)], what: &str) -> Result<u128, String> {
@@ -67,8 +67,7 @@ fn fits_u64(v: u128, text: &str) -> Result<u64, String> {
 }
 
 /// A span of simulated time, in integer nanoseconds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Deserialize)]
-#[serde(try_from = "String")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Duration(pub u64);
 
 const DURATION_UNITS: &[(&str, u128)] = &[
@@ -135,8 +134,7 @@ fn decimal(v: u64, unit: u64) -> String {
 }
 
 /// An offered rate: bits per second of IP packets, or packets per second.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "String")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rate {
     /// Bits per second, counting whole IP packets (header included).
     BitsPerSecond(u64),
@@ -214,8 +212,7 @@ impl fmt::Display for Rate {
 }
 
 /// A size in bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
-#[serde(try_from = "String")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ByteSize(pub u64);
 
 const SIZE_UNITS: &[(&str, u128)] = &[
@@ -247,8 +244,7 @@ impl fmt::Display for ByteSize {
 }
 
 /// A share, as in `"99.9%"`, in parts per billion (to 0.0000001 %), exactly.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
-#[serde(try_from = "String")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Share(pub u64);
 
 impl Share {
@@ -300,6 +296,39 @@ pub fn micro_usd(text: &str) -> Result<u64, String> {
             format!("`{text}` is not a price in US dollars like \"0.015\" (to the micro-dollar)")
         })
 }
+
+/// Deserializes a unit type from its text, and says what it expects when
+/// given another type (a number, a name): "a duration such as \"10s\"".
+macro_rules! from_text {
+    ($t:ty, $what:literal) => {
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct Text;
+                impl Visitor<'_> for Text {
+                    type Value = $t;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str($what)
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$t, E> {
+                        v.parse().map_err(E::custom)
+                    }
+                }
+                d.deserialize_any(Text)
+            }
+        }
+    };
+}
+
+from_text!(
+    Duration,
+    "a duration in quotes, such as \"10s\", \"250ms\" or \"1h\""
+);
+from_text!(
+    Rate,
+    "a rate in quotes, such as \"2.5Gbps\", \"100Mbps\" or \"20kpps\""
+);
+from_text!(ByteSize, "a size in quotes, such as \"1500B\" or \"9KiB\"");
+from_text!(Share, "a share in quotes, such as \"99.9%\"");
 
 #[cfg(test)]
 mod tests {

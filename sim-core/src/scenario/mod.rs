@@ -201,29 +201,30 @@ pub fn load_with(
         let Some(all) = recover::entries(&work) else {
             break;
         };
-        // An unknown field goes aside alone: the element is whole without
-        // it. Any other fault makes its element unreliable, so the element
-        // goes (a field of the scenario itself, when in none).
-        let unknown_field = matches!(e.code, ron::Error::NoSuchStructField { .. });
-        let target = if unknown_field && !consequence {
-            recover::innermost(&all, at)
-        } else {
+        // The entry at fault goes aside: the field (a typo, a wrong value),
+        // so that the rest of its element is read too; a required field then
+        // missing takes its element.
+        let target = if consequence {
             recover::innermost_element(&all, at).or_else(|| recover::innermost(&all, at))
+        } else {
+            recover::innermost(&all, at)
         };
         let Some(t) = target.cloned() else {
             break;
         };
-        match &t.field {
-            Some(f) => blanked_fields.push(f.clone()),
-            None => set_aside_ids.extend(recover::id_of(&work, &t, &all)),
+        if let Some(f) = &t.field {
+            blanked_fields.push(f.clone());
         }
-        // The elements around it lost a part: what is said of them is
-        // unreliable too.
-        unreliable.extend(
-            all.iter()
-                .filter(|x| x.field.is_none() && x.start <= t.start && t.end <= x.end)
-                .map(|x| x.start..x.end),
-        );
+        // The elements around it lost a part: what is said in them, or of
+        // the innermost by its id, would follow from this fault.
+        let around: Vec<&recover::Entry> = all
+            .iter()
+            .filter(|x| x.field.is_none() && x.start <= t.start && t.end <= x.end)
+            .collect();
+        unreliable.extend(around.iter().map(|x| x.start..x.end));
+        if let Some(inner) = around.iter().max_by_key(|x| x.depth) {
+            set_aside_ids.extend(recover::id_of(&work, inner, &all));
+        }
         // A misspelt field stood for the one it resembles: that one missing
         // is the same mistake.
         if let ron::Error::NoSuchStructField {
