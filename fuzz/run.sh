@@ -57,7 +57,7 @@ for t in "${targets[@]}"; do
     runs=$(awk '/stat::number_of_executed_units:/ { print $2 }' "$log" | tail -1)
     rate=$(awk '/stat::average_exec_per_sec:/ { print $2 }' "$log" | tail -1)
     # Only what this run found: earlier crashes live in tests/fuzz-crashes.
-    crashes=$(find "artifacts/$t" -type f -newer "$log" 2> /dev/null | wc -l)
+    crashes=$( (find "artifacts/$t" -type f -newer "$log" 2> /dev/null || true) | wc -l)
     printf '%-16s %14s %12s %8s\n' "$t" "${runs:-?}" "${rate:-?}" "$crashes"
     total=$((total + ${runs:-0}))
     if [ "$code" -ne 0 ] || [ "$crashes" -gt 0 ]; then

@@ -19,12 +19,12 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
     #[command(flatten)]
-    pub style: Style,
+    pub style: StyleArgs,
 }
 
 /// How much the commands say on standard error.
 #[derive(Debug, Clone, Copy, Default, clap::Args)]
-pub struct Style {
+pub struct StyleArgs {
     /// Show each warning with its line of the file, and the run's speed.
     #[arg(long, short = 'v', global = true, conflicts_with = "quiet")]
     pub verbose: bool,
@@ -207,4 +207,14 @@ fn parse_seed(s: &str) -> Result<u64, String> {
             u64::MAX
         )
     })
+}
+
+impl From<StyleArgs> for crate::diagnostics::Style {
+    fn from(a: StyleArgs) -> Self {
+        crate::diagnostics::Style {
+            verbose: a.verbose,
+            quiet: a.quiet,
+            deny_warnings: a.deny_warnings,
+        }
+    }
 }

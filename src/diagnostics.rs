@@ -13,8 +13,6 @@ use std::sync::OnceLock;
 
 use sim_core::scenario::Problem;
 
-use crate::cli::Style;
-
 /// Problems of one code shown with a snippet; the rest are counted.
 const SHOWN_PER_CODE: usize = 3;
 /// Characters of the line shown before and after the problem's column.
@@ -22,6 +20,15 @@ const WINDOW_BEFORE: usize = 40;
 const WINDOW_AFTER: usize = 60;
 /// Locations listed for the problems that are grouped.
 const LISTED: usize = 5;
+
+/// How much the commands say on standard error (`--verbose`, `--quiet`,
+/// `--deny-warnings`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Style {
+    pub verbose: bool,
+    pub quiet: bool,
+    pub deny_warnings: bool,
+}
 
 static STYLE: OnceLock<Style> = OnceLock::new();
 

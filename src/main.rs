@@ -55,7 +55,7 @@ fn main() -> ExitCode {
 
 /// Runs a subcommand.
 fn execute(cli: Cli) -> Result<u8, String> {
-    diagnostics::set_style(cli.style);
+    diagnostics::set_style(cli.style.into());
     match cli.command {
         Command::Run(args) => commands::run(args),
         Command::Check(args) => commands::check(args),
