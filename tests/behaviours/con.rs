@@ -172,6 +172,14 @@ fn con_03_copies_follow_the_longest_matching_route() {
     );
     let r = run_text(&text).report;
     assert_eq!(dropped(&r, "tms-1", "internet_gateway"), 1000);
+    // The copies stop at igw-1; the fix is in the source's table, rtb-a:
+    // the /24 that chose the gateway must lead to the peering.
+    let b = session_report(&r, "tms-1").blocked().unwrap();
+    assert_eq!(b.resource, "igw-1");
+    assert_eq!(
+        b.hint.as_deref(),
+        Some("the route for 10.1.1.0/24 in rtb-a leads to igw-1: point it at pcx-ab")
+    );
 }
 
 #[test]

@@ -476,3 +476,59 @@ fn tgt_04_appliances_behind_an_nlb_check_the_sources_ip() {
         0
     );
 }
+
+#[test]
+fn tgt_07_an_appliance_in_a_zone_where_the_nlb_has_no_node_never_receives_a_copy() {
+    // plan-appliances' NLB has one node, in us-east-1a. Its fourth
+    // appliance moves to a subnet of us-east-1b: registered, but in a zone
+    // the load balancer does not have ("these registered targets do not
+    // receive traffic", ELB user guide). Check warns (ELB's
+    // Target.NotInUse), and the run equals one with that appliance left
+    // out: one appliance of 100 Mbps for 20,000 copies/s of 1,500 bytes,
+    // 8,333 delivered per second, 58.3 % dropped either way.
+    let base = std::fs::read_to_string(root().join("scenarios/plan-appliances.ron")).unwrap();
+    let zoned = base
+        .replacen(
+            r#"Subnet(id: "subnet-0ids0000000002", availability_zone: "us-east-1a", cidr_block: "10.0.11.0/24"),"#,
+            r#"Subnet(id: "subnet-0ids0000000002", availability_zone: "us-east-1a", cidr_block: "10.0.11.0/24"),
+            Subnet(id: "subnet-0idsb000000002", availability_zone: "us-east-1b", cidr_block: "10.0.12.0/24"),"#,
+            1,
+        )
+        .replacen(
+            r#"Instance(id: "i-0ids4000000001", instance_type: "c5.xlarge", subnet: "subnet-0ids0000000002","#,
+            r#"Instance(id: "i-0ids4000000001", instance_type: "c5.xlarge", subnet: "subnet-0idsb000000002","#,
+            1,
+        )
+        .replacen(r#"private_ip: "10.0.11.24""#, r#"private_ip: "10.0.12.24""#, 1);
+    let with = zoned.replacen(
+        r#"targets: ["i-0ids1000000001", "i-0ids2000000001", "i-0ids3000000001", "i-0ids4000000001"]"#,
+        r#"targets: ["i-0ids1000000001", "i-0ids4000000001"]"#,
+        1,
+    );
+    let without = zoned.replacen(
+        r#"targets: ["i-0ids1000000001", "i-0ids2000000001", "i-0ids3000000001", "i-0ids4000000001"]"#,
+        r#"targets: ["i-0ids1000000001"]"#,
+        1,
+    );
+    assert!(with != zoned && without != zoned);
+    let loaded = sim_core::load("t.ron", &with, &Default::default()).unwrap();
+    let w = loaded
+        .warnings
+        .iter()
+        .find(|w| w.code == "Target.NotInUse")
+        .expect("a Target.NotInUse warning");
+    assert!(
+        w.message
+            .starts_with("eni-0ids4000000001 is in us-east-1b, where")
+            && w.message
+                .ends_with("(its zones: us-east-1a): the appliance never receives a copy"),
+        "{}",
+        w.message
+    );
+    let (a, b) = (run_text(&with).report, run_text(&without).report);
+    assert_eq!(a.totals, b.totals);
+    let c = &a.totals.categories;
+    let mirrored = c.delivered.packets + c.dropped.packets + c.skipped.packets;
+    let dropped = c.dropped.packets as f64 / mirrored as f64;
+    assert!((dropped - 0.5833).abs() < 0.01, "{dropped}");
+}

@@ -39,6 +39,9 @@ pub enum ErrorCode {
     /// Not an AWS code: a session's copies can never reach its target
     /// (AWS accepts the session and drops them silently).
     UnreachableTarget,
+    /// ELB's `Target.NotInUse`: a target in a zone the load balancer has no
+    /// node in receives nothing.
+    TargetNotInUse,
     /// Not an AWS code: the source's MTU lets full-size packets through
     /// that arrive truncated at the target (MTU-04).
     MtuMismatch,
@@ -113,6 +116,7 @@ impl ErrorCode {
             ErrorCode::NetworkInterfaceNotSupported => "NetworkInterfaceNotSupported",
             ErrorCode::UnauthorizedOperation => "UnauthorizedOperation",
             ErrorCode::UnreachableTarget => "UnreachableTarget",
+            ErrorCode::TargetNotInUse => "Target.NotInUse",
             ErrorCode::MtuMismatch => "MtuMismatch",
             ErrorCode::DuplicateId => "DuplicateId",
             ErrorCode::UnknownResource => "UnknownResource",
@@ -181,6 +185,9 @@ impl ErrorCode {
                 "have the owning account do it, or share the resource with AWS RAM"
             }
             ErrorCode::UnreachableTarget => "`sim check` shows the path hop by hop",
+            ErrorCode::TargetNotInUse => {
+                "enable the zone: add a subnet of it to the load balancer's subnets"
+            }
             ErrorCode::MtuMismatch => "lower the source's MTU by 54 bytes, or raise the target's",
             ErrorCode::DuplicateId => "give each resource its own id",
             ErrorCode::InvalidTraffic => "docs/scenario-format.md describes the traffic fields",

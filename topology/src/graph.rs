@@ -63,6 +63,32 @@ impl NetworkGraph {
 }
 
 impl Topology {
+    /// The connection a copy from VPC `from` takes towards VPC `to`: its id,
+    /// and whether the way on crosses more than it; or, in words, why
+    /// there is none.
+    pub fn connection_towards(&self, from: VpcIdx, to: VpcIdx) -> Result<(String, bool), String> {
+        match NetworkGraph::new(self).connection(from, to) {
+            Some(chain) => match chain.first() {
+                Some(NetNode::Peering(p)) => {
+                    Ok((self.peering_connections[p.index()].id.clone(), false))
+                }
+                Some(NetNode::TransitGateway(t)) => {
+                    Ok((self.transit_gateways[t.index()].id.clone(), chain.len() > 1))
+                }
+                _ => Err(format!(
+                    "{} and {} are one network",
+                    self.vpc(from).id,
+                    self.vpc(to).id
+                )),
+            },
+            None => Err(format!(
+                "no active intra-Region peering or transit gateway joins {} to {}: connect them first",
+                self.vpc(from).id,
+                self.vpc(to).id
+            )),
+        }
+    }
+
     /// How a copy from `from` could reach `to`, in words, for a route table
     /// that has no route there: the connection to use, or that none exists.
     pub fn explain_missing_route(&self, from: VpcIdx, to: VpcIdx, table: &str) -> String {
@@ -71,32 +97,16 @@ impl Topology {
             .cidr_blocks
             .first()
             .map_or(String::new(), |c| c.to_string());
-        match NetworkGraph::new(self).connection(from, to) {
-            Some(chain) => match chain.first() {
-                Some(NetNode::Peering(p)) => format!(
-                    "add a route for {dest} to {} in {table}",
-                    self.peering_connections[p.index()].id
-                ),
-                Some(NetNode::TransitGateway(t)) => format!(
-                    "add a route for {dest} to {} in {table}{}",
-                    self.transit_gateways[t.index()].id,
-                    if chain.len() > 1 {
-                        " (the way on crosses more than one gateway or peering)"
-                    } else {
-                        ""
-                    }
-                ),
-                _ => format!(
-                    "{} and {} are one network",
-                    self.vpc(from).id,
-                    self.vpc(to).id
-                ),
-            },
-            None => format!(
-                "no active intra-Region peering or transit gateway joins {} to {}: connect them first",
-                self.vpc(from).id,
-                self.vpc(to).id
+        match self.connection_towards(from, to) {
+            Ok((via, further)) => format!(
+                "add a route for {dest} to {via} in {table}{}",
+                if further {
+                    " (the way on crosses more than one gateway or peering)"
+                } else {
+                    ""
+                }
             ),
+            Err(why) => why,
         }
     }
 }

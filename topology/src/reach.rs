@@ -389,11 +389,18 @@ impl Topology {
         let dst_ip = dst.ip;
         let mut hops = vec![Hop::Source { eni: source }];
         let dst_vpc = self.subnet(dst.subnet).vpc;
+        // Where a missing route goes: the source subnet's route table,
+        // whichever resource the copy stopped at (an internet gateway, a
+        // peering connection that does not lead there).
+        let source_table = src_subnet.route_table.map_or_else(
+            || format!("the main route table of {}", self.vpc(src_subnet.vpc).id),
+            |rt| self.route_tables[rt.index()].id.clone(),
+        );
         let stop = |hops: Vec<Hop>, reason, resource: &str, detail: String| {
             // CON-03: say what the missing hop is.
             let hint = match reason {
                 Blocked::NoRoute | Blocked::InternetGateway if dst_vpc != src_subnet.vpc => {
-                    Some(self.explain_missing_route(src_subnet.vpc, dst_vpc, resource))
+                    Some(self.explain_missing_route(src_subnet.vpc, dst_vpc, &source_table))
                 }
                 _ => None,
             };
@@ -451,12 +458,31 @@ impl Topology {
         match route {
             RouteTarget::Local => {}
             RouteTarget::InternetGateway(igw) => {
-                return stop(
+                // CON-03: the route to change is the one that chose the
+                // gateway.
+                let prefix = hops.iter().rev().find_map(|h| match h {
+                    Hop::Route { table, route } => {
+                        Some(self.route_tables[table.index()].routes[*route].destination_cidr_block)
+                    }
+                    _ => None,
+                });
+                let mut r = stop(
                     hops,
                     Blocked::InternetGateway,
                     &igw,
                     format!("{dst_ip} is private: an internet gateway does not reach it"),
                 );
+                if let (Some(s), Some(prefix), true) =
+                    (r.stop.as_mut(), prefix, dst_vpc != src_subnet.vpc)
+                {
+                    s.hint = Some(match self.connection_towards(src_subnet.vpc, dst_vpc) {
+                        Ok((via, _)) => format!(
+                            "the route for {prefix} in {source_table} leads to {igw}: point it at {via}"
+                        ),
+                        Err(why) => why,
+                    });
+                }
+                return r;
             }
             RouteTarget::Peering(p) => {
                 let pcx = &self.peering_connections[p.index()];

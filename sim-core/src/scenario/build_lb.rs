@@ -7,7 +7,7 @@ use topology::model::{
     ApplianceState, FlowStickiness, GatewayLoadBalancer, GwlbEndpoint, HealthCheck, LbNode,
     NetworkLoadBalancer, TargetFailover,
 };
-use topology::{EniIdx, ErrorCode, GwlbIdx, SubnetIdx, Topology, VpcIdx};
+use topology::{Diagnostic, EniIdx, ErrorCode, GwlbIdx, SubnetIdx, Topology, VpcIdx};
 
 use super::context::{Names, Problems, id_anchor};
 use super::schema::*;
@@ -137,6 +137,38 @@ fn targets(
     out
 }
 
+/// A target in a zone where the load balancer has no node receives no
+/// traffic ("If you register targets in an Availability Zone but do not
+/// enable the Availability Zone, these registered targets do not receive
+/// traffic", ELB user guide): valid, so a warning, ELB's Target.NotInUse.
+fn warn_targets_outside_zones(
+    id: &str,
+    nodes: &[LbNode],
+    targets: &[EniIdx],
+    topo: &Topology,
+    p: &mut Problems,
+) {
+    for &e in targets {
+        let zone = &topo.subnet(topo.eni(e).subnet).availability_zone;
+        if !nodes.iter().any(|n| &n.availability_zone == zone) {
+            let zones: Vec<&str> = nodes.iter().map(|n| n.availability_zone.as_str()).collect();
+            p.push(
+                id_anchor(id),
+                Diagnostic::warning(
+                    ErrorCode::TargetNotInUse,
+                    id,
+                    "targets",
+                    format!(
+                        "{} is in {zone}, where {id} has no node (its zones: {}): the appliance never receives a copy",
+                        topo.eni(e).id,
+                        zones.join(", ")
+                    ),
+                ),
+            );
+        }
+    }
+}
+
 /// LB-01: a target group's health checks, AWS's defaults where the
 /// scenario says nothing, within the API's ranges (interval 5-300 s,
 /// thresholds 2-10).
@@ -256,6 +288,7 @@ pub fn build(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p: &mu
         let udp_4789_listener = n.listeners.iter().any(|l| {
             l.port == 4789 && matches!(l.protocol, ListenerProtocol::Udp | ListenerProtocol::TcpUdp)
         });
+        warn_targets_outside_zones(&n.id, &nodes, &targets, topo, p);
         let health_check = health_check(&n.id, n.health_check, HealthCheck::NLB_DEFAULT, p);
         let initial_state = initial_state(&n.id, &targets, &n.target_health, topo, names, p);
         topo.network_load_balancers.push(NetworkLoadBalancer {
@@ -289,6 +322,7 @@ pub fn build(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p: &mu
             names.poisoned.insert(g.id.clone());
             continue;
         }
+        warn_targets_outside_zones(&g.id, &nodes, &targets, topo, p);
         let health_check = health_check(&g.id, g.health_check, HealthCheck::GWLB_DEFAULT, p);
         let initial_state = initial_state(&g.id, &targets, &g.target_health, topo, names, p);
         topo.gateway_load_balancers.push(GatewayLoadBalancer {
