@@ -89,7 +89,7 @@ pub(crate) fn run(args: RunArgs) -> Result<u8, String> {
         if let Some(c) = captures {
             c.finish()?;
         }
-        staging.commit()?;
+        staging.commit_replacing("run")?;
     }
     match args.format {
         Format::Text => emit(&summary.unwrap_or_default())?,

@@ -84,13 +84,53 @@ impl Staging {
 
     /// Moves every file written into place (subdirectories kept), then
     /// removes the temporary directory.
-    pub fn commit(mut self) -> Result<(), String> {
+    pub fn commit(self) -> Result<(), String> {
+        self.commit_files().map(|_| ())
+    }
+
+    /// Commits, then removes what the previous command of this `kind`
+    /// wrote there and this one did not (charts of a session since
+    /// removed, pcaps of a run without --pcap), as listed in the output
+    /// directory's `.sim-files-KIND`; files the user put there are never
+    /// touched.
+    pub fn commit_replacing(self, kind: &str) -> Result<(), String> {
+        let out = self.out.clone();
+        let manifest = out.join(format!(".sim-files-{kind}"));
+        let before = fs::read_to_string(&manifest).unwrap_or_default();
+        let written = self.commit_files()?;
+        for old in before.lines() {
+            let rel = Path::new(old);
+            // Only plain relative paths a run writes (`charts/x.svg`).
+            let plain = rel
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)));
+            if !plain || written.iter().any(|w| w == old) {
+                continue;
+            }
+            let path = out.join(rel);
+            if fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+                let _ = fs::remove_file(&path);
+                // Its directory, once empty (`charts/`, `pcap/`).
+                if let Some(parent) = path.parent().filter(|p| *p != out) {
+                    let _ = fs::remove_dir(parent);
+                }
+            }
+        }
+        let list: String = written.iter().map(|w| format!("{w}\n")).collect();
+        fs::write(&manifest, list).map_err(|e| format!("cannot write {}: {e}", manifest.display()))
+    }
+
+    /// Moves the files into place; their paths relative to the output
+    /// directory, sorted.
+    fn commit_files(mut self) -> Result<Vec<String>, String> {
         let mut files = Vec::new();
         list_files(&self.tmp, &mut files)
             .map_err(|e| format!("cannot read {}: {e}", self.tmp.display()))?;
         files.sort();
+        let mut written = Vec::new();
         for f in files {
             let rel = f.strip_prefix(&self.tmp).unwrap_or(&f);
+            written.push(rel.to_string_lossy().replace('\\', "/"));
             let dest = self.out.join(rel);
             if let Some(parent) = dest.parent() {
                 fs::create_dir_all(parent)
@@ -102,7 +142,7 @@ impl Staging {
         let _ = fs::remove_dir_all(&self.tmp);
         unregister(&self.tmp);
         unregister(&self.out);
-        Ok(())
+        Ok(written)
     }
 }
 

@@ -379,3 +379,69 @@ fn report_json_and_html_carry_the_scenario_warnings() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("scenario warning[MtuMismatch] at line 44, column 17"));
 }
+
+#[test]
+fn a_run_into_an_earlier_runs_directory_leaves_nothing_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let out_s = out.to_str().unwrap();
+    let first = sim(&[
+        "run",
+        "scenarios/gwlb-spokes.ron",
+        "--duration",
+        "50ms",
+        "--pcap",
+        "--out",
+        out_s,
+        "-q",
+    ]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert!(out.join("pcap").is_dir());
+    let old_charts: Vec<_> = std::fs::read_dir(out.join("charts")).unwrap().collect();
+    assert!(!old_charts.is_empty());
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    // Another scenario, no pcaps: the first run's pcaps and charts go, the
+    // user's file stays.
+    let second = sim(&[
+        "run",
+        "scenarios/tcp-udp-split.ron",
+        "--duration",
+        "10ms",
+        "--out",
+        out_s,
+        "-q",
+    ]);
+    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    assert!(!out.join("pcap").exists(), "stale pcaps left");
+    // What is left is what the second run writes into a fresh directory,
+    // plus the user's file.
+    let fresh = dir.path().join("fresh");
+    let third = sim(&[
+        "run",
+        "scenarios/tcp-udp-split.ron",
+        "--duration",
+        "10ms",
+        "--out",
+        fresh.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(third.status.code(), Some(0));
+    let listing = |d: &std::path::Path| {
+        let mut v: Vec<String> = Vec::new();
+        for sub in ["", "charts"] {
+            for e in std::fs::read_dir(d.join(sub)).unwrap() {
+                let name = e.unwrap().file_name().to_string_lossy().into_owned();
+                if name != "notes.txt" {
+                    v.push(format!("{sub}/{name}"));
+                }
+            }
+        }
+        v.sort();
+        v
+    };
+    assert_eq!(listing(&out), listing(&fresh));
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
+}
