@@ -81,6 +81,10 @@ pub(crate) fn run(args: RunArgs) -> Result<u8, String> {
                 "summary.txt",
                 summary.clone().unwrap_or_default().into_bytes(),
             ),
+            (
+                "metrics.csv",
+                reports::metrics::csv(&report, scenario.settings.capture_epoch_ns).into_bytes(),
+            ),
         ];
         for (name, chart) in names.iter().zip(charts) {
             files.push((name, chart.svg.into_bytes()));

@@ -7,6 +7,7 @@
 //! - [`explain`]: what `sim explain` prints.
 //! - [`html`]: `report.html`, the tables and charts in one file.
 //! - [`text`]: the summary `sim run` prints.
+//! - [`metrics`]: `metrics.csv`, every series as CloudWatch lists it.
 //! - [`charts`]: SVG time series of a run (plotters).
 //! - [`check`]: what `sim check` prints: each session's path.
 //! - [`sweep`]: a sweep's table, knees and chart.
@@ -22,6 +23,7 @@ pub mod diagram;
 pub(crate) mod expect;
 pub mod explain;
 pub mod html;
+pub mod metrics;
 pub mod schema;
 pub mod sweep;
 pub(crate) mod table;
