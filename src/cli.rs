@@ -133,6 +133,11 @@ impl WorkLimits {
 pub struct CheckArgs {
     /// The scenario file (RON).
     pub file: PathBuf,
+    /// What to print on standard output: the text, or JSON (problems,
+    /// resources, each session's paths, the work), also for a refused
+    /// scenario.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(Debug, clap::Args)]

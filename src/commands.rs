@@ -126,38 +126,50 @@ pub(crate) fn run(args: RunArgs) -> Result<u8, String> {
 }
 
 pub(crate) fn check(args: CheckArgs) -> Result<u8, String> {
-    let loaded = match load(&args.file, &Overrides::default()) {
+    let file = args.file.display().to_string();
+    let loaded = match crate::input::load_keeping_problems(&args.file, &Overrides::default()) {
         Ok(l) => l,
-        Err(code) => return Ok(code),
+        Err((code, problems)) => {
+            if args.format == Format::Json {
+                emit(&reports::check::json(&reports::check::refused(
+                    &file, &problems,
+                )))?;
+            }
+            return Ok(code);
+        }
     };
     let work = sim_core::work::estimate(&loaded.scenario);
     if let Some(why) = sim_core::work::over_hard_limit(&work) {
-        eprintln!("{}: error[LargeRun]: {why}", args.file.display());
+        eprintln!("{file}: error[LargeRun]: {why}");
         return Ok(crate::EXIT_BAD_INPUT);
     }
-    let mut text = reports::check::paths(
-        &args.file.display().to_string(),
-        &loaded.scenario,
-        loaded.warnings.len(),
-    );
-    text.push_str(&format!(
-        "\nwork: about {} packets offered, {} metric periods, at most {} bytes of pcap\n",
-        work.packets, work.periods, work.pcap_bytes
-    ));
     if let Some(why) = sim_core::work::over_packet_limit(&work, sim_core::work::DEFAULT_MAX_PACKETS)
     {
         let style = crate::diagnostics::style();
         if style.deny_warnings {
-            eprintln!(
-                "{}: error[LargeRun]: {why} (--deny-warnings)",
-                args.file.display()
-            );
+            eprintln!("{file}: error[LargeRun]: {why} (--deny-warnings)");
             return Ok(crate::EXIT_BAD_INPUT);
         }
         if !style.quiet {
-            eprintln!("{}: warning[LargeRun]: {why}", args.file.display());
+            eprintln!("{file}: warning[LargeRun]: {why}");
         }
     }
+    let text = match args.format {
+        Format::Json => reports::check::json(&reports::check::report(
+            &file,
+            &loaded.scenario,
+            &loaded.warnings,
+            &work,
+        )),
+        Format::Text => {
+            let mut text = reports::check::paths(&file, &loaded.scenario, loaded.warnings.len());
+            text.push_str(&format!(
+                "\nwork: about {} packets offered, {} metric periods, at most {} bytes of pcap\n",
+                work.packets, work.periods, work.pcap_bytes
+            ));
+            text
+        }
+    };
     emit(&text)?;
     Ok(0)
 }

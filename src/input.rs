@@ -4,6 +4,7 @@
 use std::io::Read;
 use std::path::Path;
 
+use sim_core::scenario::Problem;
 use sim_core::{CaptureFile, Loaded, MAX_CAPTURE_BYTES, Overrides, ScenarioError};
 
 use crate::{EXIT_BAD_INPUT, diagnostics};
@@ -124,15 +125,24 @@ fn file_kind(t: &std::fs::FileType) -> &'static str {
 
 /// Loads a scenario, printing warnings, or prints its problems.
 pub(crate) fn load(path: &Path, overrides: &Overrides) -> Result<Loaded, u8> {
+    load_keeping_problems(path, overrides).map_err(|(code, _)| code)
+}
+
+/// As [`load`], giving back the problems of a refused scenario too (for
+/// `sim check --format json`; none when the file could not be read).
+pub(crate) fn load_keeping_problems(
+    path: &Path,
+    overrides: &Overrides,
+) -> Result<Loaded, (u8, Vec<Problem>)> {
     let text = read_scenario(path).map_err(|e| {
         if e.contains(": error[") {
             eprintln!("{e}");
         } else {
             eprintln!("error: {e}");
         }
-        EXIT_BAD_INPUT
+        (EXIT_BAD_INPUT, Vec::new())
     })?;
-    load_text(path, &text, overrides, true)
+    load_text_keeping_problems(path, &text, overrides, true)
 }
 
 /// Loads a scenario's text (as read, or as a sweep changed it); prints
@@ -143,6 +153,15 @@ pub(crate) fn load_text(
     overrides: &Overrides,
     warn: bool,
 ) -> Result<Loaded, u8> {
+    load_text_keeping_problems(path, text, overrides, warn).map_err(|(code, _)| code)
+}
+
+fn load_text_keeping_problems(
+    path: &Path,
+    text: &str,
+    overrides: &Overrides,
+    warn: bool,
+) -> Result<Loaded, (u8, Vec<Problem>)> {
     let name = path.display().to_string();
     // Files a scenario names (captures to replay) are relative to it.
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -156,7 +175,7 @@ pub(crate) fn load_text(
                     "{name}: {n} warning{} denied (--deny-warnings); nothing was run",
                     if n == 1 { "" } else { "s" }
                 );
-                return Err(EXIT_BAD_INPUT);
+                return Err((EXIT_BAD_INPUT, loaded.warnings));
             }
             if warn {
                 eprint!(
@@ -180,7 +199,7 @@ pub(crate) fn load_text(
                 "{file}: {errors} error{} found; nothing was run",
                 if errors == 1 { "" } else { "s" }
             );
-            Err(EXIT_BAD_INPUT)
+            Err((EXIT_BAD_INPUT, problems))
         }
     }
 }

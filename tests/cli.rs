@@ -510,3 +510,47 @@ fn metrics_csv_lists_every_period_resource_and_metric_under_aws_names() {
             .any(|r| r[1] == "mirrorsim" && r[2] == "TrafficMirrorSessionId")
     );
 }
+
+#[test]
+fn check_format_json_gives_problems_resources_paths_and_work() {
+    let o = sim(&[
+        "check",
+        "scenarios/tcp-udp-split.ron",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["valid"], true);
+    assert_eq!(j["resources"]["traffic_mirror_sessions"], 2);
+    // Its one warning, located as `sim check` prints it (44:17).
+    let p = &j["problems"][0];
+    assert_eq!(
+        (&p["severity"], &p["code"], &p["line"], &p["column"]),
+        (
+            &"warning".into(),
+            &"MtuMismatch".into(),
+            &44.into(),
+            &17.into()
+        )
+    );
+    let s = &j["sessions"][0];
+    assert_eq!(s["traffic_mirror_session_id"], "tms-0100000000000001");
+    assert_eq!(s["copies_arrive"], true);
+    assert!(!s["paths"][0]["path"].as_array().unwrap().is_empty());
+    assert!(j["work"]["packets"].as_u64().unwrap() > 0);
+    // A refused scenario: exit 2, and the JSON says why.
+    let o = sim(&[
+        "check",
+        "scenarios/invalid/06-bad-cidr.ron",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["valid"], false);
+    assert_eq!(j["problems"][0]["severity"], "error");
+    assert_eq!(j["problems"][0]["code"], "InvalidParameterValue");
+    assert!(j["sessions"].as_array().unwrap().is_empty());
+}

@@ -81,3 +81,157 @@ pub fn paths(file: &str, scenario: &Scenario, warnings: usize) -> String {
     }
     out
 }
+
+/// `sim check --format json`: what the text says, as data. `problems`
+/// holds the errors and warnings; a scenario with errors has no sessions.
+#[derive(Debug, serde::Serialize)]
+pub struct CheckReport {
+    pub file: String,
+    pub valid: bool,
+    pub problems: Vec<CheckProblem>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Resources>,
+    pub sessions: Vec<CheckSession>,
+    pub expectations: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub work: Option<Work>,
+}
+
+/// One problem, located.
+#[derive(Debug, serde::Serialize)]
+pub struct CheckProblem {
+    pub severity: &'static str,
+    pub code: String,
+    pub line: usize,
+    pub column: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+/// What the scenario holds.
+#[derive(Debug, serde::Serialize)]
+pub struct Resources {
+    pub accounts: usize,
+    pub vpcs: usize,
+    pub subnets: usize,
+    pub network_interfaces: usize,
+    pub traffic_mirror_targets: usize,
+    pub traffic_mirror_filters: usize,
+    pub traffic_mirror_sessions: usize,
+    pub flows: usize,
+}
+
+/// A session and the paths of its copies.
+#[derive(Debug, serde::Serialize)]
+pub struct CheckSession {
+    pub traffic_mirror_session_id: String,
+    pub network_interface_id: String,
+    pub traffic_mirror_target_id: String,
+    pub session_number: u16,
+    pub virtual_network_id: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub packet_length: Option<u16>,
+    /// Whether every path's copies arrive.
+    pub copies_arrive: bool,
+    pub paths: Vec<crate::schema::PathReport>,
+}
+
+/// The run's work, estimated.
+#[derive(Debug, serde::Serialize)]
+pub struct Work {
+    pub packets: u64,
+    pub metric_periods: u64,
+    pub pcap_bytes_at_most: u64,
+}
+
+/// The problems of a scenario, as data.
+pub fn problems(list: &[sim_core::scenario::Problem]) -> Vec<CheckProblem> {
+    list.iter()
+        .map(|p| CheckProblem {
+            severity: match p.severity {
+                topology::Severity::Error => "error",
+                topology::Severity::Warning => "warning",
+            },
+            code: p.code.to_string(),
+            line: p.position.line,
+            column: p.position.column,
+            resource: p.resource.clone(),
+            field: p.field.clone(),
+            message: p.message.clone(),
+            help: p.help.clone(),
+        })
+        .collect()
+}
+
+/// The check of a scenario that loaded.
+pub fn report(
+    file: &str,
+    scenario: &Scenario,
+    warnings: &[sim_core::scenario::Problem],
+    work: &sim_core::work::Estimate,
+) -> CheckReport {
+    let t = &scenario.topology;
+    CheckReport {
+        file: file.to_string(),
+        valid: true,
+        problems: problems(warnings),
+        resources: Some(Resources {
+            accounts: t.accounts.len(),
+            vpcs: t.vpcs.len(),
+            subnets: t.subnets.len(),
+            network_interfaces: t.enis.len(),
+            traffic_mirror_targets: t.targets.len(),
+            traffic_mirror_filters: t.filters.len(),
+            traffic_mirror_sessions: t.sessions.len(),
+            flows: scenario.flows.len(),
+        }),
+        sessions: t
+            .sessions
+            .iter()
+            .map(|s| {
+                let paths = crate::build::paths(t, s.source, s.target);
+                CheckSession {
+                    traffic_mirror_session_id: s.id.clone(),
+                    network_interface_id: t.eni(s.source).id.clone(),
+                    traffic_mirror_target_id: t.target(s.target).id.clone(),
+                    session_number: s.session_number,
+                    virtual_network_id: s.virtual_network_id,
+                    packet_length: s.packet_length,
+                    copies_arrive: paths.iter().all(|p| p.blocked.is_none()),
+                    paths,
+                }
+            })
+            .collect(),
+        expectations: scenario.expect.iter().map(ToString::to_string).collect(),
+        work: Some(Work {
+            packets: work.packets,
+            metric_periods: work.periods,
+            pcap_bytes_at_most: work.pcap_bytes,
+        }),
+    }
+}
+
+/// The check of a scenario that did not load.
+pub fn refused(file: &str, problems_found: &[sim_core::scenario::Problem]) -> CheckReport {
+    CheckReport {
+        file: file.to_string(),
+        valid: false,
+        problems: problems(problems_found),
+        resources: None,
+        sessions: Vec::new(),
+        expectations: Vec::new(),
+        work: None,
+    }
+}
+
+/// Pretty JSON of a check.
+pub fn json(c: &CheckReport) -> String {
+    let mut s = serde_json::to_string_pretty(c).unwrap_or_default();
+    s.push('\n');
+    s
+}
