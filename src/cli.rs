@@ -57,6 +57,18 @@ pub enum Command {
     /// coloured by whether their copies arrive (DOT, or SVG laid out with
     /// no Graphviz needed).
     Graph(GraphArgs),
+    /// Print a shell completion script: `sim completions bash >
+    /// /etc/bash_completion.d/sim` (or zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff): `sim manpage > sim.1; man ./sim.1`.
+    Manpage,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

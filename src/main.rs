@@ -62,5 +62,20 @@ fn execute(cli: Cli) -> Result<u8, String> {
         Command::Explain(args) => commands::explain(args),
         Command::Sweep(args) => crate::sweep::sweep(args),
         Command::Graph(args) => commands::graph(args),
+        Command::Completions(args) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(args.shell, &mut cmd, "sim", &mut out);
+            output::emit(&String::from_utf8_lossy(&out))?;
+            Ok(0)
+        }
+        Command::Manpage => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut out)
+                .map_err(|e| format!("cannot render the manual page: {e}"))?;
+            output::emit(&String::from_utf8_lossy(&out))?;
+            Ok(0)
+        }
     }
 }

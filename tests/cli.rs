@@ -554,3 +554,20 @@ fn check_format_json_gives_problems_resources_paths_and_work() {
     assert_eq!(j["problems"][0]["code"], "InvalidParameterValue");
     assert!(j["sessions"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn completions_and_the_manual_page_come_from_the_command_line_definition() {
+    for shell in ["bash", "zsh", "fish"] {
+        let o = sim(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}");
+        let script = String::from_utf8_lossy(&o.stdout);
+        for word in ["check", "sweep", "explain", "deny-warnings"] {
+            assert!(script.contains(word), "{shell} completes {word}");
+        }
+    }
+    let o = sim(&["manpage"]);
+    assert_eq!(o.status.code(), Some(0));
+    let man = String::from_utf8_lossy(&o.stdout);
+    assert!(man.starts_with(".ie") && man.contains(".TH sim 1"), "{man}");
+    assert!(man.contains("Exit codes"), "{man}");
+}
