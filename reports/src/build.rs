@@ -364,6 +364,7 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
             })
             .collect(),
         expectations: Vec::new(),
+        fleets: fleets(topo, results),
         warnings: Vec::new(),
         scenario_warnings: Vec::new(),
     };
@@ -446,4 +447,133 @@ pub fn attach_warnings(report: &mut Report, warnings: &[sim_core::scenario::Prob
             help: w.help.clone(),
         })
         .collect();
+}
+
+/// The fleets of a run, in the order of the targets that lead to them.
+fn fleets(topo: &Topology, results: &RunResults) -> Vec<FleetReport> {
+    // (load balancer, appliances, targets) per fleet, first seen first.
+    let mut seen: Vec<(Option<String>, Vec<topology::EniIdx>, Vec<String>)> = Vec::new();
+    for t in &topo.targets {
+        let (lb, enis) = match t.resource {
+            TargetResource::NetworkInterface(e) => (None, vec![e]),
+            TargetResource::NetworkLoadBalancer(n) => {
+                let nlb = &topo.network_load_balancers[n.index()];
+                (Some(nlb.id.clone()), nlb.targets.clone())
+            }
+            TargetResource::GatewayLoadBalancerEndpoint(v) => {
+                let g = &topo.gateway_load_balancers
+                    [topo.gwlb_endpoints[v.index()].gateway_load_balancer.index()];
+                (Some(g.id.clone()), g.targets.clone())
+            }
+        };
+        match seen.iter_mut().find(|(l, e, _)| *l == lb && *e == enis) {
+            Some(f) => f.2.push(t.id.clone()),
+            None => seen.push((lb, enis, vec![t.id.clone()])),
+        }
+    }
+    seen.into_iter()
+        .map(|(load_balancer, enis, targets)| {
+            let appliances = appliances_of(topo, &enis, results);
+            FleetReport {
+                load_balancer,
+                traffic_mirror_target_ids: targets,
+                load_imbalance: imbalance(&appliances),
+                appliances,
+            }
+        })
+        .collect()
+}
+
+/// Each appliance of a fleet, with what it was sent.
+fn appliances_of(
+    topo: &Topology,
+    enis: &[topology::EniIdx],
+    results: &RunResults,
+) -> Vec<ApplianceReport> {
+    let empty = sim_core::results::ApplianceStats::default();
+    enis.iter()
+        .map(|&e| {
+            let st = results
+                .appliances
+                .get(e.index())
+                .and_then(Option::as_ref)
+                .unwrap_or(&empty);
+            let inst = topo.instance_of(e);
+            let budget = inst.and_then(|i| i.network);
+            // Rates of what was sent: the busiest period, and the run.
+            let period = st.series.period_ns.max(1);
+            let run = results.simulated_ns;
+            let per_s = |v: u64, over: u64| {
+                (u128::from(v) * 1_000_000_000 / u128::from(over.max(1))) as u64
+            };
+            // Each period's rate over the time it covers (the last may end
+            // with the run).
+            let peak = |field: usize, scale: u64| {
+                st.series
+                    .bins
+                    .iter()
+                    .enumerate()
+                    .map(|(k, b)| {
+                        let covered = run.saturating_sub(k as u64 * period).min(period);
+                        per_s(b[field].saturating_mul(scale), covered)
+                    })
+                    .max()
+                    .unwrap_or(0)
+            };
+            let peak_bps = peak(1, 8);
+            let peak_pps = peak(0, 1);
+            let percent = |v: u64, of: u64| {
+                (of > 0).then(|| {
+                    let tenths = u128::from(v) * 1000 / u128::from(of);
+                    format!("{}.{}", tenths / 10, tenths % 10)
+                })
+            };
+            ApplianceReport {
+                network_interface_id: topo.eni(e).id.clone(),
+                instance_id: inst.map(|i| i.id.clone()),
+                instance_type: inst.map(|i| i.instance_type.clone()),
+                availability_zone: topo.subnet(topo.eni(e).subnet).availability_zone.clone(),
+                sent: count(st.sent),
+                delivered: count(st.delivered),
+                dropped_appliance_down: st.dropped_appliance_down,
+                dropped_target_bandwidth: st.dropped_bandwidth,
+                dropped_target_pps: st.dropped_pps,
+                reordered: st.reordered,
+                sent_wire_bytes: st.sent_wire_bytes,
+                receive_budget: budget.map(|n| NetworkPerformance {
+                    baseline_bps: n.baseline_bps,
+                    burst_bps: n.burst_bps,
+                    pps: n.pps,
+                }),
+                peak_bps,
+                mean_bps: per_s(st.sent_wire_bytes.saturating_mul(8), run),
+                peak_pps,
+                mean_pps: per_s(st.sent.packets, run),
+                peak_bandwidth_percent: budget.and_then(|n| percent(peak_bps, n.baseline_bps)),
+                peak_pps_percent: budget.and_then(|n| percent(peak_pps, n.pps)),
+                series: if st.series.bins.is_empty() {
+                    Metrics {
+                        period_ns: 0,
+                        series: Vec::new(),
+                    }
+                } else {
+                    metrics(&st.series, sim_core::results::APPLIANCE_SERIES)
+                },
+            }
+        })
+        .collect()
+}
+
+/// Max over mean of the copies sent to each appliance of a fleet, to two
+/// places; none for one appliance or none sent.
+fn imbalance(apps: &[ApplianceReport]) -> Option<String> {
+    let sent: Vec<u64> = apps.iter().map(|a| a.sent.packets).collect();
+    let total: u128 = sent.iter().map(|&v| u128::from(v)).sum();
+    let max = u128::from(sent.iter().copied().max()?);
+    if sent.len() < 2 || total == 0 {
+        return None;
+    }
+    // max / (total / n), in hundredths.
+    let hundredths = max * 100 * sent.len() as u128 / total;
+    Some(format!("{}.{:02}", hundredths / 100, hundredths % 100))
 }

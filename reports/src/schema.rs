@@ -27,6 +27,8 @@ pub struct Report {
     /// The scenario's `expect` block, each with its verdict.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub expectations: Vec<Verdict>,
+    /// Each fleet of appliances, with each appliance's load.
+    pub fleets: Vec<FleetReport>,
     /// What the run found that its verdicts depend on (BW-05).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -392,6 +394,61 @@ pub struct TargetReport {
     pub delivered_copy_bytes: u64,
     pub reordering: Reordering,
     /// sent, skipped, delivered, dropped, reordered, delivered_copy_bytes.
+    pub series: Metrics,
+}
+
+/// A fleet of appliances: one behind an ENI target, or those registered
+/// with a load balancer, however many targets lead there.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct FleetReport {
+    /// The load balancer, or none for an ENI target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load_balancer: Option<String>,
+    /// The targets whose copies go to this fleet.
+    pub traffic_mirror_target_ids: Vec<String>,
+    /// The most copies one appliance was sent over the fleet's mean (1.00
+    /// is even), to two places; none for one appliance or none sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load_imbalance: Option<String>,
+    pub appliances: Vec<ApplianceReport>,
+}
+
+/// One appliance: what it was sent, what became of it, and its load
+/// against its receive budget.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct ApplianceReport {
+    pub network_interface_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_type: Option<String>,
+    pub availability_zone: String,
+    /// Copies sent to it, and delivered (original packet bytes).
+    pub sent: Count,
+    pub delivered: Count,
+    /// Copies lost at it, by reason (packets).
+    pub dropped_appliance_down: u64,
+    pub dropped_target_bandwidth: u64,
+    pub dropped_target_pps: u64,
+    pub reordered: u64,
+    /// Bytes it had to receive (outer IP packets, GENEVE included).
+    pub sent_wire_bytes: u64,
+    /// Its receive budget, when its instance type is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receive_budget: Option<NetworkPerformance>,
+    /// What was sent to it: bits and packets per second, the busiest
+    /// period and the mean over the run.
+    pub peak_bps: u64,
+    pub mean_bps: u64,
+    pub peak_pps: u64,
+    pub mean_pps: u64,
+    /// The peak against its baseline bandwidth and its packet rate, in
+    /// percent to a tenth (over 100: it drops).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_bandwidth_percent: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_pps_percent: Option<String>,
+    /// sent, sent_wire_bytes, delivered, dropped, reordered.
     pub series: Metrics,
 }
 

@@ -239,6 +239,7 @@ pub fn sections(r: &Report) -> Vec<Section> {
             ]);
         }
         out.push(Section::Table(title.into(), table));
+        appliances(r, &mut out);
     }
 
     if !r.instances.is_empty() {
@@ -402,4 +403,83 @@ fn time_note(rp: &crate::schema::ReplayReport) -> String {
         s += "; the file ends inside a record";
     }
     s
+}
+
+/// Each appliance's load, and how evenly a load balancer spread it.
+fn appliances(r: &Report, out: &mut Vec<Section>) {
+    let title = "Appliances (copies sent to each; peak and mean load of what was sent, against its receive budget)";
+    let mut table = Table::new(&[
+        "APPLIANCE",
+        "ZONE",
+        "BEHIND",
+        "SENT",
+        "DELIVERED",
+        "DROPPED",
+        "REORDERED",
+        "PEAK MBPS",
+        "MEAN MBPS",
+        "PEAK % BW",
+        "PEAK PPS",
+        "PEAK % PPS",
+    ]);
+    for f in &r.fleets {
+        let behind = f
+            .load_balancer
+            .as_deref()
+            .map(short_name)
+            .unwrap_or_else(|| f.traffic_mirror_target_ids.join(", "));
+        for a in &f.appliances {
+            let dropped =
+                a.dropped_appliance_down + a.dropped_target_bandwidth + a.dropped_target_pps;
+            table.row(vec![
+                a.network_interface_id.clone(),
+                a.availability_zone.clone(),
+                behind.clone(),
+                n(a.sent.packets),
+                n(a.delivered.packets),
+                n(dropped),
+                n(a.reordered),
+                mbps(a.peak_bps),
+                mbps(a.mean_bps),
+                a.peak_bandwidth_percent.clone().unwrap_or_default(),
+                n(a.peak_pps),
+                a.peak_pps_percent.clone().unwrap_or_default(),
+            ]);
+        }
+    }
+    if table.is_empty() {
+        return;
+    }
+    out.push(Section::Table(title.into(), table));
+    for f in &r.fleets {
+        if let (Some(x), Some(lb)) = (&f.load_imbalance, &f.load_balancer) {
+            out.push(Section::Paragraph(format!(
+                "Load imbalance behind {}: the busiest of its {} appliances was sent {x} times the fleet's mean",
+                short_name(lb),
+                f.appliances.len()
+            )));
+        }
+    }
+}
+
+/// A load balancer's name for tables: an ELB ARN
+/// (`arn:...:loadbalancer/net/ids/50dc...`) by its name (`ids`), any other
+/// id as it is.
+fn short_name(id: &str) -> String {
+    match id.split_once(":loadbalancer/") {
+        Some((_, rest)) if id.starts_with("arn:") => {
+            let parts: Vec<&str> = rest.split('/').collect();
+            match parts.as_slice() {
+                [_kind, name, _id] => (*name).to_string(),
+                _ => rest.to_string(),
+            }
+        }
+        _ => id.to_string(),
+    }
+}
+
+/// Bits per second as megabits, to a tenth.
+fn mbps(bps: u64) -> String {
+    let tenths = bps / 100_000;
+    format!("{}.{}", tenths / 10, tenths % 10)
 }

@@ -27,8 +27,9 @@ use crate::delivery::{self, Via};
 use crate::lb::Capacity;
 use crate::outcome::{Delivery, DropReason, NotMirroredReason, Outcome, SkipReason};
 use crate::results::{
-    CloudWatch, CloudWatchField, Configuration, CopyField, CreditTrace, RunResults, Series,
-    SessionStats, SourceField, SourceStats, TargetStats, count_copy,
+    ApplianceField, ApplianceStats, CloudWatch, CloudWatchField, Configuration, CopyField,
+    CreditTrace, RunResults, Series, SessionStats, SourceField, SourceStats, TargetStats,
+    count_copy,
 };
 use crate::rng::{self, Stream};
 use crate::settings::Settings;
@@ -182,6 +183,10 @@ pub struct Pipeline {
     /// Gateway Load Balancer endpoints' capacity (TGT-11).
     capacity: Vec<Capacity>,
     settings: Settings,
+    /// The series' period and the run's length, for the series of an
+    /// appliance made when its first copy reaches it.
+    series_period_ns: u64,
+    duration_ns: u64,
     pub results: RunResults,
 }
 
@@ -333,7 +338,10 @@ impl Pipeline {
                 .collect(),
             next_seq: vec![0; slots],
             next_expected: vec![0; slots],
+            series_period_ns: period,
+            duration_ns,
             results: RunResults {
+                appliances: vec![None; topo.enis.len()],
                 sources: (0..topo.enis.len())
                     .map(|e| SourceStats {
                         series: if topo.is_source(EniIdx(e as u32)) {
@@ -754,7 +762,25 @@ impl Pipeline {
         };
         // LB-01, LB-03, TGT-06: a down (or deleted) appliance receives
         // nothing, whatever sent the copy there.
+        // Per appliance: what it was sent; made with its first copy (once
+        // per appliance, never per packet).
+        let (period, duration) = (self.series_period_ns, self.duration_ns);
+        let app =
+            self.results.appliances[c.appliance.index()].get_or_insert_with(|| ApplianceStats {
+                target: Some(c.target),
+                series: Series::new(period, duration),
+                ..ApplianceStats::default()
+            });
+        let wire_in = u64::from(c.wire + self.plans[si][c.config as usize].wrapper);
+        app.sent.add(bytes);
+        app.sent_wire_bytes += wire_in;
+        let bin = app.series.bin(now);
+        app.series.add_in(bin, ApplianceField::Sent, 1);
+        app.series
+            .add_in(bin, ApplianceField::SentWireBytes, wire_in);
         if world.appliance_down(c.appliance) {
+            app.dropped_appliance_down += 1;
+            app.series.add_in(bin, ApplianceField::Dropped, 1);
             self.settle(
                 place,
                 Outcome::Dropped(DropReason::ApplianceDown),
@@ -767,7 +793,7 @@ impl Pipeline {
         // TGT-10, LB-05: through a Gateway Load Balancer the appliance gets
         // the copy wrapped in GENEVE, and its receive budget pays for every
         // byte it receives.
-        let received_bytes = u64::from(c.wire + self.plans[si][c.config as usize].wrapper);
+        let received_bytes = wire_in;
         let received = topo
             .eni(c.appliance)
             .instance
@@ -778,6 +804,22 @@ impl Pipeline {
             Err(Shortfall::Pps) => Outcome::Dropped(DropReason::TargetPps),
             Ok(()) => Outcome::Delivered(c.delivery),
         };
+        if let Some(app) = self.results.appliances[c.appliance.index()].as_mut() {
+            match received {
+                Err(Shortfall::Bandwidth) => app.dropped_bandwidth += 1,
+                Err(Shortfall::Pps) => app.dropped_pps += 1,
+                Ok(()) => {
+                    app.delivered.add(bytes);
+                    app.delivered_wire_bytes += received_bytes;
+                }
+            }
+            let field = if received.is_ok() {
+                ApplianceField::Delivered
+            } else {
+                ApplianceField::Dropped
+            };
+            app.series.add_in(bin, field, 1);
+        }
         if received.is_err() {
             self.settle(place, outcome, bytes, 0, now);
             return false;
@@ -796,6 +838,10 @@ impl Pipeline {
             let t = &mut self.results.targets[c.target.index()];
             t.reordering.add(extent);
             t.series.add(now, CopyField::Reordered, 1);
+            if let Some(app) = self.results.appliances[c.appliance.index()].as_mut() {
+                app.reordered += 1;
+                app.series.add_in(bin, ApplianceField::Reordered, 1);
+            }
         } else {
             self.next_expected[slot] = c.seq.wrapping_add(1);
         }

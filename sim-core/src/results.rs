@@ -365,6 +365,52 @@ pub struct TargetStats {
     pub series: Series<6>,
 }
 
+/// What one appliance was sent and what became of it: the load per
+/// appliance behind a load balancer, which the target's totals hide.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ApplianceStats {
+    /// The target whose copies it was sent (the first, when several).
+    pub target: Option<TargetIdx>,
+    /// Copies sent to it (original packet bytes), and the bytes it had to
+    /// receive for them (outer IP packets, GENEVE included).
+    pub sent: Count,
+    pub sent_wire_bytes: u64,
+    pub delivered: Count,
+    pub delivered_wire_bytes: u64,
+    /// Copies lost at it: down, over its bandwidth, over its packet rate.
+    pub dropped_appliance_down: u64,
+    pub dropped_bandwidth: u64,
+    pub dropped_pps: u64,
+    pub reordered: u64,
+    /// [`APPLIANCE_SERIES`] per period.
+    pub series: Series<5>,
+}
+
+/// The names of an appliance's series fields.
+pub const APPLIANCE_SERIES: [&str; 5] = [
+    "sent",
+    "sent_wire_bytes",
+    "delivered",
+    "dropped",
+    "reordered",
+];
+
+/// A field of an appliance's series.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApplianceField {
+    Sent,
+    SentWireBytes,
+    Delivered,
+    Dropped,
+    Reordered,
+}
+
+impl From<ApplianceField> for usize {
+    fn from(f: ApplianceField) -> usize {
+        f as usize
+    }
+}
+
 /// Everything a run counted.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RunResults {
@@ -375,6 +421,8 @@ pub struct RunResults {
     pub sources: Vec<SourceStats>,
     pub sessions: Vec<SessionStats>,
     pub targets: Vec<TargetStats>,
+    /// Per ENI, for the ENIs copies were sent to (appliances).
+    pub appliances: Vec<Option<ApplianceStats>>,
     /// CloudWatch metrics per instance; `None` for instances that are no
     /// mirror source.
     pub cloudwatch: Vec<Option<CloudWatch>>,

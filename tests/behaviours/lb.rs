@@ -532,3 +532,110 @@ fn tgt_07_an_appliance_in_a_zone_where_the_nlb_has_no_node_never_receives_a_copy
     let dropped = c.dropped.packets as f64 / mirrored as f64;
     assert!((dropped - 0.5833).abs() < 0.01, "{dropped}");
 }
+
+/// Three web servers, two in us-east-1a and one in us-east-1b, each
+/// receiving 1,000 TCP packets of 500 bytes in a second (ten flows of 100
+/// per second), all mirrored to an NLB with a node and one appliance in
+/// each zone.
+fn three_sources_two_zones(cross_zone: bool) -> String {
+    let web = |id: &str, subnet: &str, ip: &str| {
+        format!(
+            r#"Instance(id: "i-{id}", instance_type: "m5.large", subnet: "{subnet}",
+                 network_interfaces: [Eni(id: "eni-{id}", private_ip: "{ip}")]),"#
+        )
+    };
+    let session = |id: &str| {
+        format!(
+            r#"Session(id: "tms-{id}", network_interface_id: "eni-{id}", traffic_mirror_target_id: "tmt-nlb",
+                traffic_mirror_filter_id: "tmf-all", session_number: 1),"#
+        )
+    };
+    let flow = |id: &str| {
+        format!(
+            r#"Flow(name: "to-{id}", from: "203.0.113.7", to: "eni-{id}", protocol: Tcp, destination_port: 443,
+             rate: "100pps", size: Fixed("500B"), count: 10),"#
+        )
+    };
+    format!(
+        r#"Scenario(name: "zones", seed: 4, duration: "1s",
+    vpcs: [Vpc(id: "vpc-z", cidr_blocks: ["10.0.0.0/16"], subnets: [
+        Subnet(id: "subnet-a", availability_zone: "us-east-1a", cidr_block: "10.0.1.0/24"),
+        Subnet(id: "subnet-b", availability_zone: "us-east-1b", cidr_block: "10.0.2.0/24"),
+    ])],
+    instances: [
+        {}
+        {}
+        {}
+        Instance(id: "i-idsa", instance_type: "c5n.xlarge", subnet: "subnet-a",
+                 network_interfaces: [Eni(id: "eni-idsa", private_ip: "10.0.1.50")]),
+        Instance(id: "i-idsb", instance_type: "c5n.xlarge", subnet: "subnet-b",
+                 network_interfaces: [Eni(id: "eni-idsb", private_ip: "10.0.2.50")]),
+    ],
+    network_load_balancers: [NetworkLoadBalancer(id: "nlb-z", vpc_id: "vpc-z",
+        subnets: ["subnet-a", "subnet-b"], cross_zone: {cross_zone},
+        listeners: [Listener(protocol: Udp, port: 4789)], targets: ["i-idsa", "i-idsb"])],
+    traffic_mirror_targets: [Target(id: "tmt-nlb", network_load_balancer_arn: "nlb-z")],
+    traffic_mirror_filters: [Filter(id: "tmf-all",
+        ingress_filter_rules: [Rule(rule_number: 1, rule_action: Accept, source_cidr_block: "0.0.0.0/0", destination_cidr_block: "0.0.0.0/0")])],
+    traffic_mirror_sessions: [{} {} {}],
+    traffic: [{} {} {}],
+)"#,
+        web("web1", "subnet-a", "10.0.1.10"),
+        web("web2", "subnet-a", "10.0.1.11"),
+        web("web3", "subnet-b", "10.0.2.10"),
+        session("web1"),
+        session("web2"),
+        session("web3"),
+        flow("web1"),
+        flow("web2"),
+        flow("web3"),
+    )
+}
+
+#[test]
+fn lb_04_per_appliance_load_is_two_to_one_with_cross_zone_off() {
+    // Copies enter by the node in their source's zone (LB-06). Cross-zone
+    // off, a node sends only to its zone's appliance: us-east-1a's gets
+    // web1's and web2's 1,000 + 1,000 copies, us-east-1b's web3's 1,000.
+    // 2:1, and the busiest is sent 2,000 / (3,000 / 2) = 1.33 times the
+    // mean.
+    let r = run_text(&three_sources_two_zones(false)).report;
+    let t = &r.fleets[0];
+    assert_eq!(t.load_balancer.as_deref(), Some("nlb-z"));
+    let sent: Vec<(&str, &str, u64)> = t
+        .appliances
+        .iter()
+        .map(|a| {
+            (
+                a.network_interface_id.as_str(),
+                a.availability_zone.as_str(),
+                a.sent.packets,
+            )
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            ("eni-idsa", "us-east-1a", 2000),
+            ("eni-idsb", "us-east-1b", 1000)
+        ]
+    );
+    assert_eq!(t.load_imbalance.as_deref(), Some("1.33"));
+    // What each was sent, as a rate: 2,000 copies in the one second of the
+    // run (one metrics period, cut short by the run's end), each 500 + 50
+    // bytes (outer IPv4 20, UDP 8, VXLAN 8, inner Ethernet 14) = 550, is
+    // 2,000 pps and 2,000 x 550 x 8 = 8.8 Mbps, at its peak and on average.
+    let a = &t.appliances[0];
+    assert_eq!((a.peak_pps, a.mean_pps), (2000, 2000));
+    assert_eq!(a.sent_wire_bytes, 2000 * 550);
+    assert_eq!((a.peak_bps, a.mean_bps), (8_800_000, 8_800_000));
+    // Cross-zone on, each node spreads its 10 or 20 outer flows over both
+    // appliances by flow hash: both get some, the total is unchanged.
+    let r = run_text(&three_sources_two_zones(true)).report;
+    let t = &r.fleets[0];
+    assert!(t.appliances.iter().all(|a| a.sent.packets > 0));
+    assert_eq!(
+        t.appliances.iter().map(|a| a.sent.packets).sum::<u64>(),
+        3000
+    );
+}
