@@ -294,6 +294,12 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
                     .get(i)
                     .and_then(Option::as_ref)
                     .map(|t| credits(t, results.simulated_ns)),
+                headroom: results
+                    .instance_load
+                    .get(i)
+                    .and_then(Option::as_ref)
+                    .zip(inst.network)
+                    .map(|(l, n)| headroom(l, n, results.simulated_ns)),
             })
         })
         .collect();
@@ -522,12 +528,7 @@ fn appliances_of(
             };
             let peak_bps = peak(1, 8);
             let peak_pps = peak(0, 1);
-            let percent = |v: u64, of: u64| {
-                (of > 0).then(|| {
-                    let tenths = u128::from(v) * 1000 / u128::from(of);
-                    format!("{}.{}", tenths / 10, tenths % 10)
-                })
-            };
+            let percent = |v: u64, of: u64| (of > 0).then(|| percent(v, of));
             ApplianceReport {
                 network_interface_id: topo.eni(e).id.clone(),
                 instance_id: inst.map(|i| i.id.clone()),
@@ -576,4 +577,64 @@ fn imbalance(apps: &[ApplianceReport]) -> Option<String> {
     // max / (total / n), in hundredths.
     let hundredths = max * 100 * sent.len() as u128 / total;
     Some(format!("{}.{:02}", hundredths / 100, hundredths % 100))
+}
+
+/// A percentage to a tenth, from integers (`v` of `of`).
+fn percent(v: u64, of: u64) -> String {
+    let tenths = u128::from(v) * 1000 / u128::from(of.max(1));
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
+/// Rates of one field of a series, per period over the time each covers
+/// (the last may end with the run), in units per second.
+fn rates<const N: usize>(s: &Series<N>, field: usize, run_ns: u64) -> Vec<u64> {
+    let period = s.period_ns.max(1);
+    s.bins
+        .iter()
+        .enumerate()
+        .map(|(k, b)| {
+            let covered = run_ns.saturating_sub(k as u64 * period).min(period).max(1);
+            (u128::from(b[field]) * 1_000_000_000 / u128::from(covered)) as u64
+        })
+        .collect()
+}
+
+/// The busiest value and the 99th percentile (nearest rank) of a list.
+fn peak_and_p99(mut v: Vec<u64>) -> (u64, u64) {
+    v.sort_unstable();
+    let peak = v.last().copied().unwrap_or(0);
+    let rank = (v.len() * 99).div_ceil(100).max(1);
+    (peak, v.get(rank - 1).copied().unwrap_or(0))
+}
+
+/// An instance's load against its figures.
+fn headroom(
+    l: &sim_core::results::InstanceLoad,
+    n: topology::instance_types::NetworkPerformance,
+    run_ns: u64,
+) -> Headroom {
+    let direction = |bits: usize, packets: usize| {
+        let (peak_bps, p99_bps) = peak_and_p99(rates(&l.series, bits, run_ns));
+        let (peak_pps, p99_pps) = peak_and_p99(rates(&l.series, packets, run_ns));
+        DirectionLoad {
+            peak_bps,
+            p99_bps,
+            peak_pps,
+            p99_pps,
+            peak_percent_of_baseline: percent(peak_bps, n.baseline_bps),
+            p99_percent_of_baseline: percent(p99_bps, n.baseline_bps),
+            peak_percent_of_burst: percent(peak_bps, n.burst_bps),
+            peak_percent_of_pps: percent(peak_pps, n.pps),
+            headroom_bps: i64::try_from(n.baseline_bps).unwrap_or(i64::MAX)
+                - i64::try_from(peak_bps).unwrap_or(i64::MAX),
+        }
+    };
+    Headroom {
+        egress: direction(0, 1),
+        ingress: direction(2, 3),
+        bw_in_allowance_exceeded: l.bw_in_allowance_exceeded,
+        bw_out_allowance_exceeded: l.bw_out_allowance_exceeded,
+        pps_allowance_exceeded: l.pps_allowance_exceeded,
+        series: metrics(&l.series, sim_core::results::INSTANCE_LOAD_SERIES),
+    }
 }

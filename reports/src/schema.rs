@@ -111,6 +111,42 @@ pub struct InstanceReport {
     /// BW-05: an "up to" instance's egress burst credits.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub burst_credits: Option<CreditsReport>,
+    /// What its budgets admitted per period (production and copies),
+    /// against its figures, when they are known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub headroom: Option<Headroom>,
+}
+
+/// An instance's load each period against its budgets, and what they
+/// refused, as ENA's allowance counters (`ethtool -S`) count it.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Headroom {
+    pub egress: DirectionLoad,
+    pub ingress: DirectionLoad,
+    /// Packets over the bandwidth in or out, or the packet rate: production
+    /// dropped and copies skipped for the instance's budget.
+    pub bw_in_allowance_exceeded: u64,
+    pub bw_out_allowance_exceeded: u64,
+    pub pps_allowance_exceeded: u64,
+    /// egress_bits, egress_packets, ingress_bits, ingress_packets per period.
+    pub series: Metrics,
+}
+
+/// One direction's load: the busiest period and the 99th percentile of
+/// periods, as rates and as shares of the baseline, the burst and the
+/// packet rate (percent, to a tenth; over 100 means over the figure).
+#[derive(Debug, Serialize, PartialEq)]
+pub struct DirectionLoad {
+    pub peak_bps: u64,
+    pub p99_bps: u64,
+    pub peak_pps: u64,
+    pub p99_pps: u64,
+    pub peak_percent_of_baseline: String,
+    pub p99_percent_of_baseline: String,
+    pub peak_percent_of_burst: String,
+    pub peak_percent_of_pps: String,
+    /// Baseline less the peak, in bits per second (negative: over it).
+    pub headroom_bps: i64,
 }
 
 /// BW-05: burst credits over the run, in bits.

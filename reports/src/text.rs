@@ -309,6 +309,7 @@ pub fn sections(r: &Report) -> Vec<Section> {
         "Cost: {} session-hours ({} billed) at {} USD = {} USD",
         c.session_hours, c.billed_session_hours, c.price_per_session_hour_usd, c.total_usd
     )));
+    headroom(r, &mut out);
     // BW-05: where the credits went.
     for i in &r.instances {
         if let Some(c) = &i.burst_credits {
@@ -482,4 +483,68 @@ fn short_name(id: &str) -> String {
 fn mbps(bps: u64) -> String {
     let tenths = bps / 100_000;
     format!("{}.{}", tenths / 10, tenths % 10)
+}
+
+/// Each source instance's load against its figures, per direction, and
+/// what its budgets refused (ENA's allowance counters).
+fn headroom(r: &Report, out: &mut Vec<Section>) {
+    let mut table = Table::new(&[
+        "INSTANCE",
+        "DIRECTION",
+        "PEAK MBPS",
+        "P99 MBPS",
+        "PEAK % BASELINE",
+        "P99 % BASELINE",
+        "PEAK % BURST",
+        "PEAK PPS",
+        "PEAK % PPS",
+        "HEADROOM MBPS",
+        "ALLOWANCE EXCEEDED",
+    ]);
+    for i in &r.instances {
+        let Some(h) = &i.headroom else {
+            continue;
+        };
+        for (name, d, exceeded) in [
+            ("egress", &h.egress, h.bw_out_allowance_exceeded),
+            ("ingress", &h.ingress, h.bw_in_allowance_exceeded),
+        ] {
+            let headroom = if d.headroom_bps < 0 {
+                format!("-{}", mbps(d.headroom_bps.unsigned_abs()))
+            } else {
+                mbps(d.headroom_bps.unsigned_abs())
+            };
+            table.row(vec![
+                i.instance_id.clone(),
+                name.to_string(),
+                mbps(d.peak_bps),
+                mbps(d.p99_bps),
+                d.peak_percent_of_baseline.clone(),
+                d.p99_percent_of_baseline.clone(),
+                d.peak_percent_of_burst.clone(),
+                n(d.peak_pps),
+                d.peak_percent_of_pps.clone(),
+                headroom,
+                format!("bw {}", n(exceeded)),
+            ]);
+        }
+    }
+    if table.is_empty() {
+        return;
+    }
+    out.push(Section::Table(
+        "Source instances' headroom (per period: production and copies, against the instance's figures)".into(),
+        table,
+    ));
+    for i in &r.instances {
+        if let Some(h) = &i.headroom
+            && h.pps_allowance_exceeded > 0
+        {
+            out.push(Section::Paragraph(format!(
+                "{}: {} packets over its packet rate (pps_allowance_exceeded)",
+                i.instance_id,
+                n(h.pps_allowance_exceeded)
+            )));
+        }
+    }
 }

@@ -158,21 +158,25 @@ impl DirectionBudget {
     }
 
     /// BW-02: production traffic takes what it needs while there is any;
-    /// false means even production does not fit (it is dropped).
+    /// an error means even production does not fit (it is dropped), and
+    /// which budget it exceeded.
     #[inline]
-    pub fn production(&mut self, now: u64, bytes: u64) -> bool {
+    pub fn production(&mut self, now: u64, bytes: u64) -> Result<(), Shortfall> {
         let bits = bytes * 8;
-        let fits = self.peak.has(now, bits, 0)
-            && self.credits.as_mut().is_none_or(|c| c.has(now, bits, 0))
-            && self.pps.has(now, 1, 0);
-        if fits {
-            self.peak.take(bits);
-            if let Some(c) = &mut self.credits {
-                c.take(bits);
-            }
-            self.pps.take(1);
+        if !(self.peak.has(now, bits, 0)
+            && self.credits.as_mut().is_none_or(|c| c.has(now, bits, 0)))
+        {
+            return Err(Shortfall::Bandwidth);
         }
-        fits
+        if !self.pps.has(now, 1, 0) {
+            return Err(Shortfall::Pps);
+        }
+        self.peak.take(bits);
+        if let Some(c) = &mut self.credits {
+            c.take(bits);
+        }
+        self.pps.take(1);
+        Ok(())
     }
 
     /// BW-01, BW-02, BW-04: a copy goes only if it leaves half of each
@@ -298,6 +302,6 @@ mod tests {
         // 62 x 8,000 = 496,000 taken; one more leaves 496,000 < 500,000.
         assert_eq!(d.copy(0, 1_000, 0, 0), Err(Shortfall::Bandwidth));
         // Production may still use the rest.
-        assert!(d.production(0, 60_000));
+        assert!(d.production(0, 60_000).is_ok());
     }
 }

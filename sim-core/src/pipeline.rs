@@ -28,8 +28,8 @@ use crate::lb::Capacity;
 use crate::outcome::{Delivery, DropReason, NotMirroredReason, Outcome, SkipReason};
 use crate::results::{
     ApplianceField, ApplianceStats, CloudWatch, CloudWatchField, Configuration, CopyField,
-    CreditTrace, RunResults, Series, SessionStats, SourceField, SourceStats, TargetStats,
-    count_copy,
+    CreditTrace, InstanceLoad, RunResults, Series, SessionStats, SourceField, SourceStats,
+    TargetStats, count_copy,
 };
 use crate::rng::{self, Stream};
 use crate::settings::Settings;
@@ -342,6 +342,16 @@ impl Pipeline {
             duration_ns,
             results: RunResults {
                 appliances: vec![None; topo.enis.len()],
+                instance_load: (0..topo.instances.len())
+                    .map(|i| {
+                        (is_source_instance[i] && topo.instances[i].network.is_some()).then(|| {
+                            InstanceLoad {
+                                series: Series::new(period, duration_ns),
+                                ..InstanceLoad::default()
+                            }
+                        })
+                    })
+                    .collect(),
                 sources: (0..topo.enis.len())
                     .map(|e| SourceStats {
                         series: if topo.is_source(EniIdx(e as u32)) {
@@ -559,17 +569,49 @@ impl Pipeline {
     #[inline]
     fn production(&mut self, obs: &Observation, bytes: u64, now: u64) -> Result<(), Outcome> {
         let d = SourceStats::dir(obs.direction);
-        if let Some(i) = obs.instance {
-            self.record_credits(i.index(), now);
-        }
-        let fits = obs
-            .instance
-            .and_then(|i| self.budgets[i.index()].as_mut())
-            .is_none_or(|budget| budget[d].production(now, bytes));
-        if fits {
-            Ok(())
-        } else {
-            Err(Outcome::NotMirrored(NotMirroredReason::ProductionDropped))
+        let Some(i) = obs.instance else {
+            return Ok(());
+        };
+        self.record_credits(i.index(), now);
+        let Some(budget) = self.budgets[i.index()].as_mut() else {
+            return Ok(());
+        };
+        let fits = budget[d].production(now, bytes);
+        self.count_load(i.index(), d, fits, bytes, now);
+        fits.map_err(|_| Outcome::NotMirrored(NotMirroredReason::ProductionDropped))
+    }
+
+    /// What the instance's budget in direction `d` admitted (`Ok`) or
+    /// refused: its per-period load, and ENA's allowance counters.
+    #[inline]
+    fn count_load(
+        &mut self,
+        i: usize,
+        d: usize,
+        fits: Result<(), Shortfall>,
+        bytes: u64,
+        now: u64,
+    ) {
+        let Some(load) = self.results.instance_load[i].as_mut() else {
+            return;
+        };
+        match fits {
+            Ok(()) => {
+                let bin = load.series.bin(now);
+                // Egress is field 0 and 1, ingress 2 and 3.
+                let base: usize = if d == SourceStats::dir(Direction::Egress) {
+                    0
+                } else {
+                    2
+                };
+                load.series.add_in(bin, base, bytes * 8);
+                load.series.add_in(bin, base + 1, 1);
+            }
+            Err(Shortfall::Pps) => load.pps_allowance_exceeded += 1,
+            Err(Shortfall::Bandwidth) if d == SourceStats::dir(Direction::Egress) => {
+                load.bw_out_allowance_exceeded += 1;
+            }
+            Err(Shortfall::Bandwidth) => load.bw_in_allowance_exceeded += 1,
         }
     }
 
@@ -665,18 +707,26 @@ impl Pipeline {
             .add(bytes);
         // BW-01, BW-04: the copy leaves the source as egress, whatever the
         // direction of the packet it copies.
-        let budget = obs
-            .instance
-            .and_then(|i| self.budgets[i.index()].as_mut())
-            .and_then(|b| {
-                let own = if obs.direction == Direction::Egress {
-                    bytes
-                } else {
-                    0
-                };
-                b[1].copy(now, u64::from(wire), own, d).err()
-            });
-        if let Some(s) = budget {
+        let budget = obs.instance.and_then(|i| {
+            let b = self.budgets[i.index()].as_mut()?;
+            let own = if obs.direction == Direction::Egress {
+                bytes
+            } else {
+                0
+            };
+            Some((i.index(), b[1].copy(now, u64::from(wire), own, d)))
+        });
+        // The copy is egress load, or an egress allowance exceeded.
+        if let Some((i, fits)) = budget {
+            self.count_load(
+                i,
+                SourceStats::dir(Direction::Egress),
+                fits,
+                u64::from(wire),
+                now,
+            );
+        }
+        if let Some(s) = budget.and_then(|(_, fits)| fits.err()) {
             return Err(Outcome::Skipped(match s {
                 Shortfall::Bandwidth => SkipReason::Bandwidth,
                 Shortfall::Pps => SkipReason::Pps,

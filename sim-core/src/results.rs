@@ -411,6 +411,28 @@ impl From<ApplianceField> for usize {
     }
 }
 
+/// What a source instance's budgets admitted each period (production
+/// and copies), and what they refused, as ENA's allowance counters count
+/// it: the headroom a design leaves.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InstanceLoad {
+    /// [`INSTANCE_LOAD_SERIES`] per period.
+    pub series: Series<4>,
+    /// Packets over the inbound or outbound bandwidth, or the packet rate:
+    /// production dropped, and copies skipped for the instance's budget.
+    pub bw_in_allowance_exceeded: u64,
+    pub bw_out_allowance_exceeded: u64,
+    pub pps_allowance_exceeded: u64,
+}
+
+/// The names of an instance's load fields.
+pub const INSTANCE_LOAD_SERIES: [&str; 4] = [
+    "egress_bits",
+    "egress_packets",
+    "ingress_bits",
+    "ingress_packets",
+];
+
 /// Everything a run counted.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RunResults {
@@ -423,6 +445,8 @@ pub struct RunResults {
     pub targets: Vec<TargetStats>,
     /// Per ENI, for the ENIs copies were sent to (appliances).
     pub appliances: Vec<Option<ApplianceStats>>,
+    /// Per instance, for source instances with budgets.
+    pub instance_load: Vec<Option<InstanceLoad>>,
     /// CloudWatch metrics per instance; `None` for instances that are no
     /// mirror source.
     pub cloudwatch: Vec<Option<CloudWatch>>,

@@ -308,3 +308,81 @@ fn bw_05_burst_credits_start_as_set_are_reported_and_a_longer_run_is_warned_of()
     let share = sent[1] as f64 / 166_670.0;
     assert!((share - 56.0 / 206.67).abs() < 0.01, "{share}");
 }
+
+#[test]
+fn bw_01_headroom_counts_production_and_copies_against_the_instances_figures() {
+    // plan-appliances: i-0web (m5.xlarge: 1.25 Gbps baseline, 10 Gbps
+    // burst, 1,000,000 pps as the twin assumes) serves 500 connections of
+    // 20 packets/s each way, 1,450 bytes, over 2 s. In: 10,000 pps x 1,450
+    // x 8 = 116 Mbps. Out: 10,000 responses (116 Mbps) and 20,000 copies
+    // of 1,450 + 50 = 1,500 bytes (240 Mbps, BW-01): 356 Mbps, 30,000
+    // pps. Constant all run, so the peak and the 99th percentile agree.
+    let r = run_scenario("plan-appliances.ron").report;
+    let h = r.instances[0].headroom.as_ref().unwrap();
+    assert_eq!(
+        (h.egress.peak_bps, h.egress.p99_bps),
+        (356_000_000, 356_000_000)
+    );
+    assert_eq!((h.egress.peak_pps, h.ingress.peak_pps), (30_000, 10_000));
+    assert_eq!(h.ingress.peak_bps, 116_000_000);
+    // 356 / 1,250 = 28.48 %, to a tenth 28.4; 356 / 10,000 = 3.56 %, 3.5;
+    // 30,000 / 1,000,000 = 3.0 %; 1,250 - 356 = 894 Mbps to spare.
+    assert_eq!(h.egress.peak_percent_of_baseline, "28.4");
+    assert_eq!(h.egress.peak_percent_of_burst, "3.5");
+    assert_eq!(h.egress.peak_percent_of_pps, "3.0");
+    assert_eq!(h.egress.headroom_bps, 894_000_000);
+    assert_eq!(h.ingress.peak_percent_of_baseline, "9.2");
+    // Nothing was over: the allowance counters stay at zero.
+    assert_eq!(
+        (
+            h.bw_in_allowance_exceeded,
+            h.bw_out_allowance_exceeded,
+            h.pps_allowance_exceeded
+        ),
+        (0, 0, 0)
+    );
+}
+
+#[test]
+fn bw_02_ena_allowance_counters_are_the_packets_the_instances_budgets_refused() {
+    // over-budget: every copy skipped for an instance's bandwidth or
+    // packet rate, and every production packet dropped for them, is one
+    // count of bw_out_allowance_exceeded or pps_allowance_exceeded at that
+    // instance; per-flow skips (BW-03) are not the instance's allowance.
+    let r = run_scenario("over-budget.ron").report;
+    for i in &r.instances {
+        let h = i.headroom.as_ref().unwrap();
+        let eni = r
+            .sources
+            .iter()
+            .find(|s| s.instance_id.as_deref() == Some(i.instance_id.as_str()))
+            .unwrap();
+        let count = |reason: &str| -> u64 {
+            [&eni.ingress, &eni.egress]
+                .iter()
+                .flat_map(|d| d.outcomes.iter())
+                .filter(|o| o.reason == reason)
+                .map(|o| o.packets)
+                .sum()
+        };
+        assert_eq!(
+            h.bw_out_allowance_exceeded + h.bw_in_allowance_exceeded + h.pps_allowance_exceeded,
+            count("bandwidth") + count("pps") + count("production_dropped"),
+            "{}",
+            i.instance_id
+        );
+    }
+    // The busy instance runs out of bandwidth, the chatty one of packets.
+    let busy = r
+        .instances
+        .iter()
+        .find(|i| i.instance_id == "i-0busy000000000001")
+        .unwrap();
+    assert!(busy.headroom.as_ref().unwrap().bw_out_allowance_exceeded > 0);
+    let chatty = r
+        .instances
+        .iter()
+        .find(|i| i.instance_id == "i-0chatty0000000001")
+        .unwrap();
+    assert!(chatty.headroom.as_ref().unwrap().pps_allowance_exceeded > 0);
+}
