@@ -9,7 +9,8 @@ fn every_session_source_target_and_instance_gets_a_chart() {
     let charts = reports::charts::charts(&r).unwrap();
     let files: Vec<&str> = charts.iter().map(|c| c.file.as_str()).collect();
     // nlb-fleet: two sessions (web-a, web-b), two sources, one NLB target,
-    // two source instances with two CloudWatch charts each: 2 + 2 + 1 + 4.
+    // two source instances with two CloudWatch charts and a load chart
+    // each, and the NLB's fleet: 2 + 2 + 1 + 6 + 1.
     assert_eq!(
         files,
         [
@@ -20,8 +21,11 @@ fn every_session_source_target_and_instance_gets_a_chart() {
             "target-tmt-0nlb0000000001.svg",
             "instance-i-0weba000000001-packets.svg",
             "instance-i-0weba000000001-bits.svg",
+            "instance-i-0weba000000001-load.svg",
             "instance-i-0webb000000001-packets.svg",
             "instance-i-0webb000000001-bits.svg",
+            "instance-i-0webb000000001-load.svg",
+            "fleet-arn_aws_elasticloadbalancing_us-east-1_123456789012_loadbalancer_net_ids-fleet_50dc6c495c0c9188.svg",
         ]
     );
     for c in &charts {
@@ -40,6 +44,16 @@ fn every_session_source_target_and_instance_gets_a_chart() {
     let target = &charts[4].svg;
     for name in ["sent", "delivered", "dropped", "reordered"] {
         assert!(target.contains(&format!("\n{name}\n")), "legend {name}");
+    }
+    // An instance's load chart draws its baseline and burst; the fleet's
+    // a line per appliance.
+    let load = &charts[7].svg;
+    for name in ["egress_bits", "ingress_bits", "baseline", "burst"] {
+        assert!(load.contains(&format!("\n{name}\n")), "legend {name}");
+    }
+    let fleet = &charts[11].svg;
+    for eni in ["eni-0idsa100000001", "eni-0idsb200000001"] {
+        assert!(fleet.contains(&format!("\n{eni}\n")), "legend {eni}");
     }
     // Same report, same bytes.
     assert_eq!(reports::charts::charts(&r).unwrap(), charts);
@@ -67,8 +81,9 @@ fn sim_run_out_writes_the_charts_beside_the_report() {
         .collect();
     names.sort();
     // tcp-udp-split: two sessions on one source, two targets, one source
-    // instance: 2 + 1 + 2 + 2 charts, and no temporary file left behind.
-    assert_eq!(names.len(), 7, "{names:?}");
+    // instance (CloudWatch packets and bits, and its load), two ENI-target
+    // fleets: 2 + 1 + 2 + 3 + 2 charts, and no temporary file left behind.
+    assert_eq!(names.len(), 10, "{names:?}");
     assert!(
         names
             .iter()

@@ -108,7 +108,8 @@ fn headless_chromium_loads_the_report_without_a_console_message_and_shows_every_
     // The DOM Chromium built holds every chart, as SVG.
     let dom = String::from_utf8_lossy(&o.stdout);
     let charts = chart_files(dir.path());
-    assert_eq!(charts, 9);
+    // nlb-fleet: 2 session, 2 source, 1 target, 6 instance and 1 fleet chart.
+    assert_eq!(charts, 12);
     assert_eq!(
         dom.matches("<svg").count(),
         charts + 1,

@@ -58,6 +58,9 @@ struct Lines<'a> {
     period_ns: u64,
     duration_ns: u64,
     series: Vec<(&'a str, &'a [u64], f64)>,
+    /// Horizontal reference lines (an instance's baseline and burst), in
+    /// the chart's unit, drawn dashed and grey.
+    reference: Vec<(String, f64)>,
 }
 
 fn draw(l: &Lines) -> Result<String, String> {
@@ -77,6 +80,7 @@ fn draw(l: &Lines) -> Result<String, String> {
             .series
             .iter()
             .flat_map(|(_, vs, scale)| vs.iter().enumerate().map(move |(i, &v)| rate(i, v, *scale)))
+            .chain(l.reference.iter().map(|r| r.1))
             .fold(0.0f64, f64::max);
         // Headroom above the highest line for the legend.
         let top = if top > 0.0 { top * 1.4 } else { 1.0 };
@@ -107,13 +111,27 @@ fn draw(l: &Lines) -> Result<String, String> {
                 points.push((from, y));
                 points.push((end.min(from + period), y));
             }
-            chart
-                .draw_series(LineSeries::new(points, color.stroke_width(2)))
+            // Every other series dashed, so lines that coincide stay
+            // visible.
+            let style = color.stroke_width(if k % 2 == 0 { 3 } else { 2 });
+            let drawn = if k % 2 == 0 {
+                chart.draw_series(LineSeries::new(points, style))
+            } else {
+                chart.draw_series(DashedLineSeries::new(points, 8, 5, style))
+            };
+            drawn
                 .map_err(|e| e.to_string())?
                 .label(*name)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
-                });
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+        }
+        for (k, (name, y)) in l.reference.iter().enumerate() {
+            // The first (a baseline) darker than the next (a burst).
+            let grey = BLACK.mix(if k == 0 { 0.7 } else { 0.35 }).stroke_width(2);
+            chart
+                .draw_series(DashedLineSeries::new([(0.0, *y), (end, *y)], 4, 4, grey))
+                .map_err(|e| e.to_string())?
+                .label(name.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], grey));
         }
         legend(&mut chart)?;
         root.present().map_err(|e| e.to_string())?;
@@ -192,6 +210,7 @@ pub fn charts(r: &Report) -> Result<Vec<Chart>, String> {
                 period_ns: s.series.period_ns,
                 duration_ns,
                 series: series.into_iter().map(|(n, v)| (n, v, 1.0)).collect(),
+                reference: Vec::new(),
             },
         )?;
     }
@@ -248,6 +267,7 @@ pub fn charts(r: &Report) -> Result<Vec<Chart>, String> {
                 period_ns: *period_ns,
                 duration_ns,
                 series,
+                reference: Vec::new(),
             },
         )?;
     }
@@ -264,6 +284,7 @@ pub fn charts(r: &Report) -> Result<Vec<Chart>, String> {
                 period_ns: t.series.period_ns,
                 duration_ns,
                 series: series.into_iter().map(|(n, v)| (n, v, 1.0)).collect(),
+                reference: Vec::new(),
             },
         )?;
     }
@@ -289,6 +310,7 @@ pub fn charts(r: &Report) -> Result<Vec<Chart>, String> {
                 period_ns: m.period_ns,
                 duration_ns,
                 series: packets.into_iter().map(|(n, v)| (n, v, 1.0)).collect(),
+                reference: Vec::new(),
             },
         )?;
         let bytes = pick(
@@ -311,6 +333,65 @@ pub fn charts(r: &Report) -> Result<Vec<Chart>, String> {
                 period_ns: m.period_ns,
                 duration_ns,
                 series: bytes.into_iter().map(|(n, v)| (n, v, 8.0)).collect(),
+                reference: Vec::new(),
+            },
+        )?;
+        // What its budgets admitted, against its baseline and burst.
+        if let (Some(h), Some(n)) = (&i.headroom, &i.network_performance) {
+            let load = pick(&h.series, &["egress_bits", "ingress_bits"]);
+            push(
+                file_name("instance", &format!("{}-load", i.instance_id)),
+                Lines {
+                    title: format!(
+                        "Instance {} ({}): load, production and copies",
+                        i.instance_id, i.instance_type
+                    ),
+                    unit: "bits/s",
+                    period_ns: h.series.period_ns,
+                    duration_ns,
+                    series: load.into_iter().map(|(n, v)| (n, v, 1.0)).collect(),
+                    reference: vec![
+                        ("baseline".to_string(), n.baseline_bps as f64),
+                        ("burst".to_string(), n.burst_bps as f64),
+                    ],
+                },
+            )?;
+        }
+    }
+    // Each fleet: what each of its appliances was sent.
+    for f in &r.fleets {
+        let behind = f
+            .load_balancer
+            .clone()
+            .unwrap_or_else(|| f.traffic_mirror_target_ids.join("+"));
+        let series: Vec<(&str, &[u64], f64)> = f
+            .appliances
+            .iter()
+            .filter_map(|a| {
+                a.series
+                    .series
+                    .iter()
+                    .find(|s| s.name == "sent")
+                    .map(|s| (a.network_interface_id.as_str(), s.values.as_slice(), 1.0))
+            })
+            .collect();
+        let Some(period_ns) = f
+            .appliances
+            .iter()
+            .map(|a| a.series.period_ns)
+            .find(|&p| p > 0)
+        else {
+            continue;
+        };
+        push(
+            file_name("fleet", &behind),
+            Lines {
+                title: format!("Appliances behind {behind}: copies sent to each"),
+                unit: "packets/s",
+                period_ns,
+                duration_ns,
+                series,
+                reference: Vec::new(),
             },
         )?;
     }
