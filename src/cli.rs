@@ -62,6 +62,34 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff): `sim manpage > sim.1; man ./sim.1`.
     Manpage,
+    /// Write a commented starting scenario to edit: an appliance ENI as
+    /// target, a fleet behind a Network Load Balancer, a Gateway Load
+    /// Balancer with endpoints, or a transit gateway hub.
+    Init(InitArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Template {
+    /// One source, one appliance ENI as the target (the guide's example).
+    Eni,
+    /// Web servers in two zones mirrored to IDS appliances behind an NLB.
+    NlbFleet,
+    /// Spoke VPCs mirrored through GWLB endpoints to a central fleet.
+    Gwlb,
+    /// Spoke VPCs reaching a security VPC's appliance through a transit
+    /// gateway.
+    TgwHub,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Which design to start from.
+    #[arg(value_enum, default_value_t = Template::Eni)]
+    pub template: Template,
+    /// Write it to this file (refused if it exists) instead of standard
+    /// output.
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

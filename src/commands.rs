@@ -6,7 +6,9 @@ use std::time::Instant;
 use sim_core::Overrides;
 
 use crate::capture::PcapFiles;
-use crate::cli::{CheckArgs, ExplainArgs, Format, GraphArgs, GraphFormat, RunArgs};
+use crate::cli::{
+    CheckArgs, ExplainArgs, Format, GraphArgs, GraphFormat, InitArgs, RunArgs, Template,
+};
 use crate::input::load;
 use crate::output;
 use crate::output::emit;
@@ -218,6 +220,44 @@ pub(crate) fn graph(args: GraphArgs) -> Result<u8, String> {
             )?
         }
         None => emit(&drawing)?,
+    }
+    Ok(0)
+}
+
+/// `sim init`: a starting scenario, one of the shipped examples, each
+/// commented and checked by the tests.
+pub(crate) fn init(args: InitArgs) -> Result<u8, String> {
+    let text = match args.template {
+        Template::Eni => include_str!("../scenarios/tcp-single-appliance.ron"),
+        Template::NlbFleet => include_str!("../scenarios/nlb-fleet.ron"),
+        Template::Gwlb => include_str!("../scenarios/gwlb-spokes.ron"),
+        Template::TgwHub => include_str!("../scenarios/transit-gateway.ron"),
+    };
+    match &args.output {
+        None => emit(text)?,
+        Some(path) => {
+            if path.exists() {
+                return Err(format!(
+                    "{} exists: sim init writes a new file only",
+                    path.display()
+                ));
+            }
+            let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+            let name = path
+                .file_name()
+                .ok_or_else(|| format!("{} is not a file name", path.display()))?
+                .to_string_lossy()
+                .into_owned();
+            output::write_all(
+                dir.unwrap_or(std::path::Path::new(".")),
+                &[(name.as_str(), text.as_bytes().to_vec())],
+            )?;
+            eprintln!(
+                "wrote {}: edit it, then `sim check {}`",
+                path.display(),
+                path.display()
+            );
+        }
     }
     Ok(0)
 }

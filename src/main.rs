@@ -69,6 +69,7 @@ fn execute(cli: Cli) -> Result<u8, String> {
             output::emit(&String::from_utf8_lossy(&out))?;
             Ok(0)
         }
+        Command::Init(args) => commands::init(args),
         Command::Manpage => {
             let mut out = Vec::new();
             clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())

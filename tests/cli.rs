@@ -571,3 +571,22 @@ fn completions_and_the_manual_page_come_from_the_command_line_definition() {
     assert!(man.starts_with(".ie") && man.contains(".TH sim 1"), "{man}");
     assert!(man.contains("Exit codes"), "{man}");
 }
+
+#[test]
+fn every_init_template_passes_check_and_init_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    for t in ["eni", "nlb-fleet", "gwlb", "tgw-hub"] {
+        let f = dir.path().join(format!("{t}.ron"));
+        let o = sim(&["init", t, "-o", f.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{t}: {}", stderr(&o));
+        let c = sim(&["check", f.to_str().unwrap(), "-q"]);
+        assert_eq!(c.status.code(), Some(0), "{t}: {}", stderr(&c));
+        // Again into the same file: refused, the file unchanged.
+        let again = sim(&["init", "eni", "-o", f.to_str().unwrap()]);
+        assert_eq!(again.status.code(), Some(2));
+        assert!(stderr(&again).contains("exists"));
+    }
+    // To standard output by default.
+    let o = sim(&["init"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Scenario("));
+}
