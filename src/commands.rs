@@ -207,18 +207,7 @@ pub(crate) fn graph(args: GraphArgs) -> Result<u8, String> {
         GraphFormat::Svg => reports::diagram::svg(topo, &fates),
     };
     match &args.output {
-        Some(path) => {
-            let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-            let name = path
-                .file_name()
-                .ok_or_else(|| format!("{} is not a file name", path.display()))?
-                .to_string_lossy()
-                .into_owned();
-            output::write_all(
-                dir.unwrap_or(std::path::Path::new(".")),
-                &[(name.as_str(), drawing.into_bytes())],
-            )?
-        }
+        Some(path) => output::write_file(path, drawing.into_bytes())?,
         None => emit(&drawing)?,
     }
     Ok(0)
@@ -242,16 +231,7 @@ pub(crate) fn init(args: InitArgs) -> Result<u8, String> {
                     path.display()
                 ));
             }
-            let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-            let name = path
-                .file_name()
-                .ok_or_else(|| format!("{} is not a file name", path.display()))?
-                .to_string_lossy()
-                .into_owned();
-            output::write_all(
-                dir.unwrap_or(std::path::Path::new(".")),
-                &[(name.as_str(), text.as_bytes().to_vec())],
-            )?;
+            output::write_file(path, text.as_bytes().to_vec())?;
             eprintln!(
                 "wrote {}: edit it, then `sim check {}`",
                 path.display(),

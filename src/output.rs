@@ -14,6 +14,17 @@ pub fn write_all(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), String> {
     staging.commit()
 }
 
+/// Writes one file at `path`, whole or not at all.
+pub fn write_file(path: &Path, contents: Vec<u8>) -> Result<(), String> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    let name = path
+        .file_name()
+        .ok_or_else(|| format!("{} is not a file name", path.display()))?
+        .to_string_lossy()
+        .into_owned();
+    write_all(dir.unwrap_or(Path::new(".")), &[(name.as_str(), contents)])
+}
+
 /// Writes files (a name may hold a subdirectory: `charts/x.svg`) under
 /// `root`, a staging directory.
 pub fn write_into(root: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), String> {

@@ -20,11 +20,12 @@ fn the_page_holds_the_tables_and_every_chart_and_fetches_nothing() {
     let dir = out_dir("scenarios/over-budget.ron", "200ms");
     let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
-    // over-budget: 3 sessions, 3 sources, 1 target, 3 instances x 2.
-    assert_eq!(chart_files(dir.path()), 13);
+    // over-budget: 3 sessions, 3 sources, 1 target, 3 instances x 3
+    // (CloudWatch packets and bits, load), 1 fleet (its collector).
+    assert_eq!(chart_files(dir.path()), 17);
     // The charts, and the network diagram (also written as network.svg).
-    assert_eq!(html.matches("<figure").count(), 13 + 1);
-    assert_eq!(html.matches("<svg").count(), 13 + 1);
+    assert_eq!(html.matches("<figure").count(), 17 + 1);
+    assert_eq!(html.matches("<svg").count(), 17 + 1);
     assert!(html.contains("<h2>Network</h2>"));
     assert!(dir.path().join("network.svg").exists());
     for section in [

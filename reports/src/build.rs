@@ -441,18 +441,26 @@ fn credits(t: &sim_core::results::CreditTrace, end: u64) -> CreditsReport {
 
 /// Puts the scenario's warnings (what loading it found) into its report.
 pub fn attach_warnings(report: &mut Report, warnings: &[sim_core::scenario::Problem]) {
-    report.scenario_warnings = warnings
-        .iter()
-        .map(|w| crate::schema::ScenarioWarning {
-            code: w.code.to_string(),
-            line: w.position.line,
-            column: w.position.column,
-            resource: w.resource.clone(),
-            field: w.field.clone(),
-            message: w.message.clone(),
-            help: w.help.clone(),
+    report.scenario_warnings = problem_reports(warnings);
+}
+
+/// Problems of a scenario file as report data.
+pub fn problem_reports(list: &[sim_core::scenario::Problem]) -> Vec<ProblemReport> {
+    list.iter()
+        .map(|p| ProblemReport {
+            severity: match p.severity {
+                topology::Severity::Error => "error",
+                topology::Severity::Warning => "warning",
+            },
+            code: p.code.to_string(),
+            line: p.position.line,
+            column: p.position.column,
+            resource: p.resource.clone(),
+            field: p.field.clone(),
+            message: p.message.clone(),
+            help: p.help.clone(),
         })
-        .collect();
+        .collect()
 }
 
 /// The fleets of a run, in the order of the targets that lead to them.

@@ -88,29 +88,13 @@ pub fn paths(file: &str, scenario: &Scenario, warnings: usize) -> String {
 pub struct CheckReport {
     pub file: String,
     pub valid: bool,
-    pub problems: Vec<CheckProblem>,
+    pub problems: Vec<crate::schema::ProblemReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<Resources>,
     pub sessions: Vec<CheckSession>,
     pub expectations: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub work: Option<Work>,
-}
-
-/// One problem, located.
-#[derive(Debug, serde::Serialize)]
-pub struct CheckProblem {
-    pub severity: &'static str,
-    pub code: String,
-    pub line: usize,
-    pub column: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub resource: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-    pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub help: Option<String>,
 }
 
 /// What the scenario holds.
@@ -149,25 +133,6 @@ pub struct Work {
     pub pcap_bytes_at_most: u64,
 }
 
-/// The problems of a scenario, as data.
-pub fn problems(list: &[sim_core::scenario::Problem]) -> Vec<CheckProblem> {
-    list.iter()
-        .map(|p| CheckProblem {
-            severity: match p.severity {
-                topology::Severity::Error => "error",
-                topology::Severity::Warning => "warning",
-            },
-            code: p.code.to_string(),
-            line: p.position.line,
-            column: p.position.column,
-            resource: p.resource.clone(),
-            field: p.field.clone(),
-            message: p.message.clone(),
-            help: p.help.clone(),
-        })
-        .collect()
-}
-
 /// The check of a scenario that loaded.
 pub fn report(
     file: &str,
@@ -179,7 +144,7 @@ pub fn report(
     CheckReport {
         file: file.to_string(),
         valid: true,
-        problems: problems(warnings),
+        problems: crate::build::problem_reports(warnings),
         resources: Some(Resources {
             accounts: t.accounts.len(),
             vpcs: t.vpcs.len(),
@@ -221,7 +186,7 @@ pub fn refused(file: &str, problems_found: &[sim_core::scenario::Problem]) -> Ch
     CheckReport {
         file: file.to_string(),
         valid: false,
-        problems: problems(problems_found),
+        problems: crate::build::problem_reports(problems_found),
         resources: None,
         sessions: Vec::new(),
         expectations: Vec::new(),

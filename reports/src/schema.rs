@@ -34,12 +34,14 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// What `sim check` warns of in the scenario, where.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub scenario_warnings: Vec<ScenarioWarning>,
+    pub scenario_warnings: Vec<ProblemReport>,
 }
 
-/// A warning about the scenario file, located.
+/// A problem of the scenario file, located (a warning in a report; an
+/// error or a warning in `sim check --format json`).
 #[derive(Debug, Serialize, PartialEq)]
-pub struct ScenarioWarning {
+pub struct ProblemReport {
+    pub severity: &'static str,
     pub code: String,
     pub line: usize,
     pub column: usize,

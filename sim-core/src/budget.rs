@@ -162,9 +162,16 @@ impl DirectionBudget {
     /// which budget it exceeded.
     #[inline]
     pub fn production(&mut self, now: u64, bytes: u64) -> Result<(), Shortfall> {
+        self.take_whole(now, bytes)
+    }
+
+    /// Takes a packet from the whole of each bucket (nothing held back),
+    /// or says which ran short.
+    #[inline]
+    fn take_whole(&mut self, now: u64, bytes: u64) -> Result<(), Shortfall> {
         let bits = bytes * 8;
-        if !(self.peak.has(now, bits, 0)
-            && self.credits.as_mut().is_none_or(|c| c.has(now, bits, 0)))
+        if !self.peak.has(now, bits, 0)
+            || self.credits.as_mut().is_some_and(|c| !c.has(now, bits, 0))
         {
             return Err(Shortfall::Bandwidth);
         }
@@ -259,21 +266,7 @@ impl DirectionBudget {
     /// production to protect, so the whole bucket counts).
     #[inline]
     pub fn receive(&mut self, now: u64, bytes: u64) -> Result<(), Shortfall> {
-        let bits = bytes * 8;
-        if !self.peak.has(now, bits, 0)
-            || self.credits.as_mut().is_some_and(|c| !c.has(now, bits, 0))
-        {
-            return Err(Shortfall::Bandwidth);
-        }
-        if !self.pps.has(now, 1, 0) {
-            return Err(Shortfall::Pps);
-        }
-        self.peak.take(bits);
-        if let Some(c) = &mut self.credits {
-            c.take(bits);
-        }
-        self.pps.take(1);
-        Ok(())
+        self.take_whole(now, bytes)
     }
 }
 
