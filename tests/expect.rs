@@ -152,3 +152,31 @@ fn sim_run_exits_1_when_an_expectation_fails_and_still_writes_the_report() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn a_plan_that_breaks_its_objective_exits_1_and_says_which() {
+    // too-few-appliances: 20,000 copies/s of 1,500 bytes (240 Mbps) to two
+    // appliances of 100 Mbps (8,333 copies/s each): at least 1 - 16,667 /
+    // 20,000 = 16.7 % dropped, over the objective of 1 %.
+    let o = sim(&[
+        "run",
+        "scenarios/too-few-appliances.ron",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("1 of 1 expectations do not hold"));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = &r["expectations"][0];
+    assert_eq!(v["holds"], false);
+    let c = &r["totals"];
+    let dropped = c["dropped"]["packets"].as_f64().unwrap();
+    let mirrored = dropped
+        + c["delivered"]["packets"].as_f64().unwrap()
+        + c["skipped"]["packets"].as_f64().unwrap();
+    assert!(
+        dropped / mirrored >= 1.0 - 16_667.0 / 20_000.0,
+        "{}",
+        dropped / mirrored
+    );
+}
