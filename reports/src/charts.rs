@@ -16,7 +16,9 @@ pub struct Chart {
     pub svg: String,
 }
 
-const SIZE: (u32, u32) = (900, 420);
+const SIZE: (u32, u32) = (1120, 420);
+/// The legend's column, right of the plot, so no line hides behind it.
+const KEY_WIDTH: u32 = 220;
 
 /// Line colours, in series order; chosen to stay apart for the common
 /// forms of colour blindness (Okabe-Ito).
@@ -68,6 +70,9 @@ fn draw(l: &Lines) -> Result<String, String> {
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let (plot, key) = root.split_horizontally(SIZE.0 - KEY_WIDTH);
+        // The legend's entries: name, style, dashed.
+        let mut entries: Vec<(String, ShapeStyle, bool)> = Vec::new();
         let period = l.period_ns.max(1) as f64 / 1e9;
         let end = l.duration_ns as f64 / 1e9;
         // Each period's rate; the last may be shorter than the others.
@@ -82,9 +87,9 @@ fn draw(l: &Lines) -> Result<String, String> {
             .flat_map(|(_, vs, scale)| vs.iter().enumerate().map(move |(i, &v)| rate(i, v, *scale)))
             .chain(l.reference.iter().map(|r| r.1))
             .fold(0.0f64, f64::max);
-        // Headroom above the highest line for the legend.
-        let top = if top > 0.0 { top * 1.4 } else { 1.0 };
-        let mut chart = ChartBuilder::on(&root)
+        // A little room above the highest line.
+        let top = if top > 0.0 { top * 1.1 } else { 1.0 };
+        let mut chart = ChartBuilder::on(&plot)
             .caption(&l.title, ("sans-serif", 20))
             .margin(12)
             .x_label_area_size(42)
@@ -119,21 +124,32 @@ fn draw(l: &Lines) -> Result<String, String> {
             } else {
                 chart.draw_series(DashedLineSeries::new(points, 8, 5, style))
             };
-            drawn
-                .map_err(|e| e.to_string())?
-                .label(*name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+            drawn.map_err(|e| e.to_string())?;
+            entries.push((name.to_string(), style, k % 2 == 1));
         }
         for (k, (name, y)) in l.reference.iter().enumerate() {
             // The first (a baseline) darker than the next (a burst).
             let grey = BLACK.mix(if k == 0 { 0.7 } else { 0.35 }).stroke_width(2);
             chart
                 .draw_series(DashedLineSeries::new([(0.0, *y), (end, *y)], 4, 4, grey))
-                .map_err(|e| e.to_string())?
-                .label(name.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], grey));
+                .map_err(|e| e.to_string())?;
+            entries.push((name.clone(), grey, true));
         }
-        legend(&mut chart)?;
+        // The legend, outside the plot: a sample of each line and its name.
+        for (k, (name, style, dashed)) in entries.iter().enumerate() {
+            let y = 56 + 22 * k as i32;
+            let sample = vec![(8, y), (40, y)];
+            if *dashed {
+                key.draw(&plotters::element::DashedPathElement::new(
+                    sample, 6, 4, *style,
+                ))
+            } else {
+                key.draw(&PathElement::new(sample, *style))
+            }
+            .map_err(|e| e.to_string())?;
+            key.draw(&Text::new(name.clone(), (48, y - 7), ("sans-serif", 13)))
+                .map_err(|e| e.to_string())?;
+        }
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
