@@ -261,6 +261,42 @@ pub fn json(s: &Sweep) -> String {
 /// Which share of a row a line draws.
 type Share = fn(&Row) -> &String;
 
+/// The chart's series: each share of the copies made, by name.
+const LINES: [(&str, Share); 3] = [
+    ("delivered", |r| &r.delivered_percent),
+    ("skipped", |r| &r.skipped_percent),
+    ("dropped", |r| &r.dropped_percent),
+];
+
+fn pct(v: &str) -> f64 {
+    v.parse::<f64>().unwrap_or(0.0)
+}
+
+/// Where the chart marks the points that fail the objective: on the
+/// series a failed expectation measures ("dropped / mirrored ..."), else
+/// on the x axis.
+fn failing_marks(s: &Sweep) -> Vec<(f64, f64)> {
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    for (i, r) in s.rows.iter().enumerate() {
+        if r.holds != Some(false) {
+            continue;
+        }
+        for f in &r.failed {
+            let y = LINES
+                .iter()
+                .find(|(name, _)| f.starts_with(name))
+                .map_or(2.0, |(_, get)| pct(get(r)));
+            if !out.contains(&(i as f64, y)) {
+                out.push((i as f64, y));
+            }
+        }
+        if r.failed.is_empty() {
+            out.push((i as f64, 2.0));
+        }
+    }
+    out
+}
+
 /// The shares of copies delivered, skipped and dropped at each point, in
 /// grid order; points named by their values.
 pub fn chart(s: &Sweep) -> Result<String, String> {
@@ -305,13 +341,12 @@ pub fn chart(s: &Sweep) -> Result<String, String> {
             .light_line_style(WHITE.mix(0.0))
             .draw()
             .map_err(|e| e.to_string())?;
-        let pct = |v: &str| v.parse::<f64>().unwrap_or(0.0);
         let lines: [(&str, Share, RGBColor); 3] = [
-            ("delivered", |r| &r.delivered_percent, RGBColor(0, 158, 115)),
-            ("skipped", |r| &r.skipped_percent, RGBColor(230, 159, 0)),
-            ("dropped", |r| &r.dropped_percent, RGBColor(213, 94, 0)),
+            ("delivered", LINES[0].1, RGBColor(0, 158, 115)),
+            ("skipped", LINES[1].1, RGBColor(230, 159, 0)),
+            ("dropped", LINES[2].1, RGBColor(213, 94, 0)),
         ];
-        for (name, get, color) in lines {
+        for &(name, get, color) in &lines {
             let points: Vec<(f64, f64)> = s
                 .rows
                 .iter()
@@ -329,14 +364,7 @@ pub fn chart(s: &Sweep) -> Result<String, String> {
                 .draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))
                 .map_err(|e| e.to_string())?;
         }
-        // Points that fail the objective, marked on the x axis.
-        let failing: Vec<(f64, f64)> = s
-            .rows
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.holds == Some(false))
-            .map(|(i, _)| (i as f64, 2.0))
-            .collect();
+        let failing = failing_marks(s);
         if !failing.is_empty() {
             chart
                 .draw_series(
@@ -352,4 +380,50 @@ pub fn chart(s: &Sweep) -> Result<String, String> {
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(dropped: &str, holds: Option<bool>, failed: &[&str]) -> Row {
+        Row {
+            values: vec![],
+            offered: 0,
+            mirrored: 0,
+            delivered: 0,
+            truncated: 0,
+            skipped: 0,
+            dropped: 0,
+            not_mirrored: 0,
+            reordered: 0,
+            delivered_percent: "0".into(),
+            skipped_percent: "5".into(),
+            dropped_percent: dropped.into(),
+            holds,
+            failed: failed.iter().map(|f| f.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_failing_point_is_marked_on_the_series_its_expectation_measures() {
+        let s = Sweep {
+            scenario: String::new(),
+            parameters: vec![],
+            objective: vec![],
+            rows: vec![
+                row(
+                    "58.333",
+                    Some(false),
+                    &["dropped / mirrored in the whole run: at most 1%"],
+                ),
+                row("0.5", Some(true), &[]),
+                row("3", Some(false), &["reordered at each target: at most 0"]),
+            ],
+            knees: vec![],
+        };
+        // On the dropped series at 58.333 %; the third measures no share
+        // the chart draws, so on the axis.
+        assert_eq!(failing_marks(&s), [(0.0, 58.333), (2.0, 2.0)]);
+    }
 }
