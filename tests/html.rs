@@ -26,16 +26,41 @@ fn the_page_holds_the_tables_and_every_chart_and_fetches_nothing() {
     // The charts, and the network diagram (also written as network.svg).
     assert_eq!(html.matches("<figure").count(), 17 + 1);
     assert_eq!(html.matches("<svg").count(), 17 + 1);
-    assert!(html.contains("<h2>Network</h2>"));
+    assert!(html.contains(">Network</h2>"));
     assert!(dir.path().join("network.svg").exists());
+    // Each section has a heading with an id, and the table of contents
+    // links to it; charts are grouped per kind of resource.
     for section in [
         "Totals",
         "Sessions (packets)",
         "Targets",
         "Outcomes at each source",
         "Expectations: 4 of 4 hold",
+        "Network",
+        "Charts",
     ] {
-        assert!(html.contains(&format!("<h2>{section}")), "{section}");
+        // The heading (titles may go on: "Targets (packets; ...").
+        let id = html
+            .split("<h2 id=\"")
+            .skip(1)
+            .find_map(|h| {
+                let (id, title) = h.split_once("\">")?;
+                title.starts_with(section).then_some(id)
+            })
+            .unwrap_or_else(|| panic!("{section}"));
+        assert!(
+            html.contains(&format!("<li><a href=\"#{id}\">{section}")),
+            "{section} in the contents"
+        );
+    }
+    assert!(html.contains("<nav>\n<h2>Contents</h2>"));
+    for group in [
+        "Sessions (3)",
+        "Sources (3)",
+        "Targets (1)",
+        "Source instances (9)",
+    ] {
+        assert!(html.contains(&format!(">{group}</h3>")), "{group}");
     }
     // Self-contained: no script, stylesheet link, image or frame to fetch.
     for fetch in ["<script", "<link", "src=", "@import"] {

@@ -10,7 +10,9 @@ use crate::table::escape;
 use crate::text::{Section, heading, sections};
 
 const STYLE: &str = "
-body { font-family: sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
+body { font-family: sans-serif; margin: 1.5em 2em; color: #222; }
+nav ol { columns: 2; font-size: 0.9em; } h3 { font-size: 1em; }
+details > summary { cursor: pointer; color: #555; margin: 0.5em 0; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 2em; }
 table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; white-space: nowrap; }
@@ -23,6 +25,23 @@ figure { margin: 1em 0; } figure svg { max-width: 100%; height: auto; }
 figcaption { font-size: 0.85em; color: #555; }
 .scroll { overflow-x: auto; }
 ";
+
+/// Tables longer than this fold into `<details>`.
+const LONG_TABLE: usize = 40;
+/// Groups of more charts than this fold into `<details>`.
+const LONG_GROUP: usize = 12;
+
+/// The heading of a group of charts, from their file names' kind.
+fn group_title(kind: &str) -> &'static str {
+    match kind {
+        "session" => "Sessions",
+        "source" => "Sources",
+        "target" => "Targets",
+        "instance" => "Source instances",
+        "fleet" => "Appliance fleets",
+        _ => "Other",
+    }
+}
 
 /// The whole page; `network` is the network diagram
 /// ([`crate::diagram::svg`]), sessions coloured by the run's fates.
@@ -40,35 +59,57 @@ pub fn page(r: &Report, charts: &[Chart], network: Option<&str>) -> String {
     if let Some(d) = description {
         let _ = writeln!(out, "<p>{}</p>", escape(&d));
     }
+    // The body first, gathering the headings for the table of contents.
+    let mut body = String::new();
+    let mut toc: Vec<(String, String)> = Vec::new();
+    let mut headings = 0;
+    let mut heading = |body: &mut String, tag: &str, title: &str| {
+        headings += 1;
+        let id = format!("s{headings}");
+        let _ = writeln!(body, "<{tag} id=\"{id}\">{}</{tag}>", escape(title));
+        if tag == "h2" {
+            toc.push((id, title.to_string()));
+        }
+    };
     for section in sections(r) {
         match section {
             Section::Table(title, table) => {
-                let _ = writeln!(out, "<h2>{}</h2>\n<div class=\"scroll\">", escape(&title));
-                table.render_html(&mut out);
-                out.push_str("</div>\n");
+                heading(&mut body, "h2", &title);
+                // A long table (a fleet of 100 sources) folds away.
+                let long = table.len() > LONG_TABLE;
+                if long {
+                    let _ = writeln!(body, "<details><summary>{} rows</summary>", table.len());
+                }
+                body.push_str("<div class=\"scroll\">\n");
+                table.render_html(&mut body);
+                body.push_str("</div>\n");
+                if long {
+                    body.push_str("</details>\n");
+                }
             }
             Section::Paragraph(p) => {
-                let _ = writeln!(out, "<p>{}</p>", escape(&p));
+                let _ = writeln!(body, "<p>{}</p>", escape(&p));
             }
             Section::List(title, items) => {
-                let _ = writeln!(out, "<h2>{}</h2>\n<ul>", escape(&title));
+                heading(&mut body, "h2", &title);
+                body.push_str("<ul>\n");
                 for i in items {
                     let _ = write!(
-                        out,
+                        body,
                         "<li class=\"{}\">{}",
                         if i.ok { "ok" } else { "fail" },
                         escape(&i.text)
                     );
                     if !i.detail.is_empty() {
-                        out.push_str("<ul>");
+                        body.push_str("<ul>");
                         for d in i.detail {
-                            let _ = write!(out, "<li>{}</li>", escape(&d));
+                            let _ = write!(body, "<li>{}</li>", escape(&d));
                         }
-                        out.push_str("</ul>");
+                        body.push_str("</ul>");
                     }
-                    out.push_str("</li>\n");
+                    body.push_str("</li>\n");
                 }
-                out.push_str("</ul>\n");
+                body.push_str("</ul>\n");
             }
         }
     }
@@ -76,28 +117,60 @@ pub fn page(r: &Report, charts: &[Chart], network: Option<&str>) -> String {
         let svg = svg
             .trim()
             .trim_start_matches("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>");
+        heading(&mut body, "h2", "Network");
         let _ = writeln!(
-            out,
-            "<h2>Network</h2>\n<figure id=\"network\" class=\"scroll\">\n{svg}\n<figcaption>\
+            body,
+            "<figure id=\"network\" class=\"scroll\">\n{svg}\n<figcaption>\
              Every resource and how it hangs together (network.svg). Sessions are drawn from \
              their source ENI to their target: green, their copies were delivered; orange, some \
              were dropped on the way; red, all were; gray, they sent none.</figcaption>\n</figure>"
         );
     }
     if !charts.is_empty() {
-        out.push_str("<h2>Charts</h2>\n");
-        for c in charts {
-            let id = c.file.trim_end_matches(".svg");
-            let _ = writeln!(
-                out,
-                "<figure id=\"{}\">\n{}\n<figcaption>{} (charts/{})</figcaption>\n</figure>",
-                escape(id),
-                c.svg.trim(),
-                escape(&c.title),
-                escape(&c.file)
+        heading(&mut body, "h2", "Charts");
+        // One group per kind of resource, in the order charts come; a
+        // group of many (100 sources) folds away.
+        let kind = |c: &Chart| c.file.split('-').next().unwrap_or("").to_string();
+        let mut start = 0;
+        while start < charts.len() {
+            let k = kind(&charts[start]);
+            let end = charts[start..]
+                .iter()
+                .position(|c| kind(c) != k)
+                .map_or(charts.len(), |n| start + n);
+            let group = &charts[start..end];
+            heading(
+                &mut body,
+                "h3",
+                &format!("{} ({})", group_title(&k), group.len()),
             );
+            let long = group.len() > LONG_GROUP;
+            if long {
+                let _ = writeln!(body, "<details><summary>{} charts</summary>", group.len());
+            }
+            for c in group {
+                let id = c.file.trim_end_matches(".svg");
+                let _ = writeln!(
+                    body,
+                    "<figure id=\"{}\">\n{}\n<figcaption>{} (charts/{})</figcaption>\n</figure>",
+                    escape(id),
+                    c.svg.trim(),
+                    escape(&c.title),
+                    escape(&c.file)
+                );
+            }
+            if long {
+                body.push_str("</details>\n");
+            }
+            start = end;
         }
     }
+    out.push_str("<nav>\n<h2>Contents</h2>\n<ol>\n");
+    for (id, title) in &toc {
+        let _ = writeln!(out, "<li><a href=\"#{id}\">{}</a></li>", escape(title));
+    }
+    out.push_str("</ol>\n</nav>\n");
+    out.push_str(&body);
     out.push_str("</body>\n</html>\n");
     out
 }

@@ -35,6 +35,11 @@ impl Table {
         self.rows.is_empty()
     }
 
+    /// Its rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
     /// Renders with two spaces of indent and two between columns. A table
     /// wider than [`MAX_WIDTH`] goes on in further tables below, each
     /// repeating the first column (the row's name).
