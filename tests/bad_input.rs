@@ -344,8 +344,7 @@ fn check_edited(edits: &[(&str, &str)]) -> String {
     stderr(&o)
 }
 
-/// The `file:line:col: error[code]` headers of a check's output (the
-/// example always warns MtuMismatch, by design).
+/// The `file:line:col: error[code]` headers of a check's output.
 fn headers(err: &str) -> Vec<String> {
     err.lines()
         .filter(|l| l.contains(": error["))

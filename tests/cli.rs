@@ -271,18 +271,16 @@ fn graph_draws_the_network_as_dot_or_svg_and_refuses_bad_input() {
 }
 
 /// The guide's first example with three flows starting after the run's
-/// end: three warnings of one code (InvalidTraffic).
+/// end, one of them of 8,996-byte packets (over its target's 8,947): three
+/// warnings of one code (InvalidTraffic).
 fn late_flows() -> (tempfile::TempDir, String) {
     let text = std::fs::read_to_string(root().join("scenarios/tcp-single-appliance.ron"))
         .unwrap()
         .replacen(
-            "rate: \"100pps\", size: Fixed(\"8947B\")",
-            "rate: \"100pps\", size: Fixed(\"8947B\"), start: \"20s\"",
-            1,
-        )
-        .replacen(
-            "rate: \"100pps\", size: Fixed(\"8996B\")",
-            "rate: \"100pps\", size: Fixed(\"8996B\"), start: \"20s\"",
+            "rate: \"100pps\", size: Fixed(\"8947B\")),",
+            "rate: \"100pps\", size: Fixed(\"8947B\"), start: \"20s\"),
+        Flow(name: \"jumbo-cut\", from: \"eni-0app00000000000001\", to: \"eni-0source0000000001\", protocol: Tcp,
+             destination_port: 8081, rate: \"100pps\", size: Fixed(\"8996B\"), start: \"20s\"),",
             1,
         )
         .replacen("rate: \"500pps\",", "rate: \"500pps\", start: \"20s\",", 1);

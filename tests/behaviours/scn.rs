@@ -16,8 +16,13 @@ fn near(actual: u64, expected: f64, tolerance: f64, what: &str) {
 fn scn_01_inbound_tcp_to_a_single_appliance() {
     let r = run_scenario("tcp-single-appliance.ron").report;
     let eni = "eni-0source0000000001";
-    // jumbo-cut: 8996-byte packets at 100 pps for 10 s, all cut (MTU-02).
-    assert_eq!(at_source(&r, eni, "ingress", "truncated_mtu"), 1000);
+    // jumbo-whole: 8947-byte packets, the most a 9001-byte MTU target
+    // takes whole (9001 - 54, MTU-02): none is cut.
+    assert_eq!(at_source(&r, eni, "ingress", "truncated_mtu"), 0);
+    // The guide's example is a plan with nothing to warn of.
+    let text = std::fs::read_to_string(root().join("scenarios/tcp-single-appliance.ron")).unwrap();
+    let loaded = sim_core::load("t.ron", &text, &Default::default()).unwrap();
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
     // statsd (UDP, 500 pps) and ping (ICMP, 1 pps): no TCP rule matches.
     assert_eq!(at_source(&r, eni, "ingress", "no_rule_matched"), 5000 + 10);
     // dhcp: 1 pps for 2 s; windows activation: 1 pps for 10 s.
