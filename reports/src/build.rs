@@ -515,27 +515,13 @@ fn appliances_of(
             let inst = topo.instance_of(e);
             let budget = inst.and_then(|i| i.network);
             // Rates of what was sent: the busiest period, and the run.
-            let period = st.series.period_ns.max(1);
             let run = results.simulated_ns;
             let per_s = |v: u64, over: u64| {
                 (u128::from(v) * 1_000_000_000 / u128::from(over.max(1))) as u64
             };
-            // Each period's rate over the time it covers (the last may end
-            // with the run).
-            let peak = |field: usize, scale: u64| {
-                st.series
-                    .bins
-                    .iter()
-                    .enumerate()
-                    .map(|(k, b)| {
-                        let covered = run.saturating_sub(k as u64 * period).min(period);
-                        per_s(b[field].saturating_mul(scale), covered)
-                    })
-                    .max()
-                    .unwrap_or(0)
-            };
-            let peak_bps = peak(1, 8);
-            let peak_pps = peak(0, 1);
+            let peak = |field, scale| rates(&st.series, field, scale, run).into_iter().max();
+            let peak_bps = peak(1, 8).unwrap_or(0);
+            let peak_pps = peak(0, 1).unwrap_or(0);
             let percent = |v: u64, of: u64| (of > 0).then(|| percent(v, of));
             ApplianceReport {
                 network_interface_id: topo.eni(e).id.clone(),
@@ -593,16 +579,18 @@ fn percent(v: u64, of: u64) -> String {
     format!("{}.{}", tenths / 10, tenths % 10)
 }
 
-/// Rates of one field of a series, per period over the time each covers
-/// (the last may end with the run), in units per second.
-fn rates<const N: usize>(s: &Series<N>, field: usize, run_ns: u64) -> Vec<u64> {
+/// Rates of one field of a series (times `scale`: 8 for bytes to bits),
+/// per period over the time each covers (the last may end with the run),
+/// in units per second.
+fn rates<const N: usize>(s: &Series<N>, field: usize, scale: u64, run_ns: u64) -> Vec<u64> {
     let period = s.period_ns.max(1);
     s.bins
         .iter()
         .enumerate()
         .map(|(k, b)| {
             let covered = run_ns.saturating_sub(k as u64 * period).min(period).max(1);
-            (u128::from(b[field]) * 1_000_000_000 / u128::from(covered)) as u64
+            (u128::from(b[field].saturating_mul(scale)) * 1_000_000_000 / u128::from(covered))
+                as u64
         })
         .collect()
 }
@@ -622,8 +610,8 @@ fn headroom(
     run_ns: u64,
 ) -> Headroom {
     let direction = |bits: usize, packets: usize| {
-        let (peak_bps, p99_bps) = peak_and_p99(rates(&l.series, bits, run_ns));
-        let (peak_pps, p99_pps) = peak_and_p99(rates(&l.series, packets, run_ns));
+        let (peak_bps, p99_bps) = peak_and_p99(rates(&l.series, bits, 1, run_ns));
+        let (peak_pps, p99_pps) = peak_and_p99(rates(&l.series, packets, 1, run_ns));
         DirectionLoad {
             peak_bps,
             p99_bps,

@@ -97,13 +97,6 @@ impl std::str::FromStr for Duration {
     }
 }
 
-impl TryFrom<String> for Duration {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        s.parse()
-    }
-}
-
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ns = self.0;
@@ -176,13 +169,6 @@ impl std::str::FromStr for Rate {
     }
 }
 
-impl TryFrom<String> for Rate {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        s.parse()
-    }
-}
-
 impl fmt::Display for Rate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
@@ -230,13 +216,6 @@ impl std::str::FromStr for ByteSize {
     }
 }
 
-impl TryFrom<String> for ByteSize {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        s.parse()
-    }
-}
-
 impl fmt::Display for ByteSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}B", self.0)
@@ -260,13 +239,6 @@ impl std::str::FromStr for Share {
             return Err(format!("`{s}` is over 100%"));
         }
         Ok(Share(v))
-    }
-}
-
-impl TryFrom<String> for Share {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        s.parse()
     }
 }
 

@@ -349,6 +349,8 @@ fn bw_02_ena_allowance_counters_are_the_packets_the_instances_budgets_refused() 
     // packet rate, and every production packet dropped for them, is one
     // count of bw_out_allowance_exceeded or pps_allowance_exceeded at that
     // instance; per-flow skips (BW-03) are not the instance's allowance.
+    // This one checks two counts of the run against each other (the skip
+    // numbers themselves are worked by hand in the BW-01..04 tests above).
     let r = run_scenario("over-budget.ron").report;
     for i in &r.instances {
         let h = i.headroom.as_ref().unwrap();
