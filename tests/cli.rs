@@ -36,7 +36,7 @@ fn run_json_out_and_overrides() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(json["schema_version"], 2);
+    assert_eq!(json["schema_version"], 3);
     assert_eq!(json["scenario"]["seed"], 5);
     assert_eq!(json["scenario"]["duration_ns"], 2_000_000_000u64);
     // 100 pps x 2 s of SSH from my-network, all rejected.

@@ -8,6 +8,7 @@ use sim_core::{RunResults, Scenario};
 use topology::model::TargetResource;
 use topology::{Direction, EniIdx, TargetIdx, Topology};
 
+use crate::cost::decimal;
 use crate::schema::*;
 
 fn count(c: results::Count) -> Count {
@@ -52,18 +53,6 @@ fn reordering(r: &results::Reordering) -> Reordering {
 }
 
 const NS_PER_HOUR: u64 = 3_600_000_000_000;
-
-/// `v / unit` with `places` decimals, exactly (rounded down).
-fn decimal(v: u128, unit: u128, places: u32) -> String {
-    let scale = 10u128.pow(places);
-    let scaled = v * scale / unit;
-    format!(
-        "{}.{:0width$}",
-        scaled / scale,
-        scaled % scale,
-        width = places as usize
-    )
-}
 
 fn outcomes(t: &OutcomeTable) -> Vec<OutcomeCount> {
     t.nonzero()
@@ -303,23 +292,7 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
             })
         })
         .collect();
-    let price = scenario.settings.session_hour_price_micro_usd;
-    let existed: u128 = results
-        .sessions
-        .iter()
-        .map(|s| u128::from(s.existed_ns))
-        .sum();
-    let billed: u64 = results
-        .sessions
-        .iter()
-        .map(|s| s.existed_ns.div_ceil(NS_PER_HOUR))
-        .sum();
-    let cost = Cost {
-        session_hours: decimal(existed, u128::from(NS_PER_HOUR), 6),
-        billed_session_hours: billed,
-        price_per_session_hour_usd: decimal(u128::from(price), 1_000_000, 6),
-        total_usd: decimal(u128::from(billed) * u128::from(price), 1_000_000, 6),
-    };
+    let cost = crate::cost::cost(scenario, results);
     let all = results.outcomes();
     let mut report = Report {
         schema_version: SCHEMA_VERSION,

@@ -3,6 +3,7 @@
 //! Module map:
 //! - [`schema`]: `report.json`, versioned; the deliberate output boundary.
 //! - [`build`]: from a scenario and its results to a [`schema::Report`].
+//! - `cost`: what the design costs, per run and per month, line by line.
 //! - [`expect`]: a scenario's expectations checked against its report.
 //! - [`explain`]: what `sim explain` prints.
 //! - [`html`]: `report.html`, the tables and charts in one file.
@@ -19,6 +20,7 @@
 pub(crate) mod build;
 pub mod charts;
 pub mod check;
+pub(crate) mod cost;
 pub mod diagram;
 pub(crate) mod expect;
 pub mod explain;

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 /// The schema's version, written in every report.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Debug, Serialize, PartialEq)]
 pub struct Report {
@@ -88,16 +88,53 @@ pub struct ReplayReport {
     pub reordered_in_time: u64,
 }
 
-/// Session-hours and their price (SES-12).
+/// What the design costs: the run, and a month at the run's rates
+/// (`reports::cost`). Prices are USD, from the table of the Region
+/// (`sim-core/data/prices.txt`) under the scenario's `settings.prices`.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct Cost {
-    /// Sum of the sessions' lifetimes, in hours (exact, as a decimal).
+    /// SES-12: the sessions' lifetimes, in hours (exact, as a decimal).
     pub session_hours: String,
     /// Hours billed: each session for every hour or part of one it existed.
     pub billed_session_hours: u64,
-    /// USD per session-hour (a documented, overridable assumption).
     pub price_per_session_hour_usd: String,
-    pub total_usd: String,
+    /// The sessions' cost over the run.
+    pub sessions_usd: String,
+    /// Every line's cost over the run.
+    pub run_usd: String,
+    /// 730 hours of the run's average, every line.
+    pub monthly_usd: String,
+    /// The same without the source instances: what mirroring adds.
+    pub monthly_mirroring_usd: String,
+    /// The Region of the price table, the date of AWS's price list it is
+    /// from and the pages that publish it.
+    pub prices_region: String,
+    pub prices_effective: String,
+    pub prices_source: String,
+    pub lines: Vec<CostLine>,
+    /// Instance types of sources or appliances the prices do not cover:
+    /// the totals leave them out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unpriced_instance_types: Vec<String>,
+    /// What could not be priced, and prices borrowed from another Region.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// One item of the cost.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct CostLine {
+    pub item: String,
+    pub resource: String,
+    pub unit: String,
+    pub unit_price_usd: String,
+    /// `table`, `table (us-east-1)` (no figure for the Region) or
+    /// `settings`.
+    pub price_from: String,
+    pub run_quantity: String,
+    pub run_usd: String,
+    pub monthly_quantity: String,
+    pub monthly_usd: String,
 }
 
 /// A source instance: its budgets and its CloudWatch metrics.

@@ -35,6 +35,12 @@ pub struct Row {
     /// The expectations that do not hold.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub failed: Vec<String>,
+    /// What the design costs a month at the point's rates (the report's
+    /// `cost.monthly_usd`).
+    pub monthly_usd: String,
+    /// Instance types the prices do not cover: the cost leaves them out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unpriced: Vec<String>,
 }
 
 /// Where the objective changes between two neighbouring points.
@@ -56,6 +62,26 @@ pub struct Sweep {
     pub objective: Vec<String>,
     pub rows: Vec<Row>,
     pub knees: Vec<Knee>,
+    /// The point that holds the objective at the least monthly cost (the
+    /// first in grid order among equals); absent when none holds or there
+    /// is no objective.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cheapest: Option<Cheapest>,
+}
+
+/// The answer to "what should I buy": the cheapest point that holds.
+#[derive(Debug, Serialize, PartialEq, Clone)]
+pub struct Cheapest {
+    pub values: Vec<String>,
+    pub monthly_usd: String,
+}
+
+/// A decimal USD string as micro-dollars, for comparing.
+fn micro(usd: &str) -> u128 {
+    let (whole, frac) = usd.split_once('.').unwrap_or((usd, ""));
+    let frac = format!("{frac:0<6}");
+    whole.parse::<u128>().unwrap_or(u128::MAX / 2_000_000) * 1_000_000
+        + frac[..6].parse::<u128>().unwrap_or(0)
 }
 
 fn percent(part: u64, whole: u64) -> String {
@@ -90,6 +116,8 @@ pub fn row(values: Vec<String>, r: &Report) -> Row {
             .filter(|v| !v.holds)
             .map(|v| v.expectation.clone())
             .collect(),
+        monthly_usd: r.cost.monthly_usd.clone(),
+        unpriced: r.cost.unpriced_instance_types.clone(),
     }
 }
 
@@ -116,12 +144,21 @@ pub fn sweep(
             });
         }
     }
+    let cheapest = rows
+        .iter()
+        .filter(|r| r.holds == Some(true) && r.unpriced.is_empty())
+        .min_by_key(|r| micro(&r.monthly_usd))
+        .map(|r| Cheapest {
+            values: r.values.clone(),
+            monthly_usd: r.monthly_usd.clone(),
+        });
     Sweep {
         scenario: scenario.to_string(),
         parameters,
         objective,
         rows,
         knees,
+        cheapest,
     }
 }
 
@@ -153,6 +190,7 @@ pub fn text(s: &Sweep) -> String {
         "SKIPPED %",
         "DROPPED %",
         "REORDERED",
+        "PER MONTH",
         "OBJECTIVE",
     ]);
     let mut t = crate::table::Table::new_owned(header.iter().map(|h| h.to_string()).collect());
@@ -165,6 +203,11 @@ pub fn text(s: &Sweep) -> String {
             r.skipped_percent.clone(),
             r.dropped_percent.clone(),
             crate::text::n(r.reordered),
+            if r.unpriced.is_empty() {
+                crate::text::money(&r.monthly_usd, 2)
+            } else {
+                format!("{}+?", crate::text::money(&r.monthly_usd, 2))
+            },
             match r.holds {
                 Some(true) => "holds".into(),
                 Some(false) => "FAILS".into(),
@@ -197,6 +240,39 @@ pub fn text(s: &Sweep) -> String {
                 point(&s.parameters, &k.to)
             );
         }
+        match &s.cheapest {
+            Some(c) => {
+                let _ = writeln!(
+                    out,
+                    "The cheapest point that holds: {}, {} per month.",
+                    point(&s.parameters, &c.values),
+                    crate::text::money(&c.monthly_usd, 2)
+                );
+            }
+            None if s.rows.iter().any(|r| r.holds == Some(true)) => {
+                let _ = writeln!(
+                    out,
+                    "The points that hold have instance types without a price (+?): set settings.prices.instances."
+                );
+            }
+            None => {
+                let _ = writeln!(out, "No point holds.");
+            }
+        }
+        let unpriced: std::collections::BTreeSet<&str> = s
+            .rows
+            .iter()
+            .flat_map(|r| r.unpriced.iter().map(String::as_str))
+            .collect();
+        if !unpriced.is_empty() {
+            let list: Vec<&str> = unpriced.into_iter().collect();
+            let _ = writeln!(
+                out,
+                "+? No price for {}: the cost leaves them out, and the cheapest point is chosen \
+                 among the points priced in full.",
+                list.join(", ")
+            );
+        }
     }
     out
 }
@@ -226,6 +302,7 @@ pub fn csv(s: &Sweep) -> String {
             "delivered_percent",
             "skipped_percent",
             "dropped_percent",
+            "monthly_usd",
             "holds",
         ]
         .map(String::from),
@@ -245,6 +322,7 @@ pub fn csv(s: &Sweep) -> String {
             r.delivered_percent.clone(),
             r.skipped_percent.clone(),
             r.dropped_percent.clone(),
+            r.monthly_usd.clone(),
             r.holds.map(|h| h.to_string()).unwrap_or_default(),
         ]);
         let _ = writeln!(out, "{}", cells.join(","));
@@ -402,7 +480,40 @@ mod tests {
             dropped_percent: dropped.into(),
             holds,
             failed: failed.iter().map(|f| f.to_string()).collect(),
+            monthly_usd: "0.000000".into(),
+            unpriced: vec![],
         }
+    }
+
+    fn priced(value: &str, usd: &str, holds: bool, unpriced: &[&str]) -> Row {
+        Row {
+            values: vec![value.into()],
+            monthly_usd: usd.into(),
+            unpriced: unpriced.iter().map(|t| t.to_string()).collect(),
+            ..row("0", Some(holds), &[])
+        }
+    }
+
+    #[test]
+    fn the_answer_is_the_cheapest_point_that_holds_priced_in_full() {
+        // Failing points cost less, and one that holds has a type without
+        // a price: the answer is the cheapest of the rest, $900 (a tie
+        // goes to the first in grid order).
+        let rows = vec![
+            priced("a", "100.000000", false, &[]),
+            priced("b", "1000.500000", true, &[]),
+            priced("c", "50.000000", true, &["x9.large"]),
+            priced("d", "900.000000", true, &[]),
+            priced("e", "900.000000", true, &[]),
+        ];
+        let s = sweep("f", vec!["p".into()], vec!["o".into()], rows);
+        let c = s.cheapest.as_ref().expect("a point holds");
+        assert_eq!(
+            (c.values[0].as_str(), c.monthly_usd.as_str()),
+            ("d", "900.000000")
+        );
+        assert!(text(&s).contains("The cheapest point that holds: p=d, $900.00 per month."));
+        assert!(text(&s).contains("+? No price for x9.large"));
     }
 
     #[test]
@@ -421,6 +532,7 @@ mod tests {
                 row("3", Some(false), &["reordered at each target: at most 0"]),
             ],
             knees: vec![],
+            cheapest: None,
         };
         // On the dropped series at 58.333 %; the third measures no share
         // the chart draws, so on the axis.

@@ -304,11 +304,7 @@ pub fn sections(r: &Report) -> Vec<Section> {
             time_note(rp),
         )));
     }
-    let c = &r.cost;
-    out.push(Section::Paragraph(format!(
-        "Cost: {} session-hours ({} billed) at {} USD = {} USD",
-        c.session_hours, c.billed_session_hours, c.price_per_session_hour_usd, c.total_usd
-    )));
+    cost(r, &mut out);
     headroom(r, &mut out);
     // BW-05: where the credits went.
     for i in &r.instances {
@@ -427,7 +423,7 @@ fn appliances(r: &Report, out: &mut Vec<Section>) {
         let behind = f
             .load_balancer
             .as_deref()
-            .map(short_name)
+            .map(topology::short_name)
             .unwrap_or_else(|| f.traffic_mirror_target_ids.join(", "));
         for a in &f.appliances {
             let dropped =
@@ -456,26 +452,10 @@ fn appliances(r: &Report, out: &mut Vec<Section>) {
         if let (Some(x), Some(lb)) = (&f.load_imbalance, &f.load_balancer) {
             out.push(Section::Paragraph(format!(
                 "Load imbalance behind {}: the busiest of its {} appliances was sent {x} times the fleet's mean",
-                short_name(lb),
+                topology::short_name(lb),
                 f.appliances.len()
             )));
         }
-    }
-}
-
-/// A load balancer's name for tables: an ELB ARN
-/// (`arn:...:loadbalancer/net/ids/50dc...`) by its name (`ids`), any other
-/// id as it is.
-fn short_name(id: &str) -> String {
-    match id.split_once(":loadbalancer/") {
-        Some((_, rest)) if id.starts_with("arn:") => {
-            let parts: Vec<&str> = rest.split('/').collect();
-            match parts.as_slice() {
-                [_kind, name, _id] => (*name).to_string(),
-                _ => rest.to_string(),
-            }
-        }
-        _ => id.to_string(),
     }
 }
 
@@ -487,6 +467,83 @@ fn mbps(bps: u64) -> String {
 
 /// Each source instance's load against its figures, per direction, and
 /// what its budgets refused (ENA's allowance counters).
+/// USD as a person reads it: `1234.567891` with `places` decimals as
+/// `$1,234.57` (rounded half up).
+pub fn money(usd: &str, places: u32) -> String {
+    let (whole, frac) = usd.split_once('.').unwrap_or((usd, ""));
+    let digits = format!("{frac:0<6}");
+    let micro: u128 =
+        whole.parse::<u128>().unwrap_or(0) * 1_000_000 + digits[..6].parse::<u128>().unwrap_or(0);
+    let unit = 10u128.pow(6 - places.min(6));
+    let rounded = (micro + unit / 2) / unit;
+    let scale = 10u128.pow(places.min(6));
+    let whole = crate::table::thousands((rounded / scale) as u64);
+    if places == 0 {
+        format!("${whole}")
+    } else {
+        format!("${whole}.{:0w$}", rounded % scale, w = places as usize)
+    }
+}
+
+/// A decimal quantity to at most four places, without trailing zeros.
+fn quantity(q: &str) -> String {
+    let (whole, frac) = q.split_once('.').unwrap_or((q, ""));
+    let whole = crate::table::thousands(whole.parse().unwrap_or(0));
+    let frac = frac.get(..4).unwrap_or(frac).trim_end_matches('0');
+    if frac.is_empty() {
+        whole
+    } else {
+        format!("{whole}.{frac}")
+    }
+}
+
+/// The cost table, and the run's and the month's totals (SES-12).
+fn cost(r: &Report, out: &mut Vec<Section>) {
+    let c = &r.cost;
+    let mut table = Table::new(&[
+        "ITEM",
+        "PRICE",
+        "RUN QUANTITY",
+        "RUN",
+        "MONTH QUANTITY",
+        "MONTH",
+    ]);
+    for l in &c.lines {
+        let marked = if l.price_from == "table" { "" } else { "*" };
+        table.row(vec![
+            format!("{}: {}", l.item, l.resource),
+            format!("{}{marked} per {}", money(&l.unit_price_usd, 4), l.unit),
+            quantity(&l.run_quantity),
+            money(&l.run_usd, 4),
+            quantity(&l.monthly_quantity),
+            money(&l.monthly_usd, 2),
+        ]);
+    }
+    if !table.is_empty() {
+        out.push(Section::Table("Cost".into(), table));
+    }
+    let mut text = format!(
+        "Cost: {} for the run ({} session-hours, {} billed, at {}); {} per month at the run's \
+         rates, {} of it for mirroring (all but the source instances). Prices: {}, AWS's price \
+         list of {}.",
+        money(&c.run_usd, 4),
+        c.session_hours,
+        c.billed_session_hours,
+        money(&c.price_per_session_hour_usd, 3),
+        money(&c.monthly_usd, 2),
+        money(&c.monthly_mirroring_usd, 2),
+        c.prices_region,
+        c.prices_effective,
+    );
+    if c.lines.iter().any(|l| l.price_from != "table") {
+        text.push_str(" * A price from settings, or another Region's.");
+    }
+    for note in &c.notes {
+        text.push_str(&format!(" Note: {note}."));
+    }
+    out.push(Section::Paragraph(text));
+}
+
 fn headroom(r: &Report, out: &mut Vec<Section>) {
     let mut table = Table::new(&[
         "INSTANCE",

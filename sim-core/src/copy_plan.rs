@@ -101,36 +101,47 @@ pub struct PathPlan {
     /// One-way latency to the destination before jitter and the load
     /// balancer's own share.
     pub latency_ns: u64,
+    /// Whether the destination is in another zone than the source.
+    pub crosses_zones: bool,
 }
 
 /// A path's one-way latency, from its hops' kinds: the base, a zone
 /// crossing between the ends, each peering connection and each transit
 /// gateway crossed.
 pub fn path_latency(topo: &Topology, source: EniIdx, reach: &Reach, lat: &Latency) -> u64 {
-    let zone = |s| &topo.subnet(s).availability_zone;
     let mut ns = lat.same_az_ns;
     for h in &reach.hops {
         match *h {
             Hop::Peering { .. } => ns += lat.peering_ns,
             Hop::TgwAttachment { .. } => ns += lat.transit_gateway_ns,
-            Hop::Arrive { to, .. } => {
-                let dest = match to {
-                    topology::reach::DestinationKind::Eni(e) => topo.eni(e).subnet,
-                    topology::reach::DestinationKind::NlbNode(n, node) => {
-                        topo.network_load_balancers[n.index()].nodes[node].subnet
-                    }
-                    topology::reach::DestinationKind::GwlbEndpoint(v) => {
-                        topo.gwlb_endpoints[v.index()].subnet
-                    }
-                };
-                if zone(topo.eni(source).subnet) != zone(dest) {
-                    ns += lat.cross_az_ns;
-                }
-            }
             _ => {}
         }
     }
+    if crosses_zones(topo, source, reach) {
+        ns += lat.cross_az_ns;
+    }
     ns
+}
+
+/// Whether a path ends in another Availability Zone than its source: a
+/// zone crossing, which adds latency and is billed as data transfer.
+pub fn crosses_zones(topo: &Topology, source: EniIdx, reach: &Reach) -> bool {
+    let zone = |s| &topo.subnet(s).availability_zone;
+    reach.hops.iter().any(|h| match *h {
+        Hop::Arrive { to, .. } => {
+            let dest = match to {
+                topology::reach::DestinationKind::Eni(e) => topo.eni(e).subnet,
+                topology::reach::DestinationKind::NlbNode(n, node) => {
+                    topo.network_load_balancers[n.index()].nodes[node].subnet
+                }
+                topology::reach::DestinationKind::GwlbEndpoint(v) => {
+                    topo.gwlb_endpoints[v.index()].subnet
+                }
+            };
+            zone(topo.eni(source).subnet) != zone(dest)
+        }
+        _ => false,
+    })
 }
 
 /// BW-03: whether two ENIs' instances share a cluster placement group.
@@ -170,6 +181,7 @@ impl CopyPlan {
                     .map(|(_, leg)| leg.stop.map(|stop| stop.reason))
                     .collect(),
                 latency_ns: path_latency(topo, s.source, &reach, lat),
+                crosses_zones: crosses_zones(topo, s.source, &reach),
             })
             .collect();
         // PKT-05: the outer header is IPv6 only when both ends are IPv6.

@@ -68,9 +68,18 @@ pub struct CopyRoute {
     /// One-way latency before jitter: the path's, the load balancer's,
     /// and a zone crossing from the node to the appliance.
     pub latency_ns: u64,
+    /// The legs of the copies' way that cross zones: [`CROSS_TO_ENTRY`]
+    /// (source to target, node or endpoint), [`CROSS_TO_APPLIANCE`]
+    /// (load balancer to appliance). Each is billed as data transfer.
+    pub cross_zones: u8,
     /// The load balancer as this flow saw it (none for ENI targets).
     pub lb: Option<LbView>,
 }
+
+/// [`CopyRoute::cross_zones`]: the leg from the source crosses zones.
+pub const CROSS_TO_ENTRY: u8 = 1;
+/// [`CopyRoute::cross_zones`]: the leg from the load balancer crosses zones.
+pub const CROSS_TO_APPLIANCE: u8 = 2;
 
 /// The hash a load balancer places an outer flow by (LB-04): an NLB by its
 /// 5-tuple (source, destination, the symmetric source port of PKT-04,
@@ -189,10 +198,13 @@ pub fn route(
             None => Ok(e),
         }
     });
-    let cross = match placed {
-        Some(e) if plan.via.load_balanced() && zone_of(e) != from_zone => cross_az_ns,
-        _ => 0,
-    };
+    let lb_crosses = placed.is_some_and(|e| plan.via.load_balanced() && zone_of(e) != from_zone);
+    let cross = if lb_crosses { cross_az_ns } else { 0 };
+    let cross_zones = if path.crosses_zones {
+        CROSS_TO_ENTRY
+    } else {
+        0
+    } | if lb_crosses { CROSS_TO_APPLIANCE } else { 0 };
     let lb = state.filter(|_| view).map(|state| {
         let scope: Vec<(EniIdx, bool)> = lb::scope(topo, &from_zone, targets, state).collect();
         LbView {
@@ -216,6 +228,7 @@ pub fn route(
         appliance,
         placed,
         latency_ns: path.latency_ns + cross,
+        cross_zones,
         lb,
     }
 }

@@ -61,6 +61,7 @@ pub(crate) mod health;
 pub(crate) mod lb;
 pub mod outcome;
 pub(crate) mod pipeline;
+pub mod prices;
 pub(crate) mod resolved;
 pub mod results;
 pub(crate) mod rng;

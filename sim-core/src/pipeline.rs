@@ -23,7 +23,7 @@ use topology::{
 use crate::copy_plan::CopyPlan;
 
 use crate::budget::{Bucket, DirectionBudget, Shortfall};
-use crate::delivery::{self, Via};
+use crate::delivery::{self, CROSS_TO_APPLIANCE, CROSS_TO_ENTRY, Via};
 use crate::lb::Capacity;
 use crate::outcome::{Delivery, DropReason, NotMirroredReason, Outcome, SkipReason};
 use crate::results::{
@@ -62,6 +62,9 @@ pub struct Observation {
     pub latency_ns: u64,
     /// The load balancer node they enter by (NLB targets; 0 otherwise).
     pub node: u16,
+    /// The legs of the copies' way that cross zones
+    /// ([`delivery::CopyRoute::cross_zones`]).
+    pub cross_zones: u8,
     /// The appliance the load balancer placed this flow on, if any (the
     /// flow stays there: LB-03).
     pub placed: Option<EniIdx>,
@@ -92,6 +95,7 @@ impl Observation {
             slot,
             appliance: Err(DropReason::NoHealthyTarget),
             latency_ns: 0,
+            cross_zones: 0,
             node: 0,
             placed: None,
         }
@@ -420,6 +424,7 @@ impl Pipeline {
         };
         obs.latency_ns = route.latency_ns;
         obs.node = route.node as u16;
+        obs.cross_zones = route.cross_zones;
     }
 
     /// The session's configuration changed at `now` (epoch `epoch`): its
@@ -438,7 +443,8 @@ impl Pipeline {
 
     /// A new per-flow bucket for an outer flow of `session`; its index.
     pub fn add_outer_flow(&mut self, session: SessionIdx) -> u32 {
-        let bps = self.plan(session).per_flow_bps;
+        let (bps, target) = (self.plan(session).per_flow_bps, self.plan(session).target);
+        self.results.targets[target.index()].outer_flows += 1;
         self.per_flow.push(Bucket::with_window(bps, 9001 * 8));
         (self.per_flow.len() - 1) as u32
     }
@@ -689,7 +695,13 @@ impl Pipeline {
         let plan = &self.plans[si][config as usize];
         let (kept, delivery) = plan.cut(bytes as u32, obs.ipv6);
         let wire = kept + plan.outer_headers;
-        let (target, via, fifo, jitter_ns) = (plan.target, plan.via, plan.fifo, plan.jitter_ns);
+        let (target, via, fifo, jitter_ns, wrapper) = (
+            plan.target,
+            plan.via,
+            plan.fifo,
+            plan.jitter_ns,
+            plan.wrapper,
+        );
         // TGT-13: an inactive session sends nothing.
         if world.session_inactive(mirror.session) {
             return Err(Outcome::NotMirrored(NotMirroredReason::SessionInactive));
@@ -755,9 +767,17 @@ impl Pipeline {
         s.series.add(now, CopyField::Sent, 1);
         let t = &mut self.results.targets[target.index()];
         t.received.add(bytes);
+        t.sent_wire_bytes += u64::from(wire);
         t.series.add(now, CopyField::Sent, 1);
         place.target = Some(target);
         let appliance = obs.appliance.map_err(Outcome::Dropped)?;
+        // Data transfer between zones, billed per leg that crosses.
+        if obs.cross_zones & CROSS_TO_ENTRY != 0 {
+            t.cross_zone_bytes += u64::from(wire);
+        }
+        if obs.cross_zones & CROSS_TO_APPLIANCE != 0 {
+            t.cross_zone_bytes += u64::from(wire + wrapper);
+        }
         // TGT-11: the endpoint's capacity, as it scales.
         if let Via::Gwlb(v, _) = via
             && !self.capacity[v.index()].admit(now, u64::from(wire))

@@ -18,6 +18,8 @@ pub struct Scenario {
     /// Changes during the run, sorted by time.
     pub timeline: Vec<crate::timeline::TimelineEvent>,
     pub settings: crate::settings::Settings,
+    /// What the resources cost, per Region (the report's cost).
+    pub prices: crate::prices::PriceList,
     /// Captures replayed by `Replay` traffic.
     pub captures: Vec<crate::traffic::replay::Capture>,
     /// What the run must show (the `expect` block).

@@ -357,6 +357,15 @@ pub struct Configuration {
 pub struct TargetStats {
     /// Copies sent to the target (original packet bytes).
     pub received: Count,
+    /// Bytes sent to the target as they travel (outer IP packets): what a
+    /// load balancer or endpoint processes.
+    pub sent_wire_bytes: u64,
+    /// Outer (VXLAN) flows begun towards the target: a load balancer's new
+    /// flows.
+    pub outer_flows: u64,
+    /// Bytes carried between Availability Zones on the way, counted once
+    /// per leg that crosses (data transfer).
+    pub cross_zone_bytes: u64,
     pub outcomes: OutcomeTable,
     /// Bytes that reached the appliance (outer IP packets).
     pub delivered_bytes: u64,

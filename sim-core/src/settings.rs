@@ -1,5 +1,5 @@
-//! Run settings: the latency model, the metrics period and the price of a
-//! session-hour. Every figure is an assumption with a documented default,
+//! Run settings: the latency model, the metrics period, endpoint scaling,
+//! captures and burst credits. (Prices are in `prices`.) Every figure is an assumption with a documented default,
 //! and every one can be set in the scenario's `settings`.
 
 /// One-way latencies of a copy's path, in nanoseconds.
@@ -46,8 +46,6 @@ pub struct Settings {
     pub latency: Latency,
     /// Period of the metric series (CloudWatch: 1 or 5 minutes).
     pub metrics_period_ns: u64,
-    /// Price of a session-hour, in millionths of a US dollar (SES-12).
-    pub session_hour_price_micro_usd: u64,
     /// How Gateway Load Balancer endpoints scale (TGT-11).
     pub gwlb_scaling: Scaling,
     /// Whether runs write a pcap per appliance (as `sim run --pcap`).
@@ -64,15 +62,11 @@ pub struct Settings {
 /// 2026-01-01T00:00:00Z: the default wall-clock start of captures.
 pub const DEFAULT_CAPTURE_EPOCH_NS: u64 = 1_767_225_600 * 1_000_000_000;
 
-/// The commonly quoted price of a Traffic Mirroring session-hour: USD 0.015.
-pub const DEFAULT_SESSION_HOUR_PRICE_MICRO_USD: u64 = 15_000;
-
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             latency: Latency::default(),
             metrics_period_ns: 60_000_000_000,
-            session_hour_price_micro_usd: DEFAULT_SESSION_HOUR_PRICE_MICRO_USD,
             gwlb_scaling: Scaling::default(),
             pcap: false,
             capture_epoch_ns: DEFAULT_CAPTURE_EPOCH_NS,

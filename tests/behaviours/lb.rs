@@ -639,3 +639,121 @@ fn lb_04_per_appliance_load_is_two_to_one_with_cross_zone_off() {
         3000
     );
 }
+
+#[test]
+fn ses_12_cost_of_an_nlb_fleet_worked_by_hand() {
+    // The fleet above, cross-zone off, for its one second (us-east-1
+    // prices of sim-core/data/prices.txt).
+    let r = run_text(&three_sources_two_zones(false)).report;
+    let c = &r.cost;
+    let line = |item: &str| {
+        c.lines
+            .iter()
+            .find(|l| l.item == item)
+            .unwrap_or_else(|| panic!("{item}: {:?}", c.lines))
+    };
+    // Sessions: 3, each billed a whole hour: 3 x $0.015 = $0.045; a month
+    // of 3 x 730 h = 2,190 session-hours = $32.85.
+    let s = line("Traffic Mirroring sessions");
+    assert_eq!(
+        (s.run_usd.as_str(), s.monthly_usd.as_str()),
+        ("0.045000", "32.850000")
+    );
+    // Instances, per second with a 60 s minimum: 3 m5.large sources for
+    // 60 s at $0.096/h = 3 x $0.0016 = $0.0048; 2 c5n.xlarge appliances at
+    // $0.216/h = 2 x $0.0036 = $0.0072. A month: 3 x 730 x 0.096 =
+    // $210.24 and 2 x 730 x 0.216 = $315.36.
+    let src = line("EC2 mirror sources");
+    assert_eq!(src.resource, "3 × m5.large");
+    assert_eq!(
+        (src.run_usd.as_str(), src.monthly_usd.as_str()),
+        ("0.004800", "210.240000")
+    );
+    let app = line("EC2 appliances");
+    assert_eq!(app.resource, "2 × c5n.xlarge");
+    assert_eq!(
+        (app.run_usd.as_str(), app.monthly_usd.as_str()),
+        ("0.007200", "315.360000")
+    );
+    // The NLB: a whole hour at $0.0225; a month 730 x 0.0225 = $16.425.
+    let nlb = line("Network Load Balancer");
+    assert_eq!(
+        (nlb.run_usd.as_str(), nlb.monthly_usd.as_str()),
+        ("0.022500", "16.425000")
+    );
+    // NLCUs: 3,000 copies of 550 bytes in 1 s = 1,650,000 B/s = 5.94e9
+    // bytes an hour / 1,073,741,824 (a GB, 2^30) = 5.532056 NLCUs by
+    // processed bytes (30 new flows/s are 0.075 of an NLCU's 400, and 30
+    // active of its 50,000 less still). A month: 5.532056 x 730 =
+    // 4,038.40088 NLCU-hours x $0.006 = $24.230405. The run, 1 s of it:
+    // 5.532056 / 3,600 x $0.006 = $0.000009.
+    let lcu = line("NLCUs");
+    assert_eq!(lcu.resource, "nlb-z (by processed bytes)");
+    assert_eq!(lcu.monthly_quantity, "4038.400");
+    assert_eq!(
+        (lcu.run_usd.as_str(), lcu.monthly_usd.as_str()),
+        ("0.000009", "24.230405")
+    );
+    // Every copy stays in its zone: no data transfer between zones.
+    assert!(c.lines.iter().all(|l| l.item != "Data between zones"));
+    // Totals: 0.045 + 0.0048 + 0.0072 + 0.0225 + 0.000009 = $0.079509;
+    // a month 32.85 + 210.24 + 315.36 + 16.425 + 24.230405 = $599.105405,
+    // $388.865405 of it without the sources.
+    assert_eq!(c.run_usd, "0.079509");
+    assert_eq!(c.monthly_usd, "599.105405");
+    assert_eq!(c.monthly_mirroring_usd, "388.865405");
+    assert_eq!(
+        (c.prices_region.as_str(), c.prices_effective.as_str()),
+        ("us-east-1", "2024-10-01")
+    );
+}
+
+#[test]
+fn ses_12_copies_between_zones_are_billed_each_way() {
+    // The NLB keeps only its us-east-1a node: web3's copies (us-east-1b)
+    // cross to it, 1,000 of 550 bytes = 550,000 bytes = 0.000512 GB, at
+    // $0.01 out and $0.01 in: $0.000010. A month at that rate: 550,000 B/s
+    // x 2,628,000 s = 1.4454e12 bytes / 1,073,741,824 = 1,346.1336 GB x
+    // $0.02 = $26.922672.
+    let text = three_sources_two_zones(false).replace(
+        r#"subnets: ["subnet-a", "subnet-b"], cross_zone"#,
+        r#"subnets: ["subnet-a"], cross_zone"#,
+    );
+    let r = run_text(&text).report;
+    let l = r
+        .cost
+        .lines
+        .iter()
+        .find(|l| l.item == "Data between zones")
+        .expect("a zone crossing");
+    assert_eq!(l.unit_price_usd, "0.020000");
+    assert_eq!(l.run_quantity, "0.000512");
+    assert_eq!(
+        (l.run_usd.as_str(), l.monthly_usd.as_str()),
+        ("0.000010", "26.922672")
+    );
+    // A price in settings replaces the table's, for every Region.
+    let dearer = text.replace(
+        "traffic: [",
+        r#"settings: (prices: (cross_az_gb: "0.02", instances: {"c5n.xlarge": "0.3"})), traffic: ["#,
+    );
+    let r = run_text(&dearer).report;
+    let l = r
+        .cost
+        .lines
+        .iter()
+        .find(|l| l.item == "Data between zones")
+        .unwrap();
+    assert_eq!(
+        (l.unit_price_usd.as_str(), l.price_from.as_str()),
+        ("0.040000", "settings")
+    );
+    let app = r
+        .cost
+        .lines
+        .iter()
+        .find(|l| l.item == "EC2 appliances")
+        .unwrap();
+    // 2 x 730 x $0.30 = $438.
+    assert_eq!(app.monthly_usd, "438.000000");
+}

@@ -203,12 +203,12 @@ fn ses_12_sessions_are_billed_per_hour_they_exist() {
     let r = run_text(&text).report;
     assert_eq!(r.cost.billed_session_hours, 8);
     assert_eq!(r.cost.session_hours, "7.500000");
-    assert_eq!(r.cost.total_usd, "0.120000");
+    assert_eq!(r.cost.sessions_usd, "0.120000");
     assert_eq!(session_report(&r, "tms-3").session_hours, "1.500000");
     // The price is a setting.
     let dearer = text.replace(
         "traffic: [",
         r#"settings: (session_hour_price: "0.02"), traffic: ["#,
     );
-    assert_eq!(run_text(&dearer).report.cost.total_usd, "0.160000");
+    assert_eq!(run_text(&dearer).report.cost.sessions_usd, "0.160000");
 }

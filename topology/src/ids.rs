@@ -83,3 +83,19 @@ index_type!(
     /// A Gateway Load Balancer endpoint.
     VpceIdx
 );
+
+/// A load balancer's name for people: an ELB ARN
+/// (`arn:...:loadbalancer/net/ids/50dc...`) by its name (`ids`), any other
+/// id as it is. Tables, verdicts and sweep columns use it.
+pub fn short_name(id: &str) -> String {
+    match id.split_once(":loadbalancer/") {
+        Some((_, rest)) if id.starts_with("arn:") => {
+            let parts: Vec<&str> = rest.split('/').collect();
+            match parts.as_slice() {
+                [_kind, name, _id] => (*name).to_string(),
+                _ => rest.to_string(),
+            }
+        }
+        _ => id.to_string(),
+    }
+}

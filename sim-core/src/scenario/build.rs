@@ -22,6 +22,7 @@ use super::traffic::build_traffic;
 use super::{
     build_compute, build_expect, build_lb, build_mirror, build_network, build_timeline, checks,
 };
+use crate::prices::{Item, PriceList};
 
 pub fn build(
     file: ScenarioFile,
@@ -45,6 +46,7 @@ pub fn build(
     checks::warn_mtu(&topo, &flows, problems);
     let timeline = build_timeline::build(&file, &topo, &names, &flows, problems);
     let settings = build_settings(&file, problems);
+    let prices = build_prices(&file, problems);
     let expect = build_expect::build(&file.expect, &topo, &names, problems);
     if problems.has_errors() {
         return None;
@@ -58,6 +60,7 @@ pub fn build(
         flows,
         timeline,
         settings,
+        prices,
         captures,
         expect,
     })
@@ -137,19 +140,50 @@ fn build_settings(file: &ScenarioFile, p: &mut Problems) -> crate::settings::Set
     if let Some(epoch) = spec.capture_epoch {
         s.capture_epoch_ns = epoch.as_nanos();
     }
-    if let Some(price) = &spec.session_hour_price {
-        match crate::units::micro_usd(price) {
-            Ok(v) => s.session_hour_price_micro_usd = v,
-            Err(m) => p.error(
+    s
+}
+
+/// The prices the run is costed at: the table's, under the file's
+/// `settings.session_hour_price` and `settings.prices`.
+fn build_prices(file: &ScenarioFile, p: &mut Problems) -> PriceList {
+    let mut list = PriceList::default();
+    let Some(spec) = &file.settings else {
+        return list;
+    };
+    let mut price = |field: &'static str, text: &str| match crate::units::micro_usd(text) {
+        Ok(v) => Some(v),
+        Err(m) => {
+            p.error(
                 &Anchor::Section("settings"),
                 ErrorCode::InvalidParameterValue,
                 "settings",
-                "session_hour_price",
+                field,
                 m,
-            ),
+            );
+            None
+        }
+    };
+    if let Some(v) = spec
+        .session_hour_price
+        .as_deref()
+        .and_then(|t| price("session_hour_price", t))
+    {
+        list.set(Item::MirrorSessionHour, v);
+    }
+    let Some(prices) = &spec.prices else {
+        return list;
+    };
+    for (item, text) in prices.items() {
+        if let Some(v) = text.and_then(|t| price(item.name(), t)) {
+            list.set(item, v);
         }
     }
-    s
+    for (instance_type, text) in &prices.instances {
+        if let Some(v) = price("instances", text) {
+            list.set_instance(instance_type, v);
+        }
+    }
+    list
 }
 
 fn build_accounts(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p: &mut Problems) {

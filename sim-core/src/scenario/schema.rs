@@ -146,6 +146,49 @@ pub struct SettingsSpec {
     /// `"empty"`, or a share such as `"25%"`.
     #[serde(default)]
     pub burst_credits: Option<String>,
+    /// Prices that replace the table's (`sim-core/data/prices.txt`) for
+    /// every Region, as decimal USD strings.
+    #[serde(default)]
+    pub prices: Option<PricesSpec>,
+}
+
+/// `settings.prices`: each as the data file names it.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(rename = "Prices", deny_unknown_fields)]
+pub struct PricesSpec {
+    #[serde(default)]
+    pub nlb_hour: Option<String>,
+    #[serde(default)]
+    pub nlcu_hour: Option<String>,
+    #[serde(default)]
+    pub gwlb_hour: Option<String>,
+    #[serde(default)]
+    pub glcu_hour: Option<String>,
+    #[serde(default)]
+    pub gwlbe_hour: Option<String>,
+    #[serde(default)]
+    pub gwlbe_gb: Option<String>,
+    #[serde(default)]
+    pub cross_az_gb: Option<String>,
+    /// Instance type to USD per hour: `{"c5n.9xlarge": "1.944"}`.
+    #[serde(default)]
+    pub instances: std::collections::BTreeMap<String, String>,
+}
+
+impl PricesSpec {
+    /// Each item the spec can set, with its text if it does.
+    pub fn items(&self) -> [(crate::prices::Item, Option<&str>); 7] {
+        use crate::prices::Item;
+        [
+            (Item::NlbHour, self.nlb_hour.as_deref()),
+            (Item::NlcuHour, self.nlcu_hour.as_deref()),
+            (Item::GwlbHour, self.gwlb_hour.as_deref()),
+            (Item::GlcuHour, self.glcu_hour.as_deref()),
+            (Item::GwlbeHour, self.gwlbe_hour.as_deref()),
+            (Item::GwlbeGb, self.gwlbe_gb.as_deref()),
+            (Item::CrossAzGb, self.cross_az_gb.as_deref()),
+        ]
+    }
 }
 
 #[derive(Debug, Deserialize, Default, Clone, Copy)]
