@@ -208,6 +208,16 @@ pub struct SweepArgs {
     /// split. Repeat for a grid (the last varies fastest).
     #[arg(long = "vary", required = true)]
     pub vary: Vec<String>,
+    /// `ELEMENT.FIELD=V1,V2,...`: a field that varies together with the
+    /// `--vary` before it, value for value (as many values), instead of
+    /// adding a dimension: `--vary nlb.fleet.count=2,4 --with
+    /// nlb.fleet.instance_type=c5n.2xlarge,c5n.xlarge`.
+    #[arg(long = "with")]
+    pub with: Vec<String>,
+    /// For each `--with`, the index of the `--vary` it goes with (from
+    /// the command line's order).
+    #[arg(skip)]
+    pub with_vary: Vec<usize>,
     /// The objective, as an `expect` entry (RON), replacing the
     /// scenario's `expect` block; repeat for several.
     #[arg(long)]
@@ -229,6 +239,26 @@ pub struct SweepArgs {
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+impl SweepArgs {
+    /// Links each `--with` to the `--vary` written before it (clap keeps
+    /// each option's values apart; their indices keep the order). One
+    /// before any `--vary` is linked to none, and refused later.
+    pub fn link_with(&mut self, m: &clap::ArgMatches) {
+        let vary: Vec<usize> = m
+            .indices_of("vary")
+            .map(Iterator::collect)
+            .unwrap_or_default();
+        let with: Vec<usize> = m
+            .indices_of("with")
+            .map(Iterator::collect)
+            .unwrap_or_default();
+        self.with_vary = with
+            .iter()
+            .map(|w| vary.iter().rposition(|v| v < w).unwrap_or(usize::MAX))
+            .collect();
+    }
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {

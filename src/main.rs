@@ -22,8 +22,6 @@ mod sweep;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use cli::{Cli, Command};
 
 /// Exit codes: 0 fine, 1 the scenario's own assertions failed, 2 bad input
@@ -32,7 +30,17 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
     staging::install_signal_handler();
-    let args = match cli::Cli::try_parse() {
+    let parsed = <Cli as clap::CommandFactory>::command()
+        .try_get_matches()
+        .and_then(|m| {
+            let mut cli = <Cli as clap::FromArgMatches>::from_arg_matches(&m)?;
+            if let (Command::Sweep(args), Some(("sweep", sm))) = (&mut cli.command, m.subcommand())
+            {
+                args.link_with(sm);
+            }
+            Ok(cli)
+        });
+    let args = match parsed {
         Ok(a) => a,
         Err(e) => {
             let _ = e.print();

@@ -14,6 +14,18 @@ pub fn write_all(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), String> {
     staging.commit()
 }
 
+/// As [`write_all`], then removes what the previous command of this `kind`
+/// wrote in `dir` and this one did not ([`Staging::commit_replacing`]).
+pub fn write_all_replacing(
+    dir: &Path,
+    kind: &str,
+    files: &[(&str, Vec<u8>)],
+) -> Result<(), String> {
+    let staging = Staging::begin(dir)?;
+    write_into(staging.dir(), files)?;
+    staging.commit_replacing(kind)
+}
+
 /// Writes one file at `path`, whole or not at all.
 pub fn write_file(path: &Path, contents: Vec<u8>) -> Result<(), String> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty());

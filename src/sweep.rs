@@ -50,16 +50,62 @@ fn parse_vary(v: &str) -> Result<(String, Vec<String>), String> {
     Ok((path.trim().to_string(), values))
 }
 
-pub fn sweep(args: SweepArgs) -> Result<u8, String> {
-    let text = read_scenario(&args.file)?;
-    let varies: Vec<(String, Vec<String>)> = args
+/// A path as tables and verdicts show it: a load balancer's ARN by its
+/// name (`set_field` takes either).
+fn short_path(path: &str) -> String {
+    let Some(i) = path.find(":loadbalancer/") else {
+        return path.to_string();
+    };
+    match path[i..].find('.').map(|d| i + d) {
+        Some(d) if path.starts_with("arn:") => {
+            format!("{}{}", topology::short_name(&path[..d]), &path[d..])
+        }
+        _ => path.to_string(),
+    }
+}
+
+/// A varied field and its values.
+type Field = (String, Vec<String>);
+
+/// The grid's dimensions, in `--vary` order: each its `--vary` field and
+/// the `--with` fields linked to it, all with as many values.
+fn dimensions(args: &SweepArgs) -> Result<Vec<Vec<Field>>, String> {
+    let mut dims: Vec<Vec<Field>> = args
         .vary
         .iter()
-        .map(|v| parse_vary(v))
+        .map(|v| parse_vary(v).map(|field| vec![field]))
         .collect::<Result<_, _>>()?;
-    let points = varies
+    for (w, &d) in args.with.iter().zip(&args.with_vary) {
+        let (path, values) = parse_vary(w).map_err(|e| e.replacen("--vary", "--with", 1))?;
+        let dim = dims.get_mut(d).ok_or_else(|| {
+            format!("--with `{w}` comes before any --vary: it varies with the --vary before it")
+        })?;
+        let (lead, lead_values) = &dim[0];
+        if values.len() != lead_values.len() {
+            return Err(format!(
+                "--with {path} has {} values and --vary {lead} {}: linked fields vary value for value",
+                values.len(),
+                lead_values.len()
+            ));
+        }
+        dim.push((path, values));
+    }
+    Ok(dims)
+}
+
+pub fn sweep(args: SweepArgs) -> Result<u8, String> {
+    let text = read_scenario(&args.file)?;
+    let dims = dimensions(&args)?;
+    // Every varied field, dimension by dimension, with its values.
+    let varies: Vec<Field> = dims.iter().flatten().cloned().collect();
+    let dimension_of: Vec<usize> = dims
         .iter()
-        .try_fold(1usize, |n, (_, v)| n.checked_mul(v.len()))
+        .enumerate()
+        .flat_map(|(d, fields)| fields.iter().map(move |_| d))
+        .collect();
+    let points = dims
+        .iter()
+        .try_fold(1usize, |n, fields| n.checked_mul(fields[0].1.len()))
         .filter(|&n| n <= MAX_POINTS)
         .ok_or_else(|| format!("the grid has more than {MAX_POINTS} points"))?;
     let mut base = text.clone();
@@ -76,9 +122,14 @@ pub fn sweep(args: SweepArgs) -> Result<u8, String> {
     let point = |k: usize| -> Result<(Vec<String>, String), String> {
         let mut rest = k;
         let mut values = vec![String::new(); varies.len()];
-        for (i, (_, vs)) in varies.iter().enumerate().rev() {
-            values[i] = vs[rest % vs.len()].clone();
-            rest /= vs.len();
+        for d in (0..dims.len()).rev() {
+            let n = dims[d][0].1.len();
+            for (i, (_, vs)) in varies.iter().enumerate() {
+                if dimension_of[i] == d {
+                    values[i] = vs[rest % n].clone();
+                }
+            }
+            rest /= n;
         }
         let mut t = base.clone();
         for ((path, _), value) in varies.iter().zip(&values) {
@@ -90,7 +141,7 @@ pub fn sweep(args: SweepArgs) -> Result<u8, String> {
         varies
             .iter()
             .zip(values)
-            .map(|((p, _), v)| format!("{p}={v}"))
+            .map(|((p, _), v)| format!("{}={v}", short_path(p)))
             .collect::<Vec<_>>()
             .join(" ")
     };
@@ -185,7 +236,8 @@ pub fn sweep(args: SweepArgs) -> Result<u8, String> {
     let name = args.file.display().to_string();
     let s = reports::sweep::sweep(
         &name,
-        varies.iter().map(|(p, _)| p.clone()).collect(),
+        varies.iter().map(|(p, _)| short_path(p)).collect(),
+        dimension_of,
         objective,
         rows,
     );
@@ -202,12 +254,18 @@ pub fn sweep(args: SweepArgs) -> Result<u8, String> {
 
 fn write(dir: &Path, s: &reports::sweep::Sweep, json: &str) -> Result<(), String> {
     let chart = reports::sweep::chart(s)?;
-    output::write_all(
+    let heat_map = reports::sweep::heat_map(s).transpose()?;
+    // A 2-D sweep's heat map goes when a later sweep here has none.
+    output::write_all_replacing(
         dir,
+        "sweep",
         &[
             ("sweep.csv", reports::sweep::csv(s).into_bytes()),
             ("sweep.json", json.as_bytes().to_vec()),
             ("sweep.svg", chart.into_bytes()),
-        ],
+        ]
+        .into_iter()
+        .chain(heat_map.map(|h| ("sweep-heat-map.svg", h.into_bytes())))
+        .collect::<Vec<_>>(),
     )
 }

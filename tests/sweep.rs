@@ -217,3 +217,134 @@ fn a_sweep_weighs_the_work_of_all_its_points_before_running_any() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// plan-appliances with its four hand-written appliances replaced by a
+/// fleet of `count` of them, 100 Mbps each.
+fn plan_with_fleet() -> String {
+    let text = std::fs::read_to_string(root().join("scenarios/plan-appliances.ron")).unwrap();
+    let text =
+        sim_core::scenario::locate::set_field(&text, &format!("{NLB}.targets"), "[]").unwrap();
+    sim_core::scenario::locate::set_field(
+        &text,
+        "ids.fleet",
+        r#"Fleet(count: 1, instance_type: "c5.xlarge", network_performance: (baseline: "100Mbps", pps: "1Mpps"))"#,
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_fleet_of_one_drops_what_one_hand_written_appliance_drops() {
+    // As above: one 100 Mbps appliance delivers 8,333 of 20,000 copies per
+    // second, 1 - 8,333 / 20,000 = 58.3 % dropped, whether written out or
+    // as a fleet (named after the load balancer's short name, `ids`).
+    let r = run_text(&plan_with_fleet()).report;
+    let f = &r.fleets[0];
+    assert_eq!(f.appliances.len(), 1);
+    assert_eq!(f.appliances[0].network_interface_id, "eni-ids-fleet-01");
+    let c = &r.totals.categories;
+    let mirrored = c.delivered.packets + c.dropped.packets + c.skipped.packets;
+    let dropped = c.dropped.packets as f64 / mirrored as f64 * 100.0;
+    assert!((dropped - 58.33).abs() < 0.3, "{dropped}");
+}
+
+#[test]
+fn linked_fields_vary_together_and_a_two_dimension_grid_is_drawn_as_a_heat_map() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fleet.ron");
+    std::fs::write(&file, plan_with_fleet()).unwrap();
+    let out = dir.path().join("out");
+    // Count and type together (3 points, not 9), by the load balancer's
+    // short name; the run's length as a second dimension.
+    let o = sim(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "--vary",
+        "ids.fleet.count=1,2,4",
+        "--with",
+        "ids.fleet.instance_type=c5.large,c5.xlarge,c5.2xlarge",
+        "--vary",
+        "scenario.seed=1,2",
+        "--duration",
+        "200ms",
+        "--format",
+        "json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        j["parameters"],
+        serde_json::json!([
+            "ids.fleet.count",
+            "ids.fleet.instance_type",
+            "scenario.seed"
+        ])
+    );
+    assert_eq!(j["dimensions"], serde_json::json!([0, 0, 1]));
+    let values: Vec<String> = j["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    assert_eq!(
+        values,
+        [
+            "1 c5.large 1",
+            "1 c5.large 2",
+            "2 c5.xlarge 1",
+            "2 c5.xlarge 2",
+            "4 c5.2xlarge 1",
+            "4 c5.2xlarge 2"
+        ]
+    );
+    // The cheapest point that holds (at most 1 % dropped): four appliances
+    // are needed, and of the two seeds' points they cost the same.
+    assert_eq!(j["cheapest"]["values"][0], "4");
+    let heat = std::fs::read_to_string(out.join("sweep-heat-map.svg")).unwrap();
+    assert!(
+        heat.contains("ids.fleet.count, ids.fleet.instance_type"),
+        "{heat}"
+    );
+    assert!(heat.contains("4, c5.2xlarge"));
+    // A linked field needs as many values, and a --vary before it.
+    let bad = sim(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "--vary",
+        "ids.fleet.count=1,2",
+        "--with",
+        "ids.fleet.instance_type=c5.large",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("value for value"));
+    // One dimension: no heat map, and the one an earlier sweep left in the
+    // same directory goes.
+    let one = out.clone();
+    let o = sim(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "--vary",
+        "ids.fleet.count=1,2",
+        "--duration",
+        "100ms",
+        "--out",
+        one.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!one.join("sweep-heat-map.svg").exists());
+}

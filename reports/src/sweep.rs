@@ -56,8 +56,11 @@ pub struct Knee {
 #[derive(Debug, Serialize, PartialEq, Clone)]
 pub struct Sweep {
     pub scenario: String,
-    /// The varied paths, in `--vary` order.
+    /// The varied paths, in `--vary` order (each followed by the `--with`
+    /// paths linked to it).
     pub parameters: Vec<String>,
+    /// The grid dimension of each parameter: linked ones share one.
+    pub dimensions: Vec<usize>,
     /// The expectations every point is held to.
     pub objective: Vec<String>,
     pub rows: Vec<Row>,
@@ -127,13 +130,23 @@ pub fn row(values: Vec<String>, r: &Report) -> Row {
 pub fn sweep(
     scenario: &str,
     parameters: Vec<String>,
+    dimensions: Vec<usize>,
     objective: Vec<String>,
     rows: Vec<Row>,
 ) -> Sweep {
+    let last = dimensions.iter().copied().max().unwrap_or(0);
+    // The values of every dimension but the last.
+    let line = |r: &Row| -> Vec<String> {
+        r.values
+            .iter()
+            .zip(&dimensions)
+            .filter(|(_, d)| **d != last)
+            .map(|(v, _)| v.clone())
+            .collect()
+    };
     let mut knees = Vec::new();
     for w in rows.windows(2) {
-        let same_line =
-            w[0].values[..w[0].values.len() - 1] == w[1].values[..w[1].values.len() - 1];
+        let same_line = line(&w[0]) == line(&w[1]);
         if let (true, Some(a), Some(b)) = (same_line, w[0].holds, w[1].holds)
             && a != b
         {
@@ -155,6 +168,7 @@ pub fn sweep(
     Sweep {
         scenario: scenario.to_string(),
         parameters,
+        dimensions,
         objective,
         rows,
         knees,
@@ -460,6 +474,144 @@ pub fn chart(s: &Sweep) -> Result<String, String> {
     Ok(svg)
 }
 
+/// The values of one grid dimension at a row (its linked fields joined).
+fn dimension_label(s: &Sweep, r: &Row, d: usize) -> String {
+    r.values
+        .iter()
+        .zip(&s.dimensions)
+        .filter(|(_, dim)| **dim == d)
+        .map(|(v, _)| v.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A colour from red (0 % of copies delivered) through yellow to green
+/// (100 %).
+fn delivered_colour(percent: f64) -> RGBColor {
+    let t = (percent / 100.0).clamp(0.0, 1.0);
+    let (r, g) = if t < 0.5 {
+        (230.0, 80.0 + 330.0 * t)
+    } else {
+        (230.0 - 360.0 * (t - 0.5), 245.0 - 60.0 * (t - 0.5))
+    };
+    RGBColor(r as u8, g as u8, 110)
+}
+
+/// A grid of two dimensions as a heat map: one cell per point, coloured by
+/// the share of copies delivered, with that share, the monthly cost and
+/// the verdict written in it. `None` unless the grid has two dimensions.
+pub fn heat_map(s: &Sweep) -> Option<Result<String, String>> {
+    let dims = s.dimensions.iter().copied().max().map_or(0, |m| m + 1);
+    if dims != 2 {
+        return None;
+    }
+    let mut xs: Vec<String> = Vec::new();
+    let mut ys: Vec<String> = Vec::new();
+    for r in &s.rows {
+        let (x, y) = (dimension_label(s, r, 0), dimension_label(s, r, 1));
+        if !xs.contains(&x) {
+            xs.push(x);
+        }
+        if !ys.contains(&y) {
+            ys.push(y);
+        }
+    }
+    let axis = |d: usize| {
+        s.parameters
+            .iter()
+            .zip(&s.dimensions)
+            .filter(|(_, dim)| **dim == d)
+            .map(|(p, _)| p.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let draw = || -> Result<String, String> {
+        let mut svg = String::new();
+        {
+            let (w, h) = (
+                (160 + 150 * xs.len()).min(2400) as u32,
+                (140 + 70 * ys.len()).min(2400) as u32,
+            );
+            let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+            root.fill(&WHITE).map_err(|e| e.to_string())?;
+            let (nx, ny) = (xs.len() as f64, ys.len() as f64);
+            let mut chart = ChartBuilder::on(&root)
+                .caption(
+                    format!("Sweep of {}: copies delivered, cost per month", s.scenario),
+                    ("sans-serif", 18),
+                )
+                .margin(12)
+                .x_label_area_size(44)
+                .y_label_area_size(120)
+                .build_cartesian_2d(0f64..nx, 0f64..ny)
+                .map_err(|e| e.to_string())?;
+            let (xl, yl) = (xs.clone(), ys.clone());
+            chart
+                .configure_mesh()
+                .disable_mesh()
+                .x_desc(axis(0))
+                .y_desc(axis(1))
+                .x_labels(xs.len() * 2 + 1)
+                .y_labels(ys.len() * 2 + 1)
+                .x_label_formatter(&|x| cell_label(&xl, *x))
+                .y_label_formatter(&|y| cell_label(&yl, *y))
+                .label_style(("sans-serif", 12))
+                .axis_desc_style(("sans-serif", 13))
+                .draw()
+                .map_err(|e| e.to_string())?;
+            for r in &s.rows {
+                let x = xs
+                    .iter()
+                    .position(|v| *v == dimension_label(s, r, 0))
+                    .unwrap_or(0) as f64;
+                let y = ys
+                    .iter()
+                    .position(|v| *v == dimension_label(s, r, 1))
+                    .unwrap_or(0) as f64;
+                let delivered = pct(&r.delivered_percent);
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(x + 0.02, y + 0.04), (x + 0.98, y + 0.96)],
+                        delivered_colour(delivered).filled(),
+                    )))
+                    .map_err(|e| e.to_string())?;
+                let verdict = match r.holds {
+                    Some(true) => "holds",
+                    Some(false) => "FAILS",
+                    None => "",
+                };
+                let lines = [
+                    format!("{}% delivered", r.delivered_percent),
+                    format!("{}/month", crate::text::money(&r.monthly_usd, 0)),
+                    verdict.to_string(),
+                ];
+                for (i, line) in lines.iter().enumerate() {
+                    chart
+                        .draw_series(std::iter::once(Text::new(
+                            line.clone(),
+                            (x + 0.08, y + 0.8 - 0.25 * i as f64),
+                            ("sans-serif", 12).into_font().color(&BLACK),
+                        )))
+                        .map_err(|e| e.to_string())?;
+                }
+            }
+            root.present().map_err(|e| e.to_string())?;
+        }
+        Ok(svg)
+    };
+    Some(draw())
+}
+
+/// The label of the cell a tick at `at` (a cell's middle) names.
+fn cell_label(labels: &[String], at: f64) -> String {
+    let i = (at - 0.5).round();
+    if (at - 0.5 - i).abs() < 1e-6 && i >= 0.0 {
+        labels.get(i as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -506,7 +658,7 @@ mod tests {
             priced("d", "900.000000", true, &[]),
             priced("e", "900.000000", true, &[]),
         ];
-        let s = sweep("f", vec!["p".into()], vec!["o".into()], rows);
+        let s = sweep("f", vec!["p".into()], vec![0], vec!["o".into()], rows);
         let c = s.cheapest.as_ref().expect("a point holds");
         assert_eq!(
             (c.values[0].as_str(), c.monthly_usd.as_str()),
@@ -521,6 +673,7 @@ mod tests {
         let s = Sweep {
             scenario: String::new(),
             parameters: vec![],
+            dimensions: vec![],
             objective: vec![],
             rows: vec![
                 row(

@@ -25,10 +25,11 @@ use super::{
 use crate::prices::{Item, PriceList};
 
 pub fn build(
-    file: ScenarioFile,
+    mut file: ScenarioFile,
     read: &super::FileReader<'_>,
     problems: &mut Problems,
 ) -> Option<Scenario> {
+    super::fleet::expand(&mut file, problems);
     check_unique_ids(&file, problems);
     let mut topo = Topology::default();
     let mut names = Names::default();

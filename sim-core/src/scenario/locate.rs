@@ -390,7 +390,8 @@ mod tests {
 
 /// Sets a field in a scenario's text, as `sim sweep --vary` does: `path` is
 /// `ELEMENT.FIELD[.FIELD...]`, where ELEMENT is the `id` or `name` of an
-/// element (or `scenario`, the top level) and each FIELD names a field of
+/// element, a load balancer's short name (`ids` for its ARN), or
+/// `scenario`, the top level, and each FIELD names a field of
 /// the value before it. A field not written is added. The value is RON;
 /// a bare word is quoted where the field holds a string (`m5.large`,
 /// `"10s"`) and kept as written where it is a number, a list or a
@@ -415,7 +416,8 @@ pub fn set_field(text: &str, path: &str, value: &str) -> Result<String, String> 
             .windows(3)
             .enumerate()
             .filter(|(_, w)| {
-                matches!(w, [Token::Ident("id" | "name", _), Token::Colon, Token::Str(s)] if *s == element)
+                matches!(w, [Token::Ident("id" | "name", _), Token::Colon, Token::Str(s)]
+                    if *s == element || topology::short_name(s) == element)
             })
             .map(|(i, _)| i)
             .collect();
@@ -430,8 +432,10 @@ pub fn set_field(text: &str, path: &str, value: &str) -> Result<String, String> 
     for f in inner {
         let at = field_at_level(&toks, open, f)
             .ok_or_else(|| format!("`{path}`: `{f}` is not written in that element"))?;
-        open = match toks.get(at + 2) {
-            Some(Token::Open(_)) => at + 2,
+        // A structure, named (`Fleet(...)`, `Some(...)`) or not.
+        open = match (toks.get(at + 2), toks.get(at + 3)) {
+            (Some(Token::Open(_)), _) => at + 2,
+            (Some(Token::Ident(..)), Some(Token::Open(_))) => at + 3,
             _ => return Err(format!("`{path}`: `{f}` does not hold a structure")),
         };
     }

@@ -4,6 +4,7 @@
 //! - [`schema`]: the file's types, field for field.
 //! - [`build`] and `traffic`: resolution and the API's rules.
 //! - [`locate`]: line and column of an element or field.
+//! - [`fleet`]: the `fleet` shorthand, written out as appliances first.
 //! - [`recover`]: after a parse error, set the entry aside and go on, so
 //!   every problem shows at once.
 //! - [`error`]: problems with their place in the file.
@@ -18,6 +19,7 @@ mod build_timeline;
 mod checks;
 mod context;
 pub mod error;
+pub mod fleet;
 pub mod locate;
 pub mod recover;
 mod replay;

@@ -574,7 +574,7 @@ pub struct NetworkPerformanceSpec {
     pub burst_duration: Option<Duration>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
 #[serde(rename = "Eni", deny_unknown_fields)]
 pub struct EniSpec {
     pub id: String,
@@ -652,6 +652,25 @@ pub struct NetworkLoadBalancerSpec {
     /// Appliances that are not healthy when the run starts, and why.
     #[serde(default)]
     pub target_health: Vec<TargetHealthSpec>,
+    /// N appliances of one type, spread over its subnets and registered
+    /// (`scenario::fleet`).
+    #[serde(default)]
+    pub fleet: Option<FleetSpec>,
+}
+
+/// `fleet: Fleet(count: 4, instance_type: "c5n.xlarge")`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(rename = "Fleet", deny_unknown_fields)]
+pub struct FleetSpec {
+    pub count: u32,
+    pub instance_type: String,
+    /// The appliances' security groups; none filter nothing.
+    #[serde(default)]
+    pub security_groups: Vec<String>,
+    /// Each appliance's figures instead of the catalogue's (what the
+    /// appliance's software keeps up with, say).
+    #[serde(default)]
+    pub network_performance: Option<NetworkPerformanceSpec>,
 }
 
 /// LB-01: `HealthCheckIntervalSeconds`, `HealthyThresholdCount`,
@@ -725,6 +744,9 @@ pub struct GatewayLoadBalancerSpec {
     /// LB-03: `NoRebalance` by default.
     #[serde(default)]
     pub target_failover: TargetFailoverSpec,
+    /// As a Network Load Balancer's.
+    #[serde(default)]
+    pub fleet: Option<FleetSpec>,
 }
 
 #[derive(Debug, Deserialize)]
