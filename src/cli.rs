@@ -62,6 +62,10 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff): `sim manpage > sim.1; man ./sim.1`.
     Manpage,
+    /// Print the JSON Schema of the scenario format, generated from the
+    /// loader's types: every field, its type and its documentation, for
+    /// editors and tools (docs/scenario.schema.json is this output).
+    Schema,
     /// Write a commented starting scenario to edit: an appliance ENI as
     /// target, a fleet behind a Network Load Balancer, a Gateway Load
     /// Balancer with endpoints, or a transit gateway hub.

@@ -78,6 +78,14 @@ fn execute(cli: Cli) -> Result<u8, String> {
             Ok(0)
         }
         Command::Init(args) => commands::init(args),
+        Command::Schema => {
+            let schema = sim_core::scenario::schema::json_schema();
+            let mut text = serde_json::to_string_pretty(&schema)
+                .map_err(|e| format!("cannot write the schema: {e}"))?;
+            text.push('\n');
+            output::emit(&text)?;
+            Ok(0)
+        }
         Command::Manpage => {
             let mut out = Vec::new();
             clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())

@@ -588,3 +588,43 @@ fn every_init_template_passes_check_and_init_never_overwrites() {
     let o = sim(&["init"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("Scenario("));
 }
+
+#[test]
+fn the_scenario_schema_is_generated_from_the_loader_and_kept_current() {
+    // docs/scenario.schema.json is `sim schema`'s output: regenerate it
+    // (`cargo run -- schema > docs/scenario.schema.json`) when the format
+    // changes.
+    let o = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .arg("schema")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let committed = std::fs::read_to_string(root().join("docs/scenario.schema.json")).unwrap();
+    assert!(
+        String::from_utf8_lossy(&o.stdout) == committed,
+        "docs/scenario.schema.json is out of date: run `cargo run -- schema > docs/scenario.schema.json`"
+    );
+    let j: serde_json::Value = serde_json::from_str(&committed).unwrap();
+    // Every top-level field of the format, with the loader's own words.
+    let fields = j["properties"].as_object().unwrap();
+    for f in [
+        "vpcs",
+        "instances",
+        "network_load_balancers",
+        "traffic_mirror_sessions",
+        "traffic",
+        "settings",
+        "expect",
+    ] {
+        assert!(fields.contains_key(f), "{f}");
+    }
+    assert_eq!(j["required"], serde_json::json!(["name", "duration"]));
+    let defs = j["$defs"].as_object().unwrap();
+    assert!(
+        defs["Fleet"]["properties"]
+            .as_object()
+            .unwrap()
+            .contains_key("instance_type")
+    );
+    assert_eq!(defs["Duration"]["type"], "string");
+}

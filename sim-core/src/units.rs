@@ -291,6 +291,37 @@ macro_rules! from_text {
     };
 }
 
+/// JSON Schema (`sim schema`): a unit is a string, as its visitor says.
+macro_rules! text_schema {
+    ($t:ty, $name:literal, $what:literal) => {
+        impl schemars::JsonSchema for $t {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                $name.into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({ "type": "string", "description": $what })
+            }
+        }
+    };
+}
+
+text_schema!(
+    Duration,
+    "Duration",
+    "A duration such as \"10s\", \"250ms\", \"1.5min\" or \"1h\"."
+);
+text_schema!(
+    Rate,
+    "Rate",
+    "A rate such as \"2.5Gbps\", \"100Mbps\" or \"20kpps\"."
+);
+text_schema!(
+    ByteSize,
+    "ByteSize",
+    "A size such as \"1500B\", \"9KiB\" or \"1MB\"."
+);
+text_schema!(Share, "Share", "A share such as \"99.9%\".");
+
 from_text!(
     Duration,
     "a duration in quotes, such as \"10s\", \"250ms\" or \"1h\""

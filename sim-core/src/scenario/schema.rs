@@ -7,11 +7,28 @@
 //! (`docs/scenario-format.md` documents each field).
 
 use ipnet::IpNet;
+use schemars::JsonSchema;
+
+/// The JSON Schema of the scenario format (`sim schema`), from these types
+/// and their documentation: serde's data model, which RON writes with
+/// structure names (`Vpc(id: ...)`) and enum variants (`Fixed("1500B")`).
+pub fn json_schema() -> schemars::Schema {
+    let mut schema = schemars::schema_for!(ScenarioFile);
+    schema.insert(
+        "description".into(),
+        "A mirrorsim scenario (RON): serde's data model of the file. RON writes a \
+         structure as Name(field: value, ...), an enum variant as Variant or \
+         Variant(...), a list as [...], a map as {\"key\": value}; units are strings \
+         such as \"10s\", \"2.5Gbps\", \"1500B\", \"99.9%\". See docs/scenario-format.md."
+            .into(),
+    );
+    schema
+}
 use serde::Deserialize;
 
 use crate::units::{ByteSize, Duration, Rate};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename = "Scenario", deny_unknown_fields)]
 pub struct ScenarioFile {
     pub name: String,
@@ -69,7 +86,7 @@ pub struct ScenarioFile {
 }
 
 /// One expectation on the run's results.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub enum ExpectSpec {
     /// A number of packets in a scope.
@@ -95,7 +112,7 @@ pub enum ExpectSpec {
     },
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, JsonSchema)]
 pub enum ScopeSpec {
     #[default]
     Scenario,
@@ -107,7 +124,7 @@ pub enum ScopeSpec {
     Source(String),
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub enum QuantitySpec {
     Offered,
     Mirrored,
@@ -121,7 +138,7 @@ pub enum QuantitySpec {
     Reason(String),
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, JsonSchema)]
 #[serde(rename = "Settings", deny_unknown_fields)]
 pub struct SettingsSpec {
     #[serde(default)]
@@ -153,7 +170,7 @@ pub struct SettingsSpec {
 }
 
 /// `settings.prices`: each as the data file names it.
-#[derive(Debug, Deserialize, Default, Clone)]
+#[derive(Debug, Deserialize, Default, Clone, JsonSchema)]
 #[serde(rename = "Prices", deny_unknown_fields)]
 pub struct PricesSpec {
     #[serde(default)]
@@ -191,7 +208,7 @@ impl PricesSpec {
     }
 }
 
-#[derive(Debug, Deserialize, Default, Clone, Copy)]
+#[derive(Debug, Deserialize, Default, Clone, Copy, JsonSchema)]
 #[serde(rename = "Scaling", deny_unknown_fields)]
 pub struct ScalingSpec {
     #[serde(default)]
@@ -206,7 +223,7 @@ pub struct ScalingSpec {
     pub threshold_percent: Option<u8>,
 }
 
-#[derive(Debug, Deserialize, Default, Clone, Copy)]
+#[derive(Debug, Deserialize, Default, Clone, Copy, JsonSchema)]
 #[serde(rename = "Latency", deny_unknown_fields)]
 pub struct LatencySpec {
     #[serde(default)]
@@ -226,7 +243,7 @@ pub struct LatencySpec {
 }
 
 /// One change at a given simulated time.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename = "At", deny_unknown_fields)]
 pub struct EventSpec {
     pub time: Duration,
@@ -235,7 +252,7 @@ pub struct EventSpec {
 
 /// What happens, named after the EC2 API call that does it. A misspelt
 /// field of an action is an error, as everywhere else.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub enum ActionSpec {
     /// SES-12: the session stops mirroring (and being charged).
@@ -304,7 +321,7 @@ pub enum ActionSpec {
     SetFlowRate { flow: String, rate: Rate },
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename = "Account", deny_unknown_fields)]
 pub struct AccountSpec {
     /// Twelve digits.
@@ -314,7 +331,7 @@ pub struct AccountSpec {
     pub organization: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename = "Vpc", deny_unknown_fields)]
 pub struct VpcSpec {
     pub id: String,
@@ -325,6 +342,7 @@ pub struct VpcSpec {
     #[serde(default)]
     pub region: Option<String>,
     /// IPv4 and IPv6 CIDR blocks; the first IPv4 block is the primary one.
+    #[schemars(with = "Vec<String>")]
     pub cidr_blocks: Vec<IpNet>,
     #[serde(default)]
     pub subnets: Vec<SubnetSpec>,
@@ -338,7 +356,7 @@ pub struct VpcSpec {
     pub security_groups: Vec<SecurityGroupSpec>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename = "RouteTable", deny_unknown_fields)]
 pub struct RouteTableSpec {
     pub id: String,
@@ -350,21 +368,22 @@ pub struct RouteTableSpec {
     pub routes: Vec<RouteSpec>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename = "Route", deny_unknown_fields)]
 pub struct RouteSpec {
+    #[schemars(with = "String")]
     pub destination_cidr_block: IpNet,
     /// `local`, a `pcx-`, `tgw-` or `igw-` id.
     pub target: String,
 }
 
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, JsonSchema)]
 pub enum AclActionSpec {
     Allow,
     Deny,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename = "NetworkAcl", deny_unknown_fields)]
 pub struct NetworkAclSpec {
     pub id: String,
@@ -377,7 +396,7 @@ pub struct NetworkAclSpec {
     pub egress_entries: Vec<AclEntrySpec>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename = "Entry", deny_unknown_fields)]
 pub struct AclEntrySpec {
     /// 1..=32766; lowest evaluated first.
@@ -385,14 +404,16 @@ pub struct AclEntrySpec {
     pub rule_action: AclActionSpec,
     /// `Tcp`, `Udp`, `Icmp`, `Icmpv6` or an IANA number; absent means all.
     #[serde(default, deserialize_with = "protocol_number")]
+    #[schemars(with = "Option<ProtocolField>")]
     pub protocol: Option<u8>,
+    #[schemars(with = "String")]
     pub cidr_block: IpNet,
     /// TCP and UDP only.
     #[serde(default)]
     pub port_range: Option<PortRangeSpec>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename = "SecurityGroup", deny_unknown_fields)]
 pub struct SecurityGroupSpec {
     pub id: String,
@@ -408,17 +429,19 @@ pub struct SecurityGroupSpec {
     pub ingress_rules: Vec<SgRuleSpec>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename = "SgRule", deny_unknown_fields)]
 pub struct SgRuleSpec {
     /// `Tcp`, `Udp`, `Icmp`, `Icmpv6` or an IANA number; absent means all.
     #[serde(default, deserialize_with = "protocol_number")]
+    #[schemars(with = "Option<ProtocolField>")]
     pub protocol: Option<u8>,
     /// TCP and UDP only.
     #[serde(default)]
     pub port_range: Option<PortRangeSpec>,
     /// Exactly one of `cidr_block` and `source_security_group_id`.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub cidr_block: Option<IpNet>,
     #[serde(default)]
     pub source_security_group_id: Option<String>,
@@ -426,7 +449,7 @@ pub struct SgRuleSpec {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default, JsonSchema)]
 pub enum PeeringStatusSpec {
     #[default]
     Active,
@@ -435,7 +458,7 @@ pub enum PeeringStatusSpec {
     Deleted,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename = "Peering", deny_unknown_fields)]
 pub struct PeeringSpec {
     pub id: String,
@@ -446,7 +469,7 @@ pub struct PeeringSpec {
     pub status: PeeringStatusSpec,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename = "TransitGateway", deny_unknown_fields)]
 pub struct TransitGatewaySpec {
     pub id: String,
@@ -463,7 +486,7 @@ pub struct TransitGatewaySpec {
     pub security_group_referencing_support: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename = "Attachment", deny_unknown_fields)]
 pub struct TgwAttachmentSpec {
     pub id: String,
@@ -472,7 +495,7 @@ pub struct TgwAttachmentSpec {
     pub subnet_ids: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename = "TgwRouteTable", deny_unknown_fields)]
 pub struct TgwRouteTableSpec {
     pub id: String,
@@ -486,9 +509,10 @@ pub struct TgwRouteTableSpec {
     pub routes: Vec<TgwRouteSpec>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename = "TgwRoute", deny_unknown_fields)]
 pub struct TgwRouteSpec {
+    #[schemars(with = "String")]
     pub destination_cidr_block: IpNet,
     /// The attachment; absent with `blackhole: true`.
     #[serde(default)]
@@ -497,7 +521,7 @@ pub struct TgwRouteSpec {
     pub blackhole: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename = "ResourceShare", deny_unknown_fields)]
 pub struct ResourceShareSpec {
     pub id: String,
@@ -517,14 +541,16 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename = "Subnet", deny_unknown_fields)]
 pub struct SubnetSpec {
     pub id: String,
     pub availability_zone: String,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub cidr_block: Option<ipnet::Ipv4Net>,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub ipv6_cidr_block: Option<ipnet::Ipv6Net>,
     /// The associated route table; the VPC's main table by default.
     #[serde(default)]
@@ -537,7 +563,7 @@ pub struct SubnetSpec {
     pub shared_with: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename = "Instance", deny_unknown_fields)]
 pub struct InstanceSpec {
     pub id: String,
@@ -557,7 +583,7 @@ pub struct InstanceSpec {
 }
 
 /// An instance's network figures, each overriding the catalogue's.
-#[derive(Debug, Deserialize, Clone, Copy)]
+#[derive(Debug, Deserialize, Clone, Copy, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkPerformanceSpec {
     /// Sustained bandwidth, each way.
@@ -574,7 +600,7 @@ pub struct NetworkPerformanceSpec {
     pub burst_duration: Option<Duration>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, JsonSchema)]
 #[serde(rename = "Eni", deny_unknown_fields)]
 pub struct EniSpec {
     pub id: String,
@@ -613,7 +639,7 @@ pub struct EniSpec {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, JsonSchema)]
 pub enum ListenerProtocol {
     Tcp,
     Udp,
@@ -621,14 +647,14 @@ pub enum ListenerProtocol {
     Tls,
 }
 
-#[derive(Debug, Deserialize, Clone, Copy)]
+#[derive(Debug, Deserialize, Clone, Copy, JsonSchema)]
 #[serde(rename = "Listener", deny_unknown_fields)]
 pub struct ListenerSpec {
     pub protocol: ListenerProtocol,
     pub port: u16,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename = "NetworkLoadBalancer", deny_unknown_fields)]
 pub struct NetworkLoadBalancerSpec {
     /// Its ARN (or a name), as targets name it.
@@ -659,7 +685,7 @@ pub struct NetworkLoadBalancerSpec {
 }
 
 /// `fleet: Fleet(count: 4, instance_type: "c5n.xlarge")`.
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, Clone, JsonSchema)]
 #[serde(rename = "Fleet", deny_unknown_fields)]
 pub struct FleetSpec {
     pub count: u32,
@@ -675,7 +701,7 @@ pub struct FleetSpec {
 
 /// LB-01: `HealthCheckIntervalSeconds`, `HealthyThresholdCount`,
 /// `UnhealthyThresholdCount`; absent fields keep AWS's defaults.
-#[derive(Debug, Deserialize, Clone, Copy)]
+#[derive(Debug, Deserialize, Clone, Copy, JsonSchema)]
 #[serde(rename = "HealthCheck", deny_unknown_fields)]
 pub struct HealthCheckSpec {
     #[serde(default)]
@@ -687,7 +713,7 @@ pub struct HealthCheckSpec {
 }
 
 /// Why an appliance is or is not healthy (TGT-06 corrected).
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, JsonSchema)]
 pub enum ApplianceStateSpec {
     Healthy,
     /// Receives nothing.
@@ -697,7 +723,7 @@ pub enum ApplianceStateSpec {
 }
 
 /// An appliance's state when the run starts.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename = "TargetHealth", deny_unknown_fields)]
 pub struct TargetHealthSpec {
     /// An instance id (its primary ENI) or an ENI id among the targets.
@@ -706,7 +732,7 @@ pub struct TargetHealthSpec {
 }
 
 /// LB-04: `stickiness.type` of a GENEVE target group.
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default, JsonSchema)]
 pub enum FlowStickinessSpec {
     #[default]
     FiveTuple,
@@ -715,14 +741,14 @@ pub enum FlowStickinessSpec {
 }
 
 /// LB-03: `target_failover.on_deregistration` / `on_unhealthy`.
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default, JsonSchema)]
 pub enum TargetFailoverSpec {
     #[default]
     NoRebalance,
     Rebalance,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename = "GatewayLoadBalancer", deny_unknown_fields)]
 pub struct GatewayLoadBalancerSpec {
     pub id: String,
@@ -749,7 +775,7 @@ pub struct GatewayLoadBalancerSpec {
     pub fleet: Option<FleetSpec>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename = "GatewayLoadBalancerEndpoint", deny_unknown_fields)]
 pub struct GwlbEndpointSpec {
     /// `vpce-` id.
@@ -763,7 +789,7 @@ pub struct GwlbEndpointSpec {
     pub private_ip: Option<std::net::IpAddr>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename = "Target", deny_unknown_fields)]
 pub struct TargetSpec {
     pub id: String,
@@ -783,7 +809,7 @@ pub struct TargetSpec {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename = "Filter", deny_unknown_fields)]
 pub struct FilterSpec {
     pub id: String,
@@ -802,7 +828,7 @@ pub struct FilterSpec {
 }
 
 /// `TrafficMirrorNetworkService`, written as the API spells it.
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, JsonSchema)]
 #[serde(try_from = "String")]
 pub enum NetworkService {
     AmazonDns,
@@ -820,20 +846,20 @@ impl TryFrom<String> for NetworkService {
     }
 }
 
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, JsonSchema)]
 pub enum RuleActionSpec {
     Accept,
     Reject,
 }
 
-#[derive(Debug, Deserialize, Clone, Copy)]
+#[derive(Debug, Deserialize, Clone, Copy, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PortRangeSpec {
     pub from_port: u16,
     pub to_port: u16,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename = "Rule", deny_unknown_fields)]
 pub struct RuleSpec {
     /// `tmfr-` id; generated from the filter id when absent.
@@ -844,18 +870,21 @@ pub struct RuleSpec {
     /// `Tcp`, `Udp`, `Icmp`, `Icmpv6` or an IANA number; absent means all
     /// protocols.
     #[serde(default, deserialize_with = "protocol_number")]
+    #[schemars(with = "Option<ProtocolField>")]
     pub protocol: Option<u8>,
     #[serde(default)]
     pub source_port_range: Option<PortRangeSpec>,
     #[serde(default)]
     pub destination_port_range: Option<PortRangeSpec>,
+    #[schemars(with = "String")]
     pub source_cidr_block: IpNet,
+    #[schemars(with = "String")]
     pub destination_cidr_block: IpNet,
     #[serde(default)]
     pub description: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename = "Session", deny_unknown_fields)]
 pub struct SessionSpec {
     pub id: String,
@@ -879,7 +908,7 @@ pub struct SessionSpec {
 
 /// A rule's protocol as written: a name, as traffic writes it, or an IANA
 /// number (the API's `Protocol`).
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(
     untagged,
     expecting = "a protocol: Tcp, Udp, Icmp, Icmpv6, or an IANA number from 0 to 255 (6 is TCP)"
@@ -889,7 +918,7 @@ enum ProtocolField {
     Name(ProtocolName),
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 enum ProtocolName {
     Tcp,
     Udp,
@@ -909,7 +938,7 @@ fn protocol_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u8>,
 }
 
 /// The protocol of a flow.
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, JsonSchema)]
 pub enum ProtocolSpec {
     Tcp,
     Udp,
@@ -922,7 +951,7 @@ pub enum ProtocolSpec {
 }
 
 /// Packet sizes: the IP packet's length, header included.
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, JsonSchema)]
 pub enum SizeSpec {
     Fixed(ByteSize),
     /// Uniform over the inclusive range.
@@ -931,7 +960,7 @@ pub enum SizeSpec {
     Imix,
 }
 
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default, JsonSchema)]
 pub enum ArrivalsSpec {
     /// Evenly spaced packets at exactly the rate.
     #[default]
@@ -941,14 +970,14 @@ pub enum ArrivalsSpec {
 }
 
 /// One direction of a connection.
-#[derive(Debug, Deserialize, Clone, Copy)]
+#[derive(Debug, Deserialize, Clone, Copy, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StreamSpec {
     pub rate: Rate,
     pub size: SizeSpec,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub enum TrafficSpec {
     Flow(FlowSpec),
     Connection(ConnectionSpec),
@@ -957,7 +986,7 @@ pub enum TrafficSpec {
 
 /// A capture taken at an ENI, replayed through the pipeline at its
 /// recorded times.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplaySpec {
     #[serde(default)]
@@ -979,7 +1008,7 @@ pub struct ReplaySpec {
 }
 
 /// One-way traffic from `from` to `to`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FlowSpec {
     #[serde(default)]
@@ -1011,7 +1040,7 @@ pub struct FlowSpec {
 
 /// Two-way traffic: a client's requests and the server's responses, each
 /// at its own rate.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionSpec {
     #[serde(default)]
