@@ -11,7 +11,7 @@ use crate::text::{Section, heading, sections};
 
 const STYLE: &str = "
 body { font-family: sans-serif; margin: 1.5em 2em; color: #222; }
-nav ol { columns: 2; font-size: 0.9em; } h3 { font-size: 1em; }
+nav ol { columns: 2; column-gap: 3em; font-size: 0.9em; } nav li { break-inside: avoid; } h3 { font-size: 1em; }
 details > summary { cursor: pointer; color: #555; margin: 0.5em 0; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 2em; }
 table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0; }
