@@ -25,7 +25,7 @@ fn every_session_source_target_and_instance_gets_a_chart() {
             "instance-i-0webb000000001-packets.svg",
             "instance-i-0webb000000001-bits.svg",
             "instance-i-0webb000000001-load.svg",
-            "fleet-arn_aws_elasticloadbalancing_us-east-1_123456789012_loadbalancer_net_ids-fleet_50dc6c495c0c9188.svg",
+            "fleet-ids-fleet.svg",
         ]
     );
     for c in &charts {

@@ -376,9 +376,11 @@ pub fn charts(r: &Report) -> Result<Vec<Chart>, String> {
     }
     // Each fleet: what each of its appliances was sent.
     for f in &r.fleets {
+        // A load balancer by its short name (its ARN's name part).
         let behind = f
             .load_balancer
-            .clone()
+            .as_deref()
+            .map(topology::short_name)
             .unwrap_or_else(|| f.traffic_mirror_target_ids.join("+"));
         let series: Vec<(&str, &[u64], f64)> = f
             .appliances

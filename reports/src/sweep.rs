@@ -234,12 +234,16 @@ pub fn text(s: &Sweep) -> String {
     if !s.objective.is_empty() {
         out.push('\n');
         if s.knees.is_empty() {
-            let all = s.rows.iter().all(|r| r.holds == Some(true));
-            let _ = writeln!(
-                out,
-                "The objective {} at every point.",
-                if all { "holds" } else { "fails" }
-            );
+            let holding = s.rows.iter().filter(|r| r.holds == Some(true)).count();
+            let _ = match holding {
+                0 => writeln!(out, "The objective fails at every point."),
+                n if n == s.rows.len() => writeln!(out, "The objective holds at every point."),
+                n => writeln!(
+                    out,
+                    "The objective holds at {n} of {} points, and does not change along the last parameter.",
+                    s.rows.len()
+                ),
+            };
         }
         for k in &s.knees {
             let verb = if k.change == "stops_holding" {
