@@ -203,9 +203,13 @@ pub struct ExplainArgs {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct SweepArgs {
+    #[command(subcommand)]
+    pub command: Option<SweepCommand>,
     /// The scenario file (RON).
-    pub file: PathBuf,
+    #[arg(required = true)]
+    pub file: Option<PathBuf>,
     /// `ELEMENT.FIELD=V1,V2,...`: the field to vary and its values. ELEMENT
     /// is an id, a traffic name or `scenario`; FIELD may go deeper
     /// (`busy.request.rate`). Commas inside brackets or quotes do not
@@ -237,12 +241,72 @@ pub struct SweepArgs {
     pub jobs: Option<usize>,
     #[command(flatten)]
     pub limits: WorkLimits,
+    /// Run only one shard of the grid: `K/N` runs every N-th point from
+    /// the K-th (K from 0 to N-1); `auto` takes K and N from a Slurm job
+    /// array (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT), `auto/N` K from
+    /// a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) or an AWS Batch
+    /// array job (AWS_BATCH_JOB_ARRAY_INDEX). Needs --out, where it writes
+    /// sweep-shard.json for `sim sweep merge`.
+    #[arg(long, value_parser = parse_shard)]
+    pub shard: Option<ShardArg>,
     /// Write sweep.csv, sweep.json and sweep.svg into this directory.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SweepCommand {
+    /// Join the shards of a sharded sweep (the --out directories of `sim
+    /// sweep ... --shard`) into the sweep's table, CSV, JSON and charts,
+    /// byte for byte those of the sweep run unsharded.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The shards' output directories, each holding sweep-shard.json.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Write sweep.csv, sweep.json and sweep.svg into this directory.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// What to print on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// `--shard`: a fixed shard, or one the batch engine names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShardArg {
+    Fixed { index: usize, count: usize },
+    Auto { count: Option<usize> },
+}
+
+fn parse_shard(s: &str) -> Result<ShardArg, String> {
+    let count = |n: &str| match n.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("`{n}` is not a shard count (1 or more)")),
+    };
+    match s.split_once('/') {
+        None if s == "auto" => Ok(ShardArg::Auto { count: None }),
+        Some(("auto", n)) => Ok(ShardArg::Auto {
+            count: Some(count(n)?),
+        }),
+        Some((k, n)) => {
+            let count = count(n)?;
+            match k.parse::<usize>() {
+                Ok(index) if index < count => Ok(ShardArg::Fixed { index, count }),
+                _ => Err(format!(
+                    "`{k}` is not a shard index from 0 to {}",
+                    count - 1
+                )),
+            }
+        }
+        None => Err(format!("`{s}`: expected K/N, auto or auto/N")),
+    }
 }
 
 impl SweepArgs {

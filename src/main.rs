@@ -17,6 +17,7 @@ mod diagnostics;
 mod input;
 mod output;
 mod progress;
+mod shard;
 mod staging;
 mod sweep;
 

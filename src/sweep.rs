@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use sim_core::Overrides;
 use sim_core::scenario::locate::set_field;
 
-use crate::cli::{Format, SweepArgs};
+use crate::cli::{Format, SweepArgs, SweepCommand};
 use crate::input::{load_text, read_scenario};
 use crate::output;
 
@@ -94,7 +94,15 @@ fn dimensions(args: &SweepArgs) -> Result<Vec<Vec<Field>>, String> {
 }
 
 pub fn sweep(args: SweepArgs) -> Result<u8, String> {
-    let text = read_scenario(&args.file)?;
+    if let Some(SweepCommand::Merge(m)) = args.command {
+        return crate::shard::merge(m);
+    }
+    let file = args.file.clone().ok_or("sim sweep needs a scenario file")?;
+    let shard = args.shard.map(crate::shard::resolve).transpose()?;
+    if shard.is_some() && args.out.is_none() {
+        return Err("--shard writes its points for `sim sweep merge`: give --out DIR".into());
+    }
+    let text = read_scenario(&file)?;
     let dims = dimensions(&args)?;
     // Every varied field, dimension by dimension, with its values.
     let varies: Vec<Field> = dims.iter().flatten().cloned().collect();
@@ -147,13 +155,16 @@ pub fn sweep(args: SweepArgs) -> Result<u8, String> {
     };
     // Every point is made and checked before any runs, one at a time and
     // dropped at once: a value that breaks the scenario stops the sweep
-    // with its diagnostics, and the work of all points together is
-    // weighed against the limit.
+    // (every shard of it alike) with its diagnostics, and the work of the
+    // points this process runs is weighed against the limit.
+    let mine: Vec<usize> = (0..points)
+        .filter(|&k| shard.is_none_or(|s| s.runs(k)))
+        .collect();
     let mut objective = Vec::new();
     let mut packets = 0u64;
     for k in 0..points {
         let (values, t) = point(k)?;
-        let loaded = match load_text(&args.file, &t, &overrides, k == 0) {
+        let loaded = match load_text(&file, &t, &overrides, k == 0) {
             Ok(l) => l,
             Err(code) => {
                 eprintln!("(at the point {})", at(&values));
@@ -164,12 +175,14 @@ pub fn sweep(args: SweepArgs) -> Result<u8, String> {
         if let Some(why) = sim_core::work::over_hard_limit(&work) {
             eprintln!(
                 "{}: error[LargeRun]: {why} (at the point {})",
-                args.file.display(),
+                file.display(),
                 at(&values)
             );
             return Ok(crate::EXIT_BAD_INPUT);
         }
-        packets = packets.saturating_add(work.packets);
+        if shard.is_none_or(|s| s.runs(k)) {
+            packets = packets.saturating_add(work.packets);
+        }
         if k == 0 {
             objective = loaded
                 .scenario
@@ -185,33 +198,30 @@ pub fn sweep(args: SweepArgs) -> Result<u8, String> {
     };
     if let Some(why) = sim_core::work::over_packet_limit(&whole, args.limits.max_packets()) {
         eprintln!(
-            "{}: error[LargeRun]: over its {points} points, {why}",
-            args.file.display()
+            "{}: error[LargeRun]: over its {} points, {why}",
+            file.display(),
+            mine.len()
         );
         return Ok(crate::EXIT_BAD_INPUT);
     }
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
-        .clamp(1, points.max(1));
-    let bar = crate::progress::points(points as u64);
+        .clamp(1, mine.len().max(1));
+    let bar = crate::progress::points(mine.len() as u64);
     let next = AtomicUsize::new(0);
     let rows: Mutex<Vec<Option<reports::sweep::Row>>> = Mutex::new(vec![None; points]);
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             scope.spawn(|| {
-                loop {
-                    let k = next.fetch_add(1, Ordering::Relaxed);
-                    if k >= points {
-                        break;
-                    }
+                while let Some(&k) = mine.get(next.fetch_add(1, Ordering::Relaxed)) {
                     // Loaded again here, so no more than `jobs` points are
                     // in memory; it loaded above, and loading is
                     // deterministic.
                     let Ok((values, t)) = point(k) else {
                         break;
                     };
-                    let Ok(loaded) = load_text(&args.file, &t, &overrides, false) else {
+                    let Ok(loaded) = load_text(&file, &t, &overrides, false) else {
                         break;
                     };
                     let scenario = &loaded.scenario;
@@ -227,26 +237,59 @@ pub fn sweep(args: SweepArgs) -> Result<u8, String> {
         }
     });
     bar.finish_and_clear();
-    let rows: Vec<_> = rows
+    let mut rows = rows
         .into_inner()
-        .map_err(|_| "a sweep worker failed".to_string())?
-        .into_iter()
-        .collect::<Option<_>>()
-        .ok_or("a sweep point did not run")?;
-    let name = args.file.display().to_string();
-    let s = reports::sweep::sweep(
-        &name,
-        varies.iter().map(|(p, _)| short_path(p)).collect(),
-        dimension_of,
-        objective,
-        rows,
-    );
-    let json = reports::sweep::json(&s);
-    if let Some(dir) = &args.out {
-        write(dir, &s, &json)?;
+        .map_err(|_| "a sweep worker failed".to_string())?;
+    if mine.iter().any(|&k| rows[k].is_none()) {
+        return Err("a sweep point did not run".into());
     }
-    match args.format {
-        Format::Text => crate::output::emit(&reports::sweep::text(&s))?,
+    let name = file.display().to_string();
+    let parameters: Vec<String> = varies.iter().map(|(p, _)| short_path(p)).collect();
+    if let Some(shard) = shard {
+        let dir = args.out.as_deref().ok_or("--shard needs --out")?;
+        let ran = mine.len();
+        let file = crate::shard::ShardFile {
+            shard,
+            points,
+            scenario: name,
+            parameters,
+            dimensions: dimension_of,
+            objective,
+            definition: crate::shard::Definition {
+                scenario_text: base,
+                dimensions: dims,
+                seed: args.seed,
+                duration_ns: args.duration.map(|d| d.as_nanos()),
+            },
+            rows: mine
+                .iter()
+                .filter_map(|&k| rows[k].take().map(|r| (k, r)))
+                .collect(),
+        };
+        crate::shard::write(dir, &file)?;
+        crate::output::emit(&format!(
+            "Shard {} of {}: {ran} of {points} points, in {}; join the shards with `sim sweep merge DIR...`\n",
+            shard.index,
+            shard.count,
+            dir.join(crate::shard::SHARD_FILE).display()
+        ))?;
+        return Ok(0);
+    }
+    let rows: Vec<_> = rows.into_iter().flatten().collect();
+    let s = reports::sweep::sweep(&name, parameters, dimension_of, objective, rows);
+    finish(&s, args.out.as_deref(), args.format)
+}
+
+/// What a sweep writes and prints, from its table: the one function both
+/// a whole sweep and `sim sweep merge` end in, so their files are the same
+/// bytes.
+pub fn finish(s: &reports::sweep::Sweep, out: Option<&Path>, format: Format) -> Result<u8, String> {
+    let json = reports::sweep::json(s);
+    if let Some(dir) = out {
+        write(dir, s, &json)?;
+    }
+    match format {
+        Format::Text => crate::output::emit(&reports::sweep::text(s))?,
         Format::Json => crate::output::emit(&json)?,
     }
     Ok(0)

@@ -9,6 +9,7 @@
 //! - `properties`: proptest properties against oracles written apart.
 //! - `robustness`, `bad_input`: hostile input never panics, hangs or
 //!   leaves debris; `fuzz-crashes/` keeps what the fuzz targets found.
+//! - `slurm`: a sharded sweep through a real one-node Slurm cluster.
 
 mod bad_input;
 pub mod behaviours;
@@ -26,5 +27,6 @@ mod invalid;
 mod one_world;
 mod properties;
 mod robustness;
+mod slurm;
 mod sweep;
 mod tshark;

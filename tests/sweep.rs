@@ -348,3 +348,96 @@ fn linked_fields_vary_together_and_a_two_dimension_grid_is_drawn_as_a_heat_map()
     assert_eq!(o.status.code(), Some(0));
     assert!(!one.join("sweep-heat-map.svg").exists());
 }
+
+#[test]
+fn shards_merge_into_the_whole_sweep_byte_for_byte_and_only_a_whole_grid_merges() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| dir.path().join(name).display().to_string();
+    let sweep = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_sim"));
+        c.args([
+            "sweep",
+            "scenarios/plan-fleet.ron",
+            "--vary",
+            "ids.fleet.count=1,2,4",
+            "--vary",
+            "scenario.seed=1,2",
+            "--duration",
+            "50ms",
+        ])
+        .args(extra)
+        .current_dir(root())
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("JOB_COMPLETION_INDEX")
+        .env_remove("AWS_BATCH_JOB_ARRAY_INDEX");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    let whole = sweep(&["--out", &d("whole")], &[]);
+    assert_eq!(whole.status.code(), Some(0));
+    // Shard 0 of 2 by hand, shard 1 as a Kubernetes Indexed Job's index 1
+    // (the count given): points 0, 2, 4 and 1, 3, 5.
+    let s0 = sweep(&["--shard", "0/2", "--out", &d("s0")], &[]);
+    let s1 = sweep(
+        &["--shard", "auto/2", "--out", &d("s1")],
+        &[("JOB_COMPLETION_INDEX", "1")],
+    );
+    assert_eq!((s0.status.code(), s1.status.code()), (Some(0), Some(0)));
+    assert!(String::from_utf8_lossy(&s1.stdout).starts_with("Shard 1 of 2: 3 of 6 points"));
+    let merged = sim(&["sweep", "merge", &d("s1"), &d("s0"), "--out", &d("merged")]);
+    assert_eq!(
+        merged.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+    assert_eq!(merged.stdout, whole.stdout);
+    for f in ["sweep.csv", "sweep.json", "sweep.svg", "sweep-heat-map.svg"] {
+        assert_eq!(
+            std::fs::read(dir.path().join("merged").join(f)).unwrap(),
+            std::fs::read(dir.path().join("whole").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    // A shard missing, a shard twice, shards of another sweep: exit 2.
+    let refuse = |args: &[&str], says: &str| {
+        let o = sim(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    };
+    refuse(&["sweep", "merge", &d("s0")], "shard 1 of 2 is missing");
+    refuse(&["sweep", "merge", &d("s0"), &d("s0")], "given twice");
+    let other = sweep(
+        &["--seed", "9", "--shard", "1/2", "--out", &d("other")],
+        &[],
+    );
+    assert_eq!(other.status.code(), Some(0));
+    refuse(&["sweep", "merge", &d("s0"), &d("other")], "another sweep");
+    // A shard needs --out; auto needs an engine's index, and the count
+    // where the engine does not give it.
+    let o = sweep(&["--shard", "0/2"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = sweep(&["--shard", "auto", "--out", &d("x")], &[]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no batch engine"));
+    let o = sweep(
+        &["--shard", "auto", "--out", &d("x")],
+        &[("AWS_BATCH_JOB_ARRAY_INDEX", "0")],
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--shard auto/N"));
+    let o = sweep(
+        &["--shard", "auto", "--out", &d("x")],
+        &[
+            ("SLURM_ARRAY_TASK_ID", "5"),
+            ("SLURM_ARRAY_TASK_MIN", "4"),
+            ("SLURM_ARRAY_TASK_COUNT", "2"),
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&o.stdout).starts_with("Shard 1 of 2"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

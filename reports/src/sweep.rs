@@ -5,13 +5,14 @@
 use std::fmt::Write as _;
 
 use plotters::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::charts::human;
 use crate::schema::Report;
 
-/// One point's figures (packets over the run).
-#[derive(Debug, Serialize, PartialEq, Clone)]
+/// One point's figures (packets over the run). A shard's file carries
+/// rows, so they read back too (`sim sweep merge`).
+#[derive(Debug, Serialize, Deserialize, PartialEq, Clone)]
 pub struct Row {
     /// The value of each varied parameter, in `--vary` order.
     pub values: Vec<String>,
@@ -30,16 +31,16 @@ pub struct Row {
     pub dropped_percent: String,
     /// Whether every expectation (the objective) holds; absent when the
     /// scenario states none.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub holds: Option<bool>,
     /// The expectations that do not hold.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failed: Vec<String>,
     /// What the design costs a month at the point's rates (the report's
     /// `cost.monthly_usd`).
     pub monthly_usd: String,
     /// Instance types the prices do not cover: the cost leaves them out.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unpriced: Vec<String>,
 }
 
