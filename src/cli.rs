@@ -62,6 +62,10 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff): `sim manpage > sim.1; man ./sim.1`.
     Manpage,
+    /// Write a generated fleet scenario of any size (the pipeline bench's
+    /// shape: sources with three sessions of ten-rule filters, two-way
+    /// connections), for measuring `sim run` at fleet scale.
+    Generate(GenerateArgs),
     /// Print the JSON Schema of the scenario format, generated from the
     /// loader's types: every field, its type and its documentation, for
     /// editors and tools (docs/scenario.schema.json is this output).
@@ -263,6 +267,32 @@ pub enum SweepCommand {
     /// sweep ... --shard`) into the sweep's table, CSV, JSON and charts,
     /// byte for byte those of the sweep run unsharded.
     Merge(MergeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    /// Source ENIs (one m5.8xlarge each), 1 to 25,000.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=25_000))]
+    pub sources: u32,
+    /// Two-way connections per source (two one-way flows each), 1 to 1,000.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1_000))]
+    pub connections: u32,
+    /// Simulated time.
+    #[arg(long, default_value = "2s", value_parser = parse_run_duration)]
+    pub duration: Duration,
+    /// Mirror to three ENI targets, or to one Network Load Balancer over
+    /// ten appliances in two zones.
+    #[arg(long, value_enum, default_value_t = GeneratedTargets::Eni)]
+    pub targets: GeneratedTargets,
+    /// Write to this file (whole or not at all) instead of standard output.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GeneratedTargets {
+    Eni,
+    Nlb,
 }
 
 #[derive(Debug, clap::Args)]

@@ -79,6 +79,19 @@ fn execute(cli: Cli) -> Result<u8, String> {
             Ok(0)
         }
         Command::Init(args) => commands::init(args),
+        Command::Generate(args) => {
+            let text = sim_core::generate::scenario_text(
+                args.sources as usize,
+                args.connections as usize,
+                &args.duration.to_string(),
+                args.targets == cli::GeneratedTargets::Nlb,
+            );
+            match &args.output {
+                Some(path) => output::write_file(path, text.into_bytes())?,
+                None => output::emit(&text)?,
+            }
+            Ok(0)
+        }
         Command::Schema => {
             let schema = sim_core::scenario::schema::json_schema();
             let mut text = serde_json::to_string_pretty(&schema)

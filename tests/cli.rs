@@ -628,3 +628,41 @@ fn the_scenario_schema_is_generated_from_the_loader_and_kept_current() {
     );
     assert_eq!(defs["Duration"]["type"], "string");
 }
+
+#[test]
+fn generated_scenarios_of_every_size_pass_check() {
+    // `sim generate`: 1 source (100 flows), 150 ENI-target sources (two
+    // sets of appliances, as a target takes 100 sources: TGT-12), and an
+    // NLB fleet; each loads and checks clean, with the flows asked for.
+    for (sources, connections, targets) in [
+        ("1", "50", "eni"),
+        ("150", "10", "eni"),
+        ("120", "5", "nlb"),
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_sim"))
+            .args([
+                "generate",
+                "--sources",
+                sources,
+                "--connections",
+                connections,
+                "--targets",
+                targets,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0));
+        let text = String::from_utf8(o.stdout).unwrap();
+        let loaded = sim_core::load("generated.ron", &text, &Default::default())
+            .unwrap_or_else(|e| panic!("{sources} {targets}: {e}"));
+        let flows: usize =
+            sources.parse::<usize>().unwrap() * connections.parse::<usize>().unwrap() * 2;
+        assert_eq!(loaded.scenario.flows.len(), flows);
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(["generate", "--sources", "25001"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}

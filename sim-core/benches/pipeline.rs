@@ -1,139 +1,19 @@
 //! Throughput of the mirroring pipeline: offered packets per second of wall
 //! time, on one core.
 //!
-//! The scenario: 100 source ENIs, each with three sessions (session numbers
-//! 1, 2, 3) whose filters hold ten rules each, and 10,000 flows (100 per
-//! source, a mix of TCP, UDP and ICMP, inbound and outbound, IMIX and fixed
-//! sizes, constant and Poisson arrivals). Run with `cargo bench -p sim-core`.
-
-use std::fmt::Write;
+//! The scenarios are `sim_core::generate`'s (what `sim generate` writes):
+//! source ENIs each with three sessions (session numbers 1, 2, 3) whose
+//! filters hold ten rules each, and two-way connections (a mix of TCP, UDP
+//! and ICMP, IMIX and fixed sizes, constant and Poisson arrivals), at 100,
+//! 20,000 and 100,000 one-way flows. Run with `cargo bench -p sim-core`.
 
 use divan::Bencher;
 use divan::counter::ItemsCount;
+use sim_core::generate::scenario_text;
 use sim_core::{Overrides, Scenario};
 
 fn main() {
     divan::main();
-}
-
-/// Ten rules (the quota): eight inbound, two outbound, each list ending in
-/// the rule that decides after rejects of ports nobody uses.
-fn filter(id: &str, last: &str) -> String {
-    let rejects = |n: usize| {
-        let mut rules = String::new();
-        for i in 0..n {
-            let _ = write!(
-                rules,
-                r#"Rule(rule_number: {n}, rule_action: Reject, protocol: 6, destination_port_range: (from_port: {p}, to_port: {p}),
-                    source_cidr_block: "0.0.0.0/0", destination_cidr_block: "0.0.0.0/0"),"#,
-                n = 10 + i,
-                p = 1000 + i
-            );
-        }
-        rules
-    };
-    format!(
-        r#"Filter(id: "{id}", ingress_filter_rules: [{}{last}], egress_filter_rules: [{}{last}]),"#,
-        rejects(7),
-        rejects(1)
-    )
-}
-
-/// The scenario; with `nlb`, the three targets are one Network Load Balancer
-/// over ten appliances in two zones (flow-hash placement, per-packet jitter).
-fn scenario_text(sources: usize, flows_per_source: usize, duration: &str, nlb: bool) -> String {
-    let mut instances = String::new();
-    let mut sessions = String::new();
-    let mut traffic = String::new();
-    let appliances = if nlb { 10 } else { 3 };
-    for a in 0..appliances {
-        let subnet = if a % 2 == 0 { "subnet-b" } else { "subnet-c" };
-        let net = if a % 2 == 0 { 2 } else { 3 };
-        let _ = write!(
-            instances,
-            r#"Instance(id: "i-app{a}", instance_type: "c5n.18xlarge", subnet: "{subnet}",
-                network_interfaces: [Eni(id: "eni-app{a}", private_ip: "10.1.{net}.{}")]),"#,
-            10 + a
-        );
-    }
-    let targets = if nlb {
-        let all: Vec<String> = (0..appliances).map(|a| format!("\"i-app{a}\"")).collect();
-        format!(
-            r#"network_load_balancers: [NetworkLoadBalancer(id: "nlb-bench", vpc_id: "vpc-b",
-                subnets: ["subnet-b", "subnet-c"], cross_zone: true,
-                listeners: [Listener(protocol: Udp, port: 4789)], targets: [{}])],
-            traffic_mirror_targets: [
-                Target(id: "tmt-app0", network_load_balancer_arn: "nlb-bench"),
-                Target(id: "tmt-app1", network_load_balancer_arn: "nlb-bench"),
-                Target(id: "tmt-app2", network_load_balancer_arn: "nlb-bench")],"#,
-            all.join(", ")
-        )
-    } else {
-        r#"traffic_mirror_targets: [
-                Target(id: "tmt-app0", network_interface_id: "eni-app0"),
-                Target(id: "tmt-app1", network_interface_id: "eni-app1"),
-                Target(id: "tmt-app2", network_interface_id: "eni-app2")],"#
-            .to_string()
-    };
-    for s in 0..sources {
-        let (hi, lo) = (s / 200, s % 200 + 10);
-        let _ = write!(
-            instances,
-            r#"Instance(id: "i-src{s}", instance_type: "m5.8xlarge", subnet: "subnet-a",
-                network_interfaces: [Eni(id: "eni-src{s}", private_ip: "10.1.{hi}.{lo}")]),"#
-        );
-        for (n, f) in ["tmf-https", "tmf-udp", "tmf-all"].iter().enumerate() {
-            let _ = write!(
-                sessions,
-                r#"Session(id: "tms-{s}-{n}", network_interface_id: "eni-src{s}", traffic_mirror_target_id: "tmt-app{n}",
-                    traffic_mirror_filter_id: "{f}", session_number: {}),"#,
-                n + 1
-            );
-        }
-        for k in 0..flows_per_source {
-            let (proto, port, size, arrivals) = match k % 4 {
-                0 => ("Tcp", ", server_port: 443", "Imix", "Poisson"),
-                1 => (
-                    "Udp",
-                    ", server_port: 514",
-                    "Uniform(\"100B\", \"1400B\")",
-                    "Constant",
-                ),
-                2 => ("Tcp", ", server_port: 22", "Fixed(\"200B\")", "Constant"),
-                _ => ("Icmp", "", "Fixed(\"84B\")", "Poisson"),
-            };
-            let _ = write!(
-                traffic,
-                r#"Connection(name: "c{s}-{k}", client: "198.51.{}.0/24", server: "eni-src{s}", protocol: {proto}{port},
-                    request: (rate: "60pps", size: {size}), response: (rate: "40pps", size: {size}), arrivals: {arrivals}),"#,
-                k % 250
-            );
-        }
-    }
-    format!(
-        r#"Scenario(name: "bench", seed: 1, duration: "{duration}",
-            vpcs: [Vpc(id: "vpc-b", cidr_blocks: ["10.1.0.0/16"], subnets: [
-                Subnet(id: "subnet-a", availability_zone: "us-east-1a", cidr_block: "10.1.0.0/23"),
-                Subnet(id: "subnet-b", availability_zone: "us-east-1a", cidr_block: "10.1.2.0/24"),
-                Subnet(id: "subnet-c", availability_zone: "us-east-1b", cidr_block: "10.1.3.0/24")])],
-            instances: [{instances}],
-            {targets}
-            traffic_mirror_filters: [{}{}{}],
-            traffic_mirror_sessions: [{sessions}],
-            traffic: [{traffic}])"#,
-        filter(
-            "tmf-https",
-            r#"Rule(rule_number: 100, rule_action: Accept, protocol: 6, destination_port_range: (from_port: 443, to_port: 443), source_cidr_block: "0.0.0.0/0", destination_cidr_block: "0.0.0.0/0")"#
-        ),
-        filter(
-            "tmf-udp",
-            r#"Rule(rule_number: 100, rule_action: Accept, protocol: 17, source_cidr_block: "0.0.0.0/0", destination_cidr_block: "0.0.0.0/0")"#
-        ),
-        filter(
-            "tmf-all",
-            r#"Rule(rule_number: 100, rule_action: Accept, source_cidr_block: "0.0.0.0/0", destination_cidr_block: "0.0.0.0/0")"#
-        ),
-    )
 }
 
 fn load(text: &str) -> Scenario {
@@ -190,6 +70,38 @@ fn offered_packets_10k_connections_pcap(bencher: Bencher) {
         let mut sinks = Sinks(Default::default());
         sim_core::run_with_capture(&scenario, &mut sinks)
     });
+}
+
+/// One source, 50 connections: 100 one-way flows (the small end).
+#[divan::bench(sample_count = 20)]
+fn offered_packets_100_flows(bencher: Bencher) {
+    let scenario = load(&scenario_text(1, 50, "10s", false));
+    let packets = sim_core::run(&scenario).offered().packets;
+    bencher
+        .counter(ItemsCount::new(packets))
+        .bench(|| sim_core::run(&scenario));
+}
+
+/// 1,000 sources x 50 connections = 100,000 one-way flows (ten sets of
+/// three ENI targets, a hundred sources each, TGT-12): the event queue and
+/// the per-flow state at fleet scale.
+#[divan::bench(sample_count = 3)]
+fn offered_packets_100k_flows(bencher: Bencher) {
+    let scenario = load(&scenario_text(1000, 50, "400ms", false));
+    let packets = sim_core::run(&scenario).offered().packets;
+    bencher
+        .counter(ItemsCount::new(packets))
+        .bench(|| sim_core::run(&scenario));
+}
+
+/// The same 100,000 flows through one Network Load Balancer.
+#[divan::bench(sample_count = 3)]
+fn offered_packets_100k_flows_nlb(bencher: Bencher) {
+    let scenario = load(&scenario_text(1000, 50, "400ms", true));
+    let packets = sim_core::run(&scenario).offered().packets;
+    bencher
+        .counter(ItemsCount::new(packets))
+        .bench(|| sim_core::run(&scenario));
 }
 
 /// Loading and checking the same scenario (20,000 flows).

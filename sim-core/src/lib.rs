@@ -30,7 +30,9 @@
 //!    and [`wire`] (packet bytes, for captures only).
 //! 7. [`explain`]: one packet's fate, told from the evidence the decisions
 //!    report (`topology::evidence`), never decided again.
-//! 8. [`work`]: how much a run will do (packets, metric periods, pcap
+//! 8. [`generate`]: scenarios of any size, of the bench's shape (`sim
+//!    generate`), for measuring at fleet scale.
+//! 9. [`work`]: how much a run will do (packets, metric periods, pcap
 //!    bytes), estimated before it starts, and the limits past which it is
 //!    refused.
 //!
@@ -57,6 +59,7 @@ pub(crate) mod delivery;
 pub(crate) mod engine;
 pub mod expect;
 pub mod explain;
+pub mod generate;
 pub(crate) mod health;
 pub(crate) mod lb;
 pub mod outcome;
