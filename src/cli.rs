@@ -66,6 +66,11 @@ pub enum Command {
     /// shape: sources with three sessions of ten-rule filters, two-way
     /// connections), for measuring `sim run` at fleet scale.
     Generate(GenerateArgs),
+    /// Write the scenario's mirror configuration for another tool:
+    /// `terraform` gives the AWS provider's aws_ec2_traffic_mirror_target,
+    /// _filter, _filter_rule and _session resources, ENIs and load
+    /// balancers referenced by id, so a plan checked here can be applied.
+    Export(ExportArgs),
     /// Print the JSON Schema of the scenario format, generated from the
     /// loader's types: every field, its type and its documentation, for
     /// editors and tools (docs/scenario.schema.json is this output).
@@ -267,6 +272,23 @@ pub enum SweepCommand {
     /// sweep ... --shard`) into the sweep's table, CSV, JSON and charts,
     /// byte for byte those of the sweep run unsharded.
     Merge(MergeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// What to write.
+    #[arg(value_enum)]
+    pub to: ExportTo,
+    /// The scenario file (RON).
+    pub file: PathBuf,
+    /// Write to this file (whole or not at all) instead of standard output.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportTo {
+    Terraform,
 }
 
 #[derive(Debug, clap::Args)]

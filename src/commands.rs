@@ -7,7 +7,8 @@ use sim_core::Overrides;
 
 use crate::capture::PcapFiles;
 use crate::cli::{
-    CheckArgs, ExplainArgs, Format, GraphArgs, GraphFormat, InitArgs, RunArgs, Template,
+    CheckArgs, ExplainArgs, ExportArgs, ExportTo, Format, GraphArgs, GraphFormat, InitArgs,
+    RunArgs, Template,
 };
 use crate::input::load;
 use crate::output;
@@ -209,6 +210,29 @@ pub(crate) fn graph(args: GraphArgs) -> Result<u8, String> {
     match &args.output {
         Some(path) => output::write_file(path, drawing.into_bytes())?,
         None => emit(&drawing)?,
+    }
+    Ok(0)
+}
+
+/// `sim export terraform`: the mirror configuration as it stands at the
+/// start, for the scenario `sim check` accepts.
+pub(crate) fn export(args: ExportArgs) -> Result<u8, String> {
+    let loaded = match load(&args.file, &Overrides::default()) {
+        Ok(l) => l,
+        Err(code) => return Ok(code),
+    };
+    let text = crate::input::read_scenario(&args.file)?;
+    let file = sim_core::scenario::parse(&text);
+    let hcl = match args.to {
+        ExportTo::Terraform => reports::terraform::export(
+            &loaded.scenario.topology,
+            file.as_ref(),
+            &loaded.scenario.name,
+        ),
+    };
+    match &args.output {
+        Some(path) => output::write_file(path, hcl.into_bytes())?,
+        None => emit(&hcl)?,
     }
     Ok(0)
 }

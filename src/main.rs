@@ -79,6 +79,7 @@ fn execute(cli: Cli) -> Result<u8, String> {
             Ok(0)
         }
         Command::Init(args) => commands::init(args),
+        Command::Export(args) => commands::export(args),
         Command::Generate(args) => {
             let text = sim_core::generate::scenario_text(
                 args.sources as usize,

@@ -13,6 +13,7 @@
 //! - [`check`]: what `sim check` prints: each session's path.
 //! - [`sweep`]: a sweep's table, knees and chart.
 //! - [`table`]: aligned plain-text tables.
+//! - [`terraform`]: `sim export terraform`, the mirror configuration as HCL.
 //!
 //! **Architecture invariant:** this crate reads results; it never runs the
 //! engine and never touches files or the terminal.
@@ -29,6 +30,7 @@ pub mod metrics;
 pub mod schema;
 pub mod sweep;
 pub(crate) mod table;
+pub mod terraform;
 pub mod text;
 
 pub use build::{attach_warnings, report};

@@ -161,6 +161,16 @@ pub fn load(file: &str, text: &str, overrides: &Overrides) -> Result<Loaded, Sce
     })
 }
 
+/// The file's values as written, for a text that [`load`] accepts (what
+/// `sim export` carries over as the user wrote it, such as a VNI left for
+/// AWS to choose); `None` when it does not parse.
+pub fn parse(text: &str) -> Option<schema::ScenarioFile> {
+    ron::Options::default()
+        .with_default_extension(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES)
+        .from_str(text)
+        .ok()
+}
+
 /// Parses and builds a scenario; `read` fetches the files it names.
 pub fn load_with(
     file: &str,
