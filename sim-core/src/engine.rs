@@ -183,6 +183,13 @@ impl<'a> Simulation<'a> {
             at(f.from_eni, Direction::Egress, None, false, 0),
             at(f.to_eni, Direction::Ingress, f.from_eni, f.reply, 1),
         ];
+        // SRC-05: a flow log's REJECT record at the receiver: its security
+        // group or ACL dropped the packets (the log does not say which).
+        if f.rejected_at_source
+            && let Some(obs) = &mut observations[1]
+        {
+            obs.decision = Decision::BlockedAtSource(topology::reach::SourceBlock::SecurityGroup);
+        }
         // LB-03, LB-04: a flow that has sent already stays on the appliance
         // it was placed on, when its copies still go to the same target.
         let started = self.sources.get(flow).is_some_and(|s| s.started());

@@ -253,3 +253,80 @@ fn src_06_copies_of_outbound_traffic_ignore_the_sources_outbound_rules() {
     assert_eq!(at_source(&r, "eni-src", "egress", "whole"), 1000);
     assert_eq!(r.targets[0].categories.delivered.packets, 1000);
 }
+
+/// scenarios/flow-logs.ron with its flow log replaced by `log`.
+fn flow_log_run(log: &str) -> Run {
+    let text = std::fs::read_to_string(root().join("scenarios/flow-logs.ron")).unwrap();
+    let bytes = log.as_bytes().to_vec();
+    let read = move |_: &str| Ok(bytes.clone().into());
+    let scenario = sim_core::load_with("flow-logs.ron", &text, &Default::default(), &read)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario;
+    let results = sim_core::run(&scenario);
+    let report = reports::report(&scenario, &results);
+    Run {
+        scenario,
+        results,
+        report,
+    }
+}
+
+#[test]
+fn src_05_flow_log_records_accept_is_not_judged_again_reject_is_never_mirrored() {
+    // The ENI's security group admits TCP 80 only. An ACCEPT record of
+    // HTTPS in, 600 packets and 600,000 bytes over [0, 60 s): 10 pps of
+    // 1,000 bytes, all 600 mirrored and delivered (the log says the ENI
+    // admitted them). A REJECT record of SSH in, 120 packets of 60 bytes
+    // over the same minute: 2 pps, all 120 dropped_by_source_sg, none
+    // mirrored.
+    let r = flow_log_run(
+        "2 123456789012 eni-0web0000000000001 203.0.113.12 10.0.1.10 49152 443 6 600 600000 1767225600 1767225660 ACCEPT OK
+2 123456789012 eni-0web0000000000001 198.51.100.9 10.0.1.10 50000 22 6 120 7200 1767225600 1767225660 REJECT OK
+",
+    )
+    .report;
+    let c = &r.totals.categories;
+    assert_eq!(r.totals.generated.packets, 720);
+    assert_eq!((c.delivered.packets, c.delivered.bytes), (600, 600_000));
+    assert_eq!((c.not_mirrored.packets, c.not_mirrored.bytes), (120, 7_200));
+    let src = &r.sources[0];
+    let sg = src
+        .ingress
+        .outcomes
+        .iter()
+        .find(|o| o.reason == "dropped_by_source_sg")
+        .expect("the rejected SSH");
+    assert_eq!((sg.packets, sg.bytes), (120, 7_200));
+}
+
+#[test]
+fn src_06_flow_log_outbound_reject_was_mirrored_before_the_security_group() {
+    // Outbound, 10.0.1.10 -> 192.0.2.44:25, REJECT: 60 packets of 60 bytes
+    // over [0, 30 s): 2 pps for 30 s, 60 packets, every one mirrored (the
+    // filter accepts outbound TCP), since mirroring sees outbound traffic
+    // before the security group (SRC-06). The record after it names an ENI
+    // the scenario lacks, and the last cannot be read: a warning, and no
+    // traffic from them.
+    let text = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status
+2 123456789012 eni-0web0000000000001 10.0.1.10 192.0.2.44 40000 25 6 60 3600 1767225600 1767225630 REJECT OK
+2 123456789012 eni-0db00000000000001 10.0.1.10 10.0.2.20 41000 5432 6 50 5000 1767225600 1767225660 ACCEPT OK
+2 123456789012 eni-0web0000000000001 1.2.3.4
+";
+    let run = flow_log_run(text);
+    let c = &run.report.totals.categories;
+    assert_eq!(run.report.totals.generated.packets, 60);
+    assert_eq!((c.delivered.packets, c.delivered.bytes), (60, 3_600));
+    let text_ron = std::fs::read_to_string(root().join("scenarios/flow-logs.ron")).unwrap();
+    let bytes = text.as_bytes().to_vec();
+    let read = move |_: &str| Ok(bytes.clone().into());
+    let loaded =
+        sim_core::load_with("flow-logs.ron", &text_ron, &Default::default(), &read).unwrap();
+    let w: Vec<String> = loaded.warnings.iter().map(|w| w.to_string()).collect();
+    assert!(
+        w.iter().any(|w| w.contains("FlowLogRecordsUnused")
+            && w.contains("1 record gives traffic")
+            && w.contains("1 record of ENIs the scenario does not declare (line 3)")
+            && w.contains("1 line cannot be read (line 4:")),
+        "{w:?}"
+    );
+}

@@ -55,6 +55,9 @@ pub enum ErrorCode {
     /// Not an AWS code: an appliance declared with no security group is in
     /// its VPC's default group (SEC-01).
     DefaultSecurityGroup,
+    /// Not an AWS code: records of a VPC flow log that give no traffic
+    /// (unreadable lines, NODATA, SKIPDATA, ENIs the scenario lacks).
+    FlowLogRecordsUnused,
     /// Not an AWS code: a verdict depends on burst credits a longer run
     /// would exhaust (BW-05), or a flow asks more than the per-flow limit
     /// (BW-03).
@@ -123,6 +126,7 @@ impl ErrorCode {
             ErrorCode::InvalidTraffic => "InvalidTraffic",
             ErrorCode::DefaultSecurityGroup => "DefaultSecurityGroup",
             ErrorCode::BandwidthLimit => "BandwidthLimit",
+            ErrorCode::FlowLogRecordsUnused => "FlowLogRecordsUnused",
         }
     }
 }
@@ -196,6 +200,9 @@ impl ErrorCode {
             }
             ErrorCode::BandwidthLimit => {
                 "run longer, or size the instances for their baseline rather than their burst"
+            }
+            ErrorCode::FlowLogRecordsUnused => {
+                "declare the ENIs the records name, or filter the flow log to the scenario's"
             }
         }
     }

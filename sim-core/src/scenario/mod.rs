@@ -5,6 +5,7 @@
 //! - [`build`] and `traffic`: resolution and the API's rules.
 //! - [`locate`]: line and column of an element or field.
 //! - [`fleet`]: the `fleet` shorthand, written out as appliances first.
+//! - `flow_logs`: VPC Flow Logs records as flows at their ENIs.
 //! - [`recover`]: after a parse error, set the entry aside and go on, so
 //!   every problem shows at once.
 //! - [`error`]: problems with their place in the file.
@@ -20,6 +21,7 @@ mod checks;
 mod context;
 pub mod error;
 pub mod fleet;
+mod flow_logs;
 pub mod locate;
 pub mod recover;
 mod replay;

@@ -118,6 +118,7 @@ pub fn build(
             from_eni,
             to_eni,
             reply,
+            rejected_at_source: false,
             rate: Rate::MilliPacketsPerSecond(1000),
             sizes: PacketSizes::Fixed(0),
             arrivals: Arrivals::Constant,

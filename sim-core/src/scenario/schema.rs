@@ -982,6 +982,20 @@ pub enum TrafficSpec {
     Flow(FlowSpec),
     Connection(ConnectionSpec),
     Replay(ReplaySpec),
+    FlowLogs(FlowLogsSpec),
+}
+
+/// VPC Flow Logs records as traffic (`scenario::flow_logs`): each record a
+/// one-way flow at the ENI that logged it.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FlowLogsSpec {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A flow log file, relative to the scenario file: the default
+    /// version-2 format, or a custom one whose first line names the fields
+    /// (as delivered to S3); plain or gzip.
+    pub file: String,
 }
 
 /// A capture taken at an ENI, replayed through the pipeline at its

@@ -159,6 +159,36 @@ pub fn build_traffic(
             list: "traffic",
             index: i,
         };
+        if let TrafficSpec::FlowLogs(f) = t {
+            let name = f
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("flow-logs-{}", i + 1));
+            if !names.insert(name.clone()) {
+                p.error(
+                    &anchor,
+                    ErrorCode::InvalidTraffic,
+                    &name,
+                    "name",
+                    format!("another traffic entry is named `{name}`"),
+                );
+                continue;
+            }
+            let logged = super::flow_logs::build(i, &name, f, file, topo, read, p);
+            total += logged.len() as u64;
+            if total > MAX_FLOWS {
+                p.error(
+                    &anchor,
+                    ErrorCode::InvalidTraffic,
+                    &name,
+                    "file",
+                    format!("the scenario would hold more than {MAX_FLOWS} one-way flows"),
+                );
+                return flows;
+            }
+            flows.extend(logged);
+            continue;
+        }
         if let TrafficSpec::Replay(r) = t {
             let name = r
                 .name
@@ -208,7 +238,7 @@ pub fn build_traffic(
                 },
                 vec![("", f.rate, f.size)],
             ),
-            TrafficSpec::Replay(_) => continue,
+            TrafficSpec::Replay(_) | TrafficSpec::FlowLogs(_) => continue,
             TrafficSpec::Connection(c) => (
                 c.name
                     .clone()
@@ -400,6 +430,7 @@ pub fn build_traffic(
                     from_eni,
                     to_eni,
                     reply: *label == "response",
+                    rejected_at_source: false,
                     rate: *rate,
                     sizes,
                     arrivals: match common.arrivals {

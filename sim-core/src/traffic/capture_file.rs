@@ -46,6 +46,14 @@ impl CaptureFile {
     }
 }
 
+impl CaptureFile {
+    /// The reader and the length it yields at most (any file a scenario
+    /// names is read through the same door: flow logs too).
+    pub fn into_parts(self) -> (Box<dyn Read>, u64) {
+        (self.reader, self.len)
+    }
+}
+
 impl From<Vec<u8>> for CaptureFile {
     fn from(bytes: Vec<u8>) -> Self {
         let len = bytes.len() as u64;

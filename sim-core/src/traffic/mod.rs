@@ -9,6 +9,7 @@
 //! - [`replay`]: a capture taken at an ENI, classified to replay it.
 
 pub mod capture_file;
+pub mod flow_logs;
 pub mod replay;
 pub mod sizes;
 pub mod source;
@@ -40,6 +41,10 @@ pub struct FlowPlan {
     /// Whether these are a connection's responses (stateful security groups
     /// let them in, SRC-05).
     pub reply: bool,
+    /// A flow log's REJECT record at the receiving ENI: its security group
+    /// or network ACL dropped the packets, so they are never mirrored
+    /// (SRC-05), whatever the scenario's rules say.
+    pub rejected_at_source: bool,
     pub rate: Rate,
     pub sizes: PacketSizes,
     pub arrivals: Arrivals,
