@@ -669,17 +669,8 @@ fn generated_scenarios_of_every_size_pass_check() {
 
 /// `sim export terraform FILE` on standard output.
 fn export_terraform(file: &str) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_sim"))
-        .args(["export", "terraform", file])
-        .current_dir(root())
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let o = sim(&["export", "terraform", file]);
+    assert_ok(&o);
     String::from_utf8(o.stdout).unwrap()
 }
 

@@ -51,14 +51,6 @@ fn unavailable() -> Option<String> {
     None
 }
 
-fn sim(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_sim"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap()
-}
-
 #[test]
 fn a_sweep_sharded_over_a_slurm_job_array_merges_into_the_whole_sweep() {
     if let Some(why) = unavailable() {
@@ -141,22 +133,12 @@ fn a_sweep_sharded_over_a_slurm_job_array_merges_into_the_whole_sweep() {
         "--out",
         &merged.display().to_string(),
     ]);
-    assert_eq!(
-        m.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&m.stderr)
-    );
+    assert_ok(&m);
     let mut args = sweep.to_vec();
     let out = whole.display().to_string();
     args.extend(["--out", &out]);
     let w = sim(&args);
-    assert_eq!(
-        w.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&w.stderr)
-    );
+    assert_ok(&w);
     assert_eq!(m.stdout, w.stdout, "the merged table is the whole sweep's");
     for f in ["sweep.csv", "sweep.json", "sweep.svg", "sweep-heat-map.svg"] {
         assert_eq!(

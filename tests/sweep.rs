@@ -271,12 +271,7 @@ fn linked_fields_vary_together_and_a_two_dimension_grid_is_drawn_as_a_heat_map()
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_ok(&o);
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(
         j["parameters"],
@@ -387,12 +382,7 @@ fn shards_merge_into_the_whole_sweep_byte_for_byte_and_only_a_whole_grid_merges(
     assert_eq!((s0.status.code(), s1.status.code()), (Some(0), Some(0)));
     assert!(String::from_utf8_lossy(&s1.stdout).starts_with("Shard 1 of 2: 3 of 6 points"));
     let merged = sim(&["sweep", "merge", &d("s1"), &d("s0"), "--out", &d("merged")]);
-    assert_eq!(
-        merged.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&merged.stderr)
-    );
+    assert_ok(&merged);
     assert_eq!(merged.stdout, whole.stdout);
     for f in ["sweep.csv", "sweep.json", "sweep.svg", "sweep-heat-map.svg"] {
         assert_eq!(

@@ -259,16 +259,11 @@ fn flow_log_run(log: &str) -> Run {
     let text = std::fs::read_to_string(root().join("scenarios/flow-logs.ron")).unwrap();
     let bytes = log.as_bytes().to_vec();
     let read = move |_: &str| Ok(bytes.clone().into());
-    let scenario = sim_core::load_with("flow-logs.ron", &text, &Default::default(), &read)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .scenario;
-    let results = sim_core::run(&scenario);
-    let report = reports::report(&scenario, &results);
-    Run {
-        scenario,
-        results,
-        report,
-    }
+    run_loaded(
+        sim_core::load_with("flow-logs.ron", &text, &Default::default(), &read)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .scenario,
+    )
 }
 
 #[test]

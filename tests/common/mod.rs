@@ -38,7 +38,11 @@ pub fn load(text: &str) -> Scenario {
 }
 
 pub fn run_text(text: &str) -> Run {
-    let scenario = load(text);
+    run_loaded(load(text))
+}
+
+/// Runs a loaded scenario and reports it.
+pub fn run_loaded(scenario: Scenario) -> Run {
     let results = sim_core::run(&scenario);
     let report = reports::report(&scenario, &results);
     Run {
@@ -201,6 +205,11 @@ pub fn sim(args: &[&str]) -> std::process::Output {
         .current_dir(root())
         .output()
         .expect("sim runs")
+}
+
+/// Asserts a command exited 0, showing its standard error if not.
+pub fn assert_ok(o: &std::process::Output) {
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(o));
 }
 
 /// A command's standard error, as text.

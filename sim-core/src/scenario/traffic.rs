@@ -159,11 +159,17 @@ pub fn build_traffic(
             list: "traffic",
             index: i,
         };
-        if let TrafficSpec::FlowLogs(f) = t {
-            let name = f
-                .name
-                .clone()
-                .unwrap_or_else(|| format!("flow-logs-{}", i + 1));
+        // Entries read from a file: a capture or a flow log, each its
+        // flows at once.
+        let from_file = match t {
+            TrafficSpec::Replay(r) => Some((r.name.as_ref(), "replay")),
+            TrafficSpec::FlowLogs(f) => Some((f.name.as_ref(), "flow-logs")),
+            _ => None,
+        };
+        if let Some((given, prefix)) = from_file {
+            let name = given
+                .cloned()
+                .unwrap_or_else(|| format!("{prefix}-{}", i + 1));
             if !names.insert(name.clone()) {
                 p.error(
                     &anchor,
@@ -174,8 +180,16 @@ pub fn build_traffic(
                 );
                 continue;
             }
-            let logged = super::flow_logs::build(i, &name, f, file, topo, read, p);
-            total += logged.len() as u64;
+            let built = match t {
+                TrafficSpec::Replay(r) => {
+                    super::replay::build(i, &name, r, file, topo, read, captures, p)
+                }
+                TrafficSpec::FlowLogs(f) => {
+                    super::flow_logs::build(i, &name, f, file, topo, read, p)
+                }
+                _ => Vec::new(),
+            };
+            total += built.len() as u64;
             if total > MAX_FLOWS {
                 p.error(
                     &anchor,
@@ -186,37 +200,7 @@ pub fn build_traffic(
                 );
                 return flows;
             }
-            flows.extend(logged);
-            continue;
-        }
-        if let TrafficSpec::Replay(r) = t {
-            let name = r
-                .name
-                .clone()
-                .unwrap_or_else(|| format!("replay-{}", i + 1));
-            if !names.insert(name.clone()) {
-                p.error(
-                    &anchor,
-                    ErrorCode::InvalidTraffic,
-                    &name,
-                    "name",
-                    format!("another traffic entry is named `{name}`"),
-                );
-                continue;
-            }
-            let replayed = super::replay::build(i, &name, r, file, topo, read, captures, p);
-            total += replayed.len() as u64;
-            if total > MAX_FLOWS {
-                p.error(
-                    &anchor,
-                    ErrorCode::InvalidTraffic,
-                    &name,
-                    "file",
-                    format!("the scenario would hold more than {MAX_FLOWS} one-way flows"),
-                );
-                return flows;
-            }
-            flows.extend(replayed);
+            flows.extend(built);
             continue;
         }
         let (name, common, streams): (String, Common<'_>, Vec<(&str, Rate, SizeSpec)>) = match t {
