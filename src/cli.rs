@@ -66,6 +66,10 @@ pub enum Command {
     /// shape: sources with three sessions of ten-rule filters, two-way
     /// connections), for measuring `sim run` at fleet scale.
     Generate(GenerateArgs),
+    /// Write a scenario from what exists: `aws DIR` reads a snapshot of an
+    /// account, the JSON output of AWS CLI describe calls (one call per
+    /// file, any names, ACCOUNT/REGION/ subfolders or not).
+    Import(ImportArgs),
     /// Write the scenario's mirror configuration for another tool:
     /// `terraform` gives the AWS provider's aws_ec2_traffic_mirror_target,
     /// _filter, _filter_rule and _session resources, ENIs and load
@@ -272,6 +276,24 @@ pub enum SweepCommand {
     /// sweep ... --shard`) into the sweep's table, CSV, JSON and charts,
     /// byte for byte those of the sweep run unsharded.
     Merge(MergeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// What to read.
+    #[arg(value_enum)]
+    pub from: ImportFrom,
+    /// The snapshot's directory.
+    pub dir: PathBuf,
+    /// Write the scenario to this file (whole or not at all) instead of
+    /// standard output.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImportFrom {
+    Aws,
 }
 
 #[derive(Debug, clap::Args)]

@@ -14,6 +14,7 @@ mod capture;
 mod cli;
 mod commands;
 mod diagnostics;
+mod import_aws;
 mod input;
 mod output;
 mod progress;
@@ -80,6 +81,31 @@ fn execute(cli: Cli) -> Result<u8, String> {
         }
         Command::Init(args) => commands::init(args),
         Command::Export(args) => commands::export(args),
+        Command::Import(args) => match import_aws::import(&args.dir) {
+            Ok(imported) => {
+                if !diagnostics::style().quiet {
+                    for w in &imported.warnings {
+                        eprintln!("{}: warning[ImportSnapshot]: {w}", args.dir.display());
+                    }
+                }
+                match &args.output {
+                    Some(path) => output::write_file(path, imported.text.into_bytes())?,
+                    None => output::emit(&imported.text)?,
+                }
+                Ok(0)
+            }
+            Err(errors) => {
+                for e in &errors {
+                    eprintln!("{}/{e}", args.dir.display());
+                }
+                eprintln!(
+                    "{}: {} problems found; nothing was written",
+                    args.dir.display(),
+                    errors.len()
+                );
+                Ok(EXIT_BAD_INPUT)
+            }
+        },
         Command::Generate(args) => {
             let text = sim_core::generate::scenario_text(
                 args.sources as usize,

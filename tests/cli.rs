@@ -729,3 +729,110 @@ fn export_terraform_writes_the_mirror_configuration_as_terraform_formats_it() {
         );
     }
 }
+
+/// Copies a directory tree (the fixture snapshots are small).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn import_aws_reads_a_snapshot_into_a_scenario_that_checks() {
+    // tests/fixtures/aws/guide-example: the guide's example as the AWS CLI
+    // prints it, in ACCOUNT/REGION/ folders, one describe call per file.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("imported.ron");
+    let o = sim(&[
+        "import",
+        "aws",
+        "tests/fixtures/aws/guide-example",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_ok(&o);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let s = sim_core::load("imported.ron", &text, &Default::default())
+        .unwrap_or_else(|e| panic!("{e}\n{text}"))
+        .scenario;
+    let t = &s.topology;
+    assert_eq!(
+        (
+            t.vpcs.len(),
+            t.subnets.len(),
+            t.instances.len(),
+            t.enis.len()
+        ),
+        (1, 2, 2, 2)
+    );
+    assert_eq!(
+        (t.targets.len(), t.filters.len(), t.sessions.len()),
+        (1, 1, 1)
+    );
+    let session = &t.sessions[0];
+    assert_eq!(
+        (
+            session.virtual_network_id,
+            session.packet_length,
+            session.session_number
+        ),
+        (100, Some(8500), 1)
+    );
+    assert_eq!(t.filters[0].ingress_filter_rules[0].protocol, Some(6));
+    // Each resource names where it came from; what is not imported is a
+    // note with its count.
+    assert!(
+        text.contains("// 123456789012/us-east-1/instances.json: $.Reservations[1].Instances[0]")
+    );
+    assert!(
+        text.contains("// - RouteTables: 1 (first in 123456789012/us-east-1/route-tables.json)")
+    );
+    // The appliance's security group admits VXLAN from the web group: the
+    // copies arrive (sim check's path).
+    let check = sim(&["check", out.to_str().unwrap()]);
+    assert_ok(&check);
+    assert!(String::from_utf8_lossy(&check.stdout).contains("copies arrive"));
+}
+
+#[test]
+fn import_aws_names_the_file_and_path_of_a_missing_reference_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    copy_tree(&root().join("tests/fixtures/aws/guide-example"), &snap);
+    let region = snap.join("123456789012/us-east-1");
+    std::fs::remove_file(region.join("traffic-mirror-targets.json")).unwrap();
+    let out = dir.path().join("x.ron");
+    let o = sim(&[
+        "import",
+        "aws",
+        snap.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(
+            "123456789012/us-east-1/traffic-mirror-sessions.json: $.TrafficMirrorSessions[0].TrafficMirrorTargetId: \
+             traffic mirror target tmt-0a1a1a1a1a1a1a1a1 is not in the snapshot"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+    // A file that is not JSON: its line and column.
+    std::fs::write(region.join("broken.json"), "{\n  \"Vpcs\": [\n").unwrap();
+    let o = sim(&["import", "aws", snap.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("broken.json: 3:0: not JSON"),
+        "{}",
+        stderr(&o)
+    );
+}

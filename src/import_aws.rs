@@ -1,0 +1,776 @@
+//! `sim import aws DIR`: a scenario from a snapshot of an account, the JSON
+//! output of AWS CLI describe calls, one call per file, any names, in
+//! `ACCOUNT/REGION/` subfolders or not (as a Batfish snapshot keeps them).
+//! Each file is recognised by its top-level key.
+//!
+//! Imported: `Vpcs`, `Subnets`, `SecurityGroups` (inbound rules),
+//! `Reservations` (instances and their ENIs), `NetworkInterfaces` (ENIs on
+//! no instance), `TrafficMirrorTargets`, `TrafficMirrorFilters` (rules and
+//! network services) and `TrafficMirrorSessions`. Every other key is listed
+//! at the end of the scenario as a note, with its count: nothing is dropped
+//! silently. A reference to something the snapshot lacks is an error naming
+//! the file and the JSON path (exit 2).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// Files larger than this are refused.
+const MAX_FILE_BYTES: u64 = 256 << 20;
+/// Folders deeper than this are not searched (ACCOUNT/REGION/ is two).
+const MAX_DEPTH: usize = 4;
+/// Files read at most.
+const MAX_FILES: usize = 10_000;
+
+/// Where an item came from: its file and JSON path.
+#[derive(Clone, Debug)]
+struct Origin {
+    file: String,
+    path: String,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.file, self.path)
+    }
+}
+
+/// An item of a describe call's output, with its origin.
+struct Item<'a> {
+    value: &'a Value,
+    origin: Origin,
+}
+
+/// Keys the import reads, and why the others are not (yet) modelled.
+const IMPORTED: [&str; 8] = [
+    "Vpcs",
+    "Subnets",
+    "SecurityGroups",
+    "Reservations",
+    "NetworkInterfaces",
+    "TrafficMirrorTargets",
+    "TrafficMirrorFilters",
+    "TrafficMirrorSessions",
+];
+
+fn why_not(key: &str) -> &'static str {
+    match key {
+        "RouteTables"
+        | "NetworkAcls"
+        | "VpcPeeringConnections"
+        | "TransitGateways"
+        | "TransitGatewayAttachments"
+        | "TransitGatewayRouteTables" => {
+            "routing is not imported yet: the scenario has each VPC's local routes and default \
+             ACL; add route tables, ACLs, peering and transit gateways by hand"
+        }
+        "LoadBalancers"
+        | "Listeners"
+        | "TargetGroups"
+        | "TargetHealthDescriptions"
+        | "VpcEndpoints" => "load balancers and endpoints are not imported yet: add them by hand",
+        _ => "not a resource the twin models",
+    }
+}
+
+/// Every `.json` file under `dir`, sorted, with the `ACCOUNT/REGION`
+/// subfolders they sit in.
+fn files(dir: &Path) -> Result<Vec<(PathBuf, Vec<String>)>, String> {
+    let mut out = Vec::new();
+    let mut stack = vec![(dir.to_path_buf(), Vec::<String>::new())];
+    while let Some((d, parts)) = stack.pop() {
+        let entries = std::fs::read_dir(&d).map_err(|e| format!("{}: {e}", d.display()))?;
+        for e in entries {
+            let e = e.map_err(|e| format!("{}: {e}", d.display()))?;
+            let path = e.path();
+            let kind = e
+                .file_type()
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            if kind.is_dir() && parts.len() < MAX_DEPTH {
+                let mut p = parts.clone();
+                p.push(e.file_name().to_string_lossy().into_owned());
+                stack.push((path, p));
+            } else if kind.is_file() && path.extension().is_some_and(|x| x == "json") {
+                out.push((path, parts.clone()));
+                if out.len() > MAX_FILES {
+                    return Err(format!(
+                        "{}: more than {MAX_FILES} JSON files",
+                        dir.display()
+                    ));
+                }
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn s<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+fn arr<'a>(v: &'a Value, key: &str) -> &'a [Value] {
+    v.get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// A RON string literal.
+fn q(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// An IP protocol as the API writes it (`"-1"`, `"tcp"`, `"6"`), as the
+/// scenario does: absent for all, else its number.
+fn protocol(p: &str) -> Result<Option<u8>, String> {
+    match p.to_ascii_lowercase().as_str() {
+        "-1" | "all" => Ok(None),
+        "tcp" => Ok(Some(6)),
+        "udp" => Ok(Some(17)),
+        "icmp" => Ok(Some(1)),
+        "icmpv6" => Ok(Some(58)),
+        n => n
+            .parse()
+            .map(Some)
+            .map_err(|_| format!("`{p}` is not an IP protocol")),
+    }
+}
+
+/// A reference to `id` that the snapshot lacks: an error at its origin.
+fn missing(
+    errors: &mut Vec<String>,
+    origin: &Origin,
+    field: &str,
+    what: &str,
+    id: &str,
+    known: &BTreeSet<String>,
+) {
+    if !known.contains(id) {
+        errors.push(format!(
+            "{origin}.{field}: {what} {id} is not in the snapshot (add its describe output)"
+        ));
+    }
+}
+
+/// The scenario, or the located errors and the warnings.
+pub struct Imported {
+    pub text: String,
+    pub warnings: Vec<String>,
+}
+
+pub fn import(dir: &Path) -> Result<Imported, Vec<String>> {
+    let listed = files(dir).map_err(|e| vec![e])?;
+    let mut docs: Vec<(String, Vec<String>, Value)> = Vec::new();
+    let mut errors = Vec::new();
+    for (path, parts) in &listed {
+        let shown = path.strip_prefix(dir).unwrap_or(path).display().to_string();
+        let read = std::fs::metadata(path)
+            .map_err(|e| e.to_string())
+            .and_then(|m| {
+                if m.len() > MAX_FILE_BYTES {
+                    Err(format!(
+                        "{} bytes is more than a describe call's output",
+                        m.len()
+                    ))
+                } else {
+                    std::fs::read_to_string(path).map_err(|e| e.to_string())
+                }
+            });
+        match read.and_then(|t| {
+            serde_json::from_str::<Value>(&t)
+                .map_err(|e| format!("{}:{}: not JSON: {e}", e.line(), e.column()))
+        }) {
+            Ok(v) => docs.push((shown, parts.clone(), v)),
+            Err(e) => errors.push(format!("{shown}: {e}")),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    // Items per key, in file order.
+    let mut items: BTreeMap<&str, Vec<Item<'_>>> = BTreeMap::new();
+    let mut others: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    let mut regions: BTreeSet<String> = BTreeSet::new();
+    for (file, parts, v) in &docs {
+        if let [_, region] = parts.as_slice() {
+            regions.insert(region.clone());
+        }
+        let Some(obj) = v.as_object() else {
+            errors.push(format!("{file}: $: not the object a describe call prints"));
+            continue;
+        };
+        for (key, list) in obj {
+            let Some(list) = list.as_array() else {
+                continue;
+            };
+            match IMPORTED.iter().find(|k| *k == key) {
+                Some(k) => {
+                    let into = items.entry(k).or_default();
+                    for (i, value) in list.iter().enumerate() {
+                        if *k == "Reservations" {
+                            for (j, inst) in arr(value, "Instances").iter().enumerate() {
+                                into.push(Item {
+                                    value: inst,
+                                    origin: Origin {
+                                        file: file.clone(),
+                                        path: format!("$.Reservations[{i}].Instances[{j}]"),
+                                    },
+                                });
+                            }
+                        } else {
+                            into.push(Item {
+                                value,
+                                origin: Origin {
+                                    file: file.clone(),
+                                    path: format!("$.{key}[{i}]"),
+                                },
+                            });
+                        }
+                    }
+                }
+                None => {
+                    let e = others.entry(key.clone()).or_insert((0, file.clone()));
+                    e.0 += list.len();
+                }
+            }
+        }
+    }
+    let get = |k: &str| items.get(k).map_or(&[][..], Vec::as_slice);
+    let mut warnings = Vec::new();
+    // Accounts and Regions: one of each unless the snapshot has folders.
+    let owners: BTreeSet<&str> = get("Vpcs")
+        .iter()
+        .filter_map(|i| s(i.value, "OwnerId"))
+        .collect();
+    if owners.len() > 1 && docs.iter().all(|(_, p, _)| p.is_empty()) {
+        warnings.push(format!(
+            "the snapshot mixes accounts ({}) without ACCOUNT/REGION/ subfolders: each VPC keeps its owner",
+            owners.iter().copied().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let zones: BTreeSet<String> = get("Subnets")
+        .iter()
+        .filter_map(|i| s(i.value, "AvailabilityZone"))
+        .map(|z| {
+            z.trim_end_matches(|c: char| c.is_ascii_lowercase())
+                .to_string()
+        })
+        .collect();
+    if zones.len() > 1 && regions.is_empty() {
+        warnings.push(format!(
+            "the snapshot mixes Regions ({}) without ACCOUNT/REGION/ subfolders",
+            zones.iter().cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let ids = |k: &str, field: &str| -> BTreeSet<String> {
+        get(k)
+            .iter()
+            .filter_map(|i| s(i.value, field))
+            .map(String::from)
+            .collect()
+    };
+    let vpc_ids = ids("Vpcs", "VpcId");
+    let subnet_ids = ids("Subnets", "SubnetId");
+    let group_ids = ids("SecurityGroups", "GroupId");
+    let mut eni_ids: BTreeSet<String> = ids("NetworkInterfaces", "NetworkInterfaceId");
+    for i in get("Reservations") {
+        for n in arr(i.value, "NetworkInterfaces") {
+            if let Some(id) = s(n, "NetworkInterfaceId") {
+                eni_ids.insert(id.to_string());
+            }
+        }
+    }
+    let target_ids = ids("TrafficMirrorTargets", "TrafficMirrorTargetId");
+    let filter_ids = ids("TrafficMirrorFilters", "TrafficMirrorFilterId");
+    let mut out = String::new();
+    let name = dir
+        .file_name()
+        .map_or("imported".into(), |n| n.to_string_lossy().into_owned());
+    let _ = writeln!(
+        out,
+        "// Imported by `sim import aws {}` from {} files. Each resource names the\n\
+         // file and JSON path it came from. Traffic is for you to describe.",
+        dir.display(),
+        docs.len()
+    );
+    let _ = writeln!(
+        out,
+        "Scenario(\n    name: {},\n    duration: \"60s\",",
+        q(&name)
+    );
+    if let Some(region) = regions.iter().next().or(zones.iter().next()) {
+        let _ = writeln!(out, "    region: {},", q(region));
+    }
+    // Accounts: every owner named.
+    let mut accounts: BTreeSet<&str> = BTreeSet::new();
+    for k in [
+        "Vpcs",
+        "TrafficMirrorTargets",
+        "TrafficMirrorFilters",
+        "TrafficMirrorSessions",
+    ] {
+        accounts.extend(get(k).iter().filter_map(|i| s(i.value, "OwnerId")));
+    }
+    if !accounts.is_empty() {
+        let list: Vec<String> = accounts
+            .iter()
+            .map(|a| format!("Account(id: {})", q(a)))
+            .collect();
+        let _ = writeln!(out, "    accounts: [{}],", list.join(", "));
+    }
+    // VPCs, with their subnets and security groups.
+    let _ = writeln!(out, "    vpcs: [");
+    for v in get("Vpcs") {
+        let Some(id) = s(v.value, "VpcId") else {
+            errors.push(format!("{}: no VpcId", v.origin));
+            continue;
+        };
+        let mut cidrs: Vec<String> = arr(v.value, "CidrBlockAssociationSet")
+            .iter()
+            .filter(|a| {
+                a.get("CidrBlockState")
+                    .and_then(|st| s(st, "State"))
+                    .is_none_or(|st| st == "associated")
+            })
+            .filter_map(|a| s(a, "CidrBlock"))
+            .map(q)
+            .collect();
+        if cidrs.is_empty()
+            && let Some(c) = s(v.value, "CidrBlock")
+        {
+            cidrs.push(q(c));
+        }
+        let owner = s(v.value, "OwnerId").map_or(String::new(), |o| format!(", owner: {}", q(o)));
+        let _ = writeln!(out, "        // {}", v.origin);
+        let _ = writeln!(
+            out,
+            "        Vpc(id: {}{owner}, cidr_blocks: [{}], subnets: [",
+            q(id),
+            cidrs.join(", ")
+        );
+        for sn in get("Subnets")
+            .iter()
+            .filter(|sn| s(sn.value, "VpcId") == Some(id))
+        {
+            let sid = s(sn.value, "SubnetId").unwrap_or_default();
+            let az = s(sn.value, "AvailabilityZone").unwrap_or_default();
+            let mut fields = format!("id: {}, availability_zone: {}", q(sid), q(az));
+            if let Some(c) = s(sn.value, "CidrBlock") {
+                let _ = write!(fields, ", cidr_block: {}", q(c));
+            }
+            if let Some(c) = arr(sn.value, "Ipv6CidrBlockAssociationSet")
+                .iter()
+                .find_map(|a| s(a, "Ipv6CidrBlock"))
+            {
+                let _ = write!(fields, ", ipv6_cidr_block: {}", q(c));
+            }
+            let _ = writeln!(out, "            // {}", sn.origin);
+            let _ = writeln!(out, "            Subnet({fields}),");
+        }
+        let _ = writeln!(out, "        ], security_groups: [");
+        for g in get("SecurityGroups")
+            .iter()
+            .filter(|g| s(g.value, "VpcId") == Some(id))
+        {
+            let gid = s(g.value, "GroupId").unwrap_or_default();
+            let _ = writeln!(out, "            // {}", g.origin);
+            let mut rules = Vec::new();
+            for (k, p) in arr(g.value, "IpPermissions").iter().enumerate() {
+                let proto = match protocol(s(p, "IpProtocol").unwrap_or("-1")) {
+                    Ok(x) => x,
+                    Err(e) => {
+                        errors.push(format!("{}.IpPermissions[{k}].IpProtocol: {e}", g.origin));
+                        continue;
+                    }
+                };
+                let mut head = String::new();
+                if let Some(n) = proto {
+                    let _ = write!(head, "protocol: {n}, ");
+                }
+                let from = p.get("FromPort").and_then(Value::as_i64);
+                let to = p.get("ToPort").and_then(Value::as_i64);
+                if let (Some(f), Some(t)) = (from, to)
+                    && matches!(proto, Some(6 | 17))
+                    && (0..=65535).contains(&f)
+                    && (0..=65535).contains(&t)
+                {
+                    let _ = write!(head, "port_range: (from_port: {f}, to_port: {t}), ");
+                }
+                for r in arr(p, "IpRanges") {
+                    if let Some(c) = s(r, "CidrIp") {
+                        rules.push(format!("SgRule({head}cidr_block: {})", q(c)));
+                    }
+                }
+                for r in arr(p, "Ipv6Ranges") {
+                    if let Some(c) = s(r, "CidrIpv6") {
+                        rules.push(format!("SgRule({head}cidr_block: {})", q(c)));
+                    }
+                }
+                for (j, r) in arr(p, "UserIdGroupPairs").iter().enumerate() {
+                    if let Some(src) = s(r, "GroupId") {
+                        let origin = Origin {
+                            file: g.origin.file.clone(),
+                            path: format!(
+                                "{}.IpPermissions[{k}].UserIdGroupPairs[{j}]",
+                                g.origin.path
+                            ),
+                        };
+                        missing(
+                            &mut errors,
+                            &origin,
+                            "GroupId",
+                            "security group",
+                            src,
+                            &group_ids,
+                        );
+                        rules.push(format!(
+                            "SgRule({head}source_security_group_id: {})",
+                            q(src)
+                        ));
+                    }
+                }
+            }
+            let desc = s(g.value, "Description")
+                .map_or(String::new(), |d| format!(", description: {}", q(d)));
+            let _ = writeln!(
+                out,
+                "            SecurityGroup(id: {}{desc}, ingress_rules: [{}]),",
+                q(gid),
+                rules.join(", ")
+            );
+        }
+        let _ = writeln!(out, "        ]),");
+    }
+    let _ = writeln!(out, "    ],");
+    for sn in get("Subnets") {
+        if let Some(v) = s(sn.value, "VpcId") {
+            missing(&mut errors, &sn.origin, "VpcId", "VPC", v, &vpc_ids);
+        }
+    }
+    // ENIs, as the scenario writes them.
+    let eni = |n: &Value, origin: &Origin, alone: bool, errors: &mut Vec<String>| -> String {
+        let id = s(n, "NetworkInterfaceId").unwrap_or_default();
+        let mut f = format!("id: {}", q(id));
+        if alone && let Some(sn) = s(n, "SubnetId") {
+            let _ = write!(f, ", subnet: {}", q(sn));
+            if !subnet_ids.contains(sn) {
+                errors.push(format!("{origin}.SubnetId: subnet {sn} is not in the snapshot (add its describe output)"));
+            }
+        }
+        if let Some(ip) = s(n, "PrivateIpAddress") {
+            let _ = write!(f, ", private_ip: {}", q(ip));
+        }
+        match s(n, "InterfaceType") {
+            Some("interface") | None => {}
+            Some(t) => {
+                let _ = write!(f, ", interface_type: {}", q(t));
+            }
+        }
+        let groups: Vec<String> = arr(n, "Groups")
+            .iter()
+            .filter_map(|g| s(g, "GroupId"))
+            .map(q)
+            .collect();
+        if !groups.is_empty() {
+            let _ = write!(f, ", security_groups: [{}]", groups.join(", "));
+        }
+        for (k, g) in arr(n, "Groups").iter().enumerate() {
+            if let Some(gid) = s(g, "GroupId")
+                && !group_ids.contains(gid)
+            {
+                errors.push(format!(
+                    "{origin}.Groups[{k}].GroupId: security group {gid} is not in the snapshot (add its describe output)"
+                ));
+            }
+        }
+        format!("Eni({f})")
+    };
+    let _ = writeln!(out, "    instances: [");
+    let mut on_instances: BTreeSet<String> = BTreeSet::new();
+    for i in get("Reservations") {
+        let id = s(i.value, "InstanceId").unwrap_or_default();
+        let ty = s(i.value, "InstanceType").unwrap_or_default();
+        let Some(sn) = s(i.value, "SubnetId") else {
+            errors.push(format!(
+                "{}: no SubnetId (a terminated instance?)",
+                i.origin
+            ));
+            continue;
+        };
+        missing(
+            &mut errors,
+            &i.origin,
+            "SubnetId",
+            "subnet",
+            sn,
+            &subnet_ids,
+        );
+        let mut nics: Vec<(i64, &Value, usize)> = arr(i.value, "NetworkInterfaces")
+            .iter()
+            .enumerate()
+            .map(|(k, n)| {
+                let index = n
+                    .get("Attachment")
+                    .and_then(|a| a.get("DeviceIndex"))
+                    .and_then(Value::as_i64)
+                    .unwrap_or(k as i64);
+                (index, n, k)
+            })
+            .collect();
+        nics.sort_by_key(|(index, _, _)| *index);
+        let rendered: Vec<String> = nics
+            .iter()
+            .map(|(_, n, k)| {
+                on_instances.insert(s(n, "NetworkInterfaceId").unwrap_or_default().to_string());
+                let origin = Origin {
+                    file: i.origin.file.clone(),
+                    path: format!("{}.NetworkInterfaces[{k}]", i.origin.path),
+                };
+                eni(n, &origin, false, &mut errors)
+            })
+            .collect();
+        let _ = writeln!(out, "        // {}", i.origin);
+        let _ = writeln!(
+            out,
+            "        Instance(id: {}, instance_type: {}, subnet: {}, network_interfaces: [{}]),",
+            q(id),
+            q(ty),
+            q(sn),
+            rendered.join(", ")
+        );
+    }
+    let _ = writeln!(out, "    ],");
+    let alone: Vec<&Item<'_>> = get("NetworkInterfaces")
+        .iter()
+        .filter(|n| {
+            s(n.value, "NetworkInterfaceId").is_some_and(|id| !on_instances.contains(id))
+                && n.value
+                    .get("Attachment")
+                    .and_then(|a| s(a, "InstanceId"))
+                    .is_none()
+        })
+        .collect();
+    if !alone.is_empty() {
+        let _ = writeln!(out, "    network_interfaces: [");
+        for n in alone {
+            let _ = writeln!(out, "        // {}", n.origin);
+            let _ = writeln!(
+                out,
+                "        {},",
+                eni(n.value, &n.origin, true, &mut errors)
+            );
+        }
+        let _ = writeln!(out, "    ],");
+    }
+    // Mirroring.
+    let _ = writeln!(out, "    traffic_mirror_targets: [");
+    for t in get("TrafficMirrorTargets") {
+        let id = s(t.value, "TrafficMirrorTargetId").unwrap_or_default();
+        let resource = if let Some(e) = s(t.value, "NetworkInterfaceId") {
+            missing(
+                &mut errors,
+                &t.origin,
+                "NetworkInterfaceId",
+                "ENI",
+                e,
+                &eni_ids,
+            );
+            format!("network_interface_id: {}", q(e))
+        } else if let Some(a) = s(t.value, "NetworkLoadBalancerArn") {
+            errors.push(format!(
+                "{}.NetworkLoadBalancerArn: load balancers are not imported yet: add {a} to the scenario by hand",
+                t.origin
+            ));
+            format!("network_load_balancer_arn: {}", q(a))
+        } else if let Some(e) = s(t.value, "GatewayLoadBalancerEndpointId") {
+            errors.push(format!(
+                "{}.GatewayLoadBalancerEndpointId: endpoints are not imported yet: add {e} to the scenario by hand",
+                t.origin
+            ));
+            format!("gateway_load_balancer_endpoint_id: {}", q(e))
+        } else {
+            errors.push(format!("{}: names no resource", t.origin));
+            continue;
+        };
+        let owner = s(t.value, "OwnerId").map_or(String::new(), |o| format!(", owner: {}", q(o)));
+        let desc =
+            s(t.value, "Description").map_or(String::new(), |d| format!(", description: {}", q(d)));
+        let _ = writeln!(out, "        // {}", t.origin);
+        let _ = writeln!(
+            out,
+            "        Target(id: {}{owner}, {resource}{desc}),",
+            q(id)
+        );
+    }
+    let _ = writeln!(out, "    ],");
+    let _ = writeln!(out, "    traffic_mirror_filters: [");
+    for f in get("TrafficMirrorFilters") {
+        let id = s(f.value, "TrafficMirrorFilterId").unwrap_or_default();
+        let rules = |key: &str, errors: &mut Vec<String>| -> Vec<String> {
+            arr(f.value, key)
+                .iter()
+                .enumerate()
+                .filter_map(|(k, r)| {
+                    let number = r.get("RuleNumber").and_then(Value::as_u64)?;
+                    let action = match s(r, "RuleAction") {
+                        Some("accept") => "Accept",
+                        Some("reject") => "Reject",
+                        other => {
+                            errors.push(format!(
+                                "{}.{key}[{k}].RuleAction: `{}` is not accept or reject",
+                                f.origin,
+                                other.unwrap_or("")
+                            ));
+                            return None;
+                        }
+                    };
+                    let mut x = format!("rule_number: {number}, rule_action: {action}");
+                    if let Some(p) = r.get("Protocol").and_then(Value::as_u64) {
+                        let _ = write!(x, ", protocol: {p}");
+                    }
+                    for (field, name) in [
+                        ("SourcePortRange", "source_port_range"),
+                        ("DestinationPortRange", "destination_port_range"),
+                    ] {
+                        if let Some(pr) = r.get(field) {
+                            let from = pr.get("FromPort").and_then(Value::as_u64).unwrap_or(0);
+                            let to = pr.get("ToPort").and_then(Value::as_u64).unwrap_or(65535);
+                            let _ = write!(x, ", {name}: (from_port: {from}, to_port: {to})");
+                        }
+                    }
+                    let _ = write!(
+                        x,
+                        ", source_cidr_block: {}, destination_cidr_block: {}",
+                        q(s(r, "SourceCidrBlock").unwrap_or("0.0.0.0/0")),
+                        q(s(r, "DestinationCidrBlock").unwrap_or("0.0.0.0/0"))
+                    );
+                    if let Some(d) = s(r, "Description") {
+                        let _ = write!(x, ", description: {}", q(d));
+                    }
+                    Some(format!("Rule({x})"))
+                })
+                .collect()
+        };
+        let ingress = rules("IngressFilterRules", &mut errors);
+        let egress = rules("EgressFilterRules", &mut errors);
+        let services: Vec<String> = arr(f.value, "NetworkServices")
+            .iter()
+            .filter_map(Value::as_str)
+            .map(q)
+            .collect();
+        let mut x = format!("id: {}", q(id));
+        if let Some(o) = s(f.value, "OwnerId") {
+            let _ = write!(x, ", owner: {}", q(o));
+        }
+        if let Some(d) = s(f.value, "Description") {
+            let _ = write!(x, ", description: {}", q(d));
+        }
+        if !services.is_empty() {
+            let _ = write!(x, ", network_services: [{}]", services.join(", "));
+        }
+        let _ = writeln!(out, "        // {}", f.origin);
+        let _ = writeln!(
+            out,
+            "        Filter({x},\n            ingress_filter_rules: [{}],\n            egress_filter_rules: [{}]),",
+            ingress.join(", "),
+            egress.join(", ")
+        );
+    }
+    let _ = writeln!(out, "    ],");
+    let _ = writeln!(out, "    traffic_mirror_sessions: [");
+    for m in get("TrafficMirrorSessions") {
+        let v = m.value;
+        let id = s(v, "TrafficMirrorSessionId").unwrap_or_default();
+        let source = s(v, "NetworkInterfaceId").unwrap_or_default();
+        let target = s(v, "TrafficMirrorTargetId").unwrap_or_default();
+        let filter = s(v, "TrafficMirrorFilterId").unwrap_or_default();
+        missing(
+            &mut errors,
+            &m.origin,
+            "NetworkInterfaceId",
+            "ENI",
+            source,
+            &eni_ids,
+        );
+        missing(
+            &mut errors,
+            &m.origin,
+            "TrafficMirrorTargetId",
+            "traffic mirror target",
+            target,
+            &target_ids,
+        );
+        missing(
+            &mut errors,
+            &m.origin,
+            "TrafficMirrorFilterId",
+            "traffic mirror filter",
+            filter,
+            &filter_ids,
+        );
+        let mut x = format!(
+            "id: {}, network_interface_id: {}, traffic_mirror_target_id: {}, traffic_mirror_filter_id: {}, session_number: {}",
+            q(id),
+            q(source),
+            q(target),
+            q(filter),
+            v.get("SessionNumber").and_then(Value::as_u64).unwrap_or(1)
+        );
+        if let Some(o) = s(v, "OwnerId") {
+            let _ = write!(x, ", owner: {}", q(o));
+        }
+        if let Some(n) = v.get("VirtualNetworkId").and_then(Value::as_u64) {
+            let _ = write!(x, ", virtual_network_id: {n}");
+        }
+        if let Some(n) = v.get("PacketLength").and_then(Value::as_u64) {
+            let _ = write!(x, ", packet_length: {n}");
+        }
+        if let Some(d) = s(v, "Description") {
+            let _ = write!(x, ", description: {}", q(d));
+        }
+        let _ = writeln!(out, "        // {}", m.origin);
+        let _ = writeln!(out, "        Session({x}),");
+    }
+    let _ = writeln!(out, "    ],");
+    let _ = writeln!(
+        out,
+        "    traffic: [\n        // Describe what the ENIs carry, for example:\n        \
+         // Flow(name: \"web\", from: \"203.0.113.0/24\", to: \"eni-...\", protocol: Tcp,\n        \
+         //      destination_port: 443, rate: \"100Mbps\", size: Imix),\n        \
+         // or a VPC flow log: FlowLogs(file: \"flow-logs.log\"),\n    ],"
+    );
+    let _ = writeln!(out, ")");
+    if !others.is_empty() {
+        let _ = writeln!(out, "// Not imported:");
+        for (key, (count, file)) in &others {
+            let _ = writeln!(
+                out,
+                "// - {key}: {count} (first in {file}): {}.",
+                why_not(key)
+            );
+        }
+    }
+    if errors.is_empty() {
+        Ok(Imported {
+            text: out,
+            warnings,
+        })
+    } else {
+        Err(errors)
+    }
+}
