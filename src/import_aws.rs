@@ -3,7 +3,8 @@
 //! `ACCOUNT/REGION/` subfolders or not (as a Batfish snapshot keeps them).
 //! Each file is recognised by its top-level key.
 //!
-//! Imported: `Vpcs`, `Subnets`, `SecurityGroups` (inbound rules),
+//! Imported: `Vpcs`, `Subnets`, `RouteTables` (routes to internet
+//! gateways, associations), `NetworkAcls`, `SecurityGroups` (inbound rules),
 //! `Reservations` (instances and their ENIs), `NetworkInterfaces` (ENIs on
 //! no instance), `TrafficMirrorTargets`, `TrafficMirrorFilters` (rules and
 //! network services) and `TrafficMirrorSessions`. Every other key is listed
@@ -44,8 +45,10 @@ struct Item<'a> {
 }
 
 /// Keys the import reads, and why the others are not (yet) modelled.
-const IMPORTED: [&str; 8] = [
+const IMPORTED: [&str; 10] = [
     "Vpcs",
+    "RouteTables",
+    "NetworkAcls",
     "Subnets",
     "SecurityGroups",
     "Reservations",
@@ -298,6 +301,9 @@ pub fn import(dir: &Path) -> Result<Imported, Vec<String>> {
     let target_ids = ids("TrafficMirrorTargets", "TrafficMirrorTargetId");
     let filter_ids = ids("TrafficMirrorFilters", "TrafficMirrorFilterId");
     let mut out = String::new();
+    // Routes to what the import does not model (peering, transit gateways,
+    // NAT gateways, ENIs): left out, and said so.
+    let mut skipped_routes: Vec<String> = Vec::new();
     let name = dir
         .file_name()
         .map_or("imported".into(), |n| n.to_string_lossy().into_owned());
@@ -379,8 +385,112 @@ pub fn import(dir: &Path) -> Result<Imported, Vec<String>> {
             {
                 let _ = write!(fields, ", ipv6_cidr_block: {}", q(c));
             }
+            // Explicit associations; the others use the main table and
+            // the default ACL.
+            for (key, id_field, field) in [
+                ("RouteTables", "RouteTableId", "route_table"),
+                ("NetworkAcls", "NetworkAclId", "network_acl"),
+            ] {
+                let associated = get(key).iter().find(|t| {
+                    arr(t.value, "Associations").iter().any(|a| {
+                        s(a, "SubnetId") == Some(sid) && a.get("Main") != Some(&Value::Bool(true))
+                    })
+                });
+                if let Some(t) = associated.and_then(|t| s(t.value, id_field)) {
+                    let _ = write!(fields, ", {field}: {}", q(t));
+                }
+            }
             let _ = writeln!(out, "            // {}", sn.origin);
             let _ = writeln!(out, "            Subnet({fields}),");
+        }
+        let _ = writeln!(out, "        ], route_tables: [");
+        for t in get("RouteTables")
+            .iter()
+            .filter(|t| s(t.value, "VpcId") == Some(id))
+        {
+            let main = arr(t.value, "Associations")
+                .iter()
+                .any(|a| a.get("Main") == Some(&Value::Bool(true)));
+            let mut routes = Vec::new();
+            for (k, r) in arr(t.value, "Routes").iter().enumerate() {
+                let Some(dest) = s(r, "DestinationCidrBlock").or(s(r, "DestinationIpv6CidrBlock"))
+                else {
+                    continue;
+                };
+                match s(r, "GatewayId") {
+                    Some("local") => {}
+                    Some(g) if g.starts_with("igw-") => {
+                        routes.push(format!(
+                            "Route(destination_cidr_block: {}, target: {})",
+                            q(dest),
+                            q(g)
+                        ));
+                    }
+                    _ => skipped_routes.push(format!("{}.Routes[{k}]", t.origin)),
+                }
+            }
+            let _ = writeln!(out, "            // {}", t.origin);
+            let _ = writeln!(
+                out,
+                "            RouteTable(id: {}, main: {main}, routes: [{}]),",
+                q(s(t.value, "RouteTableId").unwrap_or_default()),
+                routes.join(", ")
+            );
+        }
+        let _ = writeln!(out, "        ], network_acls: [");
+        for a in get("NetworkAcls")
+            .iter()
+            .filter(|a| s(a.value, "VpcId") == Some(id))
+        {
+            let mut ingress = Vec::new();
+            let mut egress = Vec::new();
+            for (k, e) in arr(a.value, "Entries").iter().enumerate() {
+                let number = e.get("RuleNumber").and_then(Value::as_u64).unwrap_or(0);
+                // 32767 is the implicit deny every ACL ends in.
+                if number == 0 || number >= 32767 {
+                    continue;
+                }
+                let action = if s(e, "RuleAction") == Some("allow") {
+                    "Allow"
+                } else {
+                    "Deny"
+                };
+                let proto = match protocol(s(e, "Protocol").unwrap_or("-1")) {
+                    Ok(p) => p,
+                    Err(why) => {
+                        errors.push(format!("{}.Entries[{k}].Protocol: {why}", a.origin));
+                        continue;
+                    }
+                };
+                let Some(cidr) = s(e, "CidrBlock").or(s(e, "Ipv6CidrBlock")) else {
+                    continue;
+                };
+                let mut x = format!("rule_number: {number}, rule_action: {action}");
+                if let Some(p) = proto {
+                    let _ = write!(x, ", protocol: {p}");
+                }
+                let _ = write!(x, ", cidr_block: {}", q(cidr));
+                if let (Some(pr), Some(6 | 17)) = (e.get("PortRange"), proto) {
+                    let from = pr.get("From").and_then(Value::as_u64).unwrap_or(0);
+                    let to = pr.get("To").and_then(Value::as_u64).unwrap_or(65535);
+                    let _ = write!(x, ", port_range: (from_port: {from}, to_port: {to})");
+                }
+                let entry = format!("Entry({x})");
+                if e.get("Egress") == Some(&Value::Bool(true)) {
+                    egress.push(entry);
+                } else {
+                    ingress.push(entry);
+                }
+            }
+            let _ = writeln!(out, "            // {}", a.origin);
+            let _ = writeln!(
+                out,
+                "            NetworkAcl(id: {}, default: {}, ingress_entries: [{}], egress_entries: [{}]),",
+                q(s(a.value, "NetworkAclId").unwrap_or_default()),
+                a.value.get("IsDefault") == Some(&Value::Bool(true)),
+                ingress.join(", "),
+                egress.join(", ")
+            );
         }
         let _ = writeln!(out, "        ], security_groups: [");
         for g in get("SecurityGroups")
@@ -755,8 +865,18 @@ pub fn import(dir: &Path) -> Result<Imported, Vec<String>> {
          // or a VPC flow log: FlowLogs(file: \"flow-logs.log\"),\n    ],"
     );
     let _ = writeln!(out, ")");
-    if !others.is_empty() {
+    if !others.is_empty() || !skipped_routes.is_empty() {
         let _ = writeln!(out, "// Not imported:");
+    }
+    if !skipped_routes.is_empty() {
+        let _ = writeln!(
+            out,
+            "// - routes: {} to peering, transit gateways, NAT gateways or ENIs (first {}): those are not imported yet.",
+            skipped_routes.len(),
+            skipped_routes[0]
+        );
+    }
+    if !others.is_empty() {
         for (key, (count, file)) in &others {
             let _ = writeln!(
                 out,

@@ -791,9 +791,18 @@ fn import_aws_reads_a_snapshot_into_a_scenario_that_checks() {
     assert!(
         text.contains("// 123456789012/us-east-1/instances.json: $.Reservations[1].Instances[0]")
     );
+    assert!(text.contains(
+        "// - routes: 1 to peering, transit gateways, NAT gateways or ENIs (first \
+         123456789012/us-east-1/route-tables.json: $.RouteTables[1].Routes[1])"
+    ));
+    // Route tables and ACLs with their associations: subnet 2 uses its own
+    // of each, whose ACL admits VXLAN from the VPC (rule 32767, the
+    // implicit deny, is not written).
+    assert_eq!((t.route_tables.len(), t.network_acls.len()), (2, 2));
     assert!(
-        text.contains("// - RouteTables: 1 (first in 123456789012/us-east-1/route-tables.json)")
+        text.contains(r#"route_table: "rtb-0tools00000001", network_acl: "acl-0tools00000001""#)
     );
+    assert!(!text.contains("32767"));
     // The appliance's security group admits VXLAN from the web group: the
     // copies arrive (sim check's path).
     let check = sim(&["check", out.to_str().unwrap()]);
