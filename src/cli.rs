@@ -285,6 +285,11 @@ pub struct ImportArgs {
     pub from: ImportFrom,
     /// The snapshot's directory.
     pub dir: PathBuf,
+    /// VPC flow log files whose records become the scenario's traffic
+    /// (`FlowLogs` entries, paths as given: relative to where the scenario
+    /// is written, or absolute).
+    #[arg(long = "flow-logs", num_args = 1..)]
+    pub flow_logs: Vec<PathBuf>,
     /// Write the scenario to this file (whole or not at all) instead of
     /// standard output.
     #[arg(short, long)]

@@ -176,7 +176,7 @@ pub struct Imported {
     pub warnings: Vec<String>,
 }
 
-pub fn import(dir: &Path) -> Result<Imported, Vec<String>> {
+pub fn import(dir: &Path, flow_logs: &[PathBuf]) -> Result<Imported, Vec<String>> {
     let listed = files(dir).map_err(|e| vec![e])?;
     let mut docs: Vec<(String, Vec<String>, Value)> = Vec::new();
     let mut errors = Vec::new();
@@ -857,13 +857,27 @@ pub fn import(dir: &Path) -> Result<Imported, Vec<String>> {
         let _ = writeln!(out, "        Session({x}),");
     }
     let _ = writeln!(out, "    ],");
-    let _ = writeln!(
-        out,
-        "    traffic: [\n        // Describe what the ENIs carry, for example:\n        \
-         // Flow(name: \"web\", from: \"203.0.113.0/24\", to: \"eni-...\", protocol: Tcp,\n        \
-         //      destination_port: 443, rate: \"100Mbps\", size: Imix),\n        \
-         // or a VPC flow log: FlowLogs(file: \"flow-logs.log\"),\n    ],"
-    );
+    if flow_logs.is_empty() {
+        let _ = writeln!(
+            out,
+            "    traffic: [\n        // Describe what the ENIs carry, for example:\n        \
+             // Flow(name: \"web\", from: \"203.0.113.0/24\", to: \"eni-...\", protocol: Tcp,\n        \
+             //      destination_port: 443, rate: \"100Mbps\", size: Imix),\n        \
+             // or a VPC flow log: FlowLogs(file: \"flow-logs.log\"),\n    ],"
+        );
+    } else {
+        // Each flow log's records, at the ENIs that logged them.
+        let _ = writeln!(out, "    traffic: [");
+        for (k, f) in flow_logs.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "        FlowLogs(name: \"flow-logs-{}\", file: {}),",
+                k + 1,
+                q(&f.display().to_string())
+            );
+        }
+        let _ = writeln!(out, "    ],");
+    }
     let _ = writeln!(out, ")");
     if !others.is_empty() || !skipped_routes.is_empty() {
         let _ = writeln!(out, "// Not imported:");

@@ -81,7 +81,7 @@ fn execute(cli: Cli) -> Result<u8, String> {
         }
         Command::Init(args) => commands::init(args),
         Command::Export(args) => commands::export(args),
-        Command::Import(args) => match import_aws::import(&args.dir) {
+        Command::Import(args) => match import_aws::import(&args.dir, &args.flow_logs) {
             Ok(imported) => {
                 if !diagnostics::style().quiet {
                     for w in &imported.warnings {

@@ -811,6 +811,34 @@ fn import_aws_reads_a_snapshot_into_a_scenario_that_checks() {
 }
 
 #[test]
+fn import_aws_with_flow_logs_gives_the_scenario_their_traffic() {
+    // The guide's Filter 1 mirrors inbound TCP only. The log's HTTPS in,
+    // 120 packets of 1,000 bytes over 60 s (2 pps), is mirrored and
+    // delivered; its DNS in, 60 UDP packets, matches no rule.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("imported.ron");
+    let log = root().join("tests/fixtures/aws/guide-example.flow.log");
+    let o = sim(&[
+        "import",
+        "aws",
+        "tests/fixtures/aws/guide-example",
+        "--flow-logs",
+        log.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_ok(&o);
+    let o = sim(&["run", out.to_str().unwrap(), "--format", "json"]);
+    assert_ok(&o);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let c = &j["totals"];
+    assert_eq!(c["generated"]["packets"], 180);
+    assert_eq!(c["delivered"]["packets"], 120);
+    assert_eq!(c["delivered"]["bytes"], 120_000);
+    assert_eq!(c["not_mirrored"]["packets"], 60);
+}
+
+#[test]
 fn import_aws_names_the_file_and_path_of_a_missing_reference_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let snap = dir.path().join("snap");
