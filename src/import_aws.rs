@@ -7,7 +7,15 @@
 //! gateways, associations), `NetworkAcls`, `SecurityGroups` (inbound rules),
 //! `Reservations` (instances and their ENIs), `NetworkInterfaces` (ENIs on
 //! no instance), `TrafficMirrorTargets`, `TrafficMirrorFilters` (rules and
-//! network services) and `TrafficMirrorSessions`. Every other key is listed
+//! network services) and `TrafficMirrorSessions`; from elbv2,
+//! `LoadBalancers` (network and gateway), `Listeners`, `TargetGroups`,
+//! `TargetHealthDescriptions` and `Attributes` (cross-zone), and the
+//! Gateway Load Balancer endpoints of `VpcEndpoints` with the
+//! `ServiceConfigurations` that name their load balancer. The outputs of
+//! `describe-target-health` and `describe-load-balancer-attributes` do not
+//! name their target group or load balancer: a file of them belongs to the
+//! one whose name its file name holds (`tg-ids.json`, `ids-attributes.json`),
+//! or to the only one there is. Every other key is listed
 //! at the end of the scenario as a note, with its count: nothing is dropped
 //! silently. A reference to something the snapshot lacks is an error naming
 //! the file and the JSON path (exit 2).
@@ -45,7 +53,14 @@ struct Item<'a> {
 }
 
 /// Keys the import reads, and why the others are not (yet) modelled.
-const IMPORTED: [&str; 10] = [
+const IMPORTED: [&str; 17] = [
+    "LoadBalancers",
+    "Listeners",
+    "TargetGroups",
+    "TargetHealthDescriptions",
+    "Attributes",
+    "VpcEndpoints",
+    "ServiceConfigurations",
     "Vpcs",
     "RouteTables",
     "NetworkAcls",
@@ -299,11 +314,28 @@ pub fn import(dir: &Path, flow_logs: &[PathBuf]) -> Result<Imported, Vec<String>
         }
     }
     let target_ids = ids("TrafficMirrorTargets", "TrafficMirrorTargetId");
+    let nlb_arns: BTreeSet<String> = get("LoadBalancers")
+        .iter()
+        .filter(|l| s(l.value, "Type") == Some("network"))
+        .filter_map(|l| s(l.value, "LoadBalancerArn"))
+        .map(String::from)
+        .collect();
+    let endpoint_ids: BTreeSet<String> = get("VpcEndpoints")
+        .iter()
+        .filter(|e| s(e.value, "VpcEndpointType") == Some("GatewayLoadBalancer"))
+        .filter_map(|e| s(e.value, "VpcEndpointId"))
+        .map(String::from)
+        .collect();
     let filter_ids = ids("TrafficMirrorFilters", "TrafficMirrorFilterId");
     let mut out = String::new();
     // Routes to what the import does not model (peering, transit gateways,
     // NAT gateways, ENIs): left out, and said so.
     let mut skipped_routes: Vec<String> = Vec::new();
+    // Application Load Balancers; target groups whose registrations are
+    // not in the snapshot; target states the twin has no word for.
+    let mut skipped_lbs: Vec<String> = Vec::new();
+    let mut unregistered: Vec<String> = Vec::new();
+    let mut health_notes: Vec<String> = Vec::new();
     let name = dir
         .file_name()
         .map_or("imported".into(), |n| n.to_string_lossy().into_owned());
@@ -687,6 +719,233 @@ pub fn import(dir: &Path, flow_logs: &[PathBuf]) -> Result<Imported, Vec<String>
         }
         let _ = writeln!(out, "    ],");
     }
+    // Load balancers: network and gateway ones, with their listeners,
+    // registered targets and their health, and cross-zone.
+    let file_stem = |o: &Origin| {
+        Path::new(&o.file)
+            .file_stem()
+            .map_or(String::new(), |x| x.to_string_lossy().into_owned())
+    };
+    let lbs: Vec<&Item<'_>> = get("LoadBalancers")
+        .iter()
+        .filter(|l| matches!(s(l.value, "Type"), Some("network" | "gateway")))
+        .collect();
+    for l in get("LoadBalancers") {
+        if !matches!(s(l.value, "Type"), Some("network" | "gateway")) {
+            skipped_lbs.push(format!(
+                "{} ({} load balancer)",
+                l.origin,
+                s(l.value, "Type").unwrap_or("unknown")
+            ));
+        }
+    }
+    let groups_of = |arn: &str| -> Vec<&Item<'_>> {
+        get("TargetGroups")
+            .iter()
+            .filter(|g| {
+                arr(g.value, "LoadBalancerArns")
+                    .iter()
+                    .any(|a| a.as_str() == Some(arn))
+            })
+            .collect()
+    };
+    let eni_by_ip: BTreeMap<String, String> = get("Reservations")
+        .iter()
+        .flat_map(|i| arr(i.value, "NetworkInterfaces").iter())
+        .chain(get("NetworkInterfaces").iter().map(|n| n.value))
+        .filter_map(|n| {
+            Some((
+                s(n, "PrivateIpAddress")?.to_string(),
+                s(n, "NetworkInterfaceId")?.to_string(),
+            ))
+        })
+        .collect();
+    let instance_ids = ids("Reservations", "InstanceId");
+    let mut nlb_out = String::new();
+    let mut gwlb_out = String::new();
+    for l in &lbs {
+        let arn = s(l.value, "LoadBalancerArn").unwrap_or_default();
+        let name = s(l.value, "LoadBalancerName").unwrap_or_default();
+        let gateway = s(l.value, "Type") == Some("gateway");
+        let vpc = s(l.value, "VpcId").unwrap_or_default();
+        missing(&mut errors, &l.origin, "VpcId", "VPC", vpc, &vpc_ids);
+        let subnets: Vec<String> = arr(l.value, "AvailabilityZones")
+            .iter()
+            .filter_map(|z| s(z, "SubnetId"))
+            .map(q)
+            .collect();
+        // Cross-zone: an Attributes file named after it, or the only one.
+        let attributes: Vec<&Item<'_>> = get("Attributes").iter().collect();
+        let mine = attributes
+            .iter()
+            .filter(|a| file_stem(&a.origin).contains(name))
+            .chain(
+                attributes
+                    .iter()
+                    .filter(|_| attributes.len() == 1 && lbs.len() == 1),
+            )
+            .find(|a| s(a.value, "Key") == Some("load_balancing.cross_zone.enabled"));
+        let cross_zone = mine.is_some_and(|a| s(a.value, "Value") == Some("true"));
+        // Targets, from the target groups the load balancer forwards to.
+        let groups = groups_of(arn);
+        let mut targets: Vec<String> = Vec::new();
+        let mut health: Vec<String> = Vec::new();
+        for g in &groups {
+            let gname = s(g.value, "TargetGroupName").unwrap_or_default();
+            let by_ip = s(g.value, "TargetType") == Some("ip");
+            let descriptions: Vec<&Item<'_>> = get("TargetHealthDescriptions")
+                .iter()
+                .filter(|d| file_stem(&d.origin).contains(gname) || get("TargetGroups").len() == 1)
+                .collect();
+            if descriptions.is_empty() {
+                unregistered.push(format!("{} ({gname})", g.origin));
+            }
+            for d in descriptions {
+                let Some(id) = d.value.get("Target").and_then(|t| s(t, "Id")) else {
+                    continue;
+                };
+                let target = if by_ip {
+                    match eni_by_ip.get(id) {
+                        Some(e) => e.clone(),
+                        None => {
+                            errors.push(format!(
+                                "{}.Target.Id: no ENI of the snapshot has address {id}",
+                                d.origin
+                            ));
+                            continue;
+                        }
+                    }
+                } else {
+                    missing(
+                        &mut errors,
+                        &d.origin,
+                        "Target.Id",
+                        "instance",
+                        id,
+                        &instance_ids,
+                    );
+                    id.to_string()
+                };
+                match d.value.get("TargetHealth").and_then(|h| s(h, "State")) {
+                    Some("unhealthy") => health.push(format!(
+                        "TargetHealth(target: {}, state: FailsHealthCheck)",
+                        q(&target)
+                    )),
+                    Some("healthy") | None => {}
+                    Some(other) => health_notes.push(format!("{} ({other})", d.origin)),
+                }
+                if !targets.contains(&q(&target)) {
+                    targets.push(q(&target));
+                }
+            }
+        }
+        let into = if gateway { &mut gwlb_out } else { &mut nlb_out };
+        let _ = writeln!(into, "        // {}", l.origin);
+        let mut x = format!(
+            "id: {}, vpc_id: {}, subnets: [{}], cross_zone: {cross_zone}",
+            q(arn),
+            q(vpc),
+            subnets.join(", ")
+        );
+        if !gateway {
+            let listeners: Vec<String> = get("Listeners")
+                .iter()
+                .filter(|x| s(x.value, "LoadBalancerArn") == Some(arn))
+                .filter_map(|x| {
+                    let protocol = match s(x.value, "Protocol")? {
+                        "TCP" => "Tcp",
+                        "UDP" => "Udp",
+                        "TCP_UDP" => "TcpUdp",
+                        "TLS" => "Tls",
+                        _ => return None,
+                    };
+                    let port = x.value.get("Port").and_then(Value::as_u64)?;
+                    Some(format!("Listener(protocol: {protocol}, port: {port})"))
+                })
+                .collect();
+            let _ = write!(x, ", listeners: [{}]", listeners.join(", "));
+        }
+        let _ = write!(x, ", targets: [{}]", targets.join(", "));
+        if !health.is_empty() {
+            let _ = write!(x, ", target_health: [{}]", health.join(", "));
+        }
+        let kind = if gateway {
+            "GatewayLoadBalancer"
+        } else {
+            "NetworkLoadBalancer"
+        };
+        let _ = writeln!(into, "        {kind}({x}),");
+    }
+    if !nlb_out.is_empty() {
+        let _ = writeln!(out, "    network_load_balancers: [\n{nlb_out}    ],");
+    }
+    if !gwlb_out.is_empty() {
+        let _ = writeln!(out, "    gateway_load_balancers: [\n{gwlb_out}    ],");
+    }
+    // Gateway Load Balancer endpoints: the service names the load balancer.
+    let gwlb_of_service: BTreeMap<&str, &str> = get("ServiceConfigurations")
+        .iter()
+        .filter_map(|c| {
+            let arn = arr(c.value, "GatewayLoadBalancerArns").first()?.as_str()?;
+            Some((s(c.value, "ServiceName")?, arn))
+        })
+        .collect();
+    let gwlb_arns: BTreeSet<String> = lbs
+        .iter()
+        .filter(|l| s(l.value, "Type") == Some("gateway"))
+        .filter_map(|l| s(l.value, "LoadBalancerArn"))
+        .map(String::from)
+        .collect();
+    let mut endpoints_out = String::new();
+    for e in get("VpcEndpoints")
+        .iter()
+        .filter(|e| s(e.value, "VpcEndpointType") == Some("GatewayLoadBalancer"))
+    {
+        let id = s(e.value, "VpcEndpointId").unwrap_or_default();
+        let service = s(e.value, "ServiceName").unwrap_or_default();
+        let Some(&gwlb) = gwlb_of_service.get(service) else {
+            errors.push(format!(
+                "{}.ServiceName: no ServiceConfigurations entry of the snapshot names the load balancer of {service} \
+                 (add describe-vpc-endpoint-service-configurations)",
+                e.origin
+            ));
+            continue;
+        };
+        missing(
+            &mut errors,
+            &e.origin,
+            "ServiceName",
+            "Gateway Load Balancer",
+            gwlb,
+            &gwlb_arns,
+        );
+        let Some(subnet) = arr(e.value, "SubnetIds").first().and_then(Value::as_str) else {
+            errors.push(format!("{}.SubnetIds: none", e.origin));
+            continue;
+        };
+        missing(
+            &mut errors,
+            &e.origin,
+            "SubnetIds[0]",
+            "subnet",
+            subnet,
+            &subnet_ids,
+        );
+        let _ = writeln!(endpoints_out, "        // {}", e.origin);
+        let _ = writeln!(
+            endpoints_out,
+            "        GatewayLoadBalancerEndpoint(id: {}, subnet_id: {}, gateway_load_balancer: {}),",
+            q(id),
+            q(subnet),
+            q(gwlb)
+        );
+    }
+    if !endpoints_out.is_empty() {
+        let _ = writeln!(
+            out,
+            "    gateway_load_balancer_endpoints: [\n{endpoints_out}    ],"
+        );
+    }
     // Mirroring.
     let _ = writeln!(out, "    traffic_mirror_targets: [");
     for t in get("TrafficMirrorTargets") {
@@ -702,16 +961,24 @@ pub fn import(dir: &Path, flow_logs: &[PathBuf]) -> Result<Imported, Vec<String>
             );
             format!("network_interface_id: {}", q(e))
         } else if let Some(a) = s(t.value, "NetworkLoadBalancerArn") {
-            errors.push(format!(
-                "{}.NetworkLoadBalancerArn: load balancers are not imported yet: add {a} to the scenario by hand",
-                t.origin
-            ));
+            missing(
+                &mut errors,
+                &t.origin,
+                "NetworkLoadBalancerArn",
+                "Network Load Balancer",
+                a,
+                &nlb_arns,
+            );
             format!("network_load_balancer_arn: {}", q(a))
         } else if let Some(e) = s(t.value, "GatewayLoadBalancerEndpointId") {
-            errors.push(format!(
-                "{}.GatewayLoadBalancerEndpointId: endpoints are not imported yet: add {e} to the scenario by hand",
-                t.origin
-            ));
+            missing(
+                &mut errors,
+                &t.origin,
+                "GatewayLoadBalancerEndpointId",
+                "Gateway Load Balancer endpoint",
+                e,
+                &endpoint_ids,
+            );
             format!("gateway_load_balancer_endpoint_id: {}", q(e))
         } else {
             errors.push(format!("{}: names no resource", t.origin));
@@ -879,8 +1146,31 @@ pub fn import(dir: &Path, flow_logs: &[PathBuf]) -> Result<Imported, Vec<String>
         let _ = writeln!(out, "    ],");
     }
     let _ = writeln!(out, ")");
-    if !others.is_empty() || !skipped_routes.is_empty() {
+    if !others.is_empty()
+        || !skipped_routes.is_empty()
+        || !skipped_lbs.is_empty()
+        || !unregistered.is_empty()
+        || !health_notes.is_empty()
+    {
         let _ = writeln!(out, "// Not imported:");
+    }
+    for (what, list) in [
+        (
+            "load balancers of a kind the twin does not model",
+            &skipped_lbs,
+        ),
+        (
+            "target groups whose describe-target-health output is not in the snapshot (name the file after the group)",
+            &unregistered,
+        ),
+        (
+            "targets in a state the twin has no word for (taken as healthy)",
+            &health_notes,
+        ),
+    ] {
+        if let Some(first) = list.first() {
+            let _ = writeln!(out, "// - {what}: {} (first {first}).", list.len());
+        }
     }
     if !skipped_routes.is_empty() {
         let _ = writeln!(

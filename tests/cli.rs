@@ -873,3 +873,106 @@ fn import_aws_names_the_file_and_path_of_a_missing_reference_and_writes_nothing(
         stderr(&o)
     );
 }
+
+#[test]
+fn import_aws_reads_load_balancers_their_targets_cross_zone_and_gwlb_endpoints() {
+    // nlb-example: the guide's example with Target A an NLB ("ids") whose
+    // target group forwards UDP 4789 to the appliance, cross-zone on (its
+    // attributes file is named after it), beside an Application Load
+    // Balancer the twin does not model (a note).
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("nlb.ron");
+    let o = sim(&[
+        "import",
+        "aws",
+        "tests/fixtures/aws/nlb-example",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_ok(&o);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let s = sim_core::load("nlb.ron", &text, &Default::default())
+        .unwrap_or_else(|e| panic!("{e}\n{text}"))
+        .scenario;
+    let nlb = &s.topology.network_load_balancers[0];
+    assert!(nlb.cross_zone && nlb.udp_4789_listener);
+    assert_eq!((nlb.nodes.len(), nlb.targets.len()), (2, 1));
+    assert!(text.contains("// - load balancers of a kind the twin does not model: 1"));
+    // The same as a Gateway Load Balancer behind an endpoint in subnet 1:
+    // the endpoint's service names the load balancer.
+    let snap = dir.path().join("gwlb");
+    copy_tree(&root().join("tests/fixtures/aws/nlb-example"), &snap);
+    let region = snap.join("123456789012/us-east-1");
+    let edit = |file: &str, f: &dyn Fn(&mut serde_json::Value)| {
+        let path = region.join(file);
+        let mut v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        f(&mut v);
+        std::fs::write(&path, v.to_string()).unwrap();
+    };
+    let gwlb =
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/gwy/ids/50dc6c495c0c9188";
+    edit("load-balancers.json", &|v| {
+        v["LoadBalancers"][0]["Type"] = "gateway".into();
+        v["LoadBalancers"][0]["LoadBalancerArn"] = gwlb.into();
+    });
+    edit("target-groups.json", &|v| {
+        v["TargetGroups"][0]["LoadBalancerArns"][0] = gwlb.into();
+    });
+    edit("listeners.json", &|v| {
+        *v = serde_json::json!({ "Listeners": [] })
+    });
+    edit("traffic-mirror-targets.json", &|v| {
+        let t = v["TrafficMirrorTargets"][0].as_object_mut().unwrap();
+        t.remove("NetworkLoadBalancerArn");
+        t.insert(
+            "GatewayLoadBalancerEndpointId".into(),
+            "vpce-0ids000000000001".into(),
+        );
+    });
+    std::fs::write(
+        region.join("vpc-endpoints.json"),
+        serde_json::json!({ "VpcEndpoints": [{
+            "VpcEndpointId": "vpce-0ids000000000001", "VpcEndpointType": "GatewayLoadBalancer",
+            "VpcId": "vpc-0c0ffee000000001", "ServiceName": "com.amazonaws.vpce.us-east-1.vpce-svc-0ids0000000001",
+            "State": "available", "SubnetIds": ["subnet-0c0ffee00000001"], "NetworkInterfaceIds": ["eni-0gwe000000000001"]
+        }]})
+        .to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        region.join("endpoint-services.json"),
+        serde_json::json!({ "ServiceConfigurations": [{
+            "ServiceType": [{"ServiceType": "GatewayLoadBalancer"}], "ServiceId": "vpce-svc-0ids0000000001",
+            "ServiceName": "com.amazonaws.vpce.us-east-1.vpce-svc-0ids0000000001", "ServiceState": "Available",
+            "GatewayLoadBalancerArns": [gwlb]
+        }]})
+        .to_string(),
+    )
+    .unwrap();
+    let out = dir.path().join("gwlb.ron");
+    let o = sim(&[
+        "import",
+        "aws",
+        snap.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_ok(&o);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let s = sim_core::load("gwlb.ron", &text, &Default::default())
+        .unwrap_or_else(|e| panic!("{e}\n{text}"))
+        .scenario;
+    assert_eq!(s.topology.gateway_load_balancers[0].targets.len(), 1);
+    assert_eq!(s.topology.gwlb_endpoints[0].id, "vpce-0ids000000000001");
+    // Without the service configurations, the endpoint's load balancer is
+    // unknown: an error at the endpoint's path.
+    std::fs::remove_file(region.join("endpoint-services.json")).unwrap();
+    let o = sim(&["import", "aws", snap.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("vpc-endpoints.json: $.VpcEndpoints[0].ServiceName"),
+        "{}",
+        stderr(&o)
+    );
+}
