@@ -4,7 +4,7 @@
 //! Each file is recognised by its top-level key.
 //!
 //! Imported: `Vpcs`, `Subnets`, `RouteTables` (routes to internet
-//! gateways, associations), `NetworkAcls`, `SecurityGroups` (inbound rules),
+//! gateways and peering connections, associations), `VpcPeeringConnections`, `NetworkAcls`, `SecurityGroups` (inbound rules),
 //! `Reservations` (instances and their ENIs), `NetworkInterfaces` (ENIs on
 //! no instance), `TrafficMirrorTargets`, `TrafficMirrorFilters` (rules and
 //! network services) and `TrafficMirrorSessions`; from elbv2,
@@ -53,7 +53,8 @@ struct Item<'a> {
 }
 
 /// Keys the import reads, and why the others are not (yet) modelled.
-const IMPORTED: [&str; 17] = [
+const IMPORTED: [&str; 18] = [
+    "VpcPeeringConnections",
     "LoadBalancers",
     "Listeners",
     "TargetGroups",
@@ -314,6 +315,7 @@ pub fn import(dir: &Path, flow_logs: &[PathBuf]) -> Result<Imported, Vec<String>
         }
     }
     let target_ids = ids("TrafficMirrorTargets", "TrafficMirrorTargetId");
+    let peering_ids = ids("VpcPeeringConnections", "VpcPeeringConnectionId");
     let nlb_arns: BTreeSet<String> = get("LoadBalancers")
         .iter()
         .filter(|l| s(l.value, "Type") == Some("network"))
@@ -449,17 +451,23 @@ pub fn import(dir: &Path, flow_logs: &[PathBuf]) -> Result<Imported, Vec<String>
                 else {
                     continue;
                 };
-                match s(r, "GatewayId") {
-                    Some("local") => {}
-                    Some(g) if g.starts_with("igw-") => {
-                        routes.push(format!(
-                            "Route(destination_cidr_block: {}, target: {})",
-                            q(dest),
-                            q(g)
-                        ));
+                // Internet gateways, and peering connections of the
+                // snapshot; the rest is counted in a note.
+                let peering = s(r, "VpcPeeringConnectionId").filter(|p| peering_ids.contains(*p));
+                let target = match (s(r, "GatewayId"), peering) {
+                    (Some("local"), _) => continue,
+                    (Some(g), _) if g.starts_with("igw-") => g,
+                    (_, Some(p)) => p,
+                    _ => {
+                        skipped_routes.push(format!("{}.Routes[{k}]", t.origin));
+                        continue;
                     }
-                    _ => skipped_routes.push(format!("{}.Routes[{k}]", t.origin)),
-                }
+                };
+                routes.push(format!(
+                    "Route(destination_cidr_block: {}, target: {})",
+                    q(dest),
+                    q(target)
+                ));
             }
             let _ = writeln!(out, "            // {}", t.origin);
             let _ = writeln!(
@@ -599,6 +607,51 @@ pub fn import(dir: &Path, flow_logs: &[PathBuf]) -> Result<Imported, Vec<String>
         let _ = writeln!(out, "        ]),");
     }
     let _ = writeln!(out, "    ],");
+    // Peering connections between VPCs of the snapshot.
+    let mut peerings = String::new();
+    for p in get("VpcPeeringConnections") {
+        let id = s(p.value, "VpcPeeringConnectionId").unwrap_or_default();
+        let side = |k: &str| {
+            p.value
+                .get(k)
+                .and_then(|v| s(v, "VpcId"))
+                .unwrap_or_default()
+        };
+        let (requester, accepter) = (side("RequesterVpcInfo"), side("AccepterVpcInfo"));
+        missing(
+            &mut errors,
+            &p.origin,
+            "RequesterVpcInfo.VpcId",
+            "VPC",
+            requester,
+            &vpc_ids,
+        );
+        missing(
+            &mut errors,
+            &p.origin,
+            "AccepterVpcInfo.VpcId",
+            "VPC",
+            accepter,
+            &vpc_ids,
+        );
+        let status = match p.value.get("Status").and_then(|st| s(st, "Code")) {
+            Some("active") | None => "Active",
+            Some("pending-acceptance") => "PendingAcceptance",
+            Some("rejected") => "Rejected",
+            Some(_) => "Deleted",
+        };
+        let _ = writeln!(peerings, "        // {}", p.origin);
+        let _ = writeln!(
+            peerings,
+            "        Peering(id: {}, requester_vpc_id: {}, accepter_vpc_id: {}, status: {status}),",
+            q(id),
+            q(requester),
+            q(accepter)
+        );
+    }
+    if !peerings.is_empty() {
+        let _ = writeln!(out, "    vpc_peering_connections: [\n{peerings}    ],");
+    }
     for sn in get("Subnets") {
         if let Some(v) = s(sn.value, "VpcId") {
             missing(&mut errors, &sn.origin, "VpcId", "VPC", v, &vpc_ids);
@@ -1175,7 +1228,7 @@ pub fn import(dir: &Path, flow_logs: &[PathBuf]) -> Result<Imported, Vec<String>
     if !skipped_routes.is_empty() {
         let _ = writeln!(
             out,
-            "// - routes: {} to peering, transit gateways, NAT gateways or ENIs (first {}): those are not imported yet.",
+            "// - routes: {} to transit gateways, NAT gateways, ENIs or peering connections the snapshot lacks (first {}): those are not imported.",
             skipped_routes.len(),
             skipped_routes[0]
         );

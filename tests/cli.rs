@@ -792,8 +792,8 @@ fn import_aws_reads_a_snapshot_into_a_scenario_that_checks() {
         text.contains("// 123456789012/us-east-1/instances.json: $.Reservations[1].Instances[0]")
     );
     assert!(text.contains(
-        "// - routes: 1 to peering, transit gateways, NAT gateways or ENIs (first \
-         123456789012/us-east-1/route-tables.json: $.RouteTables[1].Routes[1])"
+        "// - routes: 1 to transit gateways, NAT gateways, ENIs or peering connections the \
+         snapshot lacks (first 123456789012/us-east-1/route-tables.json: $.RouteTables[1].Routes[1])"
     ));
     // Route tables and ACLs with their associations: subnet 2 uses its own
     // of each, whose ACL admits VXLAN from the VPC (rule 32767, the
@@ -808,6 +808,53 @@ fn import_aws_reads_a_snapshot_into_a_scenario_that_checks() {
     let check = sim(&["check", out.to_str().unwrap()]);
     assert_ok(&check);
     assert!(String::from_utf8_lossy(&check.stdout).contains("copies arrive"));
+}
+
+#[test]
+fn import_aws_keeps_a_route_to_a_peering_connection_of_the_snapshot() {
+    // The fixture's tools table routes 172.31.0.0/16 to pcx-0abc0000000001;
+    // with that peering (to a second VPC) in the snapshot, the route is
+    // imported and the note about it goes.
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    copy_tree(&root().join("tests/fixtures/aws/guide-example"), &snap);
+    let region = snap.join("123456789012/us-east-1");
+    std::fs::write(
+        region.join("peer-vpcs.json"),
+        serde_json::json!({ "Vpcs": [{ "VpcId": "vpc-0peer000000000001", "OwnerId": "123456789012",
+            "CidrBlock": "172.31.0.0/16", "State": "available" }] })
+        .to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        region.join("peering.json"),
+        serde_json::json!({ "VpcPeeringConnections": [{
+            "VpcPeeringConnectionId": "pcx-0abc0000000001",
+            "RequesterVpcInfo": { "VpcId": "vpc-0c0ffee000000001", "OwnerId": "123456789012", "Region": "us-east-1" },
+            "AccepterVpcInfo": { "VpcId": "vpc-0peer000000000001", "OwnerId": "123456789012", "Region": "us-east-1" },
+            "Status": { "Code": "active", "Message": "Active" }
+        }]})
+        .to_string(),
+    )
+    .unwrap();
+    let out = dir.path().join("peered.ron");
+    let o = sim(&[
+        "import",
+        "aws",
+        snap.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_ok(&o);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains(
+        r#"Route(destination_cidr_block: "172.31.0.0/16", target: "pcx-0abc0000000001")"#
+    ));
+    assert!(!text.contains("// - routes:"));
+    let s = sim_core::load("peered.ron", &text, &Default::default())
+        .unwrap_or_else(|e| panic!("{e}\n{text}"))
+        .scenario;
+    assert_eq!(s.topology.peering_connections.len(), 1);
 }
 
 #[test]
