@@ -280,11 +280,15 @@ pub enum SweepCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
-    /// What to read.
+    /// What to read: `aws` a snapshot directory, `terraform` a plan's
+    /// JSON (`terraform show -json PLAN`).
     #[arg(value_enum)]
     pub from: ImportFrom,
-    /// The snapshot's directory.
+    /// The snapshot's directory, or the plan's JSON file.
     pub dir: PathBuf,
+    /// With `terraform`: a snapshot the plan's resources are laid over.
+    #[arg(long)]
+    pub base: Option<PathBuf>,
     /// VPC flow log files whose records become the scenario's traffic
     /// (`FlowLogs` entries, paths as given: relative to where the scenario
     /// is written, or absolute).
@@ -299,6 +303,7 @@ pub struct ImportArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ImportFrom {
     Aws,
+    Terraform,
 }
 
 #[derive(Debug, clap::Args)]

@@ -192,9 +192,14 @@ pub struct Imported {
     pub warnings: Vec<String>,
 }
 
-pub fn import(dir: &Path, flow_logs: &[PathBuf]) -> Result<Imported, Vec<String>> {
+/// One describe call's output: its file (as shown), the `ACCOUNT/REGION`
+/// folders it sits in, and its JSON.
+pub type Doc = (String, Vec<String>, Value);
+
+/// Reads a snapshot directory's describe outputs.
+pub fn read_snapshot(dir: &Path) -> Result<Vec<Doc>, Vec<String>> {
     let listed = files(dir).map_err(|e| vec![e])?;
-    let mut docs: Vec<(String, Vec<String>, Value)> = Vec::new();
+    let mut docs: Vec<Doc> = Vec::new();
     let mut errors = Vec::new();
     for (path, parts) in &listed {
         let shown = path.strip_prefix(dir).unwrap_or(path).display().to_string();
@@ -218,14 +223,73 @@ pub fn import(dir: &Path, flow_logs: &[PathBuf]) -> Result<Imported, Vec<String>
             Err(e) => errors.push(format!("{shown}: {e}")),
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
+    if errors.is_empty() {
+        Ok(docs)
+    } else {
+        Err(errors)
     }
+}
+
+/// The id field of each key's items: a later item with the same id
+/// replaces an earlier one (a plan's resources over its base snapshot).
+pub fn id_field(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "Vpcs" => "VpcId",
+        "Subnets" => "SubnetId",
+        "SecurityGroups" => "GroupId",
+        "Reservations" => "InstanceId",
+        "NetworkInterfaces" => "NetworkInterfaceId",
+        "RouteTables" => "RouteTableId",
+        "NetworkAcls" => "NetworkAclId",
+        "VpcPeeringConnections" => "VpcPeeringConnectionId",
+        "LoadBalancers" => "LoadBalancerArn",
+        "TargetGroups" => "TargetGroupArn",
+        "VpcEndpoints" => "VpcEndpointId",
+        "TrafficMirrorTargets" => "TrafficMirrorTargetId",
+        "TrafficMirrorFilters" => "TrafficMirrorFilterId",
+        "TrafficMirrorSessions" => "TrafficMirrorSessionId",
+        _ => return None,
+    })
+}
+
+/// `sim import aws DIR`.
+pub fn import(dir: &Path, flow_logs: &[PathBuf]) -> Result<Imported, Vec<String>> {
+    // Errors name their file from where the command was run.
+    let located = |errors: Vec<String>| -> Vec<String> {
+        errors
+            .into_iter()
+            .map(|e| format!("{}/{e}", dir.display()))
+            .collect()
+    };
+    let docs = read_snapshot(dir).map_err(located)?;
+    let name = dir
+        .file_name()
+        .map_or("imported".into(), |n| n.to_string_lossy().into_owned());
+    build(
+        &docs,
+        &name,
+        &format!("sim import aws {}", dir.display()),
+        &[],
+        flow_logs,
+    )
+    .map_err(located)
+}
+
+/// The scenario from describe outputs (later ones replacing earlier items
+/// of the same id); `placeholders` are named in its head.
+pub fn build(
+    docs: &[Doc],
+    name: &str,
+    command: &str,
+    placeholders: &[String],
+    flow_logs: &[PathBuf],
+) -> Result<Imported, Vec<String>> {
+    let mut errors = Vec::new();
     // Items per key, in file order.
     let mut items: BTreeMap<&str, Vec<Item<'_>>> = BTreeMap::new();
     let mut others: BTreeMap<String, (usize, String)> = BTreeMap::new();
     let mut regions: BTreeSet<String> = BTreeSet::new();
-    for (file, parts, v) in &docs {
+    for (file, parts, v) in docs {
         if let [_, region] = parts.as_slice() {
             regions.insert(region.clone());
         }
@@ -267,6 +331,21 @@ pub fn import(dir: &Path, flow_logs: &[PathBuf]) -> Result<Imported, Vec<String>
                     e.0 += list.len();
                 }
             }
+        }
+    }
+    // A later item of the same id replaces an earlier one.
+    for (key, list) in items.iter_mut() {
+        if let Some(field) = id_field(key) {
+            let mut seen = BTreeSet::new();
+            let mut kept: Vec<Item<'_>> = Vec::new();
+            for item in std::mem::take(list).into_iter().rev() {
+                let id = s(item.value, field).map(String::from);
+                if id.as_ref().is_none_or(|id| seen.insert(id.clone())) {
+                    kept.push(item);
+                }
+            }
+            kept.reverse();
+            *list = kept;
         }
     }
     let get = |k: &str| items.get(k).map_or(&[][..], Vec::as_slice);
@@ -338,20 +417,22 @@ pub fn import(dir: &Path, flow_logs: &[PathBuf]) -> Result<Imported, Vec<String>
     let mut skipped_lbs: Vec<String> = Vec::new();
     let mut unregistered: Vec<String> = Vec::new();
     let mut health_notes: Vec<String> = Vec::new();
-    let name = dir
-        .file_name()
-        .map_or("imported".into(), |n| n.to_string_lossy().into_owned());
     let _ = writeln!(
         out,
-        "// Imported by `sim import aws {}` from {} files. Each resource names the\n\
-         // file and JSON path it came from. Traffic is for you to describe.",
-        dir.display(),
+        "// Imported by `{command}` from {} files. Each resource names the\n\
+         // file and JSON path it came from.",
         docs.len()
     );
+    if !placeholders.is_empty() {
+        let _ = writeln!(out, "// Values known only after apply, as placeholders:");
+        for p in placeholders {
+            let _ = writeln!(out, "//   {p}");
+        }
+    }
     let _ = writeln!(
         out,
         "Scenario(\n    name: {},\n    duration: \"60s\",",
-        q(&name)
+        q(name)
     );
     if let Some(region) = regions.iter().next().or(zones.iter().next()) {
         let _ = writeln!(out, "    region: {},", q(region));

@@ -15,6 +15,7 @@ mod cli;
 mod commands;
 mod diagnostics;
 mod import_aws;
+mod import_terraform;
 mod input;
 mod output;
 mod progress;
@@ -81,7 +82,12 @@ fn execute(cli: Cli) -> Result<u8, String> {
         }
         Command::Init(args) => commands::init(args),
         Command::Export(args) => commands::export(args),
-        Command::Import(args) => match import_aws::import(&args.dir, &args.flow_logs) {
+        Command::Import(args) => match match args.from {
+            cli::ImportFrom::Aws => import_aws::import(&args.dir, &args.flow_logs),
+            cli::ImportFrom::Terraform => {
+                import_terraform::import(&args.dir, args.base.as_deref(), &args.flow_logs)
+            }
+        } {
             Ok(imported) => {
                 if !diagnostics::style().quiet {
                     for w in &imported.warnings {
@@ -96,7 +102,7 @@ fn execute(cli: Cli) -> Result<u8, String> {
             }
             Err(errors) => {
                 for e in &errors {
-                    eprintln!("{}/{e}", args.dir.display());
+                    eprintln!("{e}");
                 }
                 eprintln!(
                     "{}: {} problems found; nothing was written",

@@ -1023,3 +1023,66 @@ fn import_aws_reads_load_balancers_their_targets_cross_zone_and_gwlb_endpoints()
         stderr(&o)
     );
 }
+
+#[test]
+fn import_terraform_lays_a_plan_over_its_base_snapshot() {
+    // The plan replaces the guide's session (deleted) with one from the
+    // web server to a new ENI target through a new HTTPS filter; the new
+    // ids are unknown until apply: placeholders from their addresses,
+    // named at the head, and the references between them resolved.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("plan.ron");
+    let o = sim(&[
+        "import",
+        "terraform",
+        "tests/fixtures/terraform/add-ids-session.plan.json",
+        "--base",
+        "tests/fixtures/aws/guide-example",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_ok(&o);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("//   aws_ec2_traffic_mirror_session.web = tms-plan-web"));
+    assert!(text.contains("// - aws_cloudwatch_log_group: 1: not a resource this import reads."));
+    let s = sim_core::load("plan.ron", &text, &Default::default())
+        .unwrap_or_else(|e| panic!("{e}\n{text}"))
+        .scenario;
+    let t = &s.topology;
+    assert_eq!(t.sessions.len(), 1, "the guide's session is deleted");
+    let m = &t.sessions[0];
+    assert_eq!(m.id, "tms-plan-web");
+    assert_eq!(t.target(m.target).id, "tmt-plan-ids");
+    let f = &t.filters[m.filter.index()];
+    assert_eq!(f.id, "tmf-plan-https");
+    let rule = &f.ingress_filter_rules[0];
+    assert_eq!((rule.rule_number, rule.protocol), (100, Some(6)));
+    assert_eq!(
+        rule.destination_port_range
+            .map(|r| (r.from_port, r.to_port)),
+        Some((443, 443))
+    );
+    // The check a CI would run before apply: the copies arrive.
+    let check = sim(&["check", out.to_str().unwrap()]);
+    assert_ok(&check);
+    assert!(String::from_utf8_lossy(&check.stdout).contains("copies arrive"));
+    // Without the base, the plan names ENIs nothing declares: errors at
+    // the plan's resources, nothing written.
+    let alone = dir.path().join("alone.ron");
+    let o = sim(&[
+        "import",
+        "terraform",
+        "tests/fixtures/terraform/add-ids-session.plan.json",
+        "-o",
+        alone.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(
+            "add-ids-session.plan.json#aws_ec2_traffic_mirror_session.web: $.TrafficMirrorSessions[0].NetworkInterfaceId: ENI eni-0source0000000001 is not in the snapshot"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!alone.exists());
+}
