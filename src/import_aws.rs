@@ -4,7 +4,11 @@
 //! Each file is recognised by its top-level key.
 //!
 //! Imported: `Vpcs`, `Subnets`, `RouteTables` (routes to internet
-//! gateways and peering connections, associations), `VpcPeeringConnections`, `NetworkAcls`, `SecurityGroups` (inbound rules),
+//! gateways, peering connections and transit gateways, associations),
+//! `VpcPeeringConnections`, `TransitGateways` with `TransitGatewayVpcAttachments`,
+//! `TransitGatewayAttachments` (associations), `TransitGatewayRouteTables`,
+//! `TransitGatewayRouteTablePropagations` and `Routes` (search-transit-
+//! gateway-routes: static routes) in files named after their table, `NetworkAcls`, `SecurityGroups` (inbound rules),
 //! `Reservations` (instances and their ENIs), `NetworkInterfaces` (ENIs on
 //! no instance), `TrafficMirrorTargets`, `TrafficMirrorFilters` (rules and
 //! network services) and `TrafficMirrorSessions`; from elbv2,
@@ -53,7 +57,13 @@ struct Item<'a> {
 }
 
 /// Keys the import reads, and why the others are not (yet) modelled.
-const IMPORTED: [&str; 18] = [
+const IMPORTED: [&str; 24] = [
+    "TransitGateways",
+    "TransitGatewayVpcAttachments",
+    "TransitGatewayAttachments",
+    "TransitGatewayRouteTables",
+    "TransitGatewayRouteTablePropagations",
+    "Routes",
     "VpcPeeringConnections",
     "LoadBalancers",
     "Listeners",
@@ -242,6 +252,9 @@ pub fn id_field(key: &str) -> Option<&'static str> {
         "RouteTables" => "RouteTableId",
         "NetworkAcls" => "NetworkAclId",
         "VpcPeeringConnections" => "VpcPeeringConnectionId",
+        "TransitGateways" => "TransitGatewayId",
+        "TransitGatewayVpcAttachments" => "TransitGatewayAttachmentId",
+        "TransitGatewayRouteTables" => "TransitGatewayRouteTableId",
         "LoadBalancers" => "LoadBalancerArn",
         "TargetGroups" => "TargetGroupArn",
         "VpcEndpoints" => "VpcEndpointId",
@@ -395,6 +408,7 @@ pub fn build(
     }
     let target_ids = ids("TrafficMirrorTargets", "TrafficMirrorTargetId");
     let peering_ids = ids("VpcPeeringConnections", "VpcPeeringConnectionId");
+    let tgw_ids = ids("TransitGateways", "TransitGatewayId");
     let nlb_arns: BTreeSet<String> = get("LoadBalancers")
         .iter()
         .filter(|l| s(l.value, "Type") == Some("network"))
@@ -534,7 +548,9 @@ pub fn build(
                 };
                 // Internet gateways, and peering connections of the
                 // snapshot; the rest is counted in a note.
-                let peering = s(r, "VpcPeeringConnectionId").filter(|p| peering_ids.contains(*p));
+                let peering = s(r, "VpcPeeringConnectionId")
+                    .filter(|p| peering_ids.contains(*p))
+                    .or_else(|| s(r, "TransitGatewayId").filter(|t| tgw_ids.contains(*t)));
                 let target = match (s(r, "GatewayId"), peering) {
                     (Some("local"), _) => continue,
                     (Some(g), _) if g.starts_with("igw-") => g,
@@ -732,6 +748,111 @@ pub fn build(
     }
     if !peerings.is_empty() {
         let _ = writeln!(out, "    vpc_peering_connections: [\n{peerings}    ],");
+    }
+    // Transit gateways: VPC attachments with their subnets, route tables
+    // with their associations (from the attachments), propagations and
+    // static routes. The outputs of get-transit-gateway-route-table-
+    // propagations and search-transit-gateway-routes name no table: a file
+    // of them belongs to the table whose id its file name holds.
+    let stem = |o: &Origin| {
+        Path::new(&o.file)
+            .file_stem()
+            .map_or(String::new(), |x| x.to_string_lossy().into_owned())
+    };
+    let mut tgws = String::new();
+    for g in get("TransitGateways") {
+        let id = s(g.value, "TransitGatewayId").unwrap_or_default();
+        let attachments: Vec<String> = get("TransitGatewayVpcAttachments")
+            .iter()
+            .filter(|a| s(a.value, "TransitGatewayId") == Some(id))
+            .map(|a| {
+                let vpc = s(a.value, "VpcId").unwrap_or_default();
+                missing(&mut errors, &a.origin, "VpcId", "VPC", vpc, &vpc_ids);
+                let subnets: Vec<String> = arr(a.value, "SubnetIds")
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(q)
+                    .collect();
+                format!(
+                    "Attachment(id: {}, vpc_id: {}, subnet_ids: [{}])",
+                    q(s(a.value, "TransitGatewayAttachmentId").unwrap_or_default()),
+                    q(vpc),
+                    subnets.join(", ")
+                )
+            })
+            .collect();
+        let tables: Vec<String> = get("TransitGatewayRouteTables")
+            .iter()
+            .filter(|t| s(t.value, "TransitGatewayId") == Some(id))
+            .map(|t| {
+                let table = s(t.value, "TransitGatewayRouteTableId").unwrap_or_default();
+                let associations: Vec<String> = get("TransitGatewayAttachments")
+                    .iter()
+                    .filter(|a| {
+                        a.value
+                            .get("Association")
+                            .and_then(|x| s(x, "TransitGatewayRouteTableId"))
+                            == Some(table)
+                    })
+                    .filter_map(|a| s(a.value, "TransitGatewayAttachmentId"))
+                    .map(q)
+                    .collect();
+                let propagations: Vec<String> = get("TransitGatewayRouteTablePropagations")
+                    .iter()
+                    .filter(|p| stem(&p.origin).contains(table))
+                    .filter(|p| s(p.value, "State") != Some("disabled"))
+                    .filter_map(|p| s(p.value, "TransitGatewayAttachmentId"))
+                    .map(q)
+                    .collect();
+                let routes: Vec<String> = get("Routes")
+                    .iter()
+                    .filter(|r| stem(&r.origin).contains(table) && s(r.value, "Type") == Some("static"))
+                    .filter_map(|r| {
+                        let dest = s(r.value, "DestinationCidrBlock")?;
+                        Some(if s(r.value, "State") == Some("blackhole") {
+                            format!("TgwRoute(destination_cidr_block: {}, blackhole: true)", q(dest))
+                        } else {
+                            let via = arr(r.value, "TransitGatewayAttachments")
+                                .first()
+                                .and_then(|a| s(a, "TransitGatewayAttachmentId"))?;
+                            format!(
+                                "TgwRoute(destination_cidr_block: {}, transit_gateway_attachment_id: {})",
+                                q(dest),
+                                q(via)
+                            )
+                        })
+                    })
+                    .collect();
+                format!(
+                    "TgwRouteTable(id: {}, associations: [{}], propagations: [{}], routes: [{}])",
+                    q(table),
+                    associations.join(", "),
+                    propagations.join(", "),
+                    routes.join(", ")
+                )
+            })
+            .collect();
+        let mut x = format!("id: {}", q(id));
+        if let Some(o) = s(g.value, "OwnerId") {
+            let _ = write!(x, ", owner: {}", q(o));
+        }
+        if g.value
+            .get("Options")
+            .and_then(|o| s(o, "SecurityGroupReferencingSupport"))
+            == Some("enable")
+        {
+            x.push_str(", security_group_referencing_support: true");
+        }
+        let _ = writeln!(tgws, "        // {}", g.origin);
+        let _ = writeln!(
+            tgws,
+            "        TransitGateway({x},\n            attachments: [{}],\n            route_tables: [{}]),",
+            attachments.join(", "),
+            tables.join(", ")
+        );
+    }
+    if !tgws.is_empty() {
+        let _ = writeln!(out, "    transit_gateways: [\n{tgws}    ],");
     }
     for sn in get("Subnets") {
         if let Some(v) = s(sn.value, "VpcId") {

@@ -1086,3 +1086,76 @@ fn import_terraform_lays_a_plan_over_its_base_snapshot() {
     );
     assert!(!alone.exists());
 }
+
+#[test]
+fn import_aws_reads_a_transit_gateway_its_attachments_tables_and_static_routes() {
+    // The guide's VPC attached to a transit gateway; its table associates
+    // and propagates the attachment and blackholes 10.99.0.0/16 (a static
+    // route; the propagated one comes from the propagation). Propagations
+    // and routes name no table: their files are named after it.
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    copy_tree(&root().join("tests/fixtures/aws/guide-example"), &snap);
+    let region = snap.join("123456789012/us-east-1");
+    let write = |file: &str, v: serde_json::Value| {
+        std::fs::write(region.join(file), v.to_string()).unwrap()
+    };
+    write(
+        "tgw.json",
+        serde_json::json!({ "TransitGateways": [{
+        "TransitGatewayId": "tgw-0hub000000000001", "OwnerId": "123456789012", "State": "available",
+        "Options": { "SecurityGroupReferencingSupport": "disable", "DefaultRouteTableAssociation": "disable" } }] }),
+    );
+    write(
+        "tgw-vpc-attachments.json",
+        serde_json::json!({ "TransitGatewayVpcAttachments": [{
+        "TransitGatewayAttachmentId": "tgw-attach-0guide00000001", "TransitGatewayId": "tgw-0hub000000000001",
+        "VpcId": "vpc-0c0ffee000000001", "SubnetIds": ["subnet-0c0ffee00000001"], "State": "available" }] }),
+    );
+    write(
+        "tgw-attachments.json",
+        serde_json::json!({ "TransitGatewayAttachments": [{
+        "TransitGatewayAttachmentId": "tgw-attach-0guide00000001", "TransitGatewayId": "tgw-0hub000000000001",
+        "ResourceType": "vpc", "ResourceId": "vpc-0c0ffee000000001", "State": "available",
+        "Association": { "TransitGatewayRouteTableId": "tgw-rtb-0hub00000000001", "State": "associated" } }] }),
+    );
+    write(
+        "tgw-route-tables.json",
+        serde_json::json!({ "TransitGatewayRouteTables": [{
+        "TransitGatewayRouteTableId": "tgw-rtb-0hub00000000001", "TransitGatewayId": "tgw-0hub000000000001", "State": "available" }] }),
+    );
+    write(
+        "tgw-rtb-0hub00000000001-propagations.json",
+        serde_json::json!({ "TransitGatewayRouteTablePropagations": [{
+        "TransitGatewayAttachmentId": "tgw-attach-0guide00000001", "ResourceId": "vpc-0c0ffee000000001",
+        "ResourceType": "vpc", "State": "enabled" }] }),
+    );
+    write(
+        "tgw-rtb-0hub00000000001-routes.json",
+        serde_json::json!({ "Routes": [
+        { "DestinationCidrBlock": "10.0.0.0/16", "Type": "propagated", "State": "active",
+          "TransitGatewayAttachments": [{ "TransitGatewayAttachmentId": "tgw-attach-0guide00000001" }] },
+        { "DestinationCidrBlock": "10.99.0.0/16", "Type": "static", "State": "blackhole" } ],
+        "AdditionalRoutesAvailable": false }),
+    );
+    let out = dir.path().join("tgw.ron");
+    let o = sim(&[
+        "import",
+        "aws",
+        snap.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_ok(&o);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        text.contains(
+            r#"TgwRouteTable(id: "tgw-rtb-0hub00000000001", associations: ["tgw-attach-0guide00000001"], propagations: ["tgw-attach-0guide00000001"], routes: [TgwRoute(destination_cidr_block: "10.99.0.0/16", blackhole: true)])"#
+        ),
+        "{text}"
+    );
+    let s = sim_core::load("tgw.ron", &text, &Default::default())
+        .unwrap_or_else(|e| panic!("{e}\n{text}"))
+        .scenario;
+    assert_eq!(s.topology.transit_gateways.len(), 1);
+}
