@@ -54,6 +54,9 @@ impl std::fmt::Display for Origin {
 struct Item<'a> {
     value: &'a Value,
     origin: Origin,
+    /// From the plan laid over a base snapshot (`sim import terraform`):
+    /// it replaces the base's item of the same id.
+    planned: bool,
 }
 
 /// Keys the import reads, and why the others are not (yet) modelled.
@@ -280,6 +283,7 @@ pub fn import(dir: &Path, flow_logs: &[PathBuf]) -> Result<Imported, Vec<String>
         .map_or("imported".into(), |n| n.to_string_lossy().into_owned());
     build(
         &docs,
+        docs.len(),
         &name,
         &format!("sim import aws {}", dir.display()),
         &[],
@@ -288,10 +292,12 @@ pub fn import(dir: &Path, flow_logs: &[PathBuf]) -> Result<Imported, Vec<String>
     .map_err(located)
 }
 
-/// The scenario from describe outputs (later ones replacing earlier items
-/// of the same id); `placeholders` are named in its head.
+/// The scenario from describe outputs; those from `overlay` on are a plan's,
+/// replacing the others' items of the same id. `placeholders` are named in
+/// its head.
 pub fn build(
     docs: &[Doc],
+    overlay: usize,
     name: &str,
     command: &str,
     placeholders: &[String],
@@ -302,7 +308,8 @@ pub fn build(
     let mut items: BTreeMap<&str, Vec<Item<'_>>> = BTreeMap::new();
     let mut others: BTreeMap<String, (usize, String)> = BTreeMap::new();
     let mut regions: BTreeSet<String> = BTreeSet::new();
-    for (file, parts, v) in docs {
+    for (n, (file, parts, v)) in docs.iter().enumerate() {
+        let planned = n >= overlay;
         if let [_, region] = parts.as_slice() {
             regions.insert(region.clone());
         }
@@ -312,6 +319,11 @@ pub fn build(
         };
         for (key, list) in obj {
             let Some(list) = list.as_array() else {
+                if IMPORTED.contains(&key.as_str()) {
+                    errors.push(format!(
+                        "{file}: $.{key}: not a list, as the describe call prints it"
+                    ));
+                }
                 continue;
             };
             match IMPORTED.iter().find(|k| *k == key) {
@@ -326,6 +338,7 @@ pub fn build(
                                         file: file.clone(),
                                         path: format!("$.Reservations[{i}].Instances[{j}]"),
                                     },
+                                    planned,
                                 });
                             }
                         } else {
@@ -335,6 +348,7 @@ pub fn build(
                                     file: file.clone(),
                                     path: format!("$.{key}[{i}]"),
                                 },
+                                planned,
                             });
                         }
                     }
@@ -346,20 +360,32 @@ pub fn build(
             }
         }
     }
-    // A later item of the same id replaces an earlier one.
+    // One id, one item: a planned item replaces the base's; twice in one
+    // layer is an error naming both places.
     for (key, list) in items.iter_mut() {
-        if let Some(field) = id_field(key) {
-            let mut seen = BTreeSet::new();
-            let mut kept: Vec<Item<'_>> = Vec::new();
-            for item in std::mem::take(list).into_iter().rev() {
-                let id = s(item.value, field).map(String::from);
-                if id.as_ref().is_none_or(|id| seen.insert(id.clone())) {
-                    kept.push(item);
+        let Some(field) = id_field(key) else { continue };
+        let mut first: BTreeMap<String, (Origin, bool)> = BTreeMap::new();
+        let mut replaced: BTreeSet<String> = BTreeSet::new();
+        for item in list.iter() {
+            let Some(id) = s(item.value, field) else {
+                continue;
+            };
+            match first.get(id) {
+                Some((o, planned)) if *planned == item.planned => errors.push(format!(
+                    "{}.{field}: {id} is listed twice, also at {o}",
+                    item.origin
+                )),
+                Some(_) => {
+                    replaced.insert(id.to_string());
+                }
+                None => {
+                    first.insert(id.to_string(), (item.origin.clone(), item.planned));
                 }
             }
-            kept.reverse();
-            *list = kept;
         }
+        list.retain(|item| {
+            item.planned || s(item.value, field).is_none_or(|id| !replaced.contains(id))
+        });
     }
     let get = |k: &str| items.get(k).map_or(&[][..], Vec::as_slice);
     let mut warnings = Vec::new();

@@ -661,6 +661,7 @@ pub fn import(
             }
         }
     }
+    let overlay = all.len();
     all.extend(docs);
     let placeholders: Vec<String> = planned
         .iter()
@@ -674,7 +675,7 @@ pub fn import(
         Some(b) => format!("sim import terraform {shown} --base {}", b.display()),
         None => format!("sim import terraform {shown}"),
     };
-    let mut imported = import_aws::build(&all, &name, &command, &placeholders, flow_logs)?;
+    let mut imported = import_aws::build(&all, overlay, &name, &command, &placeholders, flow_logs)?;
     if !unmodelled.is_empty() {
         imported.text.push_str("// Not imported from the plan:\n");
         for (kind, n) in unmodelled {

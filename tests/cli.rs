@@ -1159,3 +1159,31 @@ fn import_aws_reads_a_transit_gateway_its_attachments_tables_and_static_routes()
         .scenario;
     assert_eq!(s.topology.transit_gateways.len(), 1);
 }
+
+#[test]
+fn import_aws_refuses_an_id_listed_twice_and_a_list_that_is_not_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    copy_tree(&root().join("tests/fixtures/aws/guide-example"), &snap);
+    let region = snap.join("123456789012/us-east-1");
+    std::fs::copy(
+        region.join("describe-vpcs.json"),
+        region.join("vpcs-again.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        region.join("odd.json"),
+        r#"{"Subnets": {"SubnetId": "subnet-0x"}}"#,
+    )
+    .unwrap();
+    let o = sim(&["import", "aws", snap.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "vpcs-again.json: $.Vpcs[0].VpcId: vpc-0c0ffee000000001 is listed twice, also at "
+        ) && err.contains("describe-vpcs.json: $.Vpcs[0]"),
+        "{err}"
+    );
+    assert!(err.contains("odd.json: $.Subnets: not a list"), "{err}");
+}

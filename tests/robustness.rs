@@ -287,3 +287,89 @@ fn inputs_that_crashed_a_fuzz_target_get_a_verdict() {
         );
     }
 }
+
+/// Copies a fixture tree.
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn mutated_snapshots_and_plans_never_panic_the_import() {
+    // Truncated JSON, values of the wrong type, ids made empty or
+    // duplicated: each import ends in a scenario (exit 0) or located errors
+    // (exit 2), never a panic.
+    const PIECES: &[&str] = &[
+        "",
+        "null",
+        "\"\"",
+        "[]",
+        "{}",
+        "-1",
+        "1e309",
+        "\"x\"",
+        "true",
+        "\"vpc-0c0ffee000000001\"",
+    ];
+    let mut rng = Lcg(11);
+    let dir = tempfile::tempdir().unwrap();
+    for round in 0..40 {
+        let snap = dir.path().join(format!("snap{round}"));
+        copy_dir(&root().join("tests/fixtures/aws/nlb-example"), &snap);
+        let region = snap.join("123456789012/us-east-1");
+        let mut files: Vec<_> = std::fs::read_dir(&region)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        let plan = dir.path().join(format!("plan{round}.json"));
+        std::fs::copy(
+            root().join("tests/fixtures/terraform/add-ids-session.plan.json"),
+            &plan,
+        )
+        .unwrap();
+        files.push(plan.clone());
+        let file = &files[rng.below(files.len())];
+        let mut t = std::fs::read_to_string(file).unwrap();
+        if rng.below(4) == 0 {
+            t.truncate(rng.below(t.len()));
+        } else {
+            for _ in 0..1 + rng.below(3) {
+                // Replace a value: from a colon to the next comma or brace.
+                let colons: Vec<usize> = t.match_indices(": ").map(|(i, _)| i + 2).collect();
+                let Some(&at) = colons.get(rng.below(colons.len())) else {
+                    break;
+                };
+                let end = t[at..].find([',', '}', '\n']).map_or(t.len(), |e| at + e);
+                t.replace_range(at..end, PIECES[rng.below(PIECES.len())]);
+            }
+        }
+        std::fs::write(file, t).unwrap();
+        for args in [
+            vec!["import", "aws", snap.to_str().unwrap()],
+            vec![
+                "import",
+                "terraform",
+                plan.to_str().unwrap(),
+                "--base",
+                snap.to_str().unwrap(),
+            ],
+        ] {
+            let o = sim(&args);
+            let code = o.status.code();
+            assert!(
+                matches!(code, Some(0 | 2)) && !stderr(&o).contains("panicked"),
+                "round {round}, {}: exit {code:?}\n{}",
+                file.display(),
+                stderr(&o)
+            );
+        }
+    }
+}
