@@ -967,10 +967,16 @@ pub fn build(
                 eni(n, &origin, false, &mut errors)
             })
             .collect();
+        // Its account: its primary ENI's owner (a participant of a shared
+        // VPC owns its instances, not the VPC's owner).
+        let owner = nics
+            .first()
+            .and_then(|(_, n, _)| s(n, "OwnerId"))
+            .map_or(String::new(), |o| format!(", owner: {}", q(o)));
         let _ = writeln!(out, "        // {}", i.origin);
         let _ = writeln!(
             out,
-            "        Instance(id: {}, instance_type: {}, subnet: {}, network_interfaces: [{}]),",
+            "        Instance(id: {}, instance_type: {}, subnet: {}{owner}, network_interfaces: [{}]),",
             q(id),
             q(ty),
             q(sn),
