@@ -474,7 +474,8 @@ pub fn build(
         "Scenario(\n    name: {},\n    duration: \"60s\",",
         q(name)
     );
-    if let Some(region) = regions.iter().next().or(zones.iter().next()) {
+    let scenario_region = regions.iter().next().or(zones.iter().next()).cloned();
+    if let Some(region) = &scenario_region {
         let _ = writeln!(out, "    region: {},", q(region));
     }
     // Accounts: every owner named.
@@ -516,7 +517,16 @@ pub fn build(
         {
             cidrs.push(q(c));
         }
-        let owner = s(v.value, "OwnerId").map_or(String::new(), |o| format!(", owner: {}", q(o)));
+        let mut owner =
+            s(v.value, "OwnerId").map_or(String::new(), |o| format!(", owner: {}", q(o)));
+        // A VPC of another Region's folder (ACCOUNT/REGION/file) says so.
+        let folders: Vec<&str> = v.origin.file.split('/').collect();
+        if let [.., _, region, _] = folders.as_slice()
+            && regions.contains(*region)
+            && scenario_region.as_deref() != Some(*region)
+        {
+            let _ = write!(owner, ", region: {}", q(region));
+        }
         let _ = writeln!(out, "        // {}", v.origin);
         let _ = writeln!(
             out,

@@ -1187,3 +1187,46 @@ fn import_aws_refuses_an_id_listed_twice_and_a_list_that_is_not_one() {
     );
     assert!(err.contains("odd.json: $.Subnets: not a list"), "{err}");
 }
+
+#[test]
+fn import_aws_gives_a_vpc_of_another_regions_folder_its_region() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    copy_tree(&root().join("tests/fixtures/aws/guide-example"), &snap);
+    let eu = snap.join("123456789012/eu-west-1");
+    std::fs::create_dir_all(&eu).unwrap();
+    std::fs::write(
+        eu.join("vpcs.json"),
+        serde_json::json!({ "Vpcs": [{ "VpcId": "vpc-0eu0000000000001", "OwnerId": "123456789012",
+            "CidrBlock": "10.50.0.0/16", "State": "available" }] })
+        .to_string(),
+    )
+    .unwrap();
+    let out = dir.path().join("two.ron");
+    let o = sim(&[
+        "import",
+        "aws",
+        snap.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_ok(&o);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let s = sim_core::load("two.ron", &text, &Default::default())
+        .unwrap_or_else(|e| panic!("{e}\n{text}"))
+        .scenario;
+    let regions: Vec<(&str, &str)> = s
+        .topology
+        .vpcs
+        .iter()
+        .map(|v| (v.id.as_str(), v.region.as_str()))
+        .collect();
+    assert!(
+        regions.contains(&("vpc-0eu0000000000001", "eu-west-1")),
+        "{regions:?}"
+    );
+    assert!(
+        regions.contains(&("vpc-0c0ffee000000001", "eu-west-1")) == false,
+        "{regions:?}"
+    );
+}
