@@ -1226,7 +1226,7 @@ fn import_aws_gives_a_vpc_of_another_regions_folder_its_region() {
         "{regions:?}"
     );
     assert!(
-        regions.contains(&("vpc-0c0ffee000000001", "eu-west-1")) == false,
+        !regions.contains(&("vpc-0c0ffee000000001", "eu-west-1")),
         "{regions:?}"
     );
 }
