@@ -102,6 +102,14 @@ fn identity(p: &Planned<'_>) -> (String, bool) {
     }
 }
 
+/// A resource's `name` attribute, or its address's name.
+fn name_of(p: &Planned<'_>) -> String {
+    p.after
+        .get("name")
+        .and_then(Value::as_str)
+        .map_or_else(|| short(&p.address), String::from)
+}
+
 /// A resource as the describe call's output that would list it.
 fn push(docs: &mut Vec<Doc>, shown: &str, p: &Planned<'_>, key: &str, item: Value) {
     docs.push((
@@ -432,10 +440,7 @@ pub fn import(
                     }
                 }
                 let zones: Vec<Value> = subnets.iter().map(|s| json!({ "SubnetId": s })).collect();
-                let name = a
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .map_or_else(|| short(&p.address), String::from);
+                let name = name_of(p);
                 push(
                     &mut docs,
                     &shown,
@@ -468,10 +473,7 @@ pub fn import(
                 );
             }
             "aws_lb_target_group" => {
-                let name = a
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .map_or_else(|| short(&p.address), String::from);
+                let name = name_of(p);
                 push(
                     &mut docs,
                     &shown,

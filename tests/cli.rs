@@ -744,24 +744,26 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// Runs `sim import ARGS -o OUT` and loads what it wrote: its text and
+/// the scenario.
+fn imported(args: &[&str], out: &Path) -> (String, sim_core::Scenario) {
+    let mut all = args.to_vec();
+    all.extend(["-o", out.to_str().unwrap()]);
+    assert_ok(&sim(&all));
+    let text = std::fs::read_to_string(out).unwrap();
+    let s = sim_core::load("imported.ron", &text, &Default::default())
+        .unwrap_or_else(|e| panic!("{e}\n{text}"))
+        .scenario;
+    (text, s)
+}
+
 #[test]
 fn import_aws_reads_a_snapshot_into_a_scenario_that_checks() {
     // tests/fixtures/aws/guide-example: the guide's example as the AWS CLI
     // prints it, in ACCOUNT/REGION/ folders, one describe call per file.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("imported.ron");
-    let o = sim(&[
-        "import",
-        "aws",
-        "tests/fixtures/aws/guide-example",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_ok(&o);
-    let text = std::fs::read_to_string(&out).unwrap();
-    let s = sim_core::load("imported.ron", &text, &Default::default())
-        .unwrap_or_else(|e| panic!("{e}\n{text}"))
-        .scenario;
+    let (text, s) = imported(&["import", "aws", "tests/fixtures/aws/guide-example"], &out);
     let t = &s.topology;
     assert_eq!(
         (
@@ -929,18 +931,7 @@ fn import_aws_reads_load_balancers_their_targets_cross_zone_and_gwlb_endpoints()
     // Balancer the twin does not model (a note).
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("nlb.ron");
-    let o = sim(&[
-        "import",
-        "aws",
-        "tests/fixtures/aws/nlb-example",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_ok(&o);
-    let text = std::fs::read_to_string(&out).unwrap();
-    let s = sim_core::load("nlb.ron", &text, &Default::default())
-        .unwrap_or_else(|e| panic!("{e}\n{text}"))
-        .scenario;
+    let (text, s) = imported(&["import", "aws", "tests/fixtures/aws/nlb-example"], &out);
     let nlb = &s.topology.network_load_balancers[0];
     assert!(nlb.cross_zone && nlb.udp_4789_listener);
     assert_eq!((nlb.nodes.len(), nlb.targets.len()), (2, 1));
@@ -998,18 +989,7 @@ fn import_aws_reads_load_balancers_their_targets_cross_zone_and_gwlb_endpoints()
     )
     .unwrap();
     let out = dir.path().join("gwlb.ron");
-    let o = sim(&[
-        "import",
-        "aws",
-        snap.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_ok(&o);
-    let text = std::fs::read_to_string(&out).unwrap();
-    let s = sim_core::load("gwlb.ron", &text, &Default::default())
-        .unwrap_or_else(|e| panic!("{e}\n{text}"))
-        .scenario;
+    let (_, s) = imported(&["import", "aws", snap.to_str().unwrap()], &out);
     assert_eq!(s.topology.gateway_load_balancers[0].targets.len(), 1);
     assert_eq!(s.topology.gwlb_endpoints[0].id, "vpce-0ids000000000001");
     // Without the service configurations, the endpoint's load balancer is
@@ -1203,18 +1183,7 @@ fn import_aws_gives_a_vpc_of_another_regions_folder_its_region() {
     )
     .unwrap();
     let out = dir.path().join("two.ron");
-    let o = sim(&[
-        "import",
-        "aws",
-        snap.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_ok(&o);
-    let text = std::fs::read_to_string(&out).unwrap();
-    let s = sim_core::load("two.ron", &text, &Default::default())
-        .unwrap_or_else(|e| panic!("{e}\n{text}"))
-        .scenario;
+    let (_, s) = imported(&["import", "aws", snap.to_str().unwrap()], &out);
     let regions: Vec<(&str, &str)> = s
         .topology
         .vpcs
