@@ -168,7 +168,10 @@ pub fn cost(scenario: &Scenario, results: &RunResults) -> Cost {
     if !results.sessions.is_empty() {
         lines.push(Line {
             item: "Traffic Mirroring sessions",
-            resource: format!("{} sessions", results.sessions.len()),
+            resource: match results.sessions.len() {
+                1 => "1 session".to_string(),
+                n => format!("{n} sessions"),
+            },
             unit: "session-hour",
             price: session_price,
             run: Qty::whole(u128::from(billed)),
