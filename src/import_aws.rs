@@ -44,6 +44,17 @@ struct Origin {
     path: String,
 }
 
+impl Origin {
+    /// The file's name without its extension: outputs that name no
+    /// resource (target health, attributes, TGW propagations and routes)
+    /// belong to the one whose name it holds.
+    fn stem(&self) -> String {
+        Path::new(&self.file)
+            .file_stem()
+            .map_or(String::new(), |x| x.to_string_lossy().into_owned())
+    }
+}
+
 impl std::fmt::Display for Origin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.file, self.path)
@@ -790,11 +801,6 @@ pub fn build(
     // static routes. The outputs of get-transit-gateway-route-table-
     // propagations and search-transit-gateway-routes name no table: a file
     // of them belongs to the table whose id its file name holds.
-    let stem = |o: &Origin| {
-        Path::new(&o.file)
-            .file_stem()
-            .map_or(String::new(), |x| x.to_string_lossy().into_owned())
-    };
     let mut tgws = String::new();
     for g in get("TransitGateways") {
         let id = s(g.value, "TransitGatewayId").unwrap_or_default();
@@ -835,14 +841,14 @@ pub fn build(
                     .collect();
                 let propagations: Vec<String> = get("TransitGatewayRouteTablePropagations")
                     .iter()
-                    .filter(|p| stem(&p.origin).contains(table))
+                    .filter(|p| p.origin.stem().contains(table))
                     .filter(|p| s(p.value, "State") != Some("disabled"))
                     .filter_map(|p| s(p.value, "TransitGatewayAttachmentId"))
                     .map(q)
                     .collect();
                 let routes: Vec<String> = get("Routes")
                     .iter()
-                    .filter(|r| stem(&r.origin).contains(table) && s(r.value, "Type") == Some("static"))
+                    .filter(|r| r.origin.stem().contains(table) && s(r.value, "Type") == Some("static"))
                     .filter_map(|r| {
                         let dest = s(r.value, "DestinationCidrBlock")?;
                         Some(if s(r.value, "State") == Some("blackhole") {
@@ -1018,11 +1024,6 @@ pub fn build(
     }
     // Load balancers: network and gateway ones, with their listeners,
     // registered targets and their health, and cross-zone.
-    let file_stem = |o: &Origin| {
-        Path::new(&o.file)
-            .file_stem()
-            .map_or(String::new(), |x| x.to_string_lossy().into_owned())
-    };
     let lbs: Vec<&Item<'_>> = get("LoadBalancers")
         .iter()
         .filter(|l| matches!(s(l.value, "Type"), Some("network" | "gateway")))
@@ -1075,7 +1076,7 @@ pub fn build(
         let attributes: Vec<&Item<'_>> = get("Attributes").iter().collect();
         let mine = attributes
             .iter()
-            .filter(|a| file_stem(&a.origin).contains(name))
+            .filter(|a| a.origin.stem().contains(name))
             .chain(
                 attributes
                     .iter()
@@ -1092,7 +1093,7 @@ pub fn build(
             let by_ip = s(g.value, "TargetType") == Some("ip");
             let descriptions: Vec<&Item<'_>> = get("TargetHealthDescriptions")
                 .iter()
-                .filter(|d| file_stem(&d.origin).contains(gname) || get("TargetGroups").len() == 1)
+                .filter(|d| d.origin.stem().contains(gname) || get("TargetGroups").len() == 1)
                 .collect();
             if descriptions.is_empty() {
                 unregistered.push(format!("{} ({gname})", g.origin));

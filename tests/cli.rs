@@ -744,19 +744,6 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// Runs `sim import ARGS -o OUT` and loads what it wrote: its text and
-/// the scenario.
-fn imported(args: &[&str], out: &Path) -> (String, sim_core::Scenario) {
-    let mut all = args.to_vec();
-    all.extend(["-o", out.to_str().unwrap()]);
-    assert_ok(&sim(&all));
-    let text = std::fs::read_to_string(out).unwrap();
-    let s = sim_core::load("imported.ron", &text, &Default::default())
-        .unwrap_or_else(|e| panic!("{e}\n{text}"))
-        .scenario;
-    (text, s)
-}
-
 #[test]
 fn import_aws_reads_a_snapshot_into_a_scenario_that_checks() {
     // tests/fixtures/aws/guide-example: the guide's example as the AWS CLI
@@ -902,25 +889,16 @@ fn import_aws_names_the_file_and_path_of_a_missing_reference_and_writes_nothing(
         "-o",
         out.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains(
-            "123456789012/us-east-1/traffic-mirror-sessions.json: $.TrafficMirrorSessions[0].TrafficMirrorTargetId: \
-             traffic mirror target tmt-0a1a1a1a1a1a1a1a1 is not in the snapshot"
-        ),
-        "{}",
-        stderr(&o)
+    assert_exit_2_saying(
+        &o,
+        "123456789012/us-east-1/traffic-mirror-sessions.json: $.TrafficMirrorSessions[0].TrafficMirrorTargetId: \
+             traffic mirror target tmt-0a1a1a1a1a1a1a1a1 is not in the snapshot",
     );
     assert!(!out.exists());
     // A file that is not JSON: its line and column.
     std::fs::write(region.join("broken.json"), "{\n  \"Vpcs\": [\n").unwrap();
     let o = sim(&["import", "aws", snap.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("broken.json: 3:0: not JSON"),
-        "{}",
-        stderr(&o)
-    );
+    assert_exit_2_saying(&o, "broken.json: 3:0: not JSON");
 }
 
 #[test]
@@ -996,12 +974,7 @@ fn import_aws_reads_load_balancers_their_targets_cross_zone_and_gwlb_endpoints()
     // unknown: an error at the endpoint's path.
     std::fs::remove_file(region.join("endpoint-services.json")).unwrap();
     let o = sim(&["import", "aws", snap.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("vpc-endpoints.json: $.VpcEndpoints[0].ServiceName"),
-        "{}",
-        stderr(&o)
-    );
+    assert_exit_2_saying(&o, "vpc-endpoints.json: $.VpcEndpoints[0].ServiceName");
 }
 
 #[test]
@@ -1012,22 +985,18 @@ fn import_terraform_lays_a_plan_over_its_base_snapshot() {
     // named at the head, and the references between them resolved.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("plan.ron");
-    let o = sim(&[
-        "import",
-        "terraform",
-        "tests/fixtures/terraform/add-ids-session.plan.json",
-        "--base",
-        "tests/fixtures/aws/guide-example",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_ok(&o);
-    let text = std::fs::read_to_string(&out).unwrap();
+    let (text, s) = imported(
+        &[
+            "import",
+            "terraform",
+            "tests/fixtures/terraform/add-ids-session.plan.json",
+            "--base",
+            "tests/fixtures/aws/guide-example",
+        ],
+        &out,
+    );
     assert!(text.contains("//   aws_ec2_traffic_mirror_session.web = tms-plan-web"));
     assert!(text.contains("// - aws_cloudwatch_log_group: 1: not a resource this import reads."));
-    let s = sim_core::load("plan.ron", &text, &Default::default())
-        .unwrap_or_else(|e| panic!("{e}\n{text}"))
-        .scenario;
     let t = &s.topology;
     assert_eq!(t.sessions.len(), 1, "the guide's session is deleted");
     let m = &t.sessions[0];
@@ -1056,13 +1025,9 @@ fn import_terraform_lays_a_plan_over_its_base_snapshot() {
         "-o",
         alone.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains(
-            "add-ids-session.plan.json#aws_ec2_traffic_mirror_session.web: $.TrafficMirrorSessions[0].NetworkInterfaceId: ENI eni-0source0000000001 is not in the snapshot"
-        ),
-        "{}",
-        stderr(&o)
+    assert_exit_2_saying(
+        &o,
+        "add-ids-session.plan.json#aws_ec2_traffic_mirror_session.web: $.TrafficMirrorSessions[0].NetworkInterfaceId: ENI eni-0source0000000001 is not in the snapshot",
     );
     assert!(!alone.exists());
 }

@@ -386,25 +386,10 @@ fn every_shipped_scenario_without_routing_survives_describe_and_import() {
         for (file, v) in describe(t) {
             std::fs::write(snap.join(file), serde_json::to_string_pretty(&v).unwrap()).unwrap();
         }
-        let out = snap.join("imported.ron");
-        let o = sim(&[
-            "import",
-            "aws",
-            snap.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-        ]);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}: {}",
-            path.display(),
-            stderr(&o)
+        let (_, again) = imported(
+            &["import", "aws", snap.to_str().unwrap()],
+            &snap.join("imported.ron"),
         );
-        let imported = std::fs::read_to_string(&out).unwrap();
-        let again = sim_core::load("imported.ron", &imported, &Default::default())
-            .unwrap_or_else(|e| panic!("{}: {e}\n{imported}", path.display()))
-            .scenario;
         assert_eq!(
             fingerprint(&again.topology),
             fingerprint(t),

@@ -392,12 +392,7 @@ fn shards_merge_into_the_whole_sweep_byte_for_byte_and_only_a_whole_grid_merges(
         );
     }
     // A shard missing, a shard twice, shards of another sweep: exit 2.
-    let refuse = |args: &[&str], says: &str| {
-        let o = sim(args);
-        assert_eq!(o.status.code(), Some(2), "{args:?}");
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert!(err.contains(says), "{args:?}: {err}");
-    };
+    let refuse = |args: &[&str], says: &str| assert_exit_2_saying(&sim(args), says);
     refuse(&["sweep", "merge", &d("s0")], "shard 1 of 2 is missing");
     refuse(&["sweep", "merge", &d("s0"), &d("s0")], "given twice");
     let other = sweep(

@@ -28,14 +28,7 @@ const MICRO: u128 = 1_000_000;
 
 /// `v / unit` as a decimal with `places` digits, rounded down.
 pub(crate) fn decimal(v: u128, unit: u128, places: u32) -> String {
-    let scale = 10u128.pow(places);
-    let scaled = v * scale / unit.max(1);
-    format!(
-        "{}.{:0width$}",
-        scaled / scale,
-        scaled % scale,
-        width = places as usize
-    )
+    Qty::new(v, unit).decimal(places)
 }
 
 /// `a * b / c`, exact when the product fits, else nearly so.

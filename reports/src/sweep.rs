@@ -80,14 +80,6 @@ pub struct Cheapest {
     pub monthly_usd: String,
 }
 
-/// A decimal USD string as micro-dollars, for comparing.
-fn micro(usd: &str) -> u128 {
-    let (whole, frac) = usd.split_once('.').unwrap_or((usd, ""));
-    let frac = format!("{frac:0<6}");
-    whole.parse::<u128>().unwrap_or(u128::MAX / 2_000_000) * 1_000_000
-        + frac[..6].parse::<u128>().unwrap_or(0)
-}
-
 fn percent(part: u64, whole: u64) -> String {
     if whole == 0 {
         return "n/a".into();
@@ -161,7 +153,7 @@ pub fn sweep(
     let cheapest = rows
         .iter()
         .filter(|r| r.holds == Some(true) && r.unpriced.is_empty())
-        .min_by_key(|r| micro(&r.monthly_usd))
+        .min_by_key(|r| crate::text::micro_usd(&r.monthly_usd))
         .map(|r| Cheapest {
             values: r.values.clone(),
             monthly_usd: r.monthly_usd.clone(),

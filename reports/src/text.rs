@@ -467,13 +467,18 @@ fn mbps(bps: u64) -> String {
 
 /// Each source instance's load against its figures, per direction, and
 /// what its budgets refused (ENA's allowance counters).
+/// A decimal USD string of the report (`"1234.567891"`) in micro-dollars;
+/// what does not parse counts as 0.
+pub fn micro_usd(usd: &str) -> u128 {
+    let (whole, frac) = usd.split_once('.').unwrap_or((usd, ""));
+    let digits = format!("{frac:0<6}");
+    whole.parse::<u128>().unwrap_or(0) * 1_000_000 + digits[..6].parse::<u128>().unwrap_or(0)
+}
+
 /// USD as a person reads it: `1234.567891` with `places` decimals as
 /// `$1,234.57` (rounded half up).
 pub fn money(usd: &str, places: u32) -> String {
-    let (whole, frac) = usd.split_once('.').unwrap_or((usd, ""));
-    let digits = format!("{frac:0<6}");
-    let micro: u128 =
-        whole.parse::<u128>().unwrap_or(0) * 1_000_000 + digits[..6].parse::<u128>().unwrap_or(0);
+    let micro = micro_usd(usd);
     let unit = 10u128.pow(6 - places.min(6));
     let rounded = (micro + unit / 2) / unit;
     let scale = 10u128.pow(places.min(6));

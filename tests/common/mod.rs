@@ -212,6 +212,17 @@ pub fn assert_ok(o: &std::process::Output) {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(o));
 }
 
+/// Asserts a command was refused (exit 2) and its standard error says
+/// `says`.
+pub fn assert_exit_2_saying(o: &std::process::Output, says: &str) {
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(o));
+    assert!(
+        stderr(o).contains(says),
+        "expected `{says}` in:\n{}",
+        stderr(o)
+    );
+}
+
 /// A command's standard error, as text.
 pub fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
@@ -236,4 +247,17 @@ pub fn sim_run_out(scenario: &str, duration: &str, extra: &[&str]) -> tempfile::
         String::from_utf8_lossy(&o.stderr)
     );
     dir
+}
+
+/// Runs `sim import ARGS -o OUT` and loads what it wrote: its text and
+/// the scenario.
+pub fn imported(args: &[&str], out: &Path) -> (String, sim_core::Scenario) {
+    let mut all = args.to_vec();
+    all.extend(["-o", out.to_str().unwrap()]);
+    assert_ok(&sim(&all));
+    let text = std::fs::read_to_string(out).unwrap();
+    let s = sim_core::load("imported.ron", &text, &Default::default())
+        .unwrap_or_else(|e| panic!("{e}\n{text}"))
+        .scenario;
+    (text, s)
 }
