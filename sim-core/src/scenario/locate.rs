@@ -48,23 +48,44 @@ enum Token<'a> {
     Colon,
 }
 
+/// Where the comment starting at `i` (`//` or `/*`) ends: the index just
+/// after it, and whether it was closed (a line comment always is). RON's
+/// block comments nest. The locator and the recovering parser share it.
+pub(super) fn comment_end(b: &[u8], mut i: usize) -> (usize, bool) {
+    if b.get(i + 1) == Some(&b'/') {
+        while i < b.len() && b[i] != b'\n' {
+            i += 1;
+        }
+        return (i, true);
+    }
+    let mut depth = 0usize;
+    loop {
+        match (b.get(i), b.get(i + 1)) {
+            (Some(b'/'), Some(b'*')) => {
+                depth += 1;
+                i += 2;
+            }
+            (Some(b'*'), Some(b'/')) => {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    return (i, true);
+                }
+            }
+            (Some(_), _) => i += 1,
+            (None, _) => return (b.len(), false),
+        }
+    }
+}
+
 fn tokens(text: &str) -> Vec<Token<'_>> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
         match b[i] {
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 2;
+            b'/' if matches!(b.get(i + 1), Some(b'/' | b'*')) => {
+                i = comment_end(b, i).0;
             }
             b'"' => {
                 let start = i;
@@ -545,6 +566,19 @@ mod set_field_tests {
         );
         // Comments survive.
         assert!(t.contains("// the name"));
+    }
+
+    #[test]
+    fn a_nested_block_comment_hides_what_it_holds() {
+        // RON's block comments nest (as the recovering parser reads them):
+        // the `id: "i-1"` inside is commented out, so only the real one is
+        // found, and set once.
+        let text = TEXT.replace(
+            "instances: [",
+            "/* old: /* Instance(id: \"i-1\") */ still a comment id: \"i-1\" */ instances: [",
+        );
+        let t = set_field(&text, "i-1.instance_type", "c5.xlarge").unwrap();
+        assert!(t.contains(r#"instance_type: "c5.xlarge", network"#), "{t}");
     }
 
     #[test]

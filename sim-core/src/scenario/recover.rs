@@ -48,31 +48,12 @@ pub fn entries(text: &str) -> Option<Vec<Entry>> {
     };
     while i < b.len() {
         match b[i] {
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
+            b'/' if matches!(b.get(i + 1), Some(b'/' | b'*')) => {
+                let (end, closed) = super::locate::comment_end(b, i);
+                if !closed {
+                    return None;
                 }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                // Block comments nest.
-                let mut depth = 0usize;
-                loop {
-                    match (b.get(i), b.get(i + 1)) {
-                        (Some(b'/'), Some(b'*')) => {
-                            depth += 1;
-                            i += 2;
-                        }
-                        (Some(b'*'), Some(b'/')) => {
-                            depth -= 1;
-                            i += 2;
-                            if depth == 0 {
-                                break;
-                            }
-                        }
-                        (Some(_), _) => i += 1,
-                        (None, _) => return None,
-                    }
-                }
+                i = end;
             }
             b'"' => {
                 i += 1;
