@@ -30,6 +30,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+mod ram;
+
 /// Files larger than this are refused.
 const MAX_FILE_BYTES: u64 = 256 << 20;
 /// Folders deeper than this are not searched (ACCOUNT/REGION/ is two).
@@ -68,10 +70,12 @@ struct Item<'a> {
     /// From the plan laid over a base snapshot (`sim import terraform`):
     /// it replaces the base's item of the same id.
     planned: bool,
+    /// The account folder it sits in, if the snapshot has them.
+    account: Option<&'a str>,
 }
 
 /// Keys the import reads, and why the others are not (yet) modelled.
-const IMPORTED: [&str; 24] = [
+const IMPORTED: &[&str] = &[
     "TransitGateways",
     "TransitGatewayVpcAttachments",
     "TransitGatewayAttachments",
@@ -96,24 +100,20 @@ const IMPORTED: [&str; 24] = [
     "TrafficMirrorTargets",
     "TrafficMirrorFilters",
     "TrafficMirrorSessions",
+    "resourceShareAssociations",
+    "resourceShares",
+    "resourceShareInvitations",
 ];
 
 fn why_not(key: &str) -> &'static str {
     match key {
-        "RouteTables"
-        | "NetworkAcls"
-        | "VpcPeeringConnections"
-        | "TransitGateways"
-        | "TransitGatewayAttachments"
-        | "TransitGatewayRouteTables" => {
-            "routing is not imported yet: the scenario has each VPC's local routes and default \
-             ACL; add route tables, ACLs, peering and transit gateways by hand"
+        "InternetGateways" | "EgressOnlyInternetGateways" => {
+            "routes name them by id; the gateways themselves carry nothing the twin uses"
         }
-        "LoadBalancers"
-        | "Listeners"
-        | "TargetGroups"
-        | "TargetHealthDescriptions"
-        | "VpcEndpoints" => "load balancers and endpoints are not imported yet: add them by hand",
+        "NatGateways" | "Addresses" | "PrefixLists" | "ManagedPrefixLists" => {
+            "not modelled: routes and rules through them are left out"
+        }
+        "FlowLogs" => "the flow-log configuration: give the logs themselves with --flow-logs",
         _ => "not a resource the twin models",
     }
 }
@@ -315,10 +315,13 @@ pub fn build(
     flow_logs: &[PathBuf],
 ) -> Result<Imported, Vec<String>> {
     let mut errors = Vec::new();
+    let mut warnings_early = Vec::new();
     // Items per key, in file order.
     let mut items: BTreeMap<&str, Vec<Item<'_>>> = BTreeMap::new();
     let mut others: BTreeMap<String, (usize, String)> = BTreeMap::new();
     let mut regions: BTreeSet<String> = BTreeSet::new();
+    // describe-organization outputs: (account, origin, organisation id).
+    let mut organizations: Vec<(String, Origin, String)> = Vec::new();
     for (n, (file, parts, v)) in docs.iter().enumerate() {
         let planned = n >= overlay;
         if let [_, region] = parts.as_slice() {
@@ -329,6 +332,21 @@ pub fn build(
             continue;
         };
         for (key, list) in obj {
+            if key == "Organization"
+                && let Some(org) = s(list, "Id")
+            {
+                let origin = Origin {
+                    file: file.clone(),
+                    path: "$.Organization".into(),
+                };
+                match parts.first() {
+                    Some(account) => organizations.push((account.clone(), origin, org.into())),
+                    None => warnings_early.push(format!(
+                        "{origin}: describe-organization output outside an ACCOUNT/ folder names no account: not used"
+                    )),
+                }
+                continue;
+            }
             let Some(list) = list.as_array() else {
                 if IMPORTED.contains(&key.as_str()) {
                     errors.push(format!(
@@ -350,6 +368,7 @@ pub fn build(
                                         path: format!("$.Reservations[{i}].Instances[{j}]"),
                                     },
                                     planned,
+                                    account: parts.first().map(String::as_str),
                                 });
                             }
                         } else {
@@ -360,6 +379,7 @@ pub fn build(
                                     path: format!("$.{key}[{i}]"),
                                 },
                                 planned,
+                                account: parts.first().map(String::as_str),
                             });
                         }
                     }
@@ -375,14 +395,25 @@ pub fn build(
     // layer is an error naming both places.
     for (key, list) in items.iter_mut() {
         let Some(field) = id_field(key) else { continue };
-        let mut first: BTreeMap<String, (Origin, bool)> = BTreeMap::new();
+        let mut first: BTreeMap<String, (Origin, bool, Option<&str>)> = BTreeMap::new();
         let mut replaced: BTreeSet<String> = BTreeSet::new();
+        // The same resource seen from two accounts (a peering connection
+        // between them, a shared subnet): the first folder's is kept.
+        let mut seen_twice: BTreeSet<(String, String)> = BTreeSet::new();
         for item in list.iter() {
             let Some(id) = s(item.value, field) else {
                 continue;
             };
             match first.get(id) {
-                Some((o, planned)) if *planned == item.planned => errors.push(format!(
+                Some((_, planned, account))
+                    if *planned == item.planned
+                        && account.is_some()
+                        && item.account.is_some()
+                        && *account != item.account =>
+                {
+                    seen_twice.insert((id.to_string(), item.origin.to_string()));
+                }
+                Some((o, planned, _)) if *planned == item.planned => errors.push(format!(
                     "{}.{field}: {id} is listed twice, also at {o}",
                     item.origin
                 )),
@@ -390,16 +421,23 @@ pub fn build(
                     replaced.insert(id.to_string());
                 }
                 None => {
-                    first.insert(id.to_string(), (item.origin.clone(), item.planned));
+                    first.insert(
+                        id.to_string(),
+                        (item.origin.clone(), item.planned, item.account),
+                    );
                 }
             }
         }
         list.retain(|item| {
-            item.planned || s(item.value, field).is_none_or(|id| !replaced.contains(id))
+            let id = s(item.value, field);
+            (item.planned || id.is_none_or(|id| !replaced.contains(id)))
+                && id.is_none_or(|id| {
+                    !seen_twice.contains(&(id.to_string(), item.origin.to_string()))
+                })
         });
     }
     let get = |k: &str| items.get(k).map_or(&[][..], Vec::as_slice);
-    let mut warnings = Vec::new();
+    let mut warnings = warnings_early;
     // Accounts and Regions: one of each unless the snapshot has folders.
     let owners: BTreeSet<&str> = get("Vpcs")
         .iter()
@@ -459,6 +497,15 @@ pub fn build(
         .map(String::from)
         .collect();
     let filter_ids = ids("TrafficMirrorFilters", "TrafficMirrorFilterId");
+    let shares = ram::read(
+        get("resourceShareAssociations"),
+        get("resourceShares"),
+        get("resourceShareInvitations"),
+        &organizations,
+        &target_ids,
+        &subnet_ids,
+        &mut errors,
+    );
     let mut out = String::new();
     // Routes to what the import does not model (peering, transit gateways,
     // NAT gateways, ENIs): left out, and said so.
@@ -489,8 +536,9 @@ pub fn build(
     if let Some(region) = &scenario_region {
         let _ = writeln!(out, "    region: {},", q(region));
     }
-    // Accounts: every owner named.
-    let mut accounts: BTreeSet<&str> = BTreeSet::new();
+    // Accounts: every owner named, and the shares' principals, with their
+    // organisations where the snapshot gives them.
+    let mut accounts: BTreeSet<&str> = shares.accounts.iter().map(String::as_str).collect();
     for k in [
         "Vpcs",
         "TrafficMirrorTargets",
@@ -502,7 +550,10 @@ pub fn build(
     if !accounts.is_empty() {
         let list: Vec<String> = accounts
             .iter()
-            .map(|a| format!("Account(id: {})", q(a)))
+            .map(|a| match shares.organizations.get(*a) {
+                Some(o) => format!("Account(id: {}, organization: {})", q(a), q(o)),
+                None => format!("Account(id: {})", q(a)),
+            })
             .collect();
         let _ = writeln!(out, "    accounts: [{}],", list.join(", "));
     }
@@ -528,6 +579,17 @@ pub fn build(
         {
             cidrs.push(q(c));
         }
+        cidrs.extend(
+            arr(v.value, "Ipv6CidrBlockAssociationSet")
+                .iter()
+                .filter(|a| {
+                    a.get("Ipv6CidrBlockState")
+                        .and_then(|st| s(st, "State"))
+                        .is_none_or(|st| st == "associated")
+                })
+                .filter_map(|a| s(a, "Ipv6CidrBlock"))
+                .map(q),
+        );
         let mut owner =
             s(v.value, "OwnerId").map_or(String::new(), |o| format!(", owner: {}", q(o)));
         // A VPC of another Region's folder (ACCOUNT/REGION/file) says so.
@@ -560,6 +622,10 @@ pub fn build(
                 .find_map(|a| s(a, "Ipv6CidrBlock"))
             {
                 let _ = write!(fields, ", ipv6_cidr_block: {}", q(c));
+            }
+            if let Some(to) = shares.subnets.get(sid).filter(|to| !to.is_empty()) {
+                let to: Vec<String> = to.iter().map(|a| q(a)).collect();
+                let _ = write!(fields, ", shared_with: [{}]", to.join(", "));
             }
             // Explicit associations; the others use the main table and
             // the default ACL.
@@ -1082,10 +1148,65 @@ pub fn build(
                     .iter()
                     .filter(|_| attributes.len() == 1 && lbs.len() == 1),
             )
-            .find(|a| s(a.value, "Key") == Some("load_balancing.cross_zone.enabled"));
+            .find(|a| {
+                s(a.value, "Key") == Some("load_balancing.cross_zone.enabled")
+                    && matches!(s(a.value, "Value"), Some("true" | "false"))
+            });
         let cross_zone = mine.is_some_and(|a| s(a.value, "Value") == Some("true"));
         // Targets, from the target groups the load balancer forwards to.
         let groups = groups_of(arn);
+        // LB-01: the health check of its (first) target group; LB-03 and
+        // LB-04: a GWLB group's failover and stickiness attributes, from a
+        // describe-target-group-attributes file named after the group.
+        let mut settings = String::new();
+        if let Some(g) = groups.first() {
+            let n = |k: &str| g.value.get(k).and_then(Value::as_u64);
+            let mut check = Vec::new();
+            if let Some(x) = n("HealthCheckIntervalSeconds") {
+                check.push(format!("interval: \"{x}s\""));
+            }
+            if let Some(x) = n("HealthyThresholdCount") {
+                check.push(format!("healthy_threshold: {x}"));
+            }
+            if let Some(x) = n("UnhealthyThresholdCount") {
+                check.push(format!("unhealthy_threshold: {x}"));
+            }
+            if !check.is_empty() {
+                let _ = write!(
+                    settings,
+                    ", health_check: HealthCheck({})",
+                    check.join(", ")
+                );
+            }
+            let gname = s(g.value, "TargetGroupName").unwrap_or_default();
+            let attribute = |key: &str| {
+                get("Attributes")
+                    .iter()
+                    .filter(|a| !gname.is_empty() && a.origin.stem().contains(gname))
+                    .find(|a| s(a.value, "Key") == Some(key))
+                    .and_then(|a| s(a.value, "Value"))
+            };
+            if gateway {
+                let failover = [
+                    attribute("target_failover.on_deregistration"),
+                    attribute("target_failover.on_unhealthy"),
+                ];
+                if failover.contains(&Some("rebalance")) {
+                    settings.push_str(", target_failover: Rebalance");
+                }
+                if attribute("stickiness.enabled") == Some("true") {
+                    match attribute("stickiness.type") {
+                        Some("source_ip_dest_ip_proto") => {
+                            settings.push_str(", flow_stickiness: ThreeTuple")
+                        }
+                        Some("source_ip_dest_ip") => {
+                            settings.push_str(", flow_stickiness: TwoTuple")
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
         let mut targets: Vec<String> = Vec::new();
         let mut health: Vec<String> = Vec::new();
         for g in &groups {
@@ -1163,6 +1284,7 @@ pub fn build(
                 .collect();
             let _ = write!(x, ", listeners: [{}]", listeners.join(", "));
         }
+        x.push_str(&settings);
         let _ = write!(x, ", targets: [{}]", targets.join(", "));
         if !health.is_empty() {
             let _ = write!(x, ", target_health: [{}]", health.join(", "));
@@ -1293,6 +1415,9 @@ pub fn build(
         );
     }
     let _ = writeln!(out, "    ],");
+    if !shares.rendered.is_empty() {
+        let _ = writeln!(out, "    resource_shares: [\n{}    ],", shares.rendered);
+    }
     let _ = writeln!(out, "    traffic_mirror_filters: [");
     for f in get("TrafficMirrorFilters") {
         let id = s(f.value, "TrafficMirrorFilterId").unwrap_or_default();
@@ -1449,6 +1574,7 @@ pub fn build(
         || !skipped_lbs.is_empty()
         || !unregistered.is_empty()
         || !health_notes.is_empty()
+        || !shares.skipped.is_empty()
     {
         let _ = writeln!(out, "// Not imported:");
     }
@@ -1464,6 +1590,10 @@ pub fn build(
         (
             "targets in a state the twin has no word for (taken as healthy)",
             &health_notes,
+        ),
+        (
+            "RAM associations of resources or principals the twin does not model (organisational units, IAM roles, resources other than subnets and traffic mirror targets)",
+            &shares.skipped,
         ),
     ] {
         if let Some(first) = list.first() {
