@@ -315,7 +315,9 @@ pub fn build(
     flow_logs: &[PathBuf],
 ) -> Result<Imported, Vec<String>> {
     let mut errors = Vec::new();
-    let mut warnings_early = Vec::new();
+    // describe-organization outside an account folder: the account of a
+    // one-account snapshot.
+    let mut unplaced_organizations: Vec<(Origin, String)> = Vec::new();
     // Items per key, in file order.
     let mut items: BTreeMap<&str, Vec<Item<'_>>> = BTreeMap::new();
     let mut others: BTreeMap<String, (usize, String)> = BTreeMap::new();
@@ -341,9 +343,7 @@ pub fn build(
                 };
                 match parts.first() {
                     Some(account) => organizations.push((account.clone(), origin, org.into())),
-                    None => warnings_early.push(format!(
-                        "{origin}: describe-organization output outside an ACCOUNT/ folder names no account: not used"
-                    )),
+                    None => unplaced_organizations.push((origin, org.to_string())),
                 }
                 continue;
             }
@@ -437,7 +437,7 @@ pub fn build(
         });
     }
     let get = |k: &str| items.get(k).map_or(&[][..], Vec::as_slice);
-    let mut warnings = warnings_early;
+    let mut warnings = Vec::new();
     // Accounts and Regions: one of each unless the snapshot has folders.
     let owners: BTreeSet<&str> = get("Vpcs")
         .iter()
@@ -448,6 +448,15 @@ pub fn build(
             "the snapshot mixes accounts ({}) without ACCOUNT/REGION/ subfolders: each VPC keeps its owner",
             owners.iter().copied().collect::<Vec<_>>().join(", ")
         ));
+    }
+    for (origin, org) in unplaced_organizations {
+        match owners.iter().collect::<Vec<_>>().as_slice() {
+            [only] => organizations.push((only.to_string(), origin, org)),
+            _ => warnings.push(format!(
+                "{origin}: describe-organization output outside an ACCOUNT/ folder, in a snapshot of {} accounts, names no account: not used",
+                owners.len()
+            )),
+        }
     }
     let zones: BTreeSet<String> = get("Subnets")
         .iter()
@@ -539,6 +548,7 @@ pub fn build(
     // Accounts: every owner named, and the shares' principals, with their
     // organisations where the snapshot gives them.
     let mut accounts: BTreeSet<&str> = shares.accounts.iter().map(String::as_str).collect();
+    accounts.extend(shares.organizations.keys().map(String::as_str));
     for k in [
         "Vpcs",
         "TrafficMirrorTargets",
