@@ -4,6 +4,12 @@
 //! snapshot, then imported as `sim import aws` imports a snapshot. Deleted
 //! resources leave the base.
 //!
+//! Also read: `aws_security_group_rule` and
+//! `aws_vpc_security_group_ingress_rule` (inbound), and filter rules and
+//! group rules the plan adds to a filter or group of the base (the base's
+//! item with them is laid over it); resources of child modules, whose
+//! references name resources of their own module.
+//!
 //! Values known only after apply (ids, ARNs) get stable placeholders made
 //! from the resource's address (`tmt-plan-ids`), named at the head of the
 //! scenario; an attribute that refers to another resource of the plan
@@ -110,6 +116,60 @@ fn name_of(p: &Planned<'_>) -> String {
         .map_or_else(|| short(&p.address), String::from)
 }
 
+/// How deep child modules are followed.
+const MAX_MODULE_DEPTH: usize = 16;
+
+/// The expressions of a module's resources, and of its child modules'
+/// (`module_calls`), by full address (`module.net.aws_subnet.a`).
+fn module_references<'a>(
+    module: &'a Value,
+    prefix: &str,
+    depth: usize,
+    into: &mut BTreeMap<String, (String, &'a Value)>,
+) {
+    if depth > MAX_MODULE_DEPTH {
+        return;
+    }
+    for r in module
+        .get("resources")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let (Some(a), Some(e)) = (
+            r.get("address").and_then(Value::as_str),
+            r.get("expressions"),
+        ) {
+            into.insert(format!("{prefix}{a}"), (prefix.to_string(), e));
+        }
+    }
+    if let Some(calls) = module.get("module_calls").and_then(Value::as_object) {
+        for (name, call) in calls {
+            if let Some(child) = call.get("module") {
+                module_references(child, &format!("{prefix}module.{name}."), depth + 1, into);
+            }
+        }
+    }
+}
+
+/// A planned resource's address as the configuration writes it: without
+/// the instance keys of `count` and `for_each` (`module.a[0].aws_x.b["k"]`
+/// is `module.a.aws_x.b`).
+fn config_address(address: &str) -> String {
+    let mut out = String::with_capacity(address.len());
+    let (mut depth, mut quoted) = (0usize, false);
+    for c in address.chars() {
+        match c {
+            '"' if depth > 0 => quoted = !quoted,
+            '[' if !quoted => depth += 1,
+            ']' if !quoted && depth > 0 => depth -= 1,
+            c if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// A resource as the describe call's output that would list it.
 fn push(docs: &mut Vec<Doc>, shown: &str, p: &Planned<'_>, key: &str, item: Value) {
     docs.push((
@@ -147,20 +207,12 @@ pub fn import(
             "{shown}: $.resource_changes: not a plan (make it with `terraform show -json PLAN`)"
         )]);
     };
-    // The plan's references, by resource address (root module).
-    let mut references: BTreeMap<String, &Value> = BTreeMap::new();
-    if let Some(resources) = plan
-        .pointer("/configuration/root_module/resources")
-        .and_then(Value::as_array)
-    {
-        for r in resources {
-            if let (Some(a), Some(e)) = (
-                r.get("address").and_then(Value::as_str),
-                r.get("expressions"),
-            ) {
-                references.insert(a.to_string(), e);
-            }
-        }
+    // The plan's references, by resource address, with the module the
+    // resource sits in (`module.net.`): a reference inside a child module
+    // names resources of that module.
+    let mut references: BTreeMap<String, (String, &Value)> = BTreeMap::new();
+    if let Some(root) = plan.pointer("/configuration/root_module") {
+        module_references(root, "", 0, &mut references);
     }
     let mut planned: Vec<Planned<'_>> = Vec::new();
     let mut deleted: BTreeSet<String> = BTreeSet::new();
@@ -197,6 +249,8 @@ pub fn import(
             "aws_vpc"
                 | "aws_subnet"
                 | "aws_security_group"
+                | "aws_security_group_rule"
+                | "aws_vpc_security_group_ingress_rule"
                 | "aws_instance"
                 | "aws_network_interface"
                 | "aws_lb"
@@ -231,19 +285,20 @@ pub fn import(
             return Some(v.to_string());
         }
         let unknown = p.unknown.get(attr).is_some_and(|u| u == &Value::Bool(true));
-        let base = p.address.split('[').next().unwrap_or(&p.address);
         let referred = references
-            .get(base)
-            .and_then(|e| e.get(attr))
-            .and_then(|x| x.get("references"))
-            .and_then(Value::as_array)
-            .and_then(|r| {
-                r.iter().filter_map(Value::as_str).find_map(|r| {
-                    let target = r.rsplit_once('.').map_or(r, |(a, _)| a);
-                    ids.get(target)
-                        .or_else(|| ids.get(r))
-                        .map(|(id, _)| id.clone())
-                })
+            .get(&config_address(&p.address))
+            .and_then(|(module, e)| {
+                e.get(attr)
+                    .and_then(|x| x.get("references"))
+                    .and_then(Value::as_array)
+                    .and_then(|r| {
+                        r.iter().filter_map(Value::as_str).find_map(|r| {
+                            let target = r.rsplit_once('.').map_or(r, |(a, _)| a);
+                            ids.get(&format!("{module}{target}"))
+                                .or_else(|| ids.get(&format!("{module}{r}")))
+                                .map(|(id, _)| id.clone())
+                        })
+                    })
             });
         if referred.is_none() && unknown {
             errors.push(format!(
@@ -281,16 +336,84 @@ pub fn import(
                 .and_then(Value::as_str)
                 .map(String::from)
                 .or_else(|| {
-                    references
-                        .get(&p.address)
-                        .and_then(|e| e.pointer("/default_action/0/target_group_arn/references/0"))
-                        .and_then(Value::as_str)
-                        .and_then(|r| ids.get(r.rsplit_once('.').map_or(r, |(a, _)| a)))
-                        .map(|(id, _)| id.clone())
+                    let (module, e) = references.get(&config_address(&p.address))?;
+                    let r = e
+                        .pointer("/default_action/0/target_group_arn/references/0")
+                        .and_then(Value::as_str)?;
+                    ids.get(&format!(
+                        "{module}{}",
+                        r.rsplit_once('.').map_or(r, |(a, _)| a)
+                    ))
+                    .map(|(id, _)| id.clone())
                 })
             {
                 tg_lbs.entry(tg).or_default().push(lb.clone());
             }
+        }
+    }
+    // Inbound rules of their own (egress is not modelled: SRC-06), by
+    // group: added to a planned group, or to the base's.
+    let mut sg_rules: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for p in &planned {
+        let a = p.after;
+        let permission = match p.kind.as_str() {
+            "aws_security_group_rule"
+                if a.get("type").and_then(Value::as_str) == Some("ingress") =>
+            {
+                let mut ranges: Vec<Value> = Vec::new();
+                let mut v6: Vec<Value> = Vec::new();
+                for c in a
+                    .get("cidr_blocks")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    ranges.push(json!({ "CidrIp": c }));
+                }
+                for c in a
+                    .get("ipv6_cidr_blocks")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    v6.push(json!({ "CidrIpv6": c }));
+                }
+                let mut pairs: Vec<Value> = Vec::new();
+                if a.get("self") == Some(&Value::Bool(true)) {
+                    pairs.push(json!({ "GroupId": resolve(p, "security_group_id", &mut errors) }));
+                } else if a
+                    .get("source_security_group_id")
+                    .is_some_and(|v| !v.is_null())
+                    || p.unknown.get("source_security_group_id") == Some(&Value::Bool(true))
+                {
+                    pairs.push(
+                        json!({ "GroupId": resolve(p, "source_security_group_id", &mut errors) }),
+                    );
+                }
+                json!({ "IpProtocol": a.get("protocol"), "FromPort": a.get("from_port"), "ToPort": a.get("to_port"),
+                        "IpRanges": ranges, "Ipv6Ranges": v6, "UserIdGroupPairs": pairs })
+            }
+            "aws_vpc_security_group_ingress_rule" => {
+                let one = |k: &str, field: &str| -> Vec<Value> {
+                    a.get(k)
+                        .filter(|v| !v.is_null())
+                        .map_or(Vec::new(), |c| vec![json!({ field: c })])
+                };
+                let mut pairs: Vec<Value> = Vec::new();
+                if a.get("referenced_security_group_id")
+                    .is_some_and(|v| !v.is_null())
+                    || p.unknown.get("referenced_security_group_id") == Some(&Value::Bool(true))
+                {
+                    pairs.push(json!({ "GroupId": resolve(p, "referenced_security_group_id", &mut errors) }));
+                }
+                json!({ "IpProtocol": a.get("ip_protocol"), "FromPort": a.get("from_port"), "ToPort": a.get("to_port"),
+                        "IpRanges": one("cidr_ipv4", "CidrIp"), "Ipv6Ranges": one("cidr_ipv6", "CidrIpv6"),
+                        "UserIdGroupPairs": pairs })
+            }
+            _ => continue,
+        };
+        if let Some(group) = resolve(p, "security_group_id", &mut errors) {
+            sg_rules.entry(group).or_default().push(permission);
         }
     }
     for p in planned
@@ -354,7 +477,7 @@ pub fn import(
             }
             "aws_security_group" => {
                 let vpc = resolve(p, "vpc_id", &mut errors);
-                let permissions: Vec<Value> = a
+                let mut permissions: Vec<Value> = a
                     .get("ingress")
                     .and_then(Value::as_array)
                     .into_iter()
@@ -362,14 +485,21 @@ pub fn import(
                     .map(|r| {
                         let ranges: Vec<Value> = r.get("cidr_blocks").and_then(Value::as_array).into_iter().flatten()
                             .map(|c| json!({ "CidrIp": c })).collect();
-                        let groups: Vec<Value> = r.get("security_groups").and_then(Value::as_array).into_iter().flatten()
+                        let v6: Vec<Value> = r.get("ipv6_cidr_blocks").and_then(Value::as_array).into_iter().flatten()
+                            .map(|c| json!({ "CidrIpv6": c })).collect();
+                        let mut groups: Vec<Value> = r.get("security_groups").and_then(Value::as_array).into_iter().flatten()
                             .map(|g| json!({ "GroupId": g })).collect();
+                        // `self = true`: members of the group itself.
+                        if r.get("self") == Some(&Value::Bool(true)) {
+                            groups.push(json!({ "GroupId": id }));
+                        }
                         json!({
                             "IpProtocol": r.get("protocol"), "FromPort": r.get("from_port"), "ToPort": r.get("to_port"),
-                            "IpRanges": ranges, "UserIdGroupPairs": groups,
+                            "IpRanges": ranges, "Ipv6Ranges": v6, "UserIdGroupPairs": groups,
                         })
                     })
                     .collect();
+                permissions.extend(sg_rules.remove(&id).unwrap_or_default());
                 push(
                     &mut docs,
                     &shown,
@@ -587,12 +717,6 @@ pub fn import(
             _ => {}
         }
     }
-    for filter in rules.keys() {
-        errors.push(format!(
-            "{shown}: rules of {filter}, a filter not in the plan: add the filter to the plan (rules of a \
-             filter that already exists are not imported yet)"
-        ));
-    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -610,6 +734,73 @@ pub fn import(
         }
         None => Vec::new(),
     };
+    // Rules the plan adds to a filter or a security group of the base: the
+    // base's item with them, laid over it as a planned one.
+    let mut extended: Vec<Doc> = Vec::new();
+    for (key, field, id, add) in rules
+        .into_iter()
+        .map(|(f, (i, e))| {
+            (
+                "TrafficMirrorFilters",
+                "TrafficMirrorFilterId",
+                f,
+                vec![i, e],
+            )
+        })
+        .chain(
+            sg_rules
+                .into_iter()
+                .map(|(g, p)| ("SecurityGroups", "GroupId", g, vec![p])),
+        )
+    {
+        let found = all
+            .iter()
+            .flat_map(|(_, _, v)| v.get(key).and_then(Value::as_array).into_iter().flatten())
+            .find(|item| item.get(field).and_then(Value::as_str) == Some(id.as_str()));
+        let Some(item) = found else {
+            errors.push(format!(
+                "{shown}: rules of {id}, which is neither in the plan nor in the base snapshot (give --base)"
+            ));
+            continue;
+        };
+        let mut item = item.clone();
+        let lists: &[&str] = if key == "SecurityGroups" {
+            &["IpPermissions"]
+        } else {
+            &["IngressFilterRules", "EgressFilterRules"]
+        };
+        for (list, new) in lists.iter().zip(add) {
+            let existing = item
+                .get_mut(*list)
+                .and_then(Value::as_array_mut)
+                .map(std::mem::take)
+                .unwrap_or_default();
+            // A planned rule replaces the base's of the same number.
+            let numbers: BTreeSet<u64> = new
+                .iter()
+                .filter_map(|r| r.get("RuleNumber").and_then(Value::as_u64))
+                .collect();
+            let mut merged: Vec<Value> = existing
+                .into_iter()
+                .filter(|r| {
+                    r.get("RuleNumber")
+                        .and_then(Value::as_u64)
+                        .is_none_or(|n| !numbers.contains(&n))
+                })
+                .collect();
+            merged.extend(new);
+            item[*list] = Value::Array(merged);
+        }
+        extended.push((
+            format!("{shown}#rules of {id}"),
+            Vec::new(),
+            json!({ key: [item] }),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    docs.extend(extended);
     let kept = |item: &Value, field: &str| {
         item.get(field)
             .and_then(Value::as_str)
