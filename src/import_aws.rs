@@ -194,6 +194,12 @@ fn protocol(p: &str) -> Result<Option<u8>, String> {
     }
 }
 
+/// The account that owns an item: its `OwnerId`, else the account folder
+/// it was described in (describe-traffic-mirror-filters prints no owner).
+fn owner_of<'a>(item: &Item<'a>) -> Option<&'a str> {
+    s(item.value, "OwnerId").or(item.account)
+}
+
 /// A reference to `id` that the snapshot lacks: an error at its origin.
 fn missing(
     errors: &mut Vec<String>,
@@ -555,7 +561,7 @@ pub fn build(
         "TrafficMirrorFilters",
         "TrafficMirrorSessions",
     ] {
-        accounts.extend(get(k).iter().filter_map(|i| s(i.value, "OwnerId")));
+        accounts.extend(get(k).iter().filter_map(owner_of));
     }
     if !accounts.is_empty() {
         let list: Vec<String> = accounts
@@ -1414,7 +1420,7 @@ pub fn build(
             errors.push(format!("{}: names no resource", t.origin));
             continue;
         };
-        let owner = s(t.value, "OwnerId").map_or(String::new(), |o| format!(", owner: {}", q(o)));
+        let owner = owner_of(t).map_or(String::new(), |o| format!(", owner: {}", q(o)));
         let desc =
             s(t.value, "Description").map_or(String::new(), |d| format!(", description: {}", q(d)));
         let _ = writeln!(out, "        // {}", t.origin);
@@ -1484,7 +1490,7 @@ pub fn build(
             .map(q)
             .collect();
         let mut x = format!("id: {}", q(id));
-        if let Some(o) = s(f.value, "OwnerId") {
+        if let Some(o) = owner_of(f) {
             let _ = write!(x, ", owner: {}", q(o));
         }
         if let Some(d) = s(f.value, "Description") {
@@ -1541,7 +1547,7 @@ pub fn build(
             q(filter),
             v.get("SessionNumber").and_then(Value::as_u64).unwrap_or(1)
         );
-        if let Some(o) = s(v, "OwnerId") {
+        if let Some(o) = owner_of(m) {
             let _ = write!(x, ", owner: {}", q(o));
         }
         if let Some(n) = v.get("VirtualNetworkId").and_then(Value::as_u64) {

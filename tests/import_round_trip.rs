@@ -517,7 +517,7 @@ fn describe(t: &Topology) -> Snapshot {
     };
     for f in &t.filters {
         snap.put(&account(f.owner), &home, "filters.json", "TrafficMirrorFilters",
-            json!({ "TrafficMirrorFilterId": f.id, "OwnerId": account(f.owner),
+            json!({ "TrafficMirrorFilterId": f.id,
                     "IngressFilterRules": f.ingress_filter_rules.iter().map(rule).collect::<Vec<_>>(),
                     "EgressFilterRules": f.egress_filter_rules.iter().map(rule).collect::<Vec<_>>(),
                     "NetworkServices": if f.amazon_dns { json!(["amazon-dns"]) } else { json!([]) } }));
@@ -1478,4 +1478,92 @@ fn import_terraform_adds_rules_to_the_base_and_follows_child_modules() {
         "rules of tmf-0nowhere, which is neither in the plan nor in the base snapshot",
     );
     assert!(!out.exists());
+}
+
+/// Checks `v` against the botocore shape `shape` of shapes.json: every
+/// key a member, every value of its type. Returns the first mismatch.
+fn conforms(shapes: &Value, shape: &str, v: &Value, at: &str) -> Result<(), String> {
+    let s = &shapes[shape];
+    if let Some(members) = s.get("structure").and_then(Value::as_object) {
+        let obj = v
+            .as_object()
+            .ok_or(format!("{at}: not an object ({shape})"))?;
+        for (k, x) in obj {
+            let m = members
+                .get(k)
+                .and_then(Value::as_str)
+                .ok_or(format!("{at}.{k}: not a member of {shape}"))?;
+            conforms(shapes, m, x, &format!("{at}.{k}"))?;
+        }
+        Ok(())
+    } else if let Some(m) = s.get("list").and_then(Value::as_str) {
+        let list = v.as_array().ok_or(format!("{at}: not a list ({shape})"))?;
+        list.iter()
+            .enumerate()
+            .try_for_each(|(i, x)| conforms(shapes, m, x, &format!("{at}[{i}]")))
+    } else {
+        let ok = match s["scalar"].as_str().unwrap_or_default() {
+            "string" | "timestamp" | "blob" => v.is_string() || v.is_null(),
+            "integer" | "long" | "float" | "double" => v.is_number() || v.is_null(),
+            "boolean" => v.is_boolean() || v.is_null(),
+            _ => true,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("{at}: {v} is not a {} ({shape})", s["scalar"]))
+        }
+    }
+}
+
+fn conforms_file(shapes: &Value, v: &Value, file: &str) -> Result<(), String> {
+    for (key, x) in v.as_object().ok_or(format!("{file}: not an object"))? {
+        let root = shapes["roots"][key].as_str().ok_or(format!(
+            "{file}: {key} is not a key the describe calls print"
+        ))?;
+        conforms(&shapes["shapes"], root, x, &format!("{file}: $.{key}"))?;
+    }
+    Ok(())
+}
+
+#[test]
+fn snapshot_fixtures_and_the_describe_helper_keep_the_aws_cli_output_shapes() {
+    // tests/fixtures/aws/shapes.json is extracted from botocore's service
+    // models (extract_shapes.py), which define what the CLI prints: every
+    // key of every fixture must be a member of its shape, with a value of
+    // its type. A misspelt key would otherwise be ignored by the import and
+    // by its tests alike.
+    let shapes: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/fixtures/aws/shapes.json")).unwrap(),
+    )
+    .unwrap();
+    let mut checked = 0;
+    let mut stack = vec![root().join("tests/fixtures/aws")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "json")
+                && p.file_name().unwrap() != "shapes.json"
+            {
+                let v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+                if let Err(e) = conforms_file(&shapes, &v, &p.display().to_string()) {
+                    panic!("{e}");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 50, "checked {checked} files");
+    for path in scenario_files() {
+        let Ok(loaded) = load_file(&path, &path.display().to_string()) else {
+            continue;
+        };
+        for (file, v) in &describe(&loaded.scenario.topology).files {
+            if let Err(e) = conforms_file(&shapes, v, file) {
+                panic!("{}: {e}", path.display());
+            }
+        }
+    }
 }
