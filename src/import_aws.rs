@@ -530,6 +530,8 @@ pub fn build(
     let mut skipped_lbs: Vec<String> = Vec::new();
     let mut unregistered: Vec<String> = Vec::new();
     let mut health_notes: Vec<String> = Vec::new();
+    let mut gone: Vec<String> = Vec::new();
+    let mut service_enis: Vec<String> = Vec::new();
     let _ = writeln!(
         out,
         "// Imported by `{command}` from {} files. Each resource names the\n\
@@ -1026,6 +1028,15 @@ pub fn build(
     for i in get("Reservations") {
         let id = s(i.value, "InstanceId").unwrap_or_default();
         let ty = s(i.value, "InstanceType").unwrap_or_default();
+        // Gone, or going: no ENI, no traffic (describe-instances lists
+        // terminated instances for an hour).
+        if matches!(
+            i.value.get("State").and_then(|st| s(st, "Name")),
+            Some("terminated" | "shutting-down")
+        ) {
+            gone.push(i.origin.to_string());
+            continue;
+        }
         let Some(sn) = s(i.value, "SubnetId") else {
             errors.push(format!(
                 "{}: no SubnetId (a terminated instance?)",
@@ -1082,14 +1093,33 @@ pub fn build(
         );
     }
     let _ = writeln!(out, "    ],");
+    // ENIs AWS services manage (load balancer nodes, endpoints, NAT
+    // gateways, Lambda): the twin models load balancers and endpoints
+    // itself, and the rest carries nothing it mirrors.
+    let managed = |n: &Value| {
+        n.get("RequesterManaged") == Some(&Value::Bool(true))
+            || !matches!(
+                s(n, "InterfaceType"),
+                None | Some("interface" | "efa" | "trunk" | "branch")
+            )
+    };
     let alone: Vec<&Item<'_>> = get("NetworkInterfaces")
         .iter()
         .filter(|n| {
-            s(n.value, "NetworkInterfaceId").is_some_and(|id| !on_instances.contains(id))
+            let unattached = s(n.value, "NetworkInterfaceId")
+                .is_some_and(|id| !on_instances.contains(id))
                 && n.value
                     .get("Attachment")
                     .and_then(|a| s(a, "InstanceId"))
-                    .is_none()
+                    .is_none();
+            if unattached && managed(n.value) {
+                service_enis.push(format!(
+                    "{} ({})",
+                    n.origin,
+                    s(n.value, "InterfaceType").unwrap_or("requester-managed")
+                ));
+            }
+            unattached && !managed(n.value)
         })
         .collect();
     if !alone.is_empty() {
@@ -1141,6 +1171,25 @@ pub fn build(
         })
         .collect();
     let instance_ids = ids("Reservations", "InstanceId");
+    // describe-target-group-attributes outputs, told from
+    // describe-load-balancer-attributes ones by keys only a target group has.
+    let group_attribute_files: BTreeSet<String> = get("Attributes")
+        .iter()
+        .filter(|a| {
+            s(a.value, "Key").is_some_and(|k| {
+                [
+                    "deregistration_delay.",
+                    "target_failover.",
+                    "stickiness.",
+                    "preserve_client_ip.",
+                    "proxy_protocol_v2.",
+                ]
+                .iter()
+                .any(|p| k.starts_with(p))
+            })
+        })
+        .map(|a| a.origin.file.clone())
+        .collect();
     let mut nlb_out = String::new();
     let mut gwlb_out = String::new();
     for l in &lbs {
@@ -1154,8 +1203,12 @@ pub fn build(
             .filter_map(|z| s(z, "SubnetId"))
             .map(q)
             .collect();
-        // Cross-zone: an Attributes file named after it, or the only one.
-        let attributes: Vec<&Item<'_>> = get("Attributes").iter().collect();
+        // Cross-zone: an Attributes file of load balancer attributes named
+        // after it, or the only one.
+        let attributes: Vec<&Item<'_>> = get("Attributes")
+            .iter()
+            .filter(|a| !group_attribute_files.contains(&a.origin.file))
+            .collect();
         let mine = attributes
             .iter()
             .filter(|a| a.origin.stem().contains(name))
@@ -1198,6 +1251,7 @@ pub fn build(
             let attribute = |key: &str| {
                 get("Attributes")
                     .iter()
+                    .filter(|a| group_attribute_files.contains(&a.origin.file))
                     .filter(|a| !gname.is_empty() && a.origin.stem().contains(gname))
                     .find(|a| s(a.value, "Key") == Some(key))
                     .and_then(|a| s(a.value, "Value"))
@@ -1591,6 +1645,8 @@ pub fn build(
         || !unregistered.is_empty()
         || !health_notes.is_empty()
         || !shares.skipped.is_empty()
+        || !gone.is_empty()
+        || !service_enis.is_empty()
     {
         let _ = writeln!(out, "// Not imported:");
     }
@@ -1606,6 +1662,11 @@ pub fn build(
         (
             "targets in a state the twin has no word for (taken as healthy)",
             &health_notes,
+        ),
+        ("instances terminated or shutting down", &gone),
+        (
+            "ENIs that AWS services manage (load balancer nodes and endpoints are modelled as such; NAT gateways, Lambda and the rest carry nothing mirrored)",
+            &service_enis,
         ),
         (
             "RAM associations of resources or principals the twin does not model (organisational units, IAM roles, resources other than subnets and traffic mirror targets)",

@@ -1637,3 +1637,57 @@ fn tgt_02_import_reads_acceptance_of_a_ram_share_across_organisations() {
         .unwrap();
     assert!(share.accepted);
 }
+
+#[test]
+fn the_snapshot_script_makes_the_calls_the_import_reads() {
+    // scripts/aws-snapshot.sh against a stand-in for the AWS CLI
+    // (tests/fixtures/aws/fake-cli/aws) that answers from a fixture: the
+    // snapshot it writes imports to the same topology as the fixture.
+    // RAM and Organizations answer AccessDenied: skipped, with a message.
+    for fixture in [
+        "guide-gwlb-two-spokes",
+        "nlb-fleet-two-zones",
+        "tgw-hub-two-spokes",
+    ] {
+        let region = root().join(format!(
+            "tests/fixtures/aws/{fixture}/123456789012/us-east-1"
+        ));
+        let dir = tempfile::tempdir().unwrap();
+        let snap = dir.path().join("snap");
+        let path = format!(
+            "{}:{}",
+            root().join("tests/fixtures/aws/fake-cli").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let o = std::process::Command::new("bash")
+            .arg(root().join("scripts/aws-snapshot.sh"))
+            .arg(&snap)
+            .env("PATH", path)
+            .env("FAKE_AWS_SNAPSHOT", &region)
+            .output()
+            .unwrap();
+        assert_ok(&o);
+        assert!(stderr(&o).contains("aws-snapshot: skipped ram get-resource-share-associations"));
+        assert!(
+            snap.join("123456789012/us-east-1/describe-vpcs.json")
+                .exists()
+        );
+        let (_, scripted) = imported(
+            &["import", "aws", snap.to_str().unwrap()],
+            &dir.path().join("a.ron"),
+        );
+        let (_, direct) = imported(
+            &[
+                "import",
+                "aws",
+                region.parent().unwrap().parent().unwrap().to_str().unwrap(),
+            ],
+            &dir.path().join("b.ron"),
+        );
+        assert_eq!(
+            fingerprint(&scripted.topology),
+            fingerprint(&direct.topology),
+            "{fixture}"
+        );
+    }
+}
