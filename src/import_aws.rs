@@ -194,6 +194,21 @@ fn protocol(p: &str) -> Result<Option<u8>, String> {
     }
 }
 
+/// How the scenario refers to a load balancer: by its name when no other
+/// of `all` has it (the scenario resolves names too), else by its ARN.
+fn lb_reference(all: &BTreeSet<String>, arn: &str) -> String {
+    let name = topology::short_name(arn);
+    let same = all
+        .iter()
+        .filter(|a| topology::short_name(a) == name)
+        .count();
+    if same == 1 && name != arn {
+        name
+    } else {
+        arn.to_string()
+    }
+}
+
 /// The account that owns an item: its `OwnerId`, else the account folder
 /// it was described in (describe-traffic-mirror-filters prints no owner).
 fn owner_of<'a>(item: &Item<'a>) -> Option<&'a str> {
@@ -1427,7 +1442,7 @@ pub fn build(
             "        GatewayLoadBalancerEndpoint(id: {}, subnet_id: {}, gateway_load_balancer: {}),",
             q(id),
             q(subnet),
-            q(gwlb)
+            q(&lb_reference(&gwlb_arns, gwlb))
         );
     }
     if !endpoints_out.is_empty() {
@@ -1459,7 +1474,10 @@ pub fn build(
                 a,
                 &nlb_arns,
             );
-            format!("network_load_balancer_arn: {}", q(a))
+            format!(
+                "network_load_balancer_arn: {}",
+                q(&lb_reference(&nlb_arns, a))
+            )
         } else if let Some(e) = s(t.value, "GatewayLoadBalancerEndpointId") {
             missing(
                 &mut errors,

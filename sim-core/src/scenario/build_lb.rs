@@ -351,11 +351,10 @@ pub fn build(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p: &mu
             names.poisoned.insert(e.id.clone());
             continue;
         }
-        let Some(g) = topo
-            .gateway_load_balancers
-            .iter()
-            .position(|g| g.id == e.gateway_load_balancer)
-        else {
+        let Some(g) = super::context::load_balancer_named(
+            topo.gateway_load_balancers.iter().map(|g| g.id.as_str()),
+            &e.gateway_load_balancer,
+        ) else {
             names.poisoned.insert(e.id.clone());
             p.error(
                 &a,

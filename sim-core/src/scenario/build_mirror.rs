@@ -125,16 +125,17 @@ fn build_targets(file: &ScenarioFile, topo: &mut Topology, names: &mut Names, p:
                 .get(reference)
                 .map(|&e| (TargetResource::NetworkInterface(e), topo.eni(e).owner))
         } else if t.network_load_balancer_arn.is_some() {
-            topo.network_load_balancers
-                .iter()
-                .position(|n| &n.id == reference)
-                .map(|i| {
-                    let n = &topo.network_load_balancers[i];
-                    (
-                        TargetResource::NetworkLoadBalancer(topology::NlbIdx(i as u32)),
-                        n.owner,
-                    )
-                })
+            super::context::load_balancer_named(
+                topo.network_load_balancers.iter().map(|n| n.id.as_str()),
+                reference,
+            )
+            .map(|i| {
+                let n = &topo.network_load_balancers[i];
+                (
+                    TargetResource::NetworkLoadBalancer(topology::NlbIdx(i as u32)),
+                    n.owner,
+                )
+            })
         } else {
             topo.gwlb_endpoints
                 .iter()

@@ -133,3 +133,42 @@ impl Names {
         }
     }
 }
+
+/// A load balancer named by its ARN, or by its name (the ARN's
+/// `loadbalancer/net/NAME/...`) when no other has that name: the position
+/// of the one meant among `ids`.
+pub fn load_balancer_named<'a>(
+    ids: impl Iterator<Item = &'a str> + Clone,
+    reference: &str,
+) -> Option<usize> {
+    if let Some(i) = ids.clone().position(|id| id == reference) {
+        return Some(i);
+    }
+    let mut by_name = ids
+        .enumerate()
+        .filter(|(_, id)| topology::short_name(id) == reference);
+    match (by_name.next(), by_name.next()) {
+        (Some((i, _)), None) => Some(i),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::load_balancer_named;
+
+    #[test]
+    fn a_load_balancer_is_named_by_its_arn_or_its_unique_name() {
+        let ids = [
+            "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/net/ids/a1",
+            "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/net/web/b2",
+            "arn:aws:elasticloadbalancing:us-west-2:1:loadbalancer/net/web/c3",
+        ];
+        let named = |r: &str| load_balancer_named(ids.iter().copied(), r);
+        assert_eq!(named(ids[2]), Some(2));
+        assert_eq!(named("ids"), Some(0));
+        // Two are called `web`: the name alone is ambiguous.
+        assert_eq!(named("web"), None);
+        assert_eq!(named("a1"), None);
+    }
+}

@@ -783,6 +783,7 @@ pub struct GwlbEndpointSpec {
     #[serde(default)]
     pub owner: Option<String>,
     pub subnet_id: String,
+    /// The Gateway Load Balancer's ARN, or its name when no other has it.
     pub gateway_load_balancer: String,
     /// Its address; the first free one of the subnet by default.
     #[serde(default)]
@@ -799,7 +800,8 @@ pub struct TargetSpec {
     /// Exactly one of the three: the appliance's ENI...
     #[serde(default)]
     pub network_interface_id: Option<String>,
-    /// ... a Network Load Balancer ...
+    /// ... a Network Load Balancer (its ARN, or its name when no other
+    /// load balancer has it) ...
     #[serde(default)]
     pub network_load_balancer_arn: Option<String>,
     /// ... or a Gateway Load Balancer endpoint.
