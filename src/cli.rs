@@ -294,6 +294,11 @@ pub struct ImportArgs {
     /// is written, or absolute).
     #[arg(long = "flow-logs", num_args = 1..)]
     pub flow_logs: Vec<PathBuf>,
+    /// A file holding the team's `expect` block (a RON list of
+    /// expectations), written into the scenario: `sim run` then exits 1
+    /// when the imported design breaks one.
+    #[arg(long)]
+    pub expect: Option<PathBuf>,
     /// Write the scenario to this file (whole or not at all) instead of
     /// standard output.
     #[arg(short, long)]

@@ -300,6 +300,52 @@ pub fn id_field(key: &str) -> Option<&'static str> {
     })
 }
 
+/// Expectations files larger than this are refused.
+const MAX_EXPECT_BYTES: u64 = 1 << 20;
+
+/// Writes the `expect` block of `file` (a RON list) into an imported
+/// scenario, before its closing parenthesis. Its syntax is checked here
+/// (file, line, column); its meaning when the scenario is loaded.
+pub fn with_expectations(text: &mut String, file: &Path) -> Result<(), String> {
+    let shown = file.display();
+    let body = std::fs::metadata(file)
+        .map_err(|e| e.to_string())
+        .and_then(|m| {
+            if m.len() > MAX_EXPECT_BYTES {
+                Err(format!("{} bytes is more than an expect block", m.len()))
+            } else {
+                std::fs::read_to_string(file).map_err(|e| e.to_string())
+            }
+        })
+        .map_err(|e| format!("{shown}: {e}"))?;
+    match ron::from_str::<ron::Value>(&body) {
+        Ok(ron::Value::Seq(_)) => {}
+        Ok(_) => {
+            return Err(format!(
+                "{shown}: expected a list of expectations, `[ ... ]`"
+            ));
+        }
+        Err(e) => {
+            return Err(format!(
+                "{shown}:{}:{}: {}",
+                e.span.start.line, e.span.start.col, e.code
+            ));
+        }
+    }
+    let Some(close) = text.rfind("\n)\n") else {
+        return Err(format!(
+            "{shown}: the imported scenario has no end to add it to"
+        ));
+    };
+    let indented: Vec<String> = body.trim().lines().map(|l| format!("    {l}")).collect();
+    let block = format!(
+        "\n    // The team's expectations, from {shown}:\n    expect: {},",
+        indented.join("\n").trim_start()
+    );
+    text.insert_str(close, &block);
+    Ok(())
+}
+
 /// `sim import aws DIR`.
 pub fn import(dir: &Path, flow_logs: &[PathBuf]) -> Result<Imported, Vec<String>> {
     // Errors name their file from where the command was run.

@@ -5,7 +5,8 @@
 //! [`output`] (files written whole or not at all), [`staging`] (one
 //! temporary directory per command, removed on failure and on signals),
 //! [`capture`] (pcap files per appliance), [`sweep`] (grids of runs, in parallel), [`progress`]
-//! (bars on a terminal only).
+//! (bars on a terminal only), [`import_aws`] and [`import_terraform`] (scenarios from an
+//! account's describe outputs and from a Terraform plan), [`shard`] (sweeps across machines).
 //!
 //! **Architecture invariant:** only this binary touches the terminal and
 //! the file system; the library crates take text in and give values back.
@@ -87,7 +88,13 @@ fn execute(cli: Cli) -> Result<u8, String> {
             cli::ImportFrom::Terraform => {
                 import_terraform::import(&args.dir, args.base.as_deref(), &args.flow_logs)
             }
-        } {
+        }
+        .and_then(|mut imported| match &args.expect {
+            Some(file) => import_aws::with_expectations(&mut imported.text, file)
+                .map(|()| imported)
+                .map_err(|e| vec![e]),
+            None => Ok(imported),
+        }) {
             Ok(imported) => {
                 if !diagnostics::style().quiet {
                     for w in &imported.warnings {

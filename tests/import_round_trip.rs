@@ -21,9 +21,9 @@ use crate::common::*;
 /// Where the describe outputs of a snapshot go: one file per call and
 /// account, in `ACCOUNT/REGION/` folders when the topology has more than
 /// one account or Region (flat otherwise, as a one-account snapshot may be).
-struct Snapshot {
+pub(crate) struct Snapshot {
     folders: bool,
-    files: std::collections::BTreeMap<String, Value>,
+    pub(crate) files: std::collections::BTreeMap<String, Value>,
 }
 
 impl Snapshot {
@@ -38,7 +38,7 @@ impl Snapshot {
         doc[key].as_array_mut().unwrap().push(item);
     }
 
-    fn write(&self, dir: &std::path::Path) {
+    pub(crate) fn write(&self, dir: &std::path::Path) {
         for (path, v) in &self.files {
             let path = dir.join(path);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -54,7 +54,7 @@ fn protocol(p: Option<u8>) -> String {
 /// The topology as the AWS CLI's describe outputs (EC2, elbv2, RAM and
 /// Organizations), each in its owner's folder; a peering connection
 /// between two accounts is listed by both, as AWS does.
-fn describe(t: &Topology) -> Snapshot {
+pub(crate) fn describe(t: &Topology) -> Snapshot {
     let account = |a: topology::AccountIdx| t.accounts[a.index()].id.clone();
     let regions: std::collections::BTreeSet<&str> =
         t.vpcs.iter().map(|v| v.region.as_str()).collect();
@@ -1690,4 +1690,58 @@ fn the_snapshot_script_makes_the_calls_the_import_reads() {
             "{fixture}"
         );
     }
+}
+
+#[test]
+fn import_with_the_teams_expect_block_makes_a_run_that_fails_when_it_breaks() {
+    // The guide's example with its flow log: 120 HTTPS packets in, all
+    // mirrored and delivered (tests/cli.rs works the log out by hand). The
+    // team expects every copy delivered (holds) or, in a second file, no
+    // more than 100 mirrored packets (breaks: 120 > 100).
+    let dir = tempfile::tempdir().unwrap();
+    let log = root().join("tests/fixtures/aws/guide-example.flow.log");
+    for (expect, code) in [
+        (
+            "// every copy arrives\n[\n    Count(scope: EachSession, count: Dropped, at_most: 0),\n]\n",
+            0,
+        ),
+        ("[Count(count: Mirrored, at_most: 100)]", 1),
+    ] {
+        let file = dir.path().join("expect.ron");
+        std::fs::write(&file, expect).unwrap();
+        let out = dir.path().join("mine.ron");
+        assert_ok(&sim(&[
+            "import",
+            "aws",
+            "tests/fixtures/aws/guide-example",
+            "--flow-logs",
+            log.to_str().unwrap(),
+            "--expect",
+            file.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]));
+        assert!(
+            std::fs::read_to_string(&out)
+                .unwrap()
+                .contains("// The team's expectations, from")
+        );
+        let o = sim(&["run", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(code), "{expect}\n{}", stderr(&o));
+    }
+    // A file that is not a RON list: its place, exit 2, nothing written.
+    let file = dir.path().join("broken.ron");
+    std::fs::write(&file, "[Count(count: Mirrored,\n  at_most: ]").unwrap();
+    let out = dir.path().join("none.ron");
+    let o = sim(&[
+        "import",
+        "aws",
+        "tests/fixtures/aws/guide-example",
+        "--expect",
+        file.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_exit_2_saying(&o, "broken.ron:2:");
+    assert!(!out.exists());
 }

@@ -320,14 +320,38 @@ fn mutated_snapshots_and_plans_never_panic_the_import() {
     ];
     let mut rng = Lcg(11);
     let dir = tempfile::tempdir().unwrap();
-    for round in 0..40 {
+    // Snapshots of one account, and of three with RAM shares and
+    // organisations (written by the round trip's describe helper).
+    let shared = dir.path().join("shared");
+    let t = load_file(
+        &root().join("scenarios/cross-account-shared-target.ron"),
+        "x",
+    )
+    .unwrap()
+    .scenario
+    .topology;
+    crate::import_round_trip::describe(&t).write(&shared);
+    let sources = [
+        root().join("tests/fixtures/aws/nlb-example"),
+        root().join("tests/fixtures/aws/tgw-hub-two-spokes"),
+        root().join("tests/fixtures/aws/guide-gwlb-two-spokes"),
+        shared,
+    ];
+    for round in 0..60 {
         let snap = dir.path().join(format!("snap{round}"));
-        copy_dir(&root().join("tests/fixtures/aws/nlb-example"), &snap);
-        let region = snap.join("123456789012/us-east-1");
-        let mut files: Vec<_> = std::fs::read_dir(&region)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
+        copy_dir(&sources[round % sources.len()], &snap);
+        let mut files: Vec<_> = Vec::new();
+        let mut stack = vec![snap.clone()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    files.push(p);
+                }
+            }
+        }
         files.sort();
         let plan = dir.path().join(format!("plan{round}.json"));
         std::fs::copy(
