@@ -55,7 +55,11 @@ pub(crate) fn run(args: RunArgs) -> Result<u8, String> {
     let sink = captures
         .as_mut()
         .map(|c| c as &mut dyn sim_core::CaptureSink);
-    let results = crate::progress::run(scenario, sink);
+    let threads = args.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, usize::from),
+        usize::from,
+    );
+    let results = crate::progress::run(scenario, sink, threads);
     let wall = started.elapsed();
     let mut report = reports::report(scenario, &results);
     reports::attach_warnings(&mut report, &loaded.warnings);

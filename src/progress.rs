@@ -5,19 +5,22 @@
 use std::io::IsTerminal;
 use std::time::Instant;
 
-use sim_core::{CaptureSink, Scenario, Simulation};
+use sim_core::{CaptureSink, Scenario};
 
 /// Whether to draw bars: stderr is a terminal and `--quiet` was not given.
 fn watched() -> bool {
     std::io::stderr().is_terminal() && !crate::diagnostics::style().quiet
 }
 
-/// Runs a scenario, with a bar of simulated time and packets per second of
-/// wall time when someone is watching.
-pub fn run(scenario: &Scenario, sink: Option<&mut dyn CaptureSink>) -> sim_core::RunResults {
-    let sim = Simulation::new(scenario);
+/// Runs a scenario on `threads` threads, with a bar of simulated time and
+/// packets per second of wall time when someone is watching.
+pub fn run(
+    scenario: &Scenario,
+    sink: Option<&mut dyn CaptureSink>,
+    threads: usize,
+) -> sim_core::RunResults {
     if !watched() {
-        return sim.run_with_progress(sink, &mut |_, _| {});
+        return sim_core::run_threaded(scenario, threads, sink, &mut |_, _| {});
     }
     let end_ms = scenario.duration.as_nanos() / 1_000_000;
     let bar = indicatif::ProgressBar::new(end_ms.max(1));
@@ -27,7 +30,7 @@ pub fn run(scenario: &Scenario, sink: Option<&mut dyn CaptureSink>) -> sim_core:
         bar.set_style(style);
     }
     let started = Instant::now();
-    let results = sim.run_with_progress(sink, &mut |now, packets| {
+    let results = sim_core::run_threaded(scenario, threads, sink, &mut |now, packets| {
         bar.set_position(now / 1_000_000);
         let secs = started.elapsed().as_secs_f64().max(1e-9);
         bar.set_message(format!("{:.2} M packets/s", packets as f64 / secs / 1e6));

@@ -69,3 +69,71 @@ fn adding_a_flow_leaves_the_others_draws_alone() {
     let b_only = load(&more.replace(r#"Flow(name: "a""#, r#"Flow(name: "a", duration: "0s""#));
     assert_eq!(delivered(&a1) + delivered(&b_only), delivered(&a2));
 }
+
+/// A run on `threads` threads: its JSON report and every captured frame.
+fn threaded(
+    scenario: &sim_core::Scenario,
+    threads: usize,
+) -> (String, crate::behaviours::wire::Frames) {
+    let mut frames = crate::behaviours::wire::Frames::default();
+    let results = sim_core::run_threaded(scenario, threads, Some(&mut frames), &mut |_, _| {});
+    (
+        reports::to_json(&reports::report(scenario, &results)),
+        frames,
+    )
+}
+
+#[test]
+fn one_two_or_three_threads_give_the_same_report_and_frames() {
+    // Every shipped scenario (timelines, load balancers, replays, flow
+    // logs), shortened to 1 s so the frames stay small, and a generated
+    // one of 800 flows whose stream crosses many of the feed's batches (4,096 packets).
+    let mut scenarios: Vec<(String, sim_core::Scenario)> = scenario_files()
+        .into_iter()
+        .filter_map(|path| {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let base = path.parent().unwrap().to_path_buf();
+            let read = move |f: &str| {
+                std::fs::read(base.join(f))
+                    .map(sim_core::CaptureFile::from)
+                    .map_err(|e| e.to_string())
+            };
+            let overrides = Overrides {
+                duration: Some("1s".parse().unwrap()),
+                ..Default::default()
+            };
+            sim_core::load_with(&path.display().to_string(), &text, &overrides, &read)
+                .ok()
+                .map(|l| (path.display().to_string(), l.scenario))
+        })
+        .collect();
+    assert!(scenarios.len() >= 20);
+    let generated = sim_core::generate::scenario_text(20, 20, "1s", true);
+    scenarios.push(("generated".into(), load(&generated)));
+    for (name, scenario) in &scenarios {
+        let (report, frames) = threaded(scenario, 1);
+        for threads in [2, 3] {
+            let (r, f) = threaded(scenario, threads);
+            assert_eq!(r, report, "{name}: {threads} threads");
+            assert!(f.0 == frames.0, "{name}: {threads} threads: other frames");
+        }
+    }
+}
+
+#[test]
+fn threads_keep_the_timeline_s_changes_where_they_fall() {
+    // The scenarios with a timeline, whole: changes stop and re-rate the
+    // traffic on the feed's thread and change the world on the pipeline's.
+    for name in ["timeline-changes", "nlb-fleet"] {
+        let path = root().join(format!("scenarios/{name}.ron"));
+        let scenario = load_file(&path, name).unwrap().scenario;
+        assert!(!scenario.timeline.is_empty());
+        let one = sim_core::run_threaded(&scenario, 1, None, &mut |_, _| {});
+        let two = sim_core::run_threaded(&scenario, 2, None, &mut |_, _| {});
+        assert_eq!(
+            reports::to_json(&reports::report(&scenario, &two)),
+            reports::to_json(&reports::report(&scenario, &one)),
+            "{name}"
+        );
+    }
+}

@@ -1,5 +1,5 @@
 //! Throughput of the mirroring pipeline: offered packets per second of wall
-//! time, on one core.
+//! time, on one core (or two, for the `_2_threads` benches).
 //!
 //! The scenarios are `sim_core::generate`'s (what `sim generate` writes):
 //! source ENIs each with three sessions (session numbers 1, 2, 3) whose
@@ -32,6 +32,27 @@ fn offered_packets_10k_connections(bencher: Bencher) {
     bencher
         .counter(ItemsCount::new(packets))
         .bench(|| sim_core::run(&scenario));
+}
+
+/// The same run on two threads (`sim run --threads 2`): the flows'
+/// packets made on one, the pipeline on the other; the same results.
+#[divan::bench(sample_count = 10)]
+fn offered_packets_10k_connections_2_threads(bencher: Bencher) {
+    let scenario = load(&scenario_text(100, 100, "2s", false));
+    let packets = sim_core::run(&scenario).offered().packets;
+    bencher
+        .counter(ItemsCount::new(packets))
+        .bench(|| sim_core::run_threaded(&scenario, 2, None, &mut |_, _| {}));
+}
+
+/// The NLB run on two threads.
+#[divan::bench(sample_count = 10)]
+fn offered_packets_10k_connections_nlb_2_threads(bencher: Bencher) {
+    let scenario = load(&scenario_text(100, 100, "2s", true));
+    let packets = sim_core::run(&scenario).offered().packets;
+    bencher
+        .counter(ItemsCount::new(packets))
+        .bench(|| sim_core::run_threaded(&scenario, 2, None, &mut |_, _| {}));
 }
 
 /// The same traffic with every session's target a Network Load Balancer
@@ -92,6 +113,16 @@ fn offered_packets_100k_flows(bencher: Bencher) {
     bencher
         .counter(ItemsCount::new(packets))
         .bench(|| sim_core::run(&scenario));
+}
+
+/// The 100,000 flows on two threads.
+#[divan::bench(sample_count = 5)]
+fn offered_packets_100k_flows_2_threads(bencher: Bencher) {
+    let scenario = load(&scenario_text(1000, 50, "400ms", false));
+    let packets = sim_core::run(&scenario).offered().packets;
+    bencher
+        .counter(ItemsCount::new(packets))
+        .bench(|| sim_core::run_threaded(&scenario, 2, None, &mut |_, _| {}));
 }
 
 /// The same 100,000 flows through one Network Load Balancer.

@@ -3,14 +3,15 @@
 //! Simulated time is an integer count of nanoseconds. Events are ordered by
 //! `(time, sequence)`: the sequence number is taken when an event is
 //! scheduled, so events due at the same instant run first-scheduled first.
-//! The queue holds small plain entries (time, sequence, flow handle); each
-//! flow's state lives in a vector. Packets are made when their time comes:
-//! memory grows with the number of flows, never with simulated time.
+//! Packets come from the [`Feed`] (the flows' sources and their queue, on
+//! this thread or another: `feed`); copies in flight wait in a queue of
+//! small plain entries (time, sequence, slot). Packets are made when their
+//! time comes: memory grows with the number of flows, never with simulated
+//! time.
 //! Timeline changes are applied to the run's [`World`] before anything
 //! else due at their instant ([`crate::time`]).
 
 use std::cmp::Reverse;
-use std::collections::binary_heap::PeekMut;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::net::IpAddr;
 
@@ -18,15 +19,15 @@ use topology::{Decision, Direction, EniIdx};
 
 use crate::budget::Bucket;
 use crate::capture::{CaptureSink, Capturer};
+use crate::feed::Feed;
 use crate::pipeline::{InFlight, Observation, Offered, Pipeline};
 use crate::resolved::Scenario;
 use crate::results::RunResults;
 use crate::time::Instant;
-use crate::traffic::FlowSource;
+use crate::traffic::source::Emitted;
 use crate::world::{Redecide, World};
 
-/// An entry of the event queues: due time, sequence number, handle (a
-/// flow's index in the flow queue, a slab slot in the copies' queue).
+/// An entry of the copies' queue: due time, sequence number, slab slot.
 type Event = Reverse<(u64, u64, u32)>;
 
 /// Where a flow's packets are observed by mirroring: at most two source
@@ -42,7 +43,15 @@ pub struct Simulation<'a> {
     /// The configuration as the timeline changes it: the one owner.
     world: World,
     end_ns: u64,
-    sources: Vec<FlowSource>,
+    /// The flows' packets, in (time, sequence) order.
+    feed: Feed<'a>,
+    /// Each flow's next packet's sequence number: events due at one
+    /// instant run first-scheduled first, packets and copies alike. A
+    /// flow's first packet is numbered by its index (before any other);
+    /// each later one after the copies its previous packet sent.
+    pending: Vec<u64>,
+    /// Whether each flow has sent (LB-03: an existing flow).
+    started: Vec<bool>,
     routes: Vec<FlowRoute>,
     /// For each ENI, the flows observed there (to decide them again when
     /// its sessions change).
@@ -61,11 +70,9 @@ pub struct Simulation<'a> {
     next_change: usize,
     /// When it is due; `u64::MAX` when no change is left in the run.
     next_change_at: u64,
-    /// Flows' next packets.
-    queue: BinaryHeap<Event>,
     /// Copies in flight. A heap of their own: it stays small (copies live
     /// for a path's latency), so each costs a few comparisons rather than a
-    /// trip through every flow's entry. Events of both heaps share one
+    /// trip through every flow's entry. Packets and copies share one
     /// sequence, so their union is still in (time, sequence) order.
     arrivals: BinaryHeap<Event>,
     sequence: u64,
@@ -106,11 +113,16 @@ enum Next {
 }
 
 impl<'a> Simulation<'a> {
+    /// A run whose packets are made on this thread.
     pub fn new(scenario: &'a Scenario) -> Simulation<'a> {
+        Simulation::with_feed(scenario, Feed::inline(scenario))
+    }
+
+    /// A run fed by `feed` (made on another thread: [`run_threaded`]).
+    pub fn with_feed(scenario: &'a Scenario, feed: Feed<'a>) -> Simulation<'a> {
         let topo = &scenario.topology;
         let end_ns = scenario.duration.as_nanos();
         let world = World::new(topo);
-        let sources: Vec<FlowSource> = scenario.flows.iter().map(FlowSource::new).collect();
         let mut flows_at = vec![Vec::new(); topo.enis.len()];
         for (i, f) in scenario.flows.iter().enumerate() {
             for e in [f.from_eni, f.to_eni].into_iter().flatten() {
@@ -125,9 +137,10 @@ impl<'a> Simulation<'a> {
             scenario,
             world,
             end_ns,
-            queue: BinaryHeap::with_capacity(flows),
+            feed,
+            pending: (0..flows as u64).collect(),
+            started: vec![false; flows],
             routes: Vec::with_capacity(flows),
-            sources,
             flows_at,
             outer_flows: BTreeMap::new(),
             flow_limits: scenario
@@ -138,7 +151,7 @@ impl<'a> Simulation<'a> {
             next_change: 0,
             next_change_at: u64::MAX,
             arrivals: BinaryHeap::new(),
-            sequence: 0,
+            sequence: flows as u64,
             in_flight: Vec::new(),
             free: Vec::new(),
             pipeline,
@@ -147,13 +160,6 @@ impl<'a> Simulation<'a> {
         for i in 0..flows {
             let route = sim.route(i);
             sim.routes.push(route);
-        }
-        for i in 0..sim.sources.len() {
-            let s = &sim.sources[i];
-            if s.next_at < s.end_at.min(end_ns) {
-                let at = s.next_at;
-                sim.schedule(at, i as u32);
-            }
         }
         sim
     }
@@ -192,7 +198,7 @@ impl<'a> Simulation<'a> {
         }
         // LB-03, LB-04: a flow that has sent already stays on the appliance
         // it was placed on, when its copies still go to the same target.
-        let started = self.sources.get(flow).is_some_and(|s| s.started());
+        let started = self.started.get(flow).copied().unwrap_or(false);
         let before = self.routes.get(flow).map(|r| r.observations);
         for (k, obs) in observations.iter_mut().enumerate() {
             let Some(obs) = obs else { continue };
@@ -222,11 +228,6 @@ impl<'a> Simulation<'a> {
         FlowRoute { observations }
     }
 
-    fn schedule(&mut self, at: u64, handle: u32) {
-        self.queue.push(Reverse((at, self.sequence, handle)));
-        self.sequence += 1;
-    }
-
     /// Puts a copy in flight: a slab slot and an arrival event.
     fn send(&mut self, copy: InFlight) {
         let slot = match self.free.pop() {
@@ -253,7 +254,8 @@ impl<'a> Simulation<'a> {
 
     /// Applies the timeline's `k`th change: the world changes (the one
     /// function that changes it), then the run follows: configurations,
-    /// billing, flows decided again, traffic stopped or re-rated.
+    /// billing, flows decided again, per-flow limits (the feed stops or
+    /// re-rates the traffic itself).
     fn apply(&mut self, k: usize, now: u64) {
         let at = Instant(now);
         let event = &self.scenario.timeline[k];
@@ -265,16 +267,8 @@ impl<'a> Simulation<'a> {
         for &s in &applied.reconfigured {
             self.pipeline.reconfigure(&self.world, s, at);
         }
-        if let Some(eni) = applied.traffic_stops_at {
-            for (i, f) in self.scenario.flows.iter().enumerate() {
-                if f.from_eni == Some(eni) || f.to_eni == Some(eni) {
-                    self.sources[i].stop(now);
-                }
-            }
-        }
         if let Some((flows, rate)) = &applied.flow_rate {
             for &i in flows {
-                self.sources[i as usize].set_rate(*rate);
                 if self.flow_limits[i as usize].is_none() {
                     let f = &self.scenario.flows[i as usize];
                     self.flow_limits[i as usize] = flow_limit(topo, f, *rate);
@@ -298,8 +292,7 @@ impl<'a> Simulation<'a> {
 
     /// One packet of a flow.
     #[inline]
-    fn packet(&mut self, i: usize, now: u64) {
-        let packet = self.sources[i].emit();
+    fn packet(&mut self, i: usize, now: u64, packet: Emitted) {
         self.pipeline.results.generated.add(u64::from(packet.size));
         // BW-03: a single flow cannot exceed the per-flow limit; what it
         // asks beyond is production traffic lost where it leaves.
@@ -380,7 +373,7 @@ impl<'a> Simulation<'a> {
     /// `sim explain` must keep to tell the run's story.
     pub fn placed(&self, eni: EniIdx, key: &topology::FlowKey) -> Option<EniIdx> {
         let i = self.scenario.flows.iter().position(|f| f.key == *key)?;
-        if !self.sources[i].started() {
+        if !self.started[i] {
             return None;
         }
         self.routes[i]
@@ -411,9 +404,13 @@ impl<'a> Simulation<'a> {
     /// apply before the packets and copies due with them), then the
     /// earlier of a copy's arrival and a flow's packet in (time, sequence)
     /// order.
-    fn next(&self) -> Option<(u64, Next)> {
+    #[inline]
+    fn next(&mut self) -> Option<(u64, Next)> {
         let change = Some(self.next_change_at).filter(|&at| at != u64::MAX);
-        let flow = self.queue.peek().map(|e| e.0);
+        let flow = self
+            .feed
+            .peek()
+            .map(|d| (d.at, self.pending[d.flow as usize], d.flow));
         let copy = self.arrivals.peek().map(|e| e.0);
         let packet_or_copy = match (flow, copy) {
             (None, None) => None,
@@ -463,26 +460,17 @@ impl<'a> Simulation<'a> {
                 Next::Packet(handle) => handle,
             };
             let i = handle as usize;
-            if now >= self.sources[i].end_at {
-                // Stopped by the timeline after this packet was scheduled.
-                self.queue.pop();
-                continue;
-            }
-            self.packet(i, now);
-            let source = &self.sources[i];
-            let next = source.next_at;
-            let alive = next < source.end_at.min(self.end_ns);
-            // The flow's entry is still on top of its heap (copies go to the
-            // other). Reuse it: one sift instead of a pop and a push.
-            let Some(mut top) = self.queue.peek_mut() else {
+            let Some(&due) = self.feed.peek() else {
                 break;
             };
-            debug_assert_eq!(top.0.2, handle);
-            if alive {
-                *top = Reverse((next, self.sequence, handle));
+            debug_assert_eq!(due.flow, handle);
+            self.feed.take();
+            self.packet(i, now, due.packet);
+            self.started[i] = true;
+            // Its next packet is scheduled after the copies this one sent.
+            if due.again {
+                self.pending[i] = self.sequence;
                 self.sequence += 1;
-            } else {
-                PeekMut::pop(top);
             }
         }
     }
@@ -491,6 +479,25 @@ impl<'a> Simulation<'a> {
 /// Runs a scenario to its end.
 pub fn run(scenario: &Scenario) -> RunResults {
     Simulation::new(scenario).run()
+}
+
+/// Runs a scenario to its end on `threads` threads: with two or more, the
+/// flows' packets are made on a thread of their own ([`Feed`]) while this
+/// one runs the pipeline. The results are the same, byte for byte, with
+/// any number (the pipeline sees the same stream in the same order).
+pub fn run_threaded(
+    scenario: &Scenario,
+    threads: usize,
+    sink: Option<&mut dyn CaptureSink>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> RunResults {
+    if threads < 2 {
+        return Simulation::new(scenario).run_with_progress(sink, progress);
+    }
+    std::thread::scope(|scope| {
+        let feed = Feed::threaded(scope, scenario);
+        Simulation::with_feed(scenario, feed).run_with_progress(sink, progress)
+    })
 }
 
 /// Runs a scenario to its end, capturing every delivered copy's bytes.

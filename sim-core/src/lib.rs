@@ -26,7 +26,8 @@
 //!    choice), `lb` (flow-hash placement, endpoint capacity), `budget`
 //!    (token buckets).
 //! 6. The run: `pipeline` (the per-packet stages; every outcome recorded
-//!    once), `engine` (the event loop), [`results`] (the counters), `capture`
+//!    once), `feed` (the flows' packets in order, on this thread or
+//!    another), `engine` (the event loop), [`results`] (the counters), `capture`
 //!    and [`wire`] (packet bytes, for captures only).
 //! 7. [`explain`]: one packet's fate, told from the evidence the decisions
 //!    report (`topology::evidence`), never decided again.
@@ -59,6 +60,7 @@ pub(crate) mod delivery;
 pub(crate) mod engine;
 pub mod expect;
 pub mod explain;
+pub(crate) mod feed;
 pub mod generate;
 pub(crate) mod health;
 pub(crate) mod lb;
@@ -79,7 +81,7 @@ pub mod work;
 pub(crate) mod world;
 
 pub use capture::CaptureSink;
-pub use engine::{Simulation, run, run_with_capture};
+pub use engine::{Simulation, run, run_threaded, run_with_capture};
 pub use outcome::Outcome;
 pub use results::RunResults;
 pub use scenario::{Loaded, Overrides, Scenario, ScenarioError, load, load_with};

@@ -135,11 +135,6 @@ impl FlowSource {
         self.carry = 0;
     }
 
-    /// Whether the flow has sent a packet: it is an existing flow.
-    pub fn started(&self) -> bool {
-        self.sent > 0
-    }
-
     /// Stops the flow: it sends nothing at or after `now`.
     pub fn stop(&mut self, now: u64) {
         self.end_at = self.end_at.min(now);

@@ -1,0 +1,261 @@
+//! The packet feed: every flow's packets in the order the engine takes
+//! them, made on the engine's thread or on a thread of their own.
+//!
+//! Mirroring is feed-forward: a flow's packets (times, sizes) depend only
+//! on its own source and on the timeline's changes to it (an ENI deleted,
+//! a rate changed), never on what the pipeline does with them. So the
+//! [`Generator`] (the flows' sources and their event queue) can run ahead
+//! of the pipeline on another core, handing packets over in batches
+//! through a bounded channel: memory stays flat, and the pipeline sees
+//! exactly the stream it would have made itself, so the results are the
+//! same bytes with one thread or two.
+//!
+//! Order: the generator takes the flows' events by (time, sequence), the
+//! sequence taken when an event is scheduled, as the single-threaded engine
+//! always did. The pipeline interleaves those packets with copies arriving
+//! by the same rule: each packet carries whether its flow was scheduled
+//! again, and the pipeline numbers that event in its own sequence, after
+//! the copies the packet sent (see `engine`).
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::collections::binary_heap::PeekMut;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use crate::resolved::Scenario;
+use crate::time::Instant;
+use crate::traffic::FlowSource;
+use crate::traffic::source::Emitted;
+use crate::world::World;
+
+/// Packets per batch handed between threads: large enough that the
+/// channel's cost per packet vanishes, small enough to stay in cache.
+const BATCH: usize = 4096;
+/// Batches in flight between the threads (memory: BATCH × this × 32 B).
+const BATCHES_IN_FLIGHT: usize = 8;
+
+/// One packet of a flow, due now.
+#[derive(Clone, Copy, Debug)]
+pub struct Due {
+    pub at: u64,
+    pub flow: u32,
+    pub packet: Emitted,
+    /// Whether the flow has a packet after this one (its event was
+    /// scheduled again).
+    pub again: bool,
+}
+
+/// The flows' sources and their event queue.
+pub struct Generator<'a> {
+    scenario: &'a Scenario,
+    /// The timeline's effects on sources come from the world, as the
+    /// engine's do: a world of the generator's own.
+    world: World,
+    sources: Vec<FlowSource>,
+    queue: BinaryHeap<Reverse<(u64, u64, u32)>>,
+    sequence: u64,
+    next_change: usize,
+    end_ns: u64,
+}
+
+impl<'a> Generator<'a> {
+    pub fn new(scenario: &'a Scenario) -> Generator<'a> {
+        let end_ns = scenario.duration.as_nanos();
+        let sources: Vec<FlowSource> = scenario.flows.iter().map(FlowSource::new).collect();
+        let mut queue = BinaryHeap::with_capacity(sources.len());
+        let mut sequence = 0;
+        for (i, s) in sources.iter().enumerate() {
+            if s.next_at < s.end_at.min(end_ns) {
+                queue.push(Reverse((s.next_at, sequence, i as u32)));
+                sequence += 1;
+            }
+        }
+        Generator {
+            scenario,
+            world: World::new(&scenario.topology),
+            sources,
+            queue,
+            sequence,
+            next_change: 0,
+            end_ns,
+        }
+    }
+
+    /// When the timeline's `k`th change is due, if before the end.
+    fn change_due(&self, k: usize) -> Option<u64> {
+        self.scenario
+            .timeline
+            .get(k)
+            .map(|e| e.at.as_nanos())
+            .filter(|&at| at < self.end_ns)
+    }
+
+    /// The next packet, after the timeline's changes due at or before its
+    /// time (they apply before anything else at their instant).
+    #[inline]
+    pub fn next(&mut self) -> Option<Due> {
+        loop {
+            let &Reverse((now, _, handle)) = self.queue.peek()?;
+            if let Some(at) = self.change_due(self.next_change)
+                && at <= now
+            {
+                self.apply(self.next_change, at);
+                self.next_change += 1;
+                continue;
+            }
+            let i = handle as usize;
+            let mut top = self.queue.peek_mut()?;
+            if now >= self.sources[i].end_at {
+                // Stopped by the timeline after this packet was scheduled.
+                PeekMut::pop(top);
+                continue;
+            }
+            let source = &mut self.sources[i];
+            let packet = source.emit();
+            let next = source.next_at;
+            let again = next < source.end_at.min(self.end_ns);
+            // One sift instead of a pop and a push.
+            if again {
+                *top = Reverse((next, self.sequence, handle));
+                self.sequence += 1;
+            } else {
+                PeekMut::pop(top);
+            }
+            return Some(Due {
+                at: now,
+                flow: handle,
+                packet,
+                again,
+            });
+        }
+    }
+
+    /// A timeline change's effects on the sources: traffic that stops with
+    /// its ENI (SES-09), rates that change.
+    fn apply(&mut self, k: usize, now: u64) {
+        let applied = self
+            .world
+            .apply(&self.scenario.timeline[k].action, Instant(now));
+        if let Some(eni) = applied.traffic_stops_at {
+            for (i, f) in self.scenario.flows.iter().enumerate() {
+                if f.from_eni == Some(eni) || f.to_eni == Some(eni) {
+                    self.sources[i].stop(now);
+                }
+            }
+        }
+        if let Some((flows, rate)) = &applied.flow_rate {
+            for &i in flows {
+                self.sources[i as usize].set_rate(*rate);
+            }
+        }
+    }
+
+    /// Runs on a thread of its own: every packet, in batches, into `to`;
+    /// emptied batches come back through `back` to be filled again.
+    fn feed(mut self, to: SyncSender<Vec<Due>>, back: Receiver<Vec<Due>>) {
+        loop {
+            let mut batch = back
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+            batch.clear();
+            while batch.len() < BATCH {
+                match self.next() {
+                    Some(d) => batch.push(d),
+                    None => break,
+                }
+            }
+            let last = batch.len() < BATCH;
+            if to.send(batch).is_err() || last {
+                return;
+            }
+        }
+    }
+}
+
+/// Where the engine takes its packets from.
+pub enum Feed<'a> {
+    /// Made on the engine's thread, one at a time.
+    Inline {
+        generator: Box<Generator<'a>>,
+        peeked: Option<Due>,
+    },
+    /// Made on another thread, received in batches.
+    Threaded {
+        from: Receiver<Vec<Due>>,
+        back: SyncSender<Vec<Due>>,
+        batch: Vec<Due>,
+        at: usize,
+        done: bool,
+    },
+}
+
+impl<'a> Feed<'a> {
+    pub fn inline(scenario: &'a Scenario) -> Feed<'a> {
+        Feed::Inline {
+            generator: Box::new(Generator::new(scenario)),
+            peeked: None,
+        }
+    }
+
+    /// Starts the generator on a thread of `scope`, and feeds from it.
+    pub fn threaded<'scope>(
+        scope: &'scope std::thread::Scope<'scope, '_>,
+        scenario: &'scope Scenario,
+    ) -> Feed<'scope> {
+        let (to, from) = sync_channel(BATCHES_IN_FLIGHT);
+        let (back, returned) = sync_channel(BATCHES_IN_FLIGHT + 2);
+        let generator = Generator::new(scenario);
+        scope.spawn(move || generator.feed(to, returned));
+        Feed::Threaded {
+            from,
+            back,
+            batch: Vec::new(),
+            at: 0,
+            done: false,
+        }
+    }
+
+    /// The next packet, without taking it.
+    #[inline]
+    pub fn peek(&mut self) -> Option<&Due> {
+        match self {
+            Feed::Inline { generator, peeked } => {
+                if peeked.is_none() {
+                    *peeked = generator.next();
+                }
+                peeked.as_ref()
+            }
+            Feed::Threaded {
+                from,
+                back,
+                batch,
+                at,
+                done,
+            } => {
+                if *at == batch.len() && !*done {
+                    match from.recv() {
+                        Ok(next) => {
+                            let spent = std::mem::replace(batch, next);
+                            // The generator may be gone: then the batch is
+                            // simply dropped.
+                            let _ = back.try_send(spent);
+                            *at = 0;
+                            *done = batch.len() < BATCH;
+                        }
+                        Err(_) => *done = true,
+                    }
+                }
+                batch.get(*at)
+            }
+        }
+    }
+
+    /// Takes the packet [`Feed::peek`] showed.
+    #[inline]
+    pub fn take(&mut self) {
+        match self {
+            Feed::Inline { peeked, .. } => *peeked = None,
+            Feed::Threaded { at, .. } => *at += 1,
+        }
+    }
+}
