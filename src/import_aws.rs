@@ -248,18 +248,7 @@ pub fn read_snapshot(dir: &Path) -> Result<Vec<Doc>, Vec<String>> {
     let mut errors = Vec::new();
     for (path, parts) in &listed {
         let shown = path.strip_prefix(dir).unwrap_or(path).display().to_string();
-        let read = std::fs::metadata(path)
-            .map_err(|e| e.to_string())
-            .and_then(|m| {
-                if m.len() > MAX_FILE_BYTES {
-                    Err(format!(
-                        "{} bytes is more than a describe call's output",
-                        m.len()
-                    ))
-                } else {
-                    std::fs::read_to_string(path).map_err(|e| e.to_string())
-                }
-            });
+        let read = crate::input::read_bounded(path, MAX_FILE_BYTES, "a describe call's output");
         match read.and_then(|t| {
             serde_json::from_str::<Value>(&t)
                 .map_err(|e| format!("{}:{}: not JSON: {e}", e.line(), e.column()))
@@ -308,15 +297,7 @@ const MAX_EXPECT_BYTES: u64 = 1 << 20;
 /// (file, line, column); its meaning when the scenario is loaded.
 pub fn with_expectations(text: &mut String, file: &Path) -> Result<(), String> {
     let shown = file.display();
-    let body = std::fs::metadata(file)
-        .map_err(|e| e.to_string())
-        .and_then(|m| {
-            if m.len() > MAX_EXPECT_BYTES {
-                Err(format!("{} bytes is more than an expect block", m.len()))
-            } else {
-                std::fs::read_to_string(file).map_err(|e| e.to_string())
-            }
-        })
+    let body = crate::input::read_bounded(file, MAX_EXPECT_BYTES, "an expect block")
         .map_err(|e| format!("{shown}: {e}"))?;
     match ron::from_str::<ron::Value>(&body) {
         Ok(ron::Value::Seq(_)) => {}

@@ -185,15 +185,7 @@ pub fn import(
     flow_logs: &[PathBuf],
 ) -> Result<Imported, Vec<String>> {
     let shown = plan_path.display().to_string();
-    let text = std::fs::metadata(plan_path)
-        .map_err(|e| e.to_string())
-        .and_then(|m| {
-            if m.len() > MAX_PLAN_BYTES {
-                Err(format!("{} bytes is more than a plan", m.len()))
-            } else {
-                std::fs::read_to_string(plan_path).map_err(|e| e.to_string())
-            }
-        })
+    let text = crate::input::read_bounded(plan_path, MAX_PLAN_BYTES, "a plan")
         .map_err(|e| vec![format!("{shown}: {e}")])?;
     let plan: Value = serde_json::from_str(&text).map_err(|e| {
         vec![format!(

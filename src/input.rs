@@ -203,3 +203,18 @@ fn load_text_keeping_problems(
         }
     }
 }
+
+/// A text file of at most `max` bytes, read whole: `what` names what it
+/// should be ("a plan"), for the error of a larger one. No more than the
+/// size checked is read, should the file grow meanwhile.
+pub(crate) fn read_bounded(path: &Path, max: u64, what: &str) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if meta.len() > max {
+        return Err(format!("{} bytes is more than {what}", meta.len()));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(max).read_to_string(&mut text))
+        .map_err(|e| e.to_string())?;
+    Ok(text)
+}

@@ -584,6 +584,15 @@ pub(crate) fn describe(t: &Topology) -> Snapshot {
     snap
 }
 
+/// The id of what a target points at: an ENI, an NLB, an endpoint.
+fn resource_of(t: &Topology, x: &topology::TrafficMirrorTarget) -> String {
+    match x.resource {
+        TargetResource::NetworkInterface(e) => t.eni(e).id.clone(),
+        TargetResource::NetworkLoadBalancer(n) => t.network_load_balancers[n.index()].id.clone(),
+        TargetResource::GatewayLoadBalancerEndpoint(e) => t.gwlb_endpoints[e.index()].id.clone(),
+    }
+}
+
 /// What the import must keep: ids and the fields that decide mirroring.
 fn fingerprint(t: &Topology) -> Vec<String> {
     let mut out = Vec::new();
@@ -728,15 +737,7 @@ fn fingerprint(t: &Topology) -> Vec<String> {
         ));
     }
     for x in &t.targets {
-        let resource = match x.resource {
-            TargetResource::NetworkInterface(e) => t.eni(e).id.clone(),
-            TargetResource::NetworkLoadBalancer(n) => {
-                t.network_load_balancers[n.index()].id.clone()
-            }
-            TargetResource::GatewayLoadBalancerEndpoint(e) => {
-                t.gwlb_endpoints[e.index()].id.clone()
-            }
-        };
+        let resource = resource_of(t, x);
         out.push(format!(
             "target {} of {} {resource}",
             x.id,
@@ -1258,15 +1259,7 @@ fn mirror_configuration(t: &Topology) -> Vec<String> {
         .sessions
         .iter()
         .map(|s| {
-            let target = match t.target(s.target).resource {
-                TargetResource::NetworkInterface(e) => t.eni(e).id.clone(),
-                TargetResource::NetworkLoadBalancer(n) => {
-                    t.network_load_balancers[n.index()].id.clone()
-                }
-                TargetResource::GatewayLoadBalancerEndpoint(e) => {
-                    t.gwlb_endpoints[e.index()].id.clone()
-                }
-            };
+            let target = resource_of(t, t.target(s.target));
             let f = &t.filters[s.filter.index()];
             let rules = |list: &[topology::FilterRule]| {
                 list.iter()
