@@ -17,7 +17,6 @@ use std::net::IpAddr;
 
 use topology::{Decision, Direction, EniIdx};
 
-use crate::budget::Bucket;
 use crate::capture::{CaptureSink, Capturer};
 use crate::feed::Feed;
 use crate::pipeline::{InFlight, Observation, Offered, Pipeline};
@@ -61,9 +60,6 @@ pub struct Simulation<'a> {
     /// to 4789): inner flows whose hash gives one port share one, and so
     /// do both directions of a connection (PKT-04).
     outer_flows: BTreeMap<(u32, IpAddr, u16), u32>,
-    /// BW-03: each production flow's own limit, for the flows that could
-    /// reach it (`None` for flows under a quarter of it).
-    flow_limits: Vec<Option<Bucket>>,
     /// The next timeline event to apply (they are sorted by time). Changes
     /// due at an instant apply before anything else at it (see
     /// [`crate::time`]).
@@ -91,18 +87,6 @@ fn same_target(pipeline: &Pipeline, a: &Observation, b: &Observation) -> bool {
         }
         _ => false,
     }
-}
-
-/// BW-03: a production flow's own per-flow limit, when the flow can come
-/// near it at `rate` (a flow under a quarter of the limit cannot fill the
-/// bucket's millisecond, so it gets none: nothing to check per packet).
-fn flow_limit(
-    topo: &topology::Topology,
-    f: &crate::traffic::FlowPlan,
-    rate: crate::units::Rate,
-) -> Option<Bucket> {
-    let limit = crate::copy_plan::per_flow_limit(topo, f.from_eni, f.to_eni);
-    (f.peak_bps(rate).saturating_mul(4) >= limit).then(|| Bucket::with_window(limit, 9001 * 8))
 }
 
 /// What comes next in the run.
@@ -143,11 +127,6 @@ impl<'a> Simulation<'a> {
             routes: Vec::with_capacity(flows),
             flows_at,
             outer_flows: BTreeMap::new(),
-            flow_limits: scenario
-                .flows
-                .iter()
-                .map(|f| flow_limit(topo, f, f.rate))
-                .collect(),
             next_change: 0,
             next_change_at: u64::MAX,
             arrivals: BinaryHeap::new(),
@@ -267,14 +246,6 @@ impl<'a> Simulation<'a> {
         for &s in &applied.reconfigured {
             self.pipeline.reconfigure(&self.world, s, at);
         }
-        if let Some((flows, rate)) = &applied.flow_rate {
-            for &i in flows {
-                if self.flow_limits[i as usize].is_none() {
-                    let f = &self.scenario.flows[i as usize];
-                    self.flow_limits[i as usize] = flow_limit(topo, f, *rate);
-                }
-            }
-        }
         match applied.redecide {
             Redecide::Nothing => {}
             Redecide::At(enis) => {
@@ -292,18 +263,8 @@ impl<'a> Simulation<'a> {
 
     /// One packet of a flow.
     #[inline]
-    fn packet(&mut self, i: usize, now: u64, packet: Emitted) {
+    fn packet(&mut self, i: usize, now: u64, packet: Emitted, over_limit: bool) {
         self.pipeline.results.generated.add(u64::from(packet.size));
-        // BW-03: a single flow cannot exceed the per-flow limit; what it
-        // asks beyond is production traffic lost where it leaves.
-        let over_limit = self.flow_limits[i].as_mut().is_some_and(|b| {
-            let bits = u64::from(packet.size) * 8;
-            let fits = b.has(now, bits, 0);
-            if fits {
-                b.take(bits);
-            }
-            !fits
-        });
         for k in 0..2 {
             let Some(obs) = self.routes[i].observations[k] else {
                 continue;
@@ -465,7 +426,7 @@ impl<'a> Simulation<'a> {
             };
             debug_assert_eq!(due.flow, handle);
             self.feed.take();
-            self.packet(i, now, due.packet);
+            self.packet(i, now, due.packet, due.over_limit);
             self.started[i] = true;
             // Its next packet is scheduled after the copies this one sent.
             if due.again {

@@ -22,6 +22,7 @@ use std::collections::BinaryHeap;
 use std::collections::binary_heap::PeekMut;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
+use crate::budget::Bucket;
 use crate::resolved::Scenario;
 use crate::time::Instant;
 use crate::traffic::FlowSource;
@@ -43,6 +44,23 @@ pub struct Due {
     /// Whether the flow has a packet after this one (its event was
     /// scheduled again).
     pub again: bool,
+    /// BW-03: the packet is beyond the flow's own per-flow limit.
+    pub over_limit: bool,
+}
+
+/// A flow with no per-flow limit of its own (BW-03).
+const NO_LIMIT: u32 = u32::MAX;
+
+/// BW-03: a production flow's own per-flow limit, when the flow can come
+/// near it at `rate` (a flow under a quarter of the limit cannot fill the
+/// bucket's millisecond, so it gets none: nothing to check per packet).
+fn flow_limit(
+    topo: &topology::Topology,
+    f: &crate::traffic::FlowPlan,
+    rate: crate::units::Rate,
+) -> Option<Bucket> {
+    let limit = crate::copy_plan::per_flow_limit(topo, f.from_eni, f.to_eni);
+    (f.peak_bps(rate).saturating_mul(4) >= limit).then(|| Bucket::with_window(limit, 9001 * 8))
 }
 
 /// The flows' sources and their event queue.
@@ -52,6 +70,12 @@ pub struct Generator<'a> {
     /// engine's do: a world of the generator's own.
     world: World,
     sources: Vec<FlowSource>,
+    /// BW-03: each flow's own limit, for the flows that could reach it: an
+    /// index into `limits` (`NO_LIMIT` for flows under a quarter of it:
+    /// most flows, so 4 bytes each rather than a bucket). A flow's limit
+    /// depends only on its own packets: it is decided here.
+    flow_limits: Vec<u32>,
+    limits: Vec<Bucket>,
     queue: BinaryHeap<Reverse<(u64, u64, u32)>>,
     sequence: u64,
     next_change: usize,
@@ -70,10 +94,20 @@ impl<'a> Generator<'a> {
                 sequence += 1;
             }
         }
+        let mut flow_limits = vec![NO_LIMIT; sources.len()];
+        let mut limits = Vec::new();
+        for (i, f) in scenario.flows.iter().enumerate() {
+            if let Some(b) = flow_limit(&scenario.topology, f, f.rate) {
+                flow_limits[i] = limits.len() as u32;
+                limits.push(b);
+            }
+        }
         Generator {
             scenario,
             world: World::new(&scenario.topology),
             sources,
+            flow_limits,
+            limits,
             queue,
             sequence,
             next_change: 0,
@@ -112,6 +146,18 @@ impl<'a> Generator<'a> {
             }
             let source = &mut self.sources[i];
             let packet = source.emit();
+            // BW-03: a single flow cannot exceed the per-flow limit; what it
+            // asks beyond is production traffic lost where it leaves.
+            let limit = self.flow_limits[i];
+            let over_limit = limit != NO_LIMIT && {
+                let b = &mut self.limits[limit as usize];
+                let bits = u64::from(packet.size) * 8;
+                let fits = b.has(now, bits, 0);
+                if fits {
+                    b.take(bits);
+                }
+                !fits
+            };
             let next = source.next_at;
             let again = next < source.end_at.min(self.end_ns);
             // One sift instead of a pop and a push.
@@ -126,6 +172,7 @@ impl<'a> Generator<'a> {
                 flow: handle,
                 packet,
                 again,
+                over_limit,
             });
         }
     }
@@ -146,6 +193,13 @@ impl<'a> Generator<'a> {
         if let Some((flows, rate)) = &applied.flow_rate {
             for &i in flows {
                 self.sources[i as usize].set_rate(*rate);
+                if self.flow_limits[i as usize] == NO_LIMIT {
+                    let f = &self.scenario.flows[i as usize];
+                    if let Some(b) = flow_limit(self.world.topology(), f, *rate) {
+                        self.flow_limits[i as usize] = self.limits.len() as u32;
+                        self.limits.push(b);
+                    }
+                }
             }
         }
     }
