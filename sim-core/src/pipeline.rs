@@ -191,7 +191,19 @@ pub struct Pipeline {
     /// appliance made when its first copy reaches it.
     series_period_ns: u64,
     duration_ns: u64,
+    /// The metrics period of the latest event (`Series::bin`), with its
+    /// bounds: events come in time order, so the period changes once per
+    /// period instead of costing a division per counter.
+    period: PeriodClock,
     pub results: RunResults,
+}
+
+/// `Series::bin` of the instants of one period, worked out once.
+#[derive(Clone, Copy, Debug)]
+struct PeriodClock {
+    from: u64,
+    until: u64,
+    bin: usize,
 }
 
 fn budgets_of(topo: &Topology, i: usize, credits_percent: u8) -> Option<[DirectionBudget; 2]> {
@@ -344,6 +356,11 @@ impl Pipeline {
             next_expected: vec![0; slots],
             series_period_ns: period,
             duration_ns,
+            period: PeriodClock {
+                from: u64::MAX,
+                until: 0,
+                bin: 0,
+            },
             results: RunResults {
                 appliances: vec![None; topo.enis.len()],
                 instance_load: (0..topo.instances.len())
@@ -505,6 +522,27 @@ impl Pipeline {
 
     /// Counts the sessions that passed a packet on, of those whose rules
     /// judged it (a session with no rule for the direction did not).
+    /// The period holding `now`, as every series of the run counts it
+    /// (the last for later instants: `Series::bin`).
+    #[inline]
+    fn bin_at(&mut self, now: u64) -> usize {
+        let c = self.period;
+        if now >= c.from && now < c.until {
+            return c.bin;
+        }
+        let p = self.series_period_ns;
+        let last = (self
+            .duration_ns
+            .div_ceil(p)
+            .clamp(1, crate::results::MAX_BINS)
+            - 1) as usize;
+        let bin = ((now / p) as usize).min(last);
+        let from = bin as u64 * p;
+        let until = if bin == last { u64::MAX } else { from + p };
+        self.period = PeriodClock { from, until, bin };
+        bin
+    }
+
     #[inline]
     fn passed_on(&mut self, eni: EniIdx, passed: u8, bytes: u64, d: usize) {
         for &s in &self.sessions_by_eni[eni.index()][..passed as usize] {
@@ -530,9 +568,10 @@ impl Pipeline {
     ) -> Offered {
         let bytes = u64::from(packet.size);
         let d = SourceStats::dir(obs.direction);
+        let bin = self.bin_at(now);
         let source = &mut self.results.sources[obs.eni.index()];
         source.offered[d].add(bytes);
-        source.series.add(now, SourceField::Offered, 1);
+        source.series.add_in(bin, SourceField::Offered, 1);
         let mut place = Place {
             eni: obs.eni,
             dir: d,
@@ -598,12 +637,12 @@ impl Pipeline {
         bytes: u64,
         now: u64,
     ) {
+        let bin = self.bin_at(now);
         let Some(load) = self.results.instance_load[i].as_mut() else {
             return;
         };
         match fits {
             Ok(()) => {
-                let bin = load.series.bin(now);
                 // Egress is field 0 and 1, ingress 2 and 3.
                 let base: usize = if d == SourceStats::dir(Direction::Egress) {
                     0
@@ -691,6 +730,7 @@ impl Pipeline {
         let bytes = u64::from(packet.size);
         let si = mirror.session.index();
         let d = SourceStats::dir(obs.direction);
+        let bin = self.bin_at(now);
         let config = self.current_config(mirror.session);
         let plan = &self.plans[si][config as usize];
         let (kept, delivery) = plan.cut(bytes as u32, obs.ipv6);
@@ -759,16 +799,16 @@ impl Pipeline {
             .instance
             .and_then(|i| self.results.cloudwatch[i.index()].as_mut())
         {
-            cw.add(now, CloudWatchField::MirrorBytes(d), bytes);
-            cw.add(now, CloudWatchField::MirrorPackets(d), 1);
+            cw.add_in(bin, CloudWatchField::MirrorBytes(d), bytes);
+            cw.add_in(bin, CloudWatchField::MirrorPackets(d), 1);
         }
         let s = &mut self.results.sessions[si];
         s.copy_bytes += u64::from(wire);
-        s.series.add(now, CopyField::Sent, 1);
+        s.series.add_in(bin, CopyField::Sent, 1);
         let t = &mut self.results.targets[target.index()];
         t.received.add(bytes);
         t.sent_wire_bytes += u64::from(wire);
-        t.series.add(now, CopyField::Sent, 1);
+        t.series.add_in(bin, CopyField::Sent, 1);
         place.target = Some(target);
         let appliance = obs.appliance.map_err(Outcome::Dropped)?;
         // Data transfer between zones, billed per leg that crosses.
@@ -820,6 +860,7 @@ impl Pipeline {
     /// within its budget; true when it is delivered.
     #[inline]
     pub fn arrive(&mut self, c: &InFlight, world: &World, now: u64) -> bool {
+        let bin = self.bin_at(now);
         let topo = world.topology();
         let si = c.session.index();
         let bytes = u64::from(c.bytes);
@@ -844,7 +885,6 @@ impl Pipeline {
         let wire_in = u64::from(c.wire + self.plans[si][c.config as usize].wrapper);
         app.sent.add(bytes);
         app.sent_wire_bytes += wire_in;
-        let bin = app.series.bin(now);
         app.series.add_in(bin, ApplianceField::Sent, 1);
         app.series
             .add_in(bin, ApplianceField::SentWireBytes, wire_in);
@@ -904,10 +944,10 @@ impl Pipeline {
             self.results.sessions[si].reordering.add(extent);
             self.results.sessions[si]
                 .series
-                .add(now, CopyField::Reordered, 1);
+                .add_in(bin, CopyField::Reordered, 1);
             let t = &mut self.results.targets[c.target.index()];
             t.reordering.add(extent);
-            t.series.add(now, CopyField::Reordered, 1);
+            t.series.add_in(bin, CopyField::Reordered, 1);
             if let Some(app) = self.results.appliances[c.appliance.index()].as_mut() {
                 app.reordered += 1;
                 app.series.add_in(bin, ApplianceField::Reordered, 1);
@@ -941,24 +981,20 @@ impl Pipeline {
     /// copy was sent, its target. The only place outcomes are counted.
     #[inline]
     fn settle(&mut self, at: Place, outcome: Outcome, bytes: u64, delivered_wire: u64, now: u64) {
+        let bin = self.bin_at(now);
         let index = outcome.index();
         let source = &mut self.results.sources[at.eni.index()];
         source.outcomes[at.dir].add_at(index, bytes);
         let field = match outcome {
             Outcome::NotMirrored(_) => {
-                source.series.add(now, SourceField::NotMirrored, 1);
+                source.series.add_in(bin, SourceField::NotMirrored, 1);
                 None
             }
             Outcome::Skipped(_) => Some(CopyField::Skipped),
             Outcome::Dropped(_) => Some(CopyField::Dropped),
             Outcome::Delivered(_) => Some(CopyField::Delivered),
         };
-        // Sessions' and targets' series share one shape: one period index.
-        let bin = self
-            .results
-            .targets
-            .first()
-            .map_or(0, |t| t.series.bin(now));
+        // Every series of the run shares one shape: one period index.
         if let Some((si, config)) = at.session {
             let s = &mut self.results.sessions[si.index()];
             let c = &mut s.configurations[config as usize];
@@ -992,8 +1028,8 @@ impl Pipeline {
                 .instance
                 .and_then(|i| self.results.cloudwatch[i.index()].as_mut())
         {
-            cw.add(now, CloudWatchField::SkipBytes(at.dir), bytes);
-            cw.add(now, CloudWatchField::SkipPackets(at.dir), 1);
+            cw.add_in(bin, CloudWatchField::SkipBytes(at.dir), bytes);
+            cw.add_in(bin, CloudWatchField::SkipPackets(at.dir), 1);
         }
     }
 }
