@@ -23,7 +23,7 @@ mod explain;
 mod explain_equals_run;
 mod golden;
 mod html;
-mod import_round_trip;
+mod import;
 mod invalid;
 mod one_world;
 mod properties;

@@ -330,7 +330,7 @@ fn mutated_snapshots_and_plans_never_panic_the_import() {
     .unwrap()
     .scenario
     .topology;
-    crate::import_round_trip::describe(&t).write(&shared);
+    crate::import::describe::describe(&t).write(&shared);
     let sources = [
         root().join("tests/fixtures/aws/nlb-example"),
         root().join("tests/fixtures/aws/tgw-hub-two-spokes"),
