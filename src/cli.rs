@@ -162,10 +162,72 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
     #[command(flatten)]
+    pub fidelity: FidelityArgs,
+    #[command(flatten)]
     pub limits: WorkLimits,
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+/// Full or sampled, instead of the file's `settings.fidelity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FidelityMode {
+    /// Every packet.
+    Full,
+    /// In each steady metrics period, one window packet by packet and the
+    /// rest estimated from it: hours in seconds, every count marked as an
+    /// estimate.
+    Sampled,
+}
+
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct FidelityArgs {
+    /// `full` (every packet) or `sampled` (in each steady metrics period,
+    /// one window packet by packet and the rest estimated from it; every
+    /// output marks its counts as estimates). Default: the file's
+    /// `settings.fidelity`, else full.
+    #[arg(long, value_enum)]
+    pub fidelity: Option<FidelityMode>,
+    /// The window of a sampled run (default 100ms; it must divide the
+    /// metrics period). Implies `--fidelity sampled`.
+    #[arg(long, value_parser = parse_duration)]
+    pub window: Option<Duration>,
+}
+
+impl FidelityArgs {
+    /// Sets the fidelity these flags ask for over the file's, or says why
+    /// they cannot have it (the window does not divide the period).
+    pub fn apply(&self, settings: &mut sim_core::settings::Settings) -> Result<(), String> {
+        use sim_core::settings::{DEFAULT_SAMPLING_WINDOW_NS, Fidelity};
+        let current = match settings.fidelity {
+            Fidelity::Sampled { window_ns } => Some(window_ns),
+            Fidelity::Full => None,
+        };
+        let window_ns = match (self.fidelity, self.window) {
+            (Some(FidelityMode::Full), None) => None,
+            (Some(FidelityMode::Full), Some(_)) => {
+                return Err("--window is for sampled runs, not --fidelity full".into());
+            }
+            (_, Some(w)) => Some(w.as_nanos()),
+            (Some(FidelityMode::Sampled), None) => {
+                Some(current.unwrap_or(DEFAULT_SAMPLING_WINDOW_NS))
+            }
+            (None, None) => current,
+        };
+        settings.fidelity = match window_ns {
+            None => Fidelity::Full,
+            Some(w) => {
+                if let Some(why) =
+                    sim_core::settings::sampling_window_problem(w, settings.metrics_period_ns)
+                {
+                    return Err(why);
+                }
+                Fidelity::Sampled { window_ns: w }
+            }
+        };
+        Ok(())
+    }
 }
 
 /// How much work a command may start.

@@ -20,10 +20,17 @@ pub(crate) fn run(args: RunArgs) -> Result<u8, String> {
         seed: args.seed,
         duration: args.duration,
     };
-    let loaded = match load(&args.file, &overrides) {
+    let mut loaded = match load(&args.file, &overrides) {
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
+    if let Err(why) = args.fidelity.apply(&mut loaded.scenario.settings) {
+        eprintln!(
+            "{}: error[InvalidParameterValue]: --window: {why}",
+            args.file.display()
+        );
+        return Ok(crate::EXIT_BAD_INPUT);
+    }
     let scenario = &loaded.scenario;
     let pcap = args.pcap || scenario.settings.pcap;
     // Bounded work: refuse a run the user cannot have meant before it starts.

@@ -28,6 +28,7 @@ mod invalid;
 mod one_world;
 mod properties;
 mod robustness;
+mod sampling;
 mod slurm;
 mod sweep;
 mod tshark;

@@ -346,6 +346,7 @@ pub fn report(scenario: &Scenario, results: &RunResults) -> Report {
         fleets: fleets(topo, results),
         warnings: Vec::new(),
         scenario_warnings: Vec::new(),
+        sampling: results.sampling.as_ref().map(sampling),
     };
     // TGT-09 (revised): per-copy jitter through a load balancer is an
     // option, not AWS's behaviour; its reordering is the option's.
@@ -605,5 +606,23 @@ fn headroom(
         bw_out_allowance_exceeded: l.bw_out_allowance_exceeded,
         pps_allowance_exceeded: l.pps_allowance_exceeded,
         series: metrics(&l.series, sim_core::results::INSTANCE_LOAD_SERIES),
+    }
+}
+
+/// A sampled run's account, as the report states it.
+fn sampling(s: &sim_core::sampling::Sampling) -> SamplingReport {
+    let show = |ns| sim_core::units::Duration(ns).to_string();
+    SamplingReport {
+        fidelity: "sampled",
+        estimates: s.estimated_periods() > 0,
+        window_ns: s.window_ns,
+        window: show(s.window_ns),
+        period_ns: s.period_ns,
+        period: show(s.period_ns),
+        periods: s.estimated.len(),
+        estimated_periods: s.estimated_periods(),
+        full_periods: (0..s.estimated.len())
+            .filter(|&k| !s.estimated[k])
+            .collect(),
     }
 }

@@ -204,7 +204,14 @@ pub fn charts(r: &Report) -> Result<Vec<Chart>, String> {
     let duration_ns = r.scenario.duration_ns;
     let copies = ["sent", "skipped", "delivered", "dropped"];
     let mut out = Vec::new();
-    let mut push = |file: String, lines: Lines| -> Result<(), String> {
+    let estimates = r
+        .sampling
+        .as_ref()
+        .map(|s| format!(" (ESTIMATES: sampled, {} of each {})", s.window, s.period));
+    let mut push = |file: String, mut lines: Lines| -> Result<(), String> {
+        if let Some(e) = &estimates {
+            lines.title.push_str(e);
+        }
         let svg = draw(&lines)?;
         out.push(Chart {
             file,

@@ -15,13 +15,26 @@ pub const HEADER: &str = "timestamp,namespace,dimension,resource,metric,statisti
 
 /// `metrics.csv` of a report. `epoch_ns` is the wall-clock time of the
 /// run's start (the scenario's `capture_epoch`), so timestamps are UTC.
+///
+/// A sampled run's rows end in a column `estimate`: `true` for the periods
+/// whose values were estimated from a window, `false` for those run in
+/// full.
 pub fn csv(r: &Report, epoch_ns: u64) -> String {
     let mut out = String::from(HEADER);
+    let estimated: Option<Vec<bool>> = r.sampling.as_ref().map(|s| {
+        let mut e = vec![true; s.periods];
+        for &k in &s.full_periods {
+            e[k] = false;
+        }
+        out.push_str(",estimate");
+        e
+    });
     out.push('\n');
+    let estimated = estimated.as_deref();
     for i in &r.instances {
         rows(
             &mut out,
-            epoch_ns,
+            (epoch_ns, estimated),
             "AWS/EC2",
             "InstanceId",
             &i.instance_id,
@@ -39,7 +52,7 @@ pub fn csv(r: &Report, epoch_ns: u64) -> String {
         let id = &s.traffic_mirror_session_id;
         rows(
             &mut out,
-            epoch_ns,
+            (epoch_ns, estimated),
             "mirrorsim",
             "TrafficMirrorSessionId",
             id,
@@ -51,7 +64,7 @@ pub fn csv(r: &Report, epoch_ns: u64) -> String {
         let id = &t.traffic_mirror_target_id;
         rows(
             &mut out,
-            epoch_ns,
+            (epoch_ns, estimated),
             "mirrorsim",
             "TrafficMirrorTargetId",
             id,
@@ -63,7 +76,7 @@ pub fn csv(r: &Report, epoch_ns: u64) -> String {
         let id = &s.network_interface_id;
         rows(
             &mut out,
-            epoch_ns,
+            (epoch_ns, estimated),
             "mirrorsim",
             "NetworkInterfaceId",
             id,
@@ -85,7 +98,7 @@ fn unit(name: &str) -> &'static str {
 
 fn rows(
     out: &mut String,
-    epoch_ns: u64,
+    (epoch_ns, estimated): (u64, Option<&[bool]>),
     namespace: &str,
     dimension: &str,
     resource: &str,
@@ -95,11 +108,21 @@ fn rows(
     let periods = m.series.iter().map(|s| s.values.len()).max().unwrap_or(0);
     for k in 0..periods {
         let at = timestamp(epoch_ns.saturating_add((k as u64).saturating_mul(m.period_ns)));
+        let estimate = match estimated {
+            Some(e) => {
+                if e.get(k).copied().unwrap_or(false) {
+                    ",true"
+                } else {
+                    ",false"
+                }
+            }
+            None => "",
+        };
         for s in &m.series {
             if let Some(v) = s.values.get(k) {
                 let _ = writeln!(
                     out,
-                    "{at},{namespace},{dimension},{},{},Sum,{},{v}",
+                    "{at},{namespace},{dimension},{},{},Sum,{},{v}{estimate}",
                     field(resource),
                     s.name,
                     unit(s.name)

@@ -35,6 +35,29 @@ pub struct Report {
     /// What `sim check` warns of in the scenario, where.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub scenario_warnings: Vec<ProblemReport>,
+    /// A sampled run (`fidelity: Sampled`): its counts are estimates, and
+    /// this says how they were made. Absent from full runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sampling: Option<SamplingReport>,
+}
+
+/// How a sampled run's estimates were made.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct SamplingReport {
+    /// `sampled`.
+    pub fidelity: &'static str,
+    /// Every count of the report is an estimate (some periods' at least).
+    pub estimates: bool,
+    pub window_ns: u64,
+    pub window: String,
+    pub period_ns: u64,
+    pub period: String,
+    pub periods: usize,
+    /// Periods whose counts are a window's scaled by `period / window`.
+    pub estimated_periods: usize,
+    /// The periods simulated packet by packet (a change, a flow starting
+    /// or ending, or a replayed capture in them), by index from 0.
+    pub full_periods: Vec<usize>,
 }
 
 /// A problem of the scenario file, located (a warning in a report; an

@@ -75,6 +75,9 @@ pub fn summary(r: &Report) -> String {
 /// The summary's sections, in order.
 pub fn sections(r: &Report) -> Vec<Section> {
     let mut out = Vec::new();
+    if let Some(s) = &r.sampling {
+        out.push(Section::Paragraph(sampling_note(s)));
+    }
     let title = "Totals";
     let t = &r.totals;
     let mut table = Table::new(&["", "PACKETS", "BYTES"]);
@@ -609,4 +612,26 @@ fn headroom(r: &Report, out: &mut Vec<Section>) {
             )));
         }
     }
+}
+
+/// What a sampled run's figures are: said first, in every text and page.
+pub fn sampling_note(s: &crate::schema::SamplingReport) -> String {
+    let full = if s.full_periods.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " {} period(s) ran in full (a change, a flow starting or ending, or a capture in them).",
+            s.full_periods.len()
+        )
+    };
+    format!(
+        "ESTIMATES (sampled run): in {} of {} periods of {}, only the first {} ran packet by \
+         packet and every count there is that window's times {}.{full} Counts, shares and \
+         series are estimates; see docs/performance.md for when sampling is unsafe.",
+        s.estimated_periods,
+        s.periods,
+        s.period,
+        s.window,
+        s.period_ns / s.window_ns.max(1),
+    )
 }

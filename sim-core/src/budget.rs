@@ -55,6 +55,13 @@ impl Bucket {
         }
     }
 
+    /// Sampled runs: time stands still for `span` after `at` (refilled to
+    /// `at`, the bucket meets `at + span` as it was).
+    pub fn freeze(&mut self, at: u64, span: u64) {
+        self.refill(at);
+        self.last = self.last.saturating_add(span);
+    }
+
     /// Whether `units` fit with `reserve_units` left over, at `now`.
     #[inline]
     pub fn has(&mut self, now: u64, units: u64, reserve: u128) -> bool {
@@ -102,6 +109,8 @@ pub struct DirectionBudget {
     credits: Option<Bucket>,
     pps: Bucket,
     fairness: Fairness,
+    /// Sampled runs: the credits when the window began (nano-units).
+    credits_at_mark: u128,
 }
 
 /// BW-06: copies of inbound and of outbound packets compete for the egress
@@ -154,6 +163,7 @@ impl DirectionBudget {
             credits,
             pps: Bucket::with_window(pps, 64),
             fairness: Fairness::default(),
+            credits_at_mark: 0,
         }
     }
 
@@ -254,6 +264,79 @@ impl DirectionBudget {
             return Err(Shortfall::Pps);
         }
         Ok(())
+    }
+
+    /// Sampled runs: a window begins at `at`; its credits are noted.
+    pub fn mark(&mut self, at: u64) {
+        if let Some(c) = &mut self.credits {
+            c.refill(at);
+            self.credits_at_mark = c.tokens;
+        }
+    }
+
+    /// Sampled runs: whole windows like the one that began at the last
+    /// [`Self::mark`] and ends at `at` until the credits run out (BW-05),
+    /// when they are running down.
+    pub fn windows_left(&mut self, at: u64) -> Option<u64> {
+        let c = self.credits.as_mut()?;
+        c.refill(at);
+        let loss = self
+            .credits_at_mark
+            .checked_sub(c.tokens)
+            .filter(|&l| l > 0)?;
+        // Below half the peak bucket, copies are refused already (BW-02):
+        // the credits are out, and this window showed it.
+        let out = self.peak.half();
+        let left = c.tokens.checked_sub(out).filter(|&l| l > 0)?;
+        // To the nearest window: the run-out is then at most half a
+        // window from where it is counted.
+        Some(((left + loss / 2) / loss).min(u128::from(u64::MAX)) as u64)
+    }
+
+    /// Sampled runs: whether the burst credits ran out during the window
+    /// that began at the last [`Self::mark`] and ends at `at` (BW-05): it
+    /// began above the level where copies are refused and ends there.
+    /// Such a window shows two budgets; the windows after it, one.
+    pub fn ran_out(&mut self, at: u64) -> bool {
+        let hold = self.peak.half();
+        let Some(c) = self.credits.as_mut() else {
+            return false;
+        };
+        c.refill(at);
+        let near = hold + hold / 8;
+        self.credits_at_mark > near && c.tokens <= near
+    }
+
+    /// Sampled runs: the window that began at the last [`Self::mark`] ends
+    /// at `at`, and the `span` after it is skipped. The buckets meet the
+    /// next window as this one left them; BW-05's credits change over the
+    /// span by the window's net change, `extra` times over (the span is
+    /// that many windows), bounded by full and by the level where copies
+    /// are refused.
+    pub fn skip(&mut self, at: u64, span: u64, extra: u64) {
+        self.peak.freeze(at, span);
+        self.pps.freeze(at, span);
+        // Copies are refused below half the peak bucket (BW-02): credits
+        // that reach it stay near it (copies spend what rises above), so
+        // the carried change stops there, coming from either side.
+        let hold = self.peak.half();
+        if let Some(c) = &mut self.credits {
+            c.freeze(at, span);
+            let now = c.tokens;
+            c.tokens = if now >= self.credits_at_mark {
+                let gain = (now - self.credits_at_mark).saturating_mul(u128::from(extra));
+                let ceiling = if now < hold { hold } else { c.depth };
+                now.saturating_add(gain).min(ceiling.max(now))
+            } else {
+                let loss = (self.credits_at_mark - now).saturating_mul(u128::from(extra));
+                now.saturating_sub(loss).max(hold.min(now))
+            };
+        }
+        for s in self.fairness.last_skip.iter_mut().flatten() {
+            if s.0 <= at {
+                s.0 += span;
+            }
+        }
     }
 
     /// BW-05: the burst credits held at `now` and their capacity, in bits,

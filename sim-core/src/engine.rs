@@ -22,6 +22,7 @@ use crate::feed::Feed;
 use crate::pipeline::{InFlight, Observation, Offered, Pipeline};
 use crate::resolved::Scenario;
 use crate::results::RunResults;
+use crate::sampling::Schedule;
 use crate::time::Instant;
 use crate::traffic::source::Emitted;
 use crate::world::{Redecide, World};
@@ -76,6 +77,21 @@ pub struct Simulation<'a> {
     in_flight: Vec<InFlight>,
     free: Vec<u32>,
     pipeline: Pipeline,
+    /// Sampled runs: where the next period begins (`u64::MAX`: never),
+    /// and the window under way.
+    next_period_at: u64,
+    sampler: Option<Box<Sampler>>,
+}
+
+/// A sampled run's bookkeeping on the engine's side (`sampling`).
+struct Sampler {
+    schedule: Schedule,
+    /// The steady period whose window is under way, and the counters as
+    /// they stood when it began.
+    open: Option<(usize, RunResults)>,
+    /// Windows of an earlier period that the next window stands for
+    /// (BW-05: credits ran out in them), and that period.
+    owed: Option<(usize, u64)>,
 }
 
 /// Whether two decisions of one flow send its copies to the same target.
@@ -97,13 +113,25 @@ enum Next {
 }
 
 impl<'a> Simulation<'a> {
-    /// A run whose packets are made on this thread.
+    /// A run whose packets are made on this thread, every one of them
+    /// (whatever the scenario's fidelity: `sim explain` follows packets).
     pub fn new(scenario: &'a Scenario) -> Simulation<'a> {
-        Simulation::with_feed(scenario, Feed::inline(scenario))
+        Simulation::with_feed(scenario, Feed::inline(scenario, None), None)
     }
 
-    /// A run fed by `feed` (made on another thread: [`run_threaded`]).
-    pub fn with_feed(scenario: &'a Scenario, feed: Feed<'a>) -> Simulation<'a> {
+    /// A run at the scenario's fidelity, made on this thread.
+    pub fn at_fidelity(scenario: &'a Scenario) -> Simulation<'a> {
+        let schedule = Schedule::of(scenario);
+        Simulation::with_feed(scenario, Feed::inline(scenario, schedule.clone()), schedule)
+    }
+
+    /// A run fed by `feed` (made on another thread: [`run_threaded`]),
+    /// sampled by `schedule` (which the feed must follow too).
+    pub fn with_feed(
+        scenario: &'a Scenario,
+        feed: Feed<'a>,
+        schedule: Option<Schedule>,
+    ) -> Simulation<'a> {
         let topo = &scenario.topology;
         let end_ns = scenario.duration.as_nanos();
         let world = World::new(topo);
@@ -134,7 +162,19 @@ impl<'a> Simulation<'a> {
             in_flight: Vec::new(),
             free: Vec::new(),
             pipeline,
+            next_period_at: u64::MAX,
+            sampler: schedule.map(|schedule| {
+                Box::new(Sampler {
+                    schedule,
+                    open: None,
+                    owed: None,
+                })
+            }),
         };
+        if sim.sampler.is_some() {
+            sim.next_period_at = 0;
+            sim.enter_periods(0);
+        }
         sim.next_change_at = sim.change_due(0);
         for i in 0..flows {
             let route = sim.route(i);
@@ -205,6 +245,73 @@ impl<'a> Simulation<'a> {
             }
         }
         FlowRoute { observations }
+    }
+
+    /// Sampled runs: the periods that begin at or before `now` begin: the
+    /// window under way closes, and a steady period's window opens.
+    #[cold]
+    fn enter_periods(&mut self, now: u64) {
+        while self.next_period_at <= now {
+            self.close_window();
+            let Some(sampler) = self.sampler.as_mut() else {
+                return;
+            };
+            let schedule = &sampler.schedule;
+            let k = (self.next_period_at / schedule.period_ns) as usize;
+            if schedule.steady.get(k) == Some(&true) {
+                self.pipeline.mark(self.next_period_at);
+                let before = crate::sampling::totals(&mut self.pipeline.results);
+                sampler.open = Some((k, before));
+            }
+            self.next_period_at = if k + 1 < schedule.steady.len() {
+                (k as u64 + 1) * schedule.period_ns
+            } else {
+                u64::MAX
+            };
+        }
+    }
+
+    /// Sampled runs: the window under way, if any, ends. Its counters grow
+    /// to the whole period, and the buckets are carried over the rest
+    /// ([`Pipeline::skip`]).
+    ///
+    /// BW-05, TGT-11: when an instance's burst credits would run out
+    /// within the rest, or an endpoint grow, this window stands only for
+    /// the windows before that; the
+    /// others are owed to the next period's window, which meets the budget
+    /// without credits (or the grown endpoint). When they ran out (or it
+    /// grew) within this window, it stands
+    /// for itself only. (The next period must be steady; otherwise the
+    /// rest is this window's.)
+    fn close_window(&mut self) {
+        let Some(sampler) = self.sampler.as_mut() else {
+            return;
+        };
+        let Some((j, before)) = sampler.open.take() else {
+            return;
+        };
+        let schedule = &sampler.schedule;
+        let own = schedule.multiple(j) - 1;
+        let window_end = j as u64 * schedule.period_ns + schedule.window_ns;
+        let owed = sampler.owed.take();
+        let owed_windows = owed.map_or(0, |o| o.1);
+        let stand_for = if schedule.steady.get(j + 1) != Some(&true) {
+            own
+        } else if self.pipeline.ran_out(window_end) {
+            // The rest of the period is like the next window, not this one.
+            0
+        } else {
+            self.pipeline
+                .windows_left(window_end, schedule.skipped(j), schedule.window_ns)
+                .map_or(own, |n| own.min(n.saturating_sub(owed_windows)))
+        };
+        if stand_for < own {
+            sampler.owed = Some((j, own - stand_for));
+        }
+        let span = schedule.skipped(j);
+        self.pipeline
+            .skip(window_end, span, owed_windows + stand_for);
+        crate::sampling::extrapolate(&mut self.pipeline.results, &before, j, stand_for, owed);
     }
 
     /// Puts a copy in flight: a slab slot and an arrival event.
@@ -316,8 +423,11 @@ impl<'a> Simulation<'a> {
             reached += step;
         }
         self.advance(u64::MAX, &mut sink, &mut capturer);
+        // A sampled run's last window ends with it.
+        self.close_window();
         self.pipeline.finish(&self.world, self.end_ns);
         let mut results = self.pipeline.results;
+        results.sampling = self.sampler.as_ref().map(|s| s.schedule.account());
         results.simulated_ns = self.end_ns;
         results
     }
@@ -396,6 +506,9 @@ impl<'a> Simulation<'a> {
             if now > until {
                 break;
             }
+            if now >= self.next_period_at {
+                self.enter_periods(now);
+            }
             let handle = match next {
                 Next::Change(k) => {
                     self.next_change += 1;
@@ -439,7 +552,7 @@ impl<'a> Simulation<'a> {
 
 /// Runs a scenario to its end.
 pub fn run(scenario: &Scenario) -> RunResults {
-    Simulation::new(scenario).run()
+    Simulation::at_fidelity(scenario).run()
 }
 
 /// Runs a scenario to its end on `threads` threads: with two or more, the
@@ -453,15 +566,16 @@ pub fn run_threaded(
     progress: &mut dyn FnMut(u64, u64),
 ) -> RunResults {
     if threads < 2 {
-        return Simulation::new(scenario).run_with_progress(sink, progress);
+        return Simulation::at_fidelity(scenario).run_with_progress(sink, progress);
     }
+    let schedule = Schedule::of(scenario);
     std::thread::scope(|scope| {
-        let feed = Feed::threaded(scope, scenario);
-        Simulation::with_feed(scenario, feed).run_with_progress(sink, progress)
+        let feed = Feed::threaded(scope, scenario, schedule.clone());
+        Simulation::with_feed(scenario, feed, schedule).run_with_progress(sink, progress)
     })
 }
 
 /// Runs a scenario to its end, capturing every delivered copy's bytes.
 pub fn run_with_capture(scenario: &Scenario, sink: &mut dyn CaptureSink) -> RunResults {
-    Simulation::new(scenario).run_with_capture(sink)
+    Simulation::at_fidelity(scenario).run_with_capture(sink)
 }

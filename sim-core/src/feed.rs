@@ -24,6 +24,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use crate::budget::Bucket;
 use crate::resolved::Scenario;
+use crate::sampling::Schedule;
 use crate::time::Instant;
 use crate::traffic::FlowSource;
 use crate::traffic::source::Emitted;
@@ -80,10 +81,14 @@ pub struct Generator<'a> {
     sequence: u64,
     next_change: usize,
     end_ns: u64,
+    /// Sampled runs: the schedule, and the next steady period with the
+    /// end of its window (when the flows skip the rest of the period).
+    sampling: Option<Schedule>,
+    next_window: Option<(usize, u64)>,
 }
 
 impl<'a> Generator<'a> {
-    pub fn new(scenario: &'a Scenario) -> Generator<'a> {
+    pub fn new(scenario: &'a Scenario, sampling: Option<Schedule>) -> Generator<'a> {
         let end_ns = scenario.duration.as_nanos();
         let sources: Vec<FlowSource> = scenario.flows.iter().map(FlowSource::new).collect();
         let mut queue = BinaryHeap::with_capacity(sources.len());
@@ -112,7 +117,35 @@ impl<'a> Generator<'a> {
             sequence,
             next_change: 0,
             end_ns,
+            next_window: sampling.as_ref().and_then(|s| s.next_window(0)),
+            sampling,
         }
+    }
+
+    /// Sampled runs: the window of steady period `k` ends at `at`; the
+    /// flows under way skip the rest of the period, each keeping its phase
+    /// (their next packets move on by the span), and so do their per-flow
+    /// buckets. Flows that start later keep their start.
+    fn skip(&mut self, k: usize, at: u64) {
+        let Some(schedule) = &self.sampling else {
+            return;
+        };
+        let span = schedule.skipped(k);
+        let from = k as u64 * schedule.period_ns;
+        let mut due = std::mem::take(&mut self.queue).into_vec();
+        due.retain_mut(|Reverse((t, _, handle))| {
+            let i = *handle as usize;
+            if self.scenario.flows[i].start_ns <= from {
+                *t = t.saturating_add(span);
+                self.sources[i].next_at = *t;
+            }
+            *t < self.sources[i].end_at.min(self.end_ns)
+        });
+        self.queue = BinaryHeap::from(due);
+        for b in &mut self.limits {
+            b.freeze(at, span);
+        }
+        self.next_window = schedule.next_window(k + 1);
     }
 
     /// When the timeline's `k`th change is due, if before the end.
@@ -130,6 +163,12 @@ impl<'a> Generator<'a> {
     pub fn next(&mut self) -> Option<Due> {
         loop {
             let &Reverse((now, _, handle)) = self.queue.peek()?;
+            if let Some((k, at)) = self.next_window
+                && now >= at
+            {
+                self.skip(k, at);
+                continue;
+            }
             if let Some(at) = self.change_due(self.next_change)
                 && at <= now
             {
@@ -244,9 +283,9 @@ pub enum Feed<'a> {
 }
 
 impl<'a> Feed<'a> {
-    pub fn inline(scenario: &'a Scenario) -> Feed<'a> {
+    pub fn inline(scenario: &'a Scenario, sampling: Option<Schedule>) -> Feed<'a> {
         Feed::Inline {
-            generator: Box::new(Generator::new(scenario)),
+            generator: Box::new(Generator::new(scenario, sampling)),
             peeked: None,
         }
     }
@@ -255,10 +294,11 @@ impl<'a> Feed<'a> {
     pub fn threaded<'scope>(
         scope: &'scope std::thread::Scope<'scope, '_>,
         scenario: &'scope Scenario,
+        sampling: Option<Schedule>,
     ) -> Feed<'scope> {
         let (to, from) = sync_channel(BATCHES_IN_FLIGHT);
         let (back, returned) = sync_channel(BATCHES_IN_FLIGHT + 2);
-        let generator = Generator::new(scenario);
+        let generator = Generator::new(scenario, sampling);
         scope.spawn(move || generator.feed(to, returned));
         Feed::Threaded {
             from,

@@ -121,6 +121,67 @@ impl Capacity {
         }
     }
 
+    /// Sampled runs: the window ending at `at` is followed by `span`
+    /// skipped. The endpoint's bucket meets the next window as it was;
+    /// its scaling (TGT-11) goes on in real time, each scaling window
+    /// skipped judged by the demand per nanosecond the sampled part of
+    /// the current one showed.
+    /// Sampled runs: when, in the `span` skipped after `at`, the endpoint
+    /// first grows at the demand the current scaling window showed (a
+    /// scaling window's end), if it does.
+    pub fn grows_at(&self, at: u64, span: u64) -> Option<u64> {
+        let s = self.scaling;
+        let end = self.window_start + s.window_ns;
+        if end > at + span || self.bucket.rate() >= s.max_bps {
+            return None;
+        }
+        let seen_ns = at.saturating_sub(self.window_start).max(1);
+        let bits = u128::from(self.window_bits) * u128::from(s.window_ns) / u128::from(seen_ns);
+        let allowed = u128::from(self.bucket.rate()) * u128::from(s.window_ns) / 1_000_000_000;
+        (bits * 100 > allowed * u128::from(s.threshold_percent)).then_some(end)
+    }
+
+    /// Sampled runs: the capacity now, to tell whether a window saw it
+    /// change.
+    pub fn rate(&self) -> u64 {
+        self.bucket.rate()
+    }
+
+    pub fn skip(&mut self, at: u64, span: u64) {
+        let s = self.scaling;
+        self.bucket.freeze(at, span);
+        let (seen_bits, seen_ns) = (
+            self.window_bits,
+            at.saturating_sub(self.window_start).max(1),
+        );
+        let demand =
+            |ns: u64| (u128::from(seen_bits) * u128::from(ns) / u128::from(seen_ns)) as u64;
+        let resume = at + span;
+        let (mut bits, mut cursor) = (self.window_bits, at);
+        while self.window_start + s.window_ns <= resume {
+            let end = self.window_start + s.window_ns;
+            bits += demand(end - cursor);
+            let allowed = u128::from(self.bucket.rate()) * u128::from(s.window_ns) / 1_000_000_000;
+            let grows = self.bucket.rate() < s.max_bps
+                && u128::from(bits) * 100 > allowed * u128::from(s.threshold_percent);
+            if grows {
+                let next = (self.bucket.rate() + s.step_bps).min(s.max_bps);
+                self.bucket = Bucket::with_window(next, 9001 * 8);
+            }
+            self.window_start = end;
+            cursor = end;
+            bits = 0;
+            if !grows {
+                // At this demand nothing changes any more: the windows
+                // left are alike.
+                self.window_start += (resume - end) / s.window_ns * s.window_ns;
+                cursor = self.window_start;
+                break;
+            }
+        }
+        self.window_bits = bits + demand(resume - cursor);
+    }
+
     /// Whether a copy of `bytes` fits at `now`.
     #[inline]
     pub fn admit(&mut self, now: u64, bytes: u64) -> bool {

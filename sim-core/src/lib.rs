@@ -27,7 +27,8 @@
 //!    (token buckets).
 //! 6. The run: `pipeline` (the per-packet stages; every outcome recorded
 //!    once), `feed` (the flows' packets in order, on this thread or
-//!    another), `engine` (the event loop), [`results`] (the counters), `capture`
+//!    another), `engine` (the event loop), [`sampling`] (sampled runs:
+//!    which periods are simulated, the rest estimated), [`results`] (the counters), `capture`
 //!    and [`wire`] (packet bytes, for captures only).
 //! 7. [`explain`]: one packet's fate, told from the evidence the decisions
 //!    report (`topology::evidence`), never decided again.
@@ -70,6 +71,7 @@ pub mod prices;
 pub(crate) mod resolved;
 pub mod results;
 pub(crate) mod rng;
+pub mod sampling;
 pub mod scenario;
 pub mod settings;
 pub(crate) mod time;

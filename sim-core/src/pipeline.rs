@@ -186,6 +186,8 @@ pub struct Pipeline {
     jitter: Vec<Pcg32>,
     /// Gateway Load Balancer endpoints' capacity (TGT-11).
     capacity: Vec<Capacity>,
+    /// Sampled runs: each endpoint's capacity when the window began.
+    capacity_at_mark: Vec<u64>,
     settings: Settings,
     /// The series' period and the run's length, for the series of an
     /// appliance made when its first copy reaches it.
@@ -352,6 +354,7 @@ impl Pipeline {
             capacity: (0..topo.gwlb_endpoints.len())
                 .map(|_| Capacity::new(settings.gwlb_scaling))
                 .collect(),
+            capacity_at_mark: Vec::new(),
             next_seq: vec![0; slots],
             next_expected: vec![0; slots],
             series_period_ns: period,
@@ -499,6 +502,69 @@ impl Pipeline {
                 stats.mirrored.merge(c.mirrored);
                 stats.outcomes.merge(&c.outcomes);
             }
+        }
+    }
+
+    /// Sampled runs (`sampling`): a window begins at `at`.
+    pub fn mark(&mut self, at: u64) {
+        let budgets = self.budgets.iter_mut().flatten().flatten();
+        for b in budgets.chain(self.receive.iter_mut().flatten()) {
+            b.mark(at);
+        }
+        self.capacity_at_mark = self.capacity.iter().map(Capacity::rate).collect();
+    }
+
+    /// Sampled runs: whole windows like the one ending at `at` before some
+    /// instance's burst credits run out (BW-05), if any are running down:
+    /// past that, its budget is another.
+    /// Likewise for a Gateway Load Balancer endpoint that grows at a
+    /// scaling window's end within the `span` skipped (TGT-11), counted
+    /// in windows of `window` to the nearest.
+    pub fn windows_left(&mut self, at: u64, span: u64, window: u64) -> Option<u64> {
+        let budgets = self.budgets.iter_mut().flatten().flatten();
+        let credits = budgets
+            .chain(self.receive.iter_mut().flatten())
+            .filter_map(|b| b.windows_left(at))
+            .min();
+        let scaling = self
+            .capacity
+            .iter()
+            .filter_map(|c| c.grows_at(at, span))
+            .map(|t| (t - at + window / 2) / window)
+            .min();
+        credits.into_iter().chain(scaling).min()
+    }
+
+    /// Sampled runs: whether some instance's burst credits ran out in the
+    /// window ending at `at` (BW-05).
+    /// Or whether an endpoint grew in it (TGT-11).
+    pub fn ran_out(&mut self, at: u64) -> bool {
+        let budgets = self.budgets.iter_mut().flatten().flatten();
+        let credits = budgets
+            .chain(self.receive.iter_mut().flatten())
+            .any(|b| b.ran_out(at));
+        let grew = self
+            .capacity
+            .iter()
+            .zip(&self.capacity_at_mark)
+            .any(|(c, &r)| c.rate() != r);
+        credits || grew
+    }
+
+    /// Sampled runs: the window ends at `at` and time stands still for
+    /// `span` (`extra` windows): every bucket meets the next window as
+    /// this one left it, credits and endpoint scaling carried by their
+    /// rates.
+    pub fn skip(&mut self, at: u64, span: u64, extra: u64) {
+        let budgets = self.budgets.iter_mut().flatten().flatten();
+        for b in budgets.chain(self.receive.iter_mut().flatten()) {
+            b.skip(at, span, extra);
+        }
+        for b in &mut self.per_flow {
+            b.freeze(at, span);
+        }
+        for c in &mut self.capacity {
+            c.skip(at, span);
         }
     }
 

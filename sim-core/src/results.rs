@@ -54,6 +54,14 @@ impl OutcomeTable {
         self.0[index].add(bytes);
     }
 
+    pub fn counts(&self) -> &[Count] {
+        &self.0
+    }
+
+    pub fn counts_mut(&mut self) -> &mut [Count] {
+        &mut self.0
+    }
+
     pub fn get(&self, outcome: Outcome) -> Count {
         self.0[outcome.index()]
     }
@@ -466,6 +474,9 @@ pub struct RunResults {
     /// BW-05: the egress burst credits of "up to" source instances over
     /// the run, by instance (`None` for the others).
     pub credits: Vec<Option<CreditTrace>>,
+    /// A sampled run: which periods' counts are estimates, and the window
+    /// (`None`: every packet was simulated).
+    pub sampling: Option<crate::sampling::Sampling>,
 }
 
 /// BW-05: an instance's egress burst credits over a run, in bits: what it

@@ -1,5 +1,5 @@
 //! Run settings: the latency model, the metrics period, endpoint scaling,
-//! captures and burst credits. (Prices are in `prices`.) Every figure is an assumption with a documented default,
+//! captures, burst credits and fidelity (full or sampled). (Prices are in `prices`.) Every figure is an assumption with a documented default,
 //! and every one can be set in the scenario's `settings`.
 
 /// One-way latencies of a copy's path, in nanoseconds.
@@ -57,6 +57,46 @@ pub struct Settings {
     /// when the run starts, in percent (100: full, AWS's state after a
     /// quiet spell; 0: empty, after a busy one).
     pub burst_credits_percent: u8,
+    /// Packet by packet throughout, or sampled (`sampling`).
+    pub fidelity: Fidelity,
+}
+
+/// How much of the run is simulated packet by packet.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Fidelity {
+    /// Every packet (the default): exact counts.
+    #[default]
+    Full,
+    /// In each steady metrics period, the first `window_ns` packet by
+    /// packet and the rest estimated from it (`crate::sampling`). The
+    /// window divides the period.
+    Sampled { window_ns: u64 },
+}
+
+/// The window of a sampled run when none is given: long enough for a
+/// thousand packets of a 10 kpps flow and a hundred token-bucket windows,
+/// short enough that an hour of a fleet runs in seconds.
+pub const DEFAULT_SAMPLING_WINDOW_NS: u64 = 100_000_000;
+
+/// Why `window_ns` cannot sample periods of `period_ns`, if it cannot.
+pub fn sampling_window_problem(window_ns: u64, period_ns: u64) -> Option<String> {
+    let show = |ns| crate::units::Duration(ns).to_string();
+    if window_ns < 1_000_000 {
+        Some(format!(
+            "the sampling window {} is under 1ms: budgets' buckets hold 1ms, so a shorter \
+             window never reaches their steady state",
+            show(window_ns)
+        ))
+    } else if window_ns >= period_ns || !period_ns.is_multiple_of(window_ns) {
+        Some(format!(
+            "the sampling window {} does not divide the metrics period {} into two or more \
+             windows (counters are scaled by period / window, a whole number)",
+            show(window_ns),
+            show(period_ns)
+        ))
+    } else {
+        None
+    }
 }
 
 /// 2026-01-01T00:00:00Z: the default wall-clock start of captures.
@@ -71,6 +111,7 @@ impl Default for Settings {
             pcap: false,
             capture_epoch_ns: DEFAULT_CAPTURE_EPOCH_NS,
             burst_credits_percent: 100,
+            fidelity: Fidelity::Full,
         }
     }
 }

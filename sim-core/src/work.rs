@@ -53,6 +53,14 @@ pub fn estimate(s: &Scenario) -> Estimate {
         let copies = sessions_on(f.from_eni).saturating_add(sessions_on(f.to_eni));
         pcap_bytes = pcap_bytes.saturating_add(n.saturating_mul(copies).saturating_mul(frame));
     }
+    // A sampled run simulates its steady periods' windows only.
+    if let Some(schedule) = crate::sampling::Schedule::of(s) {
+        let simulated = schedule.simulated_ns();
+        packets =
+            (u128::from(packets) * u128::from(simulated) / u128::from(duration.max(1))) as u64;
+        pcap_bytes =
+            (u128::from(pcap_bytes) * u128::from(simulated) / u128::from(duration.max(1))) as u64;
+    }
     Estimate {
         packets,
         periods: duration.div_ceil(s.settings.metrics_period_ns.max(1)),

@@ -141,6 +141,21 @@ fn build_settings(file: &ScenarioFile, p: &mut Problems) -> crate::settings::Set
     if let Some(epoch) = spec.capture_epoch {
         s.capture_epoch_ns = epoch.as_nanos();
     }
+    if let Some(crate::scenario::schema::FidelitySpec::Sampled { window }) = spec.fidelity {
+        let window_ns = window.map_or(crate::settings::DEFAULT_SAMPLING_WINDOW_NS, |w| {
+            w.as_nanos()
+        });
+        match crate::settings::sampling_window_problem(window_ns, s.metrics_period_ns) {
+            None => s.fidelity = crate::settings::Fidelity::Sampled { window_ns },
+            Some(why) => p.error(
+                &Anchor::Section("settings"),
+                ErrorCode::InvalidParameterValue,
+                "settings",
+                "fidelity",
+                why,
+            ),
+        }
+    }
     s
 }
 

@@ -167,6 +167,24 @@ pub struct SettingsSpec {
     /// every Region, as decimal USD strings.
     #[serde(default)]
     pub prices: Option<PricesSpec>,
+    /// `Full` (the default): every packet. `Sampled(window: "100ms")`: in
+    /// each steady metrics period, one window packet by packet and the rest
+    /// estimated from it; every count is then marked as an estimate.
+    #[serde(default)]
+    pub fidelity: Option<FidelitySpec>,
+}
+
+/// `settings.fidelity`.
+#[derive(Debug, Deserialize, Clone, Copy, JsonSchema)]
+#[serde(rename = "Fidelity", deny_unknown_fields)]
+pub enum FidelitySpec {
+    Full,
+    Sampled {
+        /// The part of each period simulated (it must divide the period);
+        /// 100ms when not given.
+        #[serde(default)]
+        window: Option<Duration>,
+    },
 }
 
 /// `settings.prices`: each as the data file names it.

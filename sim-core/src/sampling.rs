@@ -1,0 +1,412 @@
+//! Sampled runs (`--fidelity sampled`): hours of a fleet in seconds, with
+//! every count an estimate that says so.
+//!
+//! A metrics period is *steady* when nothing in it changes the rates or
+//! the configuration: no timeline change after its first instant, no flow
+//! starting or ending inside it, no replayed capture playing in it, and a
+//! length that is a whole number `m` (two or more) of windows. In a steady
+//! period only the first window is simulated packet by packet; then time
+//! stands still for the rest of the period (`P - W`) and resumes at the
+//! next period's start:
+//!
+//! - the flows' next packets move on by the span skipped, so each keeps its
+//!   phase (`feed`);
+//! - token buckets and the BW-06 fairness clock move on with them: a budget
+//!   meets the next window as the last one left it, in its steady state;
+//! - the slowly changing state is carried across by its rates in the
+//!   window: BW-05 burst credits change by the window's net change times
+//!   `m - 1` (bounded by empty and full), and Gateway Load Balancer
+//!   endpoints (TGT-11) scale at each scaling window's end by the demand
+//!   the sampled window showed;
+//! - every counter's growth in the window is counted `m` times, and the
+//!   period's values in every series are multiplied by `m`. A whole-number
+//!   `m` keeps every sum exact: outcomes still add up to what was offered
+//!   (MET-02).
+//!
+//! Periods that are not steady run in full. The run's results say which
+//! periods are estimates and the window used ([`Sampling`]), and every
+//! report marks them.
+//!
+//! When it is unsafe (docs/performance.md): flows slower than a few
+//! packets per window (their counts are a few samples times `m`); flows
+//! shorter than a period (the periods they start or end in run in full,
+//! which is safe but slow); bursts or on/off patterns longer than the
+//! window, which a window sees in one phase only.
+
+use crate::resolved::Scenario;
+use crate::results::{
+    ApplianceStats, Count, InstanceLoad, OutcomeTable, Reordering, RunResults, SessionStats,
+    SourceStats, TargetStats, series_period,
+};
+use crate::settings::Fidelity;
+
+/// Which periods of a run are sampled, and how.
+#[derive(Clone, Debug)]
+pub struct Schedule {
+    pub period_ns: u64,
+    pub end_ns: u64,
+    pub window_ns: u64,
+    /// Per period (as the series count them): whether it is steady.
+    pub steady: Vec<bool>,
+}
+
+/// A sampled run's account of itself, for the reports: what was
+/// simulated and what estimated.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sampling {
+    pub window_ns: u64,
+    pub period_ns: u64,
+    /// Per period: whether its counts are estimates (a window scaled up).
+    pub estimated: Vec<bool>,
+}
+
+impl Sampling {
+    pub fn estimated_periods(&self) -> usize {
+        self.estimated.iter().filter(|&&e| e).count()
+    }
+}
+
+impl Schedule {
+    /// The schedule of a sampled scenario; `None` for a full run.
+    pub fn of(scenario: &Scenario) -> Option<Schedule> {
+        let Fidelity::Sampled { window_ns } = scenario.settings.fidelity else {
+            return None;
+        };
+        let end = scenario.duration.as_nanos();
+        let period = series_period(scenario.settings.metrics_period_ns, end);
+        if window_ns == 0 || !period.is_multiple_of(window_ns) {
+            return None;
+        }
+        let periods = end.div_ceil(period).max(1) as usize;
+        // A period's length: the last may be cut short by the run's end.
+        let length = |k: usize| end.min((k as u64 + 1) * period) - k as u64 * period;
+        let mut steady: Vec<bool> = (0..periods)
+            .map(|k| {
+                let l = length(k);
+                l.is_multiple_of(window_ns) && l / window_ns >= 2
+            })
+            .collect();
+        // An instant strictly inside a period unsettles it.
+        let mut unsettle = |at: u64| {
+            if at < end && !at.is_multiple_of(period) {
+                steady[(at / period) as usize] = false;
+            }
+        };
+        for e in &scenario.timeline {
+            unsettle(e.at.as_nanos());
+        }
+        let mut replaying = vec![0i64; periods + 1];
+        for f in &scenario.flows {
+            unsettle(f.start_ns);
+            unsettle(f.end_ns);
+            if f.replay.is_some() && f.start_ns < end {
+                // A capture's rate is its own: its periods run in full.
+                let from = (f.start_ns / period) as usize;
+                let to = (f.end_ns.min(end).div_ceil(period) as usize).clamp(from + 1, periods);
+                replaying[from] += 1;
+                replaying[to] -= 1;
+            }
+        }
+        let mut playing = 0;
+        for (k, s) in steady.iter_mut().enumerate() {
+            playing += replaying[k];
+            if playing > 0 {
+                *s = false;
+            }
+        }
+        Some(Schedule {
+            period_ns: period,
+            end_ns: end,
+            window_ns,
+            steady,
+        })
+    }
+
+    /// The first steady period at or after `k`, with the end of its window.
+    pub fn next_window(&self, k: usize) -> Option<(usize, u64)> {
+        (k..self.steady.len())
+            .find(|&j| self.steady[j])
+            .map(|j| (j, j as u64 * self.period_ns + self.window_ns))
+    }
+
+    /// The time skipped in steady period `k`: the rest of it after the
+    /// window.
+    pub fn skipped(&self, k: usize) -> u64 {
+        let from = k as u64 * self.period_ns;
+        self.end_ns.min(from + self.period_ns) - from - self.window_ns
+    }
+
+    /// `m`: how many windows period `k` holds.
+    pub fn multiple(&self, k: usize) -> u64 {
+        (self.skipped(k) + self.window_ns) / self.window_ns
+    }
+
+    /// Simulated time, packet by packet: the steady periods' windows and
+    /// the other periods whole.
+    pub fn simulated_ns(&self) -> u64 {
+        (0..self.steady.len())
+            .map(|k| {
+                if self.steady[k] {
+                    self.window_ns
+                } else {
+                    let from = k as u64 * self.period_ns;
+                    self.end_ns.min(from + self.period_ns) - from
+                }
+            })
+            .sum()
+    }
+
+    /// The account the results carry.
+    pub fn account(&self) -> Sampling {
+        Sampling {
+            window_ns: self.window_ns,
+            period_ns: self.period_ns,
+            estimated: self.steady.clone(),
+        }
+    }
+}
+
+/// The counters as they stood when a window began (no series: a
+/// period's series values are scaled in place).
+pub fn totals(results: &mut RunResults) -> RunResults {
+    let mut series = Vec::new();
+    take_series(results, &mut series, false);
+    let copy = results.clone();
+    take_series(results, &mut series, true);
+    copy
+}
+
+/// Moves every series out of `r` into `store` (or back, with `back`), in
+/// one fixed order.
+fn take_series(r: &mut RunResults, store: &mut Vec<Vec<u64>>, back: bool) {
+    fn swap<const N: usize>(
+        s: &mut crate::results::Series<N>,
+        store: &mut Vec<Vec<u64>>,
+        back: bool,
+        i: &mut usize,
+    ) {
+        if back {
+            let flat = std::mem::take(&mut store[*i]);
+            s.bins = flat
+                .chunks_exact(N)
+                .map(|c| std::array::from_fn(|j| c[j]))
+                .collect();
+        } else {
+            let bins = std::mem::take(&mut s.bins);
+            store.push(bins.into_iter().flatten().collect());
+        }
+        *i += 1;
+    }
+    let mut i = 0;
+    for s in &mut r.sources {
+        swap(&mut s.series, store, back, &mut i);
+    }
+    for s in &mut r.sessions {
+        swap(&mut s.series, store, back, &mut i);
+    }
+    for t in &mut r.targets {
+        swap(&mut t.series, store, back, &mut i);
+    }
+    for a in r.appliances.iter_mut().flatten() {
+        swap(&mut a.series, store, back, &mut i);
+    }
+    for l in r.instance_load.iter_mut().flatten() {
+        swap(&mut l.series, store, back, &mut i);
+    }
+    for c in r.cloudwatch.iter_mut().flatten() {
+        swap(c, store, back, &mut i);
+    }
+}
+
+/// Counts the window's growth of every counter again for each window it
+/// stands for: `own` more windows of its period `bin` (whose series
+/// values are multiplied by `own + 1`), and `owed` windows of an earlier
+/// period (added to that period's series values).
+pub fn extrapolate(
+    r: &mut RunResults,
+    before: &RunResults,
+    bin: usize,
+    own: u64,
+    owed: Option<(usize, u64)>,
+) {
+    let extra = own + owed.map_or(0, |o| o.1);
+    r.generated.grow(&before.generated, extra);
+    for (s, b) in r.sources.iter_mut().zip(&before.sources) {
+        s.grow(b, extra);
+    }
+    for (s, b) in r.sessions.iter_mut().zip(&before.sessions) {
+        s.grow(b, extra);
+    }
+    for (t, b) in r.targets.iter_mut().zip(&before.targets) {
+        t.grow(b, extra);
+    }
+    for (a, b) in r.appliances.iter_mut().zip(&before.appliances) {
+        if let Some(a) = a {
+            a.grow(b.as_ref().unwrap_or(&ApplianceStats::default()), extra);
+        }
+    }
+    for (l, b) in r.instance_load.iter_mut().zip(&before.instance_load) {
+        if let (Some(l), Some(b)) = (l, b) {
+            l.grow(b, extra);
+        }
+    }
+    let scale = |bins: &mut dyn ScaleBin| bins.scale(bin, own, owed);
+    for s in &mut r.sources {
+        scale(&mut s.series.bins);
+    }
+    for s in &mut r.sessions {
+        scale(&mut s.series.bins);
+    }
+    for t in &mut r.targets {
+        scale(&mut t.series.bins);
+    }
+    for a in r.appliances.iter_mut().flatten() {
+        scale(&mut a.series.bins);
+    }
+    for l in r.instance_load.iter_mut().flatten() {
+        scale(&mut l.series.bins);
+    }
+    for c in r.cloudwatch.iter_mut().flatten() {
+        scale(&mut c.bins);
+    }
+}
+
+/// A series' periods, whatever their width.
+trait ScaleBin {
+    /// Period `bin`'s values, the window's, stand for `own + 1` windows
+    /// of it and `owed` windows of an earlier period.
+    fn scale(&mut self, bin: usize, own: u64, owed: Option<(usize, u64)>);
+}
+
+impl<const N: usize> ScaleBin for Vec<[u64; N]> {
+    fn scale(&mut self, bin: usize, own: u64, owed: Option<(usize, u64)>) {
+        let Some(&window) = self.get(bin) else {
+            return;
+        };
+        for (v, w) in self[bin].iter_mut().zip(window) {
+            *v = w.saturating_mul(own + 1);
+        }
+        if let Some((earlier, n)) = owed
+            && let Some(e) = self.get_mut(earlier)
+        {
+            for (v, w) in e.iter_mut().zip(window) {
+                *v = v.saturating_add(w.saturating_mul(n));
+            }
+        }
+    }
+}
+
+/// `x += (x - before) * extra`.
+fn grow(x: &mut u64, before: u64, extra: u64) {
+    *x = x.saturating_add(x.saturating_sub(before).saturating_mul(extra));
+}
+
+/// A counter that grows over a window, and can be grown as if the window
+/// had lasted `extra` times longer.
+trait Grow {
+    fn grow(&mut self, before: &Self, extra: u64);
+}
+
+impl Grow for Count {
+    fn grow(&mut self, b: &Self, extra: u64) {
+        grow(&mut self.packets, b.packets, extra);
+        grow(&mut self.bytes, b.bytes, extra);
+    }
+}
+
+impl Grow for OutcomeTable {
+    fn grow(&mut self, b: &Self, extra: u64) {
+        for (x, y) in self.counts_mut().iter_mut().zip(b.counts()) {
+            x.grow(y, extra);
+        }
+    }
+}
+
+impl Grow for Reordering {
+    /// Packets and extents grow; the largest extent is what was seen.
+    fn grow(&mut self, b: &Self, extra: u64) {
+        grow(&mut self.packets, b.packets, extra);
+        grow(&mut self.extent_sum, b.extent_sum, extra);
+    }
+}
+
+impl<T: Grow> Grow for [T] {
+    fn grow(&mut self, b: &Self, extra: u64) {
+        for (x, y) in self.iter_mut().zip(b) {
+            x.grow(y, extra);
+        }
+    }
+}
+
+impl Grow for u64 {
+    fn grow(&mut self, b: &Self, extra: u64) {
+        grow(self, *b, extra);
+    }
+}
+
+impl Grow for SourceStats {
+    fn grow(&mut self, b: &Self, extra: u64) {
+        self.offered.grow(&b.offered, extra);
+        self.outcomes.grow(&b.outcomes, extra);
+    }
+}
+
+impl Grow for SessionStats {
+    fn grow(&mut self, b: &Self, extra: u64) {
+        self.evaluated.grow(&b.evaluated, extra);
+        self.passed_on.grow(&b.passed_on, extra);
+        self.rejected.grow(&b.rejected, extra);
+        self.mirrored.grow(&b.mirrored, extra);
+        self.outcomes.grow(&b.outcomes, extra);
+        self.copy_bytes.grow(&b.copy_bytes, extra);
+        self.delivered_bytes.grow(&b.delivered_bytes, extra);
+        self.reordering.grow(&b.reordering, extra);
+        // A steady period changes no configuration: the lists match.
+        for (c, d) in self.configurations.iter_mut().zip(&b.configurations) {
+            for k in 0..2 {
+                c.rule_hits[k].grow(&d.rule_hits[k], extra);
+            }
+            c.amazon_dns_hits.grow(&d.amazon_dns_hits, extra);
+            c.mirrored.grow(&d.mirrored, extra);
+            c.outcomes.grow(&d.outcomes, extra);
+        }
+    }
+}
+
+impl Grow for TargetStats {
+    /// Outer flows begun are flows, not traffic: not grown.
+    fn grow(&mut self, b: &Self, extra: u64) {
+        self.received.grow(&b.received, extra);
+        self.sent_wire_bytes.grow(&b.sent_wire_bytes, extra);
+        self.cross_zone_bytes.grow(&b.cross_zone_bytes, extra);
+        self.outcomes.grow(&b.outcomes, extra);
+        self.delivered_bytes.grow(&b.delivered_bytes, extra);
+        self.reordering.grow(&b.reordering, extra);
+    }
+}
+
+impl Grow for ApplianceStats {
+    fn grow(&mut self, b: &Self, extra: u64) {
+        self.sent.grow(&b.sent, extra);
+        self.sent_wire_bytes.grow(&b.sent_wire_bytes, extra);
+        self.delivered.grow(&b.delivered, extra);
+        self.delivered_wire_bytes
+            .grow(&b.delivered_wire_bytes, extra);
+        self.dropped_appliance_down
+            .grow(&b.dropped_appliance_down, extra);
+        self.dropped_bandwidth.grow(&b.dropped_bandwidth, extra);
+        self.dropped_pps.grow(&b.dropped_pps, extra);
+        self.reordered.grow(&b.reordered, extra);
+    }
+}
+
+impl Grow for InstanceLoad {
+    fn grow(&mut self, b: &Self, extra: u64) {
+        self.bw_in_allowance_exceeded
+            .grow(&b.bw_in_allowance_exceeded, extra);
+        self.bw_out_allowance_exceeded
+            .grow(&b.bw_out_allowance_exceeded, extra);
+        self.pps_allowance_exceeded
+            .grow(&b.pps_allowance_exceeded, extra);
+    }
+}
