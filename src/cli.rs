@@ -410,6 +410,15 @@ pub struct GenerateArgs {
     /// ten appliances in two zones.
     #[arg(long, value_enum, default_value_t = GeneratedTargets::Eni)]
     pub targets: GeneratedTargets,
+    /// What each source carries (for example 10Gbps): three fifths
+    /// inbound, two fifths outbound, shared by its connections. Default:
+    /// 60 and 40 packets a second per connection.
+    #[arg(long, value_parser = parse_bit_rate)]
+    pub rate: Option<u64>,
+    /// Every packet this many bytes (IP length, 64 to 9001), instead of
+    /// the mix of sizes.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(64..=9001))]
+    pub size: Option<u16>,
     /// Write to this file (whole or not at all) instead of standard output.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
@@ -487,6 +496,16 @@ impl SweepArgs {
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
     s.parse()
+}
+
+/// A rate in bits per second (`10Gbps`).
+fn parse_bit_rate(s: &str) -> Result<u64, String> {
+    match s.parse::<sim_core::units::Rate>()? {
+        sim_core::units::Rate::BitsPerSecond(b) => Ok(b),
+        _ => Err(format!(
+            "`{s}` is a packet rate; give bits per second (10Gbps)"
+        )),
+    }
 }
 
 /// A run's length: a duration above zero.

@@ -120,11 +120,13 @@ fn execute(cli: Cli) -> Result<u8, String> {
             }
         },
         Command::Generate(args) => {
-            let text = sim_core::generate::scenario_text(
+            let text = sim_core::generate::scenario_text_at(
                 args.sources as usize,
                 args.connections as usize,
                 &args.duration.to_string(),
                 args.targets == cli::GeneratedTargets::Nlb,
+                args.rate,
+                args.size,
             );
             match &args.output {
                 Some(path) => output::write_file(path, text.into_bytes())?,

@@ -141,3 +141,39 @@ fn load_10k_connections(bencher: Bencher) {
     let text = scenario_text(100, 100, "2s", false);
     bencher.bench(|| load(&text));
 }
+
+/// Sampled against full, on one scenario: two sources of 10 Gbps in
+/// 1,000-byte packets (2.5 M packets a simulated second), 4s in periods of
+/// 1s. The counter is the packets the run accounts for (offered,
+/// estimated or not), so the figure is simulated traffic per wall second.
+fn fleet_10gbps(sampled: bool) -> Scenario {
+    let text =
+        sim_core::generate::scenario_text_at(2, 10, "4s", false, Some(10_000_000_000), Some(1000));
+    let mut s = load(&text);
+    s.settings.metrics_period_ns = 1_000_000_000;
+    if sampled {
+        s.settings.fidelity = sim_core::settings::Fidelity::Sampled {
+            window_ns: 100_000_000,
+        };
+    }
+    s
+}
+
+#[divan::bench(sample_count = 5)]
+fn accounted_packets_10gbps_full(bencher: Bencher) {
+    let scenario = fleet_10gbps(false);
+    let packets = sim_core::run(&scenario).offered().packets;
+    bencher
+        .counter(ItemsCount::new(packets))
+        .bench(|| sim_core::run(&scenario));
+}
+
+/// The same, sampled by windows of 100ms (a tenth of each period).
+#[divan::bench(sample_count = 5)]
+fn accounted_packets_10gbps_sampled(bencher: Bencher) {
+    let scenario = fleet_10gbps(true);
+    let packets = sim_core::run(&scenario).offered().packets;
+    bencher
+        .counter(ItemsCount::new(packets))
+        .bench(|| sim_core::run(&scenario));
+}

@@ -42,6 +42,21 @@ pub const MAX_SOURCES: usize = 25_000;
 pub const MAX_CONNECTIONS: usize = 1_000;
 
 pub fn scenario_text(sources: usize, flows_per_source: usize, duration: &str, nlb: bool) -> String {
+    scenario_text_at(sources, flows_per_source, duration, nlb, None, None)
+}
+
+/// [`scenario_text`], each source carrying `rate_bps` (three fifths
+/// inbound in requests, two fifths outbound in responses, shared evenly by
+/// its connections) instead of 60 and 40 packets a second per connection,
+/// and every packet of `size` bytes when it is given.
+pub fn scenario_text_at(
+    sources: usize,
+    flows_per_source: usize,
+    duration: &str,
+    nlb: bool,
+    rate_bps: Option<u64>,
+    size: Option<u16>,
+) -> String {
     let (sources, flows_per_source) = (
         sources.min(MAX_SOURCES),
         flows_per_source.min(MAX_CONNECTIONS),
@@ -109,8 +124,18 @@ pub fn scenario_text(sources: usize, flows_per_source: usize, duration: &str, nl
                 n + 1
             );
         }
+        let (request, response) = match rate_bps {
+            Some(b) => {
+                let each = b / flows_per_source.max(1) as u64;
+                (
+                    format!("{}bps", (each * 3 / 5).max(1)),
+                    format!("{}bps", (each * 2 / 5).max(1)),
+                )
+            }
+            None => ("60pps".to_string(), "40pps".to_string()),
+        };
         for k in 0..flows_per_source {
-            let (proto, port, size, arrivals) = match k % 4 {
+            let (proto, port, mix, arrivals) = match k % 4 {
                 0 => ("Tcp", ", server_port: 443", "Imix", "Poisson"),
                 1 => (
                     "Udp",
@@ -121,10 +146,12 @@ pub fn scenario_text(sources: usize, flows_per_source: usize, duration: &str, nl
                 2 => ("Tcp", ", server_port: 22", "Fixed(\"200B\")", "Constant"),
                 _ => ("Icmp", "", "Fixed(\"84B\")", "Poisson"),
             };
+            let fixed = size.map(|b| format!("Fixed(\"{b}B\")"));
+            let size = fixed.as_deref().unwrap_or(mix);
             let _ = write!(
                 traffic,
                 r#"Connection(name: "c{s}-{k}", client: "198.51.{}.0/24", server: "eni-src{s}", protocol: {proto}{port},
-                    request: (rate: "60pps", size: {size}), response: (rate: "40pps", size: {size}), arrivals: {arrivals}),"#,
+                    request: (rate: "{request}", size: {size}), response: (rate: "{response}", size: {size}), arrivals: {arrivals}),"#,
                 k % 250
             );
         }
