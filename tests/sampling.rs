@@ -199,6 +199,13 @@ fn periods_with_a_change_or_a_flow_starting_run_in_full() {
     // Constant 1,000 pps: flow a sends 60,000 packets in 60s, flow b
     // 35,000 from 25s: a window of 1s stands exactly for its period.
     assert_eq!(r.generated.packets, 60_000 + 35_000);
+    // The filter accepts every packet: the session's configurations (the
+    // second begun by the change at 40s) mirrored all of them, 40s x 1,000
+    // of flow a and 15s x 1,000 of flow b before it, 20,000 + 20,000 after.
+    let configs = &r.sessions[0].configurations;
+    assert_eq!(configs[0].mirrored.packets, 40_000 + 15_000);
+    assert_eq!(configs[1].mirrored.packets, 20_000 + 20_000);
+    assert_eq!(r.sessions[0].mirrored.packets, 95_000);
 }
 
 #[test]

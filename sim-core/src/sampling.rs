@@ -35,8 +35,8 @@
 
 use crate::resolved::Scenario;
 use crate::results::{
-    ApplianceStats, Count, InstanceLoad, OutcomeTable, Reordering, RunResults, SessionStats,
-    SourceStats, TargetStats, series_period,
+    ApplianceStats, Configuration, Count, InstanceLoad, OutcomeTable, Reordering, RunResults,
+    SessionStats, SourceStats, TargetStats, series_period,
 };
 use crate::settings::Fidelity;
 
@@ -361,8 +361,23 @@ impl Grow for SessionStats {
         self.copy_bytes.grow(&b.copy_bytes, extra);
         self.delivered_bytes.grow(&b.delivered_bytes, extra);
         self.reordering.grow(&b.reordering, extra);
-        // A steady period changes no configuration: the lists match.
-        for (c, d) in self.configurations.iter_mut().zip(&b.configurations) {
+        // A configuration begun at the period's first instant (a change
+        // then) counted nothing before the window.
+        for (i, c) in self.configurations.iter_mut().enumerate() {
+            let zero;
+            let d = match b.configurations.get(i) {
+                Some(d) => d,
+                None => {
+                    zero = Configuration {
+                        rule_hits: [vec![0; c.rule_hits[0].len()], vec![0; c.rule_hits[1].len()]],
+                        amazon_dns_hits: 0,
+                        mirrored: Count::default(),
+                        outcomes: OutcomeTable::default(),
+                        ..c.clone()
+                    };
+                    &zero
+                }
+            };
             for k in 0..2 {
                 c.rule_hits[k].grow(&d.rule_hits[k], extra);
             }
