@@ -624,32 +624,30 @@ pub fn build(
             errors.push(format!("{}: no VpcId", v.origin));
             continue;
         };
-        let mut cidrs: Vec<String> = arr(v.value, "CidrBlockAssociationSet")
-            .iter()
-            .filter(|a| {
-                a.get("CidrBlockState")
-                    .and_then(|st| s(st, "State"))
-                    .is_none_or(|st| st == "associated")
-            })
-            .filter_map(|a| s(a, "CidrBlock"))
-            .map(q)
-            .collect();
+        // A VPC's blocks: those associated (or with no state given).
+        let associated = |set: &str, state: &str, block: &str| -> Vec<String> {
+            arr(v.value, set)
+                .iter()
+                .filter(|a| {
+                    a.get(state)
+                        .and_then(|st| s(st, "State"))
+                        .is_none_or(|st| st == "associated")
+                })
+                .filter_map(|a| s(a, block))
+                .map(q)
+                .collect()
+        };
+        let mut cidrs = associated("CidrBlockAssociationSet", "CidrBlockState", "CidrBlock");
         if cidrs.is_empty()
             && let Some(c) = s(v.value, "CidrBlock")
         {
             cidrs.push(q(c));
         }
-        cidrs.extend(
-            arr(v.value, "Ipv6CidrBlockAssociationSet")
-                .iter()
-                .filter(|a| {
-                    a.get("Ipv6CidrBlockState")
-                        .and_then(|st| s(st, "State"))
-                        .is_none_or(|st| st == "associated")
-                })
-                .filter_map(|a| s(a, "Ipv6CidrBlock"))
-                .map(q),
-        );
+        cidrs.extend(associated(
+            "Ipv6CidrBlockAssociationSet",
+            "Ipv6CidrBlockState",
+            "Ipv6CidrBlock",
+        ));
         let mut owner =
             s(v.value, "OwnerId").map_or(String::new(), |o| format!(", owner: {}", q(o)));
         // A VPC of another Region's folder (ACCOUNT/REGION/file) says so.

@@ -126,6 +126,21 @@ impl Capacity {
     /// its scaling (TGT-11) goes on in real time, each scaling window
     /// skipped judged by the demand per nanosecond the sampled part of
     /// the current one showed.
+    /// TGT-11: whether `bits` of demand in one scaling window are more
+    /// than the threshold's share of what the capacity allowed.
+    fn over_threshold(&self, bits: u128) -> bool {
+        let s = self.scaling;
+        let allowed = u128::from(self.bucket.rate()) * u128::from(s.window_ns) / 1_000_000_000;
+        bits * 100 > allowed * u128::from(s.threshold_percent)
+    }
+
+    /// TGT-11: a bigger endpoint; its burst allowance grows with it.
+    fn grow(&mut self) {
+        let s = self.scaling;
+        let next = (self.bucket.rate() + s.step_bps).min(s.max_bps);
+        self.bucket = Bucket::with_window(next, 9001 * 8);
+    }
+
     /// Sampled runs: when, in the `span` skipped after `at`, the endpoint
     /// first grows at the demand the current scaling window showed (a
     /// scaling window's end), if it does.
@@ -137,8 +152,7 @@ impl Capacity {
         }
         let seen_ns = at.saturating_sub(self.window_start).max(1);
         let bits = u128::from(self.window_bits) * u128::from(s.window_ns) / u128::from(seen_ns);
-        let allowed = u128::from(self.bucket.rate()) * u128::from(s.window_ns) / 1_000_000_000;
-        (bits * 100 > allowed * u128::from(s.threshold_percent)).then_some(end)
+        self.over_threshold(bits).then_some(end)
     }
 
     /// Sampled runs: the capacity now, to tell whether a window saw it
@@ -161,12 +175,9 @@ impl Capacity {
         while self.window_start + s.window_ns <= resume {
             let end = self.window_start + s.window_ns;
             bits += demand(end - cursor);
-            let allowed = u128::from(self.bucket.rate()) * u128::from(s.window_ns) / 1_000_000_000;
-            let grows = self.bucket.rate() < s.max_bps
-                && u128::from(bits) * 100 > allowed * u128::from(s.threshold_percent);
+            let grows = self.bucket.rate() < s.max_bps && self.over_threshold(u128::from(bits));
             if grows {
-                let next = (self.bucket.rate() + s.step_bps).min(s.max_bps);
-                self.bucket = Bucket::with_window(next, 9001 * 8);
+                self.grow();
             }
             self.window_start = end;
             cursor = end;
@@ -187,12 +198,8 @@ impl Capacity {
     pub fn admit(&mut self, now: u64, bytes: u64) -> bool {
         let s = self.scaling;
         while now >= self.window_start + s.window_ns {
-            // Demand in the window, against what the capacity allowed.
-            let allowed = u128::from(self.bucket.rate()) * u128::from(s.window_ns) / 1_000_000_000;
-            if u128::from(self.window_bits) * 100 > allowed * u128::from(s.threshold_percent) {
-                // A bigger endpoint: its burst allowance grows with it.
-                let next = (self.bucket.rate() + s.step_bps).min(s.max_bps);
-                self.bucket = Bucket::with_window(next, 9001 * 8);
+            if self.over_threshold(u128::from(self.window_bits)) {
+                self.grow();
             }
             self.window_start += s.window_ns;
             self.window_bits = 0;

@@ -34,6 +34,7 @@
 //! window, which a window sees in one phase only.
 
 use crate::resolved::Scenario;
+use crate::results::Series;
 use crate::results::{
     ApplianceStats, Configuration, Count, InstanceLoad, OutcomeTable, Reordering, RunResults,
     SessionStats, SourceStats, TargetStats, series_period,
@@ -167,54 +168,65 @@ impl Schedule {
 }
 
 /// The counters as they stood when a window began (no series: a
-/// period's series values are scaled in place).
+/// period's series values are scaled in place). The series' bins are
+/// moved out while the rest is cloned, and back: nothing per period.
 pub fn totals(results: &mut RunResults) -> RunResults {
-    let mut series = Vec::new();
-    take_series(results, &mut series, false);
+    let bins = Bins::take(results);
     let copy = results.clone();
-    take_series(results, &mut series, true);
+    bins.put(results);
     copy
 }
 
-/// Moves every series out of `r` into `store` (or back, with `back`), in
-/// one fixed order.
-fn take_series(r: &mut RunResults, store: &mut Vec<Vec<u64>>, back: bool) {
-    fn swap<const N: usize>(
-        s: &mut crate::results::Series<N>,
-        store: &mut Vec<Vec<u64>>,
-        back: bool,
-        i: &mut usize,
-    ) {
-        if back {
-            let flat = std::mem::take(&mut store[*i]);
-            s.bins = flat
-                .chunks_exact(N)
-                .map(|c| std::array::from_fn(|j| c[j]))
-                .collect();
-        } else {
-            let bins = std::mem::take(&mut s.bins);
-            store.push(bins.into_iter().flatten().collect());
+/// Every series' bins of a run, moved out of it.
+struct Bins {
+    sources: Vec<Vec<[u64; 2]>>,
+    sessions: Vec<Vec<[u64; 6]>>,
+    targets: Vec<Vec<[u64; 6]>>,
+    appliances: Vec<Vec<[u64; 5]>>,
+    load: Vec<Vec<[u64; 4]>>,
+    cloudwatch: Vec<Vec<[u64; 8]>>,
+}
+
+fn take_bins<'a, const N: usize>(
+    series: impl Iterator<Item = &'a mut Series<N>>,
+) -> Vec<Vec<[u64; N]>> {
+    series.map(|s| std::mem::take(&mut s.bins)).collect()
+}
+
+fn put_bins<'a, const N: usize>(
+    series: impl Iterator<Item = &'a mut Series<N>>,
+    bins: Vec<Vec<[u64; N]>>,
+) {
+    for (s, b) in series.zip(bins) {
+        s.bins = b;
+    }
+}
+
+impl Bins {
+    fn take(r: &mut RunResults) -> Bins {
+        Bins {
+            sources: take_bins(r.sources.iter_mut().map(|s| &mut s.series)),
+            sessions: take_bins(r.sessions.iter_mut().map(|s| &mut s.series)),
+            targets: take_bins(r.targets.iter_mut().map(|t| &mut t.series)),
+            appliances: take_bins(r.appliances.iter_mut().flatten().map(|a| &mut a.series)),
+            load: take_bins(r.instance_load.iter_mut().flatten().map(|l| &mut l.series)),
+            cloudwatch: take_bins(r.cloudwatch.iter_mut().flatten()),
         }
-        *i += 1;
     }
-    let mut i = 0;
-    for s in &mut r.sources {
-        swap(&mut s.series, store, back, &mut i);
-    }
-    for s in &mut r.sessions {
-        swap(&mut s.series, store, back, &mut i);
-    }
-    for t in &mut r.targets {
-        swap(&mut t.series, store, back, &mut i);
-    }
-    for a in r.appliances.iter_mut().flatten() {
-        swap(&mut a.series, store, back, &mut i);
-    }
-    for l in r.instance_load.iter_mut().flatten() {
-        swap(&mut l.series, store, back, &mut i);
-    }
-    for c in r.cloudwatch.iter_mut().flatten() {
-        swap(c, store, back, &mut i);
+
+    fn put(self, r: &mut RunResults) {
+        put_bins(r.sources.iter_mut().map(|s| &mut s.series), self.sources);
+        put_bins(r.sessions.iter_mut().map(|s| &mut s.series), self.sessions);
+        put_bins(r.targets.iter_mut().map(|t| &mut t.series), self.targets);
+        put_bins(
+            r.appliances.iter_mut().flatten().map(|a| &mut a.series),
+            self.appliances,
+        );
+        put_bins(
+            r.instance_load.iter_mut().flatten().map(|l| &mut l.series),
+            self.load,
+        );
+        put_bins(r.cloudwatch.iter_mut().flatten(), self.cloudwatch);
     }
 }
 
