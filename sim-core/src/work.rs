@@ -37,11 +37,12 @@ pub struct Estimate {
 pub fn estimate(s: &Scenario) -> Estimate {
     let duration = s.duration.as_nanos();
     let topo = &s.topology;
-    let sessions_on = |eni: Option<topology::EniIdx>| {
-        eni.map_or(0, |e| {
-            topo.sessions.iter().filter(|x| x.source == e).count() as u64
-        })
-    };
+    // Sessions per source ENI, counted once (not once per flow).
+    let mut sessions_at = vec![0u64; topo.enis.len()];
+    for x in &topo.sessions {
+        sessions_at[x.source.index()] += 1;
+    }
+    let sessions_on = |eni: Option<topology::EniIdx>| eni.map_or(0, |e| sessions_at[e.index()]);
     let mut packets = 0u64;
     let mut pcap_bytes = 0u64;
     for f in &s.flows {

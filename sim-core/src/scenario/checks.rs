@@ -472,21 +472,29 @@ fn warn(_file: &ScenarioFile, topo: &Topology, p: &mut Problems) {
 /// that source can be that large, or when no traffic crosses it (then the
 /// configuration alone is judged); not when every packet it carries fits.
 pub fn warn_mtu(topo: &Topology, flows: &[FlowPlan], p: &mut Problems) {
+    // Per ENI, the largest packet of the flows it carries that send within
+    // the run (one starting at its end sends nothing), in one pass over the
+    // flows: None when it carries none.
+    let mut largest_at: Vec<Option<u32>> = vec![None; topo.enis.len()];
+    for f in flows.iter().filter(|f| f.start_ns < f.end_ns) {
+        let size = largest_packet(f);
+        let mut ends = [f.from_eni, f.to_eni];
+        if ends[0] == ends[1] {
+            ends[1] = None;
+        }
+        for e in ends.into_iter().flatten() {
+            let at = &mut largest_at[e.index()];
+            *at = Some(at.map_or(size, |l| l.max(size)));
+        }
+    }
     for s in &topo.sessions {
         let Some(target) = topo.target_eni(s.target) else {
             continue;
         };
         let (src, dst) = (topo.eni(s.source), topo.eni(target));
         let limit = u32::from(dst.mtu).saturating_sub(GUIDE_OVERHEAD_V4);
-        // Flows that send within the run (one starting at its end sends
-        // nothing).
-        let mut at_source = flows
-            .iter()
-            .filter(|f| f.start_ns < f.end_ns)
-            .filter(|f| f.from_eni == Some(s.source) || f.to_eni == Some(s.source))
-            .peekable();
-        let carried = at_source.peek().is_some();
-        let largest = at_source.map(largest_packet).max().unwrap_or(0);
+        let carried = largest_at[s.source.index()].is_some();
+        let largest = largest_at[s.source.index()].unwrap_or(0);
         if u32::from(src.mtu) > limit
             && s.packet_length.is_none_or(|n| u32::from(n) > limit + 14)
             && (!carried || largest > limit)

@@ -1,6 +1,6 @@
 //! From the scenario's `traffic` list to resolved one-way flows.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 use ipnet::IpNet;
@@ -30,10 +30,37 @@ enum End {
     AmazonDns,
 }
 
-fn parse_end(s: &str, topo: &Topology) -> Result<End, String> {
+/// The scenario's ENIs by id and by address, looked up once per traffic
+/// entry (a scan of every ENI per entry made loading quadratic at fleet
+/// scale). An address names the first ENI that has it, as
+/// [`Topology::eni_by_ip`] does.
+struct EniIndex<'t> {
+    by_id: BTreeMap<&'t str, EniIdx>,
+    by_ip: BTreeMap<IpAddr, EniIdx>,
+}
+
+impl<'t> EniIndex<'t> {
+    fn new(topo: &'t Topology) -> Self {
+        let mut by_id = BTreeMap::new();
+        let mut by_ip = BTreeMap::new();
+        for (i, e) in topo.enis.iter().enumerate() {
+            let idx = EniIdx(i as u32);
+            by_id.entry(e.id.as_str()).or_insert(idx);
+            by_ip.entry(e.private_ip).or_insert(idx);
+            if let Some(v6) = e.ipv6_address {
+                by_ip.entry(IpAddr::V6(v6)).or_insert(idx);
+            }
+        }
+        EniIndex { by_id, by_ip }
+    }
+}
+
+fn parse_end(s: &str, enis: &EniIndex<'_>) -> Result<End, String> {
     if s.starts_with("eni-") {
-        return topo
-            .eni_by_id(s)
+        return enis
+            .by_id
+            .get(s)
+            .copied()
             .map(End::Eni)
             .ok_or_else(|| format!("no ENI `{s}` is declared"));
     }
@@ -45,7 +72,7 @@ fn parse_end(s: &str, topo: &Topology) -> Result<End, String> {
         _ => {}
     }
     if let Ok(ip) = s.parse::<IpAddr>() {
-        return Ok(topo.eni_by_ip(ip).map_or(End::Ip(ip), End::Eni));
+        return Ok(enis.by_ip.get(&ip).map_or(End::Ip(ip), |&e| End::Eni(e)));
     }
     if let Ok(net) = s.parse::<IpNet>() {
         return Ok(End::Net(net.trunc()));
@@ -86,6 +113,7 @@ fn resolve(
     end: End,
     other: End,
     topo: &Topology,
+    enis: &EniIndex<'_>,
     rng: &mut ChaCha8Rng,
 ) -> Result<(IpAddr, Option<EniIdx>), String> {
     Ok(match end {
@@ -112,7 +140,7 @@ fn resolve(
         End::Ip(ip) => (ip, None),
         End::Net(net) => {
             let ip = draw_host(net, rng);
-            (ip, topo.eni_by_ip(ip))
+            (ip, enis.by_ip.get(&ip).copied())
         }
         End::AmazonDns => match other {
             End::Eni(e) => match topo.vpc_of(e).amazon_dns_resolver() {
@@ -154,6 +182,7 @@ pub fn build_traffic(
     let mut flows = Vec::new();
     let mut names = BTreeSet::new();
     let mut total: u64 = 0;
+    let enis = EniIndex::new(topo);
     for (i, t) in file.traffic.iter().enumerate() {
         let anchor = Anchor::Item {
             list: "traffic",
@@ -286,8 +315,8 @@ pub fn build_traffic(
             // Its ENI could not be built; that error is reported already.
             continue;
         }
-        let from = parse_end(common.from, topo);
-        let to = parse_end(common.to, topo);
+        let from = parse_end(common.from, &enis);
+        let to = parse_end(common.to, &enis);
         let (from, to) = match (from, to) {
             (Ok(a), Ok(b)) => (a, b),
             (a, b) => {
@@ -339,14 +368,14 @@ pub fn build_traffic(
         let mut over_limit: Option<(&str, u64, u64)> = None;
         let mut size_failed: Vec<&str> = Vec::new();
         for k in 0..count {
-            let (src, from_eni) = match resolve(from, to, topo, &mut stream) {
+            let (src, from_eni) = match resolve(from, to, topo, &enis, &mut stream) {
                 Ok(r) => r,
                 Err(m) => {
                     err(common.field_from, m);
                     break;
                 }
             };
-            let (dst, to_eni) = match resolve(to, from, topo, &mut stream) {
+            let (dst, to_eni) = match resolve(to, from, topo, &enis, &mut stream) {
                 Ok(r) => r,
                 Err(m) => {
                     err(common.field_to, m);
