@@ -533,9 +533,21 @@ pub fn families() -> impl Iterator<Item = FamilyFigures> {
     })
 }
 
-/// A family's catalogue entry.
+/// A family's catalogue entry (looked up by name in a table parsed once:
+/// the check of every source at fleet scale asks thousands of times).
 pub fn family_figures(family: &str) -> Option<FamilyFigures> {
-    families().find(|f| f.family == family)
+    static BY_NAME: std::sync::OnceLock<Vec<FamilyFigures>> = std::sync::OnceLock::new();
+    let table = BY_NAME.get_or_init(|| {
+        let mut t: Vec<FamilyFigures> = families().collect();
+        // The first entry of a family wins, as a scan in file order finds.
+        t.sort_by_key(|f| f.family);
+        t.dedup_by_key(|f| f.family);
+        t
+    });
+    table
+        .binary_search_by_key(&family, |f| f.family)
+        .ok()
+        .map(|i| table[i])
 }
 
 /// A type's catalogue entry.
