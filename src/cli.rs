@@ -320,6 +320,8 @@ pub struct SweepArgs {
     #[arg(long)]
     pub jobs: Option<usize>,
     #[command(flatten)]
+    pub fidelity: FidelityArgs,
+    #[command(flatten)]
     pub limits: WorkLimits,
     /// Run only one shard of the grid: `K/N` runs every N-th point from
     /// the K-th (K from 0 to N-1); `auto` takes K and N from a Slurm job

@@ -97,6 +97,12 @@ pub struct Definition {
     pub dimensions: Vec<Vec<(String, Vec<String>)>>,
     pub seed: Option<u64>,
     pub duration_ns: Option<u64>,
+    /// `--fidelity` and `--window`, as given (`sampled`, `100ms`): shards
+    /// run at another fidelity are not parts of the same sweep.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fidelity: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_ns: Option<u64>,
 }
 
 /// `sweep-shard.json`.

@@ -164,13 +164,21 @@ pub fn sweep(args: SweepArgs) -> Result<u8, String> {
     let mut packets = 0u64;
     for k in 0..points {
         let (values, t) = point(k)?;
-        let loaded = match load_text(&file, &t, &overrides, k == 0) {
+        let mut loaded = match load_text(&file, &t, &overrides, k == 0) {
             Ok(l) => l,
             Err(code) => {
                 eprintln!("(at the point {})", at(&values));
                 return Ok(code);
             }
         };
+        if let Err(why) = args.fidelity.apply(&mut loaded.scenario.settings) {
+            eprintln!(
+                "{}: error[InvalidParameterValue]: --window: {why} (at the point {})",
+                file.display(),
+                at(&values)
+            );
+            return Ok(crate::EXIT_BAD_INPUT);
+        }
         let work = sim_core::work::estimate(&loaded.scenario);
         if let Some(why) = sim_core::work::over_hard_limit(&work) {
             eprintln!(
@@ -221,9 +229,13 @@ pub fn sweep(args: SweepArgs) -> Result<u8, String> {
                     let Ok((values, t)) = point(k) else {
                         break;
                     };
-                    let Ok(loaded) = load_text(&file, &t, &overrides, false) else {
+                    let Ok(mut loaded) = load_text(&file, &t, &overrides, false) else {
                         break;
                     };
+                    // Checked for every point above.
+                    if args.fidelity.apply(&mut loaded.scenario.settings).is_err() {
+                        break;
+                    }
                     let scenario = &loaded.scenario;
                     let results = sim_core::run(scenario);
                     let report = reports::report(scenario, &results);
@@ -260,6 +272,14 @@ pub fn sweep(args: SweepArgs) -> Result<u8, String> {
                 dimensions: dims,
                 seed: args.seed,
                 duration_ns: args.duration.map(|d| d.as_nanos()),
+                fidelity: args.fidelity.fidelity.map(|f| {
+                    match f {
+                        crate::cli::FidelityMode::Full => "full",
+                        crate::cli::FidelityMode::Sampled => "sampled",
+                    }
+                    .to_string()
+                }),
+                window_ns: args.fidelity.window.map(|w| w.as_nanos()),
             },
             rows: mine
                 .iter()

@@ -426,3 +426,82 @@ fn shards_merge_into_the_whole_sweep_byte_for_byte_and_only_a_whole_grid_merges(
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn a_sampled_sweep_marks_its_estimates_and_its_shards_merge_only_with_their_like() {
+    // plan-instance-type over 4 s, one metrics period (the default minute
+    // is longer than the run), sampled by windows of 500 ms: at c5a.8xlarge
+    // 1 - 7 / 8.267 = 15.3 % of copies are skipped (the hand arithmetic of
+    // the test above); at m5.16xlarge none. The estimate must stay within
+    // half a percentage point of that.
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| dir.path().join(name).display().to_string();
+    let sweep = |extra: &[&str]| {
+        let mut args = vec![
+            "sweep",
+            "scenarios/plan-instance-type.ron",
+            "--duration",
+            "4s",
+            "--vary",
+            "i-0web0000000000001.instance_type=c5a.8xlarge,m5.16xlarge",
+        ];
+        args.extend_from_slice(extra);
+        sim(&args)
+    };
+    let whole = sweep(&["--window", "500ms", "--out", &d("whole")]);
+    assert_ok(&whole);
+    let text = String::from_utf8_lossy(&whole.stdout);
+    assert!(
+        text.contains("ESTIMATES: 2 of the 2 points ran sampled (sampled, 500ms of each 1min)"),
+        "{text}"
+    );
+    let j: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("whole/sweep.json")).unwrap())
+            .unwrap();
+    let rows = j["rows"].as_array().unwrap();
+    assert_eq!(rows[0]["estimate"], "sampled, 500ms of each 1min");
+    let skipped = pct(&rows[0]["skipped_percent"]);
+    assert!((skipped - 15.32).abs() < 0.5, "{skipped}");
+    assert_eq!(rows[1]["skipped"], 0);
+    let csv = std::fs::read_to_string(dir.path().join("whole/sweep.csv")).unwrap();
+    assert!(
+        csv.lines().next().unwrap().ends_with(",holds,estimate"),
+        "{csv}"
+    );
+    assert!(
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .ends_with(",\"sampled, 500ms of each 1min\"")
+    );
+    let svg = std::fs::read_to_string(dir.path().join("whole/sweep.svg")).unwrap();
+    assert!(svg.contains("(ESTIMATES: sampled, 500ms of each 1min)"));
+    // Its shards merge into it, byte for byte; a shard run in full does
+    // not belong to it.
+    let s0 = sweep(&["--window", "500ms", "--shard", "0/2", "--out", &d("s0")]);
+    let s1 = sweep(&["--window", "500ms", "--shard", "1/2", "--out", &d("s1")]);
+    assert_ok(&s0);
+    assert_ok(&s1);
+    let merged = sim(&["sweep", "merge", &d("s0"), &d("s1"), "--out", &d("merged")]);
+    assert_ok(&merged);
+    assert_eq!(merged.stdout, whole.stdout);
+    for f in ["sweep.csv", "sweep.json", "sweep.svg"] {
+        assert_eq!(
+            std::fs::read(dir.path().join("merged").join(f)).unwrap(),
+            std::fs::read(dir.path().join("whole").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let full = sweep(&["--fidelity", "full", "--shard", "1/2", "--out", &d("full")]);
+    assert_ok(&full);
+    assert_exit_2_saying(
+        &sim(&["sweep", "merge", &d("s0"), &d("full")]),
+        "another sweep",
+    );
+    // A full sweep says nothing of estimates and keeps its columns.
+    let plain = sweep(&["--fidelity", "full"]);
+    assert_ok(&plain);
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains("ESTIMATES"));
+    // A window that does not divide the period: exit 2, nothing run.
+    assert_exit_2_saying(&sweep(&["--window", "7s"]), "--window");
+}

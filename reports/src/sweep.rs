@@ -42,6 +42,10 @@ pub struct Row {
     /// Instance types the prices do not cover: the cost leaves them out.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unpriced: Vec<String>,
+    /// When the point ran sampled, its counts are estimates: how it was
+    /// sampled (`sampled, 100ms of each 10s`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimate: Option<String>,
 }
 
 /// Where the objective changes between two neighbouring points.
@@ -114,7 +118,26 @@ pub fn row(values: Vec<String>, r: &Report) -> Row {
             .collect(),
         monthly_usd: r.cost.monthly_usd.clone(),
         unpriced: r.cost.unpriced_instance_types.clone(),
+        estimate: r
+            .sampling
+            .as_ref()
+            .filter(|s| s.estimates)
+            .map(|s| format!("sampled, {} of each {}", s.window, s.period)),
     }
+}
+
+/// A chart title's mark of a sampled sweep.
+fn estimates_mark(s: &Sweep) -> String {
+    estimates(s).map_or(String::new(), |(_, how)| format!(" (ESTIMATES: {how})"))
+}
+
+/// How many points' counts are estimates, and how the first was sampled.
+fn estimates(s: &Sweep) -> Option<(usize, &str)> {
+    let first = s.rows.iter().find_map(|r| r.estimate.as_deref())?;
+    Some((
+        s.rows.iter().filter(|r| r.estimate.is_some()).count(),
+        first,
+    ))
 }
 
 /// The sweep of `rows`, in grid order (the last parameter varies
@@ -182,6 +205,15 @@ fn point(params: &[String], values: &[String]) -> String {
 pub fn text(s: &Sweep) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Sweep of {} over {} points", s.scenario, s.rows.len());
+    if let Some((n, how)) = estimates(s) {
+        let _ = writeln!(
+            out,
+            "ESTIMATES: {n} of the {} points ran sampled ({how}): their counts are \
+             estimates from windows simulated packet by packet (run with --fidelity full \
+             for exact counts).",
+            s.rows.len()
+        );
+    }
     if !s.objective.is_empty() {
         let _ = writeln!(out, "Objective:");
         for o in &s.objective {
@@ -318,6 +350,11 @@ pub fn csv(s: &Sweep) -> String {
         ]
         .map(String::from),
     );
+    // A sampled sweep says so on every row; a full one keeps its columns.
+    let sampled = estimates(s).is_some();
+    if sampled {
+        header.push("estimate".into());
+    }
     let _ = writeln!(out, "{}", header.join(","));
     for r in &s.rows {
         let mut cells: Vec<String> = r.values.iter().map(|v| csv_cell(v)).collect();
@@ -336,6 +373,9 @@ pub fn csv(s: &Sweep) -> String {
             r.monthly_usd.clone(),
             r.holds.map(|h| h.to_string()).unwrap_or_default(),
         ]);
+        if sampled {
+            cells.push(csv_cell(r.estimate.as_deref().unwrap_or("")));
+        }
         let _ = writeln!(out, "{}", cells.join(","));
     }
     out
@@ -397,7 +437,11 @@ pub fn chart(s: &Sweep) -> Result<String, String> {
         let labels: Vec<String> = s.rows.iter().map(|r| r.values.join(", ")).collect();
         let mut chart = ChartBuilder::on(&root)
             .caption(
-                format!("Sweep of {}: copies by outcome", s.scenario),
+                format!(
+                    "Sweep of {}: copies by outcome{}",
+                    s.scenario,
+                    estimates_mark(s)
+                ),
                 ("sans-serif", 20),
             )
             .margin(12)
@@ -534,7 +578,11 @@ pub fn heat_map(s: &Sweep) -> Option<Result<String, String>> {
             let (nx, ny) = (xs.len() as f64, ys.len() as f64);
             let mut chart = ChartBuilder::on(&root)
                 .caption(
-                    format!("Sweep of {}: copies delivered, cost per month", s.scenario),
+                    format!(
+                        "Sweep of {}: copies delivered, cost per month{}",
+                        s.scenario,
+                        estimates_mark(s)
+                    ),
                     ("sans-serif", 18),
                 )
                 .margin(12)
@@ -631,6 +679,7 @@ mod tests {
             failed: failed.iter().map(|f| f.to_string()).collect(),
             monthly_usd: "0.000000".into(),
             unpriced: vec![],
+            estimate: None,
         }
     }
 
