@@ -621,6 +621,7 @@ fn sampling(s: &sim_core::sampling::Sampling) -> SamplingReport {
         period: show(s.period_ns),
         periods: s.estimated.len(),
         estimated_periods: s.estimated_periods(),
+        warm_up: (s.warm_up_ns > 0).then(|| show(s.warm_up_ns)),
         full_periods: (0..s.estimated.len())
             .filter(|&k| !s.estimated[k])
             .collect(),

@@ -55,6 +55,11 @@ pub struct SamplingReport {
     pub periods: usize,
     /// Periods whose counts are a window's scaled by `period / window`.
     pub estimated_periods: usize,
+    /// The run's first period ran this long before its window (the
+    /// budgets start full, and that start is not scaled up); absent when
+    /// it did not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warm_up: Option<String>,
     /// The periods simulated packet by packet (a change, a flow starting
     /// or ending, or a replayed capture in them), by index from 0.
     pub full_periods: Vec<usize>,

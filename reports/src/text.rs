@@ -624,10 +624,14 @@ pub fn sampling_note(s: &crate::schema::SamplingReport) -> String {
             s.full_periods.len()
         )
     };
+    let warm_up = s.warm_up.as_ref().map_or(String::new(), |w| {
+        format!(" The run's first period ran {w} more first, as itself: budgets start full.")
+    });
     format!(
-        "ESTIMATES (sampled run): in {} of {} periods of {}, only the first {} ran packet by \
-         packet and every count there is that window's times {}.{full} Counts, shares and \
-         series are estimates; see docs/performance.md for when sampling is unsafe.",
+        "ESTIMATES (sampled run): in {} of {} periods of {}, one window of {} ran packet by \
+         packet and every count there stands for the whole period (up to {} times the \
+         window's).{warm_up}{full} Counts, shares and series are estimates; see \
+         docs/performance.md for when sampling is unsafe.",
         s.estimated_periods,
         s.periods,
         s.period,

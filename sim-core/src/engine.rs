@@ -92,6 +92,9 @@ struct Sampler {
     /// Windows of an earlier period that the next window stands for
     /// (BW-05: credits ran out in them), and that period.
     owed: Option<(usize, u64)>,
+    /// A steady period warming up, and when its window opens
+    /// ([`Schedule::lead`]).
+    warming: Option<(usize, u64)>,
 }
 
 /// Whether two decisions of one flow send its copies to the same target.
@@ -168,12 +171,13 @@ impl<'a> Simulation<'a> {
                     schedule,
                     open: None,
                     owed: None,
+                    warming: None,
                 })
             }),
         };
         if sim.sampler.is_some() {
             sim.next_period_at = 0;
-            sim.enter_periods(0);
+            sim.enter_periods(0, &mut None, &mut None);
         }
         sim.next_change_at = sim.change_due(0);
         for i in 0..flows {
@@ -250,24 +254,79 @@ impl<'a> Simulation<'a> {
     /// Sampled runs: the periods that begin at or before `now` begin: the
     /// window under way closes, and a steady period's window opens.
     #[cold]
-    fn enter_periods(&mut self, now: u64) {
+    fn enter_periods(
+        &mut self,
+        now: u64,
+        sink: &mut Option<&mut dyn CaptureSink>,
+        capturer: &mut Option<Capturer>,
+    ) {
         while self.next_period_at <= now {
+            let at = self.next_period_at;
+            let Some(sampler) = self.sampler.as_mut() else {
+                return;
+            };
+            let period = sampler.schedule.period_ns;
+            let after = |k: usize, steady: &[bool]| {
+                if k + 1 < steady.len() {
+                    (k as u64 + 1) * period
+                } else {
+                    u64::MAX
+                }
+            };
+            // A window opening after its period's warm-up.
+            if let Some((k, opens)) = sampler.warming
+                && opens == at
+            {
+                sampler.warming = None;
+                self.next_period_at = after(k, &sampler.schedule.steady);
+                self.open_window(k, at, sink, capturer);
+                continue;
+            }
             self.close_window();
             let Some(sampler) = self.sampler.as_mut() else {
                 return;
             };
             let schedule = &sampler.schedule;
-            let k = (self.next_period_at / schedule.period_ns) as usize;
+            let k = (at / period) as usize;
             if schedule.steady.get(k) == Some(&true) {
-                self.pipeline.mark(self.next_period_at);
-                let before = crate::sampling::totals(&mut self.pipeline.results);
-                sampler.open = Some((k, before));
-            }
-            self.next_period_at = if k + 1 < schedule.steady.len() {
-                (k as u64 + 1) * schedule.period_ns
+                let opens = schedule.window_start(k);
+                if opens > at {
+                    sampler.warming = Some((k, opens));
+                    self.next_period_at = opens;
+                    continue;
+                }
+                self.next_period_at = after(k, &schedule.steady);
+                self.open_window(k, at, sink, capturer);
             } else {
-                u64::MAX
-            };
+                self.next_period_at = after(k, &schedule.steady);
+            }
+        }
+    }
+
+    /// Sampled runs: steady period `k`'s window opens at `at`: the budgets
+    /// and the counters as they stand are its starting point.
+    ///
+    /// Copies still in flight were made before it, and their outcomes
+    /// belong to what came before: they arrive first (each at its own
+    /// time; the flows wait), so that the window's counts, scaled up, hold
+    /// its own copies only and every sum stays exact (MET-02). New copies
+    /// leave at `at` or later and arrive a path's latency after, so few
+    /// would have arrived among them.
+    fn open_window(
+        &mut self,
+        k: usize,
+        at: u64,
+        sink: &mut Option<&mut dyn CaptureSink>,
+        capturer: &mut Option<Capturer>,
+    ) {
+        while let Some(&Reverse((due, _, slot))) = self.arrivals.peek() {
+            self.arrivals.pop();
+            self.arrive(slot, due.max(at), sink, capturer);
+        }
+        self.pipeline.mark(at);
+        let before = crate::sampling::totals(&mut self.pipeline.results, k);
+        if let Some(sampler) = self.sampler.as_mut() {
+            sampler.open = Some((k, before));
         }
     }
 
@@ -291,8 +350,8 @@ impl<'a> Simulation<'a> {
             return;
         };
         let schedule = &sampler.schedule;
-        let own = schedule.multiple(j) - 1;
-        let window_end = j as u64 * schedule.period_ns + schedule.window_ns;
+        let own = schedule.windows_skipped(j);
+        let window_end = schedule.window_start(j) + schedule.window_ns;
         let owed = sampler.owed.take();
         let owed_windows = owed.map_or(0, |o| o.1);
         let stand_for = if schedule.steady.get(j + 1) != Some(&true) {
@@ -496,6 +555,26 @@ impl<'a> Simulation<'a> {
         }
     }
 
+    /// The copy in slab slot `slot` reaches its appliance at `now`.
+    #[inline]
+    fn arrive(
+        &mut self,
+        slot: u32,
+        now: u64,
+        sink: &mut Option<&mut dyn CaptureSink>,
+        capturer: &mut Option<Capturer>,
+    ) {
+        let copy = self.in_flight[slot as usize];
+        self.free.push(slot);
+        let delivered = self.pipeline.arrive(&copy, &self.world, now);
+        if delivered && let (Some(sink), Some(capturer)) = (sink.as_deref_mut(), capturer.as_mut())
+        {
+            let plan = self.pipeline.plan_of(copy.session, copy.config);
+            let frame = capturer.frame(self.scenario, &copy, plan);
+            sink.capture(&self.scenario.topology.eni(copy.appliance).id, now, frame);
+        }
+    }
+
     fn advance(
         &mut self,
         until: u64,
@@ -507,7 +586,10 @@ impl<'a> Simulation<'a> {
                 break;
             }
             if now >= self.next_period_at {
-                self.enter_periods(now);
+                self.enter_periods(now, sink, capturer);
+                // A window that opened took the copies in flight: look
+                // again at what is next.
+                continue;
             }
             let handle = match next {
                 Next::Change(k) => {
@@ -518,17 +600,7 @@ impl<'a> Simulation<'a> {
                 }
                 Next::Copy(slot) => {
                     self.arrivals.pop();
-                    let copy = self.in_flight[slot as usize];
-                    self.free.push(slot);
-                    let delivered = self.pipeline.arrive(&copy, &self.world, now);
-                    if delivered
-                        && let (Some(sink), Some(capturer)) =
-                            (sink.as_deref_mut(), capturer.as_mut())
-                    {
-                        let plan = self.pipeline.plan_of(copy.session, copy.config);
-                        let frame = capturer.frame(self.scenario, &copy, plan);
-                        sink.capture(&self.scenario.topology.eni(copy.appliance).id, now, frame);
-                    }
+                    self.arrive(slot, now, sink, capturer);
                     continue;
                 }
                 Next::Packet(handle) => handle,

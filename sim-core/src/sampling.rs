@@ -5,7 +5,9 @@
 //! the configuration: no timeline change after its first instant, no flow
 //! starting or ending inside it, no replayed capture playing in it, and a
 //! length that is a whole number `m` (two or more) of windows. In a steady
-//! period only the first window is simulated packet by packet; then time
+//! period only the first window is simulated packet by packet (the second
+//! in the run's first period, whose first window warms the buckets up:
+//! [`Schedule::lead`]); then time
 //! stands still for the rest of the period (`P - W`) and resumes at the
 //! next period's start:
 //!
@@ -57,6 +59,9 @@ pub struct Schedule {
 pub struct Sampling {
     pub window_ns: u64,
     pub period_ns: u64,
+    /// The run's first period's warm-up before its window (0: none;
+    /// [`Schedule::lead`]).
+    pub warm_up_ns: u64,
     /// Per period: whether its counts are estimates (a window scaled up).
     pub estimated: Vec<bool>,
 }
@@ -123,23 +128,44 @@ impl Schedule {
         })
     }
 
+    /// Time run packet by packet in steady period `k` before its window
+    /// opens. The run's first window would meet every token bucket full
+    /// (a burst window's depth more than it will ever have again), and
+    /// scaled up that start would count many times: so when the run's
+    /// first period is steady and holds three windows or more, its first
+    /// window runs as itself (a warm-up) and the second is the sample.
+    pub fn lead(&self, k: usize) -> u64 {
+        let holds = self.end_ns.min(self.period_ns) / self.window_ns;
+        if k == 0 && self.steady.first() == Some(&true) && holds >= 3 {
+            self.window_ns
+        } else {
+            0
+        }
+    }
+
+    /// When steady period `k`'s window opens.
+    pub fn window_start(&self, k: usize) -> u64 {
+        k as u64 * self.period_ns + self.lead(k)
+    }
+
     /// The first steady period at or after `k`, with the end of its window.
     pub fn next_window(&self, k: usize) -> Option<(usize, u64)> {
         (k..self.steady.len())
             .find(|&j| self.steady[j])
-            .map(|j| (j, j as u64 * self.period_ns + self.window_ns))
+            .map(|j| (j, self.window_start(j) + self.window_ns))
     }
 
     /// The time skipped in steady period `k`: the rest of it after the
     /// window.
     pub fn skipped(&self, k: usize) -> u64 {
         let from = k as u64 * self.period_ns;
-        self.end_ns.min(from + self.period_ns) - from - self.window_ns
+        self.end_ns.min(from + self.period_ns) - from - self.lead(k) - self.window_ns
     }
 
-    /// `m`: how many windows period `k` holds.
-    pub fn multiple(&self, k: usize) -> u64 {
-        (self.skipped(k) + self.window_ns) / self.window_ns
+    /// How many windows the time skipped in period `k` holds: what its
+    /// window stands for besides itself.
+    pub fn windows_skipped(&self, k: usize) -> u64 {
+        self.skipped(k) / self.window_ns
     }
 
     /// Simulated time, packet by packet: the steady periods' windows and
@@ -148,7 +174,7 @@ impl Schedule {
         (0..self.steady.len())
             .map(|k| {
                 if self.steady[k] {
-                    self.window_ns
+                    self.lead(k) + self.window_ns
                 } else {
                     let from = k as u64 * self.period_ns;
                     self.end_ns.min(from + self.period_ns) - from
@@ -162,18 +188,48 @@ impl Schedule {
         Sampling {
             window_ns: self.window_ns,
             period_ns: self.period_ns,
+            warm_up_ns: self.lead(0),
             estimated: self.steady.clone(),
         }
     }
 }
 
-/// The counters as they stood when a window began (no series: a
-/// period's series values are scaled in place). The series' bins are
-/// moved out while the rest is cloned, and back: nothing per period.
-pub fn totals(results: &mut RunResults) -> RunResults {
+/// The counters as they stood when a window began, with each series'
+/// values in its period `bin` only (what was counted there before the
+/// window: a warm-up, copies that were in flight; they are not scaled).
+/// The series' bins are moved out while the rest is cloned, and back:
+/// nothing per period.
+pub fn totals(results: &mut RunResults, bin: usize) -> RunResults {
     let bins = Bins::take(results);
-    let copy = results.clone();
+    let mut copy = results.clone();
     bins.put(results);
+    fn row<const N: usize>(to: &mut Series<N>, from: &Series<N>, bin: usize) {
+        to.bins = from.bins.get(bin).map(|r| vec![*r]).unwrap_or_default();
+    }
+    for (c, r) in copy.sources.iter_mut().zip(&results.sources) {
+        row(&mut c.series, &r.series, bin);
+    }
+    for (c, r) in copy.sessions.iter_mut().zip(&results.sessions) {
+        row(&mut c.series, &r.series, bin);
+    }
+    for (c, r) in copy.targets.iter_mut().zip(&results.targets) {
+        row(&mut c.series, &r.series, bin);
+    }
+    for (c, r) in copy.appliances.iter_mut().zip(&results.appliances) {
+        if let (Some(c), Some(r)) = (c, r) {
+            row(&mut c.series, &r.series, bin);
+        }
+    }
+    for (c, r) in copy.instance_load.iter_mut().zip(&results.instance_load) {
+        if let (Some(c), Some(r)) = (c, r) {
+            row(&mut c.series, &r.series, bin);
+        }
+    }
+    for (c, r) in copy.cloudwatch.iter_mut().zip(&results.cloudwatch) {
+        if let (Some(c), Some(r)) = (c, r) {
+            row(c, r, bin);
+        }
+    }
     copy
 }
 
@@ -262,48 +318,54 @@ pub fn extrapolate(
             l.grow(b, extra);
         }
     }
-    let scale = |bins: &mut dyn ScaleBin| bins.scale(bin, own, owed);
-    for s in &mut r.sources {
-        scale(&mut s.series.bins);
-    }
-    for s in &mut r.sessions {
-        scale(&mut s.series.bins);
-    }
-    for t in &mut r.targets {
-        scale(&mut t.series.bins);
-    }
-    for a in r.appliances.iter_mut().flatten() {
-        scale(&mut a.series.bins);
-    }
-    for l in r.instance_load.iter_mut().flatten() {
-        scale(&mut l.series.bins);
-    }
-    for c in r.cloudwatch.iter_mut().flatten() {
-        scale(&mut c.bins);
-    }
-}
-
-/// A series' periods, whatever their width.
-trait ScaleBin {
-    /// Period `bin`'s values, the window's, stand for `own + 1` windows
-    /// of it and `owed` windows of an earlier period.
-    fn scale(&mut self, bin: usize, own: u64, owed: Option<(usize, u64)>);
-}
-
-impl<const N: usize> ScaleBin for Vec<[u64; N]> {
-    fn scale(&mut self, bin: usize, own: u64, owed: Option<(usize, u64)>) {
-        let Some(&window) = self.get(bin) else {
+    // Each series' period `bin`: its value before the window stays, the
+    // window's growth stands for `own + 1` windows (and `owed` earlier).
+    fn scale<const N: usize>(
+        s: &mut Series<N>,
+        before: Option<&Series<N>>,
+        bin: usize,
+        own: u64,
+        owed: Option<(usize, u64)>,
+    ) {
+        let base = before.and_then(|b| b.bins.first().copied());
+        let Some(now) = s.bins.get(bin).copied() else {
             return;
         };
-        for (v, w) in self[bin].iter_mut().zip(window) {
-            *v = w.saturating_mul(own + 1);
+        let base = base.unwrap_or([0; N]);
+        let window: [u64; N] = std::array::from_fn(|i| now[i].saturating_sub(base[i]));
+        for (v, w) in s.bins[bin].iter_mut().zip(window) {
+            *v = v.saturating_add(w.saturating_mul(own));
         }
         if let Some((earlier, n)) = owed
-            && let Some(e) = self.get_mut(earlier)
+            && let Some(e) = s.bins.get_mut(earlier)
         {
             for (v, w) in e.iter_mut().zip(window) {
                 *v = v.saturating_add(w.saturating_mul(n));
             }
+        }
+    }
+    for (s, b) in r.sources.iter_mut().zip(&before.sources) {
+        scale(&mut s.series, Some(&b.series), bin, own, owed);
+    }
+    for (s, b) in r.sessions.iter_mut().zip(&before.sessions) {
+        scale(&mut s.series, Some(&b.series), bin, own, owed);
+    }
+    for (t, b) in r.targets.iter_mut().zip(&before.targets) {
+        scale(&mut t.series, Some(&b.series), bin, own, owed);
+    }
+    for (a, b) in r.appliances.iter_mut().zip(&before.appliances) {
+        if let Some(a) = a {
+            scale(&mut a.series, b.as_ref().map(|b| &b.series), bin, own, owed);
+        }
+    }
+    for (l, b) in r.instance_load.iter_mut().zip(&before.instance_load) {
+        if let Some(l) = l {
+            scale(&mut l.series, b.as_ref().map(|b| &b.series), bin, own, owed);
+        }
+    }
+    for (c, b) in r.cloudwatch.iter_mut().zip(&before.cloudwatch) {
+        if let Some(c) = c {
+            scale(c, b.as_ref(), bin, own, owed);
         }
     }
 }
