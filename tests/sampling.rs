@@ -299,3 +299,62 @@ fn bw_01_the_run_s_first_window_warms_up_before_the_sample() {
     }
     assert_eq!(mirrored, r.offered().packets);
 }
+
+#[test]
+fn tgt_06_copies_in_flight_when_a_window_opens_meet_the_change_due_then() {
+    // Copies take 10 ms (latency.same_az). Flows a (from 0s) and b (from
+    // 25s) send 1,000 pps each, every packet mirrored; the appliance goes
+    // Down at 30s (TGT-06: it receives nothing from then on). The period
+    // [20s, 30s) runs in full (b starts inside it); [30s, 40s) is steady,
+    // its window opening at 30s with the copies of the last 10 ms in flight:
+    // 10 per flow, which arrive after the change and are dropped.
+    // Delivered: a's packets sent before 29.99s, 29,990, and b's, 4,990:
+    // 34,980. Dropped: those 20, and every copy from 30s: 30s x 2,000 =
+    // 60,000. Every window holds whole packets at constant rates, so the
+    // sampled run counts exactly what the full one does.
+    let text = r#"Scenario(
+        name: "t", seed: 1, duration: "60s",
+        settings: (metrics_period: "10s", latency: (same_az: "10ms")),
+        vpcs: [Vpc(id: "vpc-1", cidr_blocks: ["10.0.0.0/16"], subnets: [
+            Subnet(id: "subnet-1", availability_zone: "us-east-1a", cidr_block: "10.0.1.0/24")])],
+        instances: [
+            Instance(id: "i-src", instance_type: "m5.large", subnet: "subnet-1",
+                network_interfaces: [Eni(id: "eni-src", private_ip: "10.0.1.10")]),
+            Instance(id: "i-app", instance_type: "c5n.xlarge", subnet: "subnet-1",
+                network_interfaces: [Eni(id: "eni-app", private_ip: "10.0.1.100")]),
+        ],
+        traffic_mirror_targets: [Target(id: "tmt-1", network_interface_id: "eni-app")],
+        traffic_mirror_filters: [Filter(id: "tmf-1", egress_filter_rules: [
+            Rule(rule_number: 1, rule_action: Accept, source_cidr_block: "0.0.0.0/0",
+                 destination_cidr_block: "0.0.0.0/0")])],
+        traffic_mirror_sessions: [Session(id: "tms-1", network_interface_id: "eni-src",
+            traffic_mirror_target_id: "tmt-1", traffic_mirror_filter_id: "tmf-1", session_number: 1)],
+        traffic: [
+            Flow(name: "a", from: "eni-src", to: "203.0.113.0/24", protocol: Udp,
+                 destination_port: 53, rate: "1000pps", size: Fixed("100B")),
+            Flow(name: "b", from: "eni-src", to: "203.0.113.0/24", protocol: Udp,
+                 destination_port: 54, rate: "1000pps", size: Fixed("100B"), start: "25s"),
+        ],
+        timeline: [At(time: "30s", action: SetApplianceState(appliance: "i-app", state: Down))],
+    )"#;
+    let full = load(text);
+    let mut sampled = load(text);
+    sampled.settings.fidelity = Fidelity::Sampled {
+        window_ns: 1_000_000_000,
+    };
+    for s in [full, sampled] {
+        let r = sim_core::run(&s);
+        let t = r.outcomes();
+        let what = if r.sampling.is_some() {
+            "sampled"
+        } else {
+            "full"
+        };
+        assert_eq!(t.category(Category::Delivered).packets, 34_980, "{what}");
+        assert_eq!(t.category(Category::Dropped).packets, 60_020, "{what}");
+        assert_eq!(r.offered().packets, 95_000, "{what}");
+        if let Some(s) = &r.sampling {
+            assert_eq!(s.estimated, [true, true, false, true, true, true]);
+        }
+    }
+}

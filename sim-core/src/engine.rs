@@ -311,7 +311,8 @@ impl<'a> Simulation<'a> {
     /// time; the flows wait), so that the window's counts, scaled up, hold
     /// its own copies only and every sum stays exact (MET-02). New copies
     /// leave at `at` or later and arrive a path's latency after, so few
-    /// would have arrived among them.
+    /// would have arrived among them. The timeline's changes due at `at`
+    /// apply before those arrivals, as before anything else at `at`.
     fn open_window(
         &mut self,
         k: usize,
@@ -319,6 +320,13 @@ impl<'a> Simulation<'a> {
         sink: &mut Option<&mut dyn CaptureSink>,
         capturer: &mut Option<Capturer>,
     ) {
+        while self.next_change_at <= at {
+            let change = self.next_change;
+            let due = self.next_change_at;
+            self.next_change += 1;
+            self.next_change_at = self.change_due(self.next_change);
+            self.apply(change, due);
+        }
         while let Some(&Reverse((due, _, slot))) = self.arrivals.peek() {
             self.arrivals.pop();
             self.arrive(slot, due.max(at), sink, capturer);
