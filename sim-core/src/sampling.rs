@@ -20,10 +20,11 @@
 //!   `m - 1` (bounded by empty and full), and Gateway Load Balancer
 //!   endpoints (TGT-11) scale at each scaling window's end by the demand
 //!   the sampled window showed;
-//! - every counter's growth in the window is counted `m` times, and the
-//!   period's values in every series are multiplied by `m`. A whole-number
-//!   `m` keeps every sum exact: outcomes still add up to what was offered
-//!   (MET-02).
+//! - every counter's growth in the window is counted `m` times, and so is
+//!   the growth of the period's values in every series (what they held
+//!   when the window opened, a warm-up or copies that were in flight,
+//!   counts once). A whole-number `m` keeps every sum exact: outcomes
+//!   still add up to what was offered (MET-02).
 //!
 //! Periods that are not steady run in full. The run's results say which
 //! periods are estimates and the window used ([`Sampling`]), and every
@@ -288,8 +289,8 @@ impl Bins {
 
 /// Counts the window's growth of every counter again for each window it
 /// stands for: `own` more windows of its period `bin` (whose series
-/// values are multiplied by `own + 1`), and `owed` windows of an earlier
-/// period (added to that period's series values).
+/// values grow by `own` times the window's growth), and `owed` windows of
+/// an earlier period (added to that period's series values).
 pub fn extrapolate(
     r: &mut RunResults,
     before: &RunResults,
