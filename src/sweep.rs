@@ -272,13 +272,12 @@ pub fn sweep(args: SweepArgs) -> Result<u8, String> {
                 dimensions: dims,
                 seed: args.seed,
                 duration_ns: args.duration.map(|d| d.as_nanos()),
-                fidelity: args.fidelity.fidelity.map(|f| {
-                    match f {
-                        crate::cli::FidelityMode::Full => "full",
-                        crate::cli::FidelityMode::Sampled => "sampled",
-                    }
-                    .to_string()
-                }),
+                // As given on the command line (`full`, `sampled`).
+                fidelity: args
+                    .fidelity
+                    .fidelity
+                    .and_then(|f| clap::ValueEnum::to_possible_value(&f))
+                    .map(|v| v.get_name().to_string()),
                 window_ns: args.fidelity.window.map(|w| w.as_nanos()),
             },
             rows: mine

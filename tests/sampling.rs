@@ -164,14 +164,14 @@ fn sampled_counts_add_up_as_full_ones_do() {
     assert_eq!(offered, r.offered().packets);
 }
 
-#[test]
-fn periods_with_a_change_or_a_flow_starting_run_in_full() {
-    // A flow starting at 25s unsettles the period [20s, 30s); a change at
-    // exactly 40s applies before the period [40s, 50s) and leaves it
-    // steady.
-    let text = r#"Scenario(
+/// One source ENI mirrored whole to one ENI target: flow a from 0s and
+/// flow b from 25s, 1,000 packets of 100 bytes a second each, for 60s,
+/// with these settings and timeline entries.
+fn two_flows(settings: &str, timeline: &str) -> String {
+    format!(
+        r#"Scenario(
         name: "t", seed: 1, duration: "60s",
-        settings: (metrics_period: "10s", fidelity: Sampled(window: "1s")),
+        settings: ({settings}),
         vpcs: [Vpc(id: "vpc-1", cidr_blocks: ["10.0.0.0/16"], subnets: [
             Subnet(id: "subnet-1", availability_zone: "us-east-1a", cidr_block: "10.0.1.0/24")])],
         instances: [
@@ -192,8 +192,21 @@ fn periods_with_a_change_or_a_flow_starting_run_in_full() {
             Flow(name: "b", from: "eni-src", to: "203.0.113.0/24", protocol: Udp,
                  destination_port: 54, rate: "1000pps", size: Fixed("100B"), start: "25s"),
         ],
-        timeline: [At(time: "40s", action: ModifyTrafficMirrorSession(traffic_mirror_session_id: "tms-1", packet_length: 50))],
-    )"#;
+        timeline: [{timeline}],
+    )"#
+    )
+}
+
+#[test]
+fn periods_with_a_change_or_a_flow_starting_run_in_full() {
+    // A flow starting at 25s unsettles the period [20s, 30s); a change at
+    // exactly 40s applies before the period [40s, 50s) and leaves it
+    // steady.
+    let text = two_flows(
+        r#"metrics_period: "10s", fidelity: Sampled(window: "1s")"#,
+        r#"At(time: "40s", action: ModifyTrafficMirrorSession(traffic_mirror_session_id: "tms-1", packet_length: 50))"#,
+    );
+    let text = text.as_str();
     let r = sim_core::run(&load(text));
     let s = r.sampling.as_ref().unwrap();
     assert_eq!(s.estimated, [true, true, false, true, true, true]);
@@ -312,31 +325,11 @@ fn tgt_06_copies_in_flight_when_a_window_opens_meet_the_change_due_then() {
     // 34,980. Dropped: those 20, and every copy from 30s: 30s x 2,000 =
     // 60,000. Every window holds whole packets at constant rates, so the
     // sampled run counts exactly what the full one does.
-    let text = r#"Scenario(
-        name: "t", seed: 1, duration: "60s",
-        settings: (metrics_period: "10s", latency: (same_az: "10ms")),
-        vpcs: [Vpc(id: "vpc-1", cidr_blocks: ["10.0.0.0/16"], subnets: [
-            Subnet(id: "subnet-1", availability_zone: "us-east-1a", cidr_block: "10.0.1.0/24")])],
-        instances: [
-            Instance(id: "i-src", instance_type: "m5.large", subnet: "subnet-1",
-                network_interfaces: [Eni(id: "eni-src", private_ip: "10.0.1.10")]),
-            Instance(id: "i-app", instance_type: "c5n.xlarge", subnet: "subnet-1",
-                network_interfaces: [Eni(id: "eni-app", private_ip: "10.0.1.100")]),
-        ],
-        traffic_mirror_targets: [Target(id: "tmt-1", network_interface_id: "eni-app")],
-        traffic_mirror_filters: [Filter(id: "tmf-1", egress_filter_rules: [
-            Rule(rule_number: 1, rule_action: Accept, source_cidr_block: "0.0.0.0/0",
-                 destination_cidr_block: "0.0.0.0/0")])],
-        traffic_mirror_sessions: [Session(id: "tms-1", network_interface_id: "eni-src",
-            traffic_mirror_target_id: "tmt-1", traffic_mirror_filter_id: "tmf-1", session_number: 1)],
-        traffic: [
-            Flow(name: "a", from: "eni-src", to: "203.0.113.0/24", protocol: Udp,
-                 destination_port: 53, rate: "1000pps", size: Fixed("100B")),
-            Flow(name: "b", from: "eni-src", to: "203.0.113.0/24", protocol: Udp,
-                 destination_port: 54, rate: "1000pps", size: Fixed("100B"), start: "25s"),
-        ],
-        timeline: [At(time: "30s", action: SetApplianceState(appliance: "i-app", state: Down))],
-    )"#;
+    let text = two_flows(
+        r#"metrics_period: "10s", latency: (same_az: "10ms")"#,
+        r#"At(time: "30s", action: SetApplianceState(appliance: "i-app", state: Down))"#,
+    );
+    let text = text.as_str();
     let full = load(text);
     let mut sampled = load(text);
     sampled.settings.fidelity = Fidelity::Sampled {

@@ -110,7 +110,8 @@ fn same_target(pipeline: &Pipeline, a: &Observation, b: &Observation) -> bool {
 
 /// What comes next in the run.
 enum Next {
-    Change(usize),
+    /// The timeline's next change.
+    Change,
     Copy(u32),
     Packet(u32),
 }
@@ -321,11 +322,7 @@ impl<'a> Simulation<'a> {
         capturer: &mut Option<Capturer>,
     ) {
         while self.next_change_at <= at {
-            let change = self.next_change;
-            let due = self.next_change_at;
-            self.next_change += 1;
-            self.next_change_at = self.change_due(self.next_change);
-            self.apply(change, due);
+            self.apply_next_change();
         }
         while let Some(&Reverse((due, _, slot))) = self.arrivals.peek() {
             self.arrivals.pop();
@@ -396,6 +393,15 @@ impl<'a> Simulation<'a> {
         self.arrivals
             .push(Reverse((copy.arrive_at.as_nanos(), self.sequence, slot)));
         self.sequence += 1;
+    }
+
+    /// Applies the timeline's next change, at its time, and looks ahead to
+    /// the one after.
+    fn apply_next_change(&mut self) {
+        let (k, at) = (self.next_change, self.next_change_at);
+        self.next_change += 1;
+        self.next_change_at = self.change_due(self.next_change);
+        self.apply(k, at);
     }
 
     /// Decides again the flows observed at an ENI.
@@ -557,8 +563,8 @@ impl<'a> Simulation<'a> {
             (Some(f), _) => Some((f.0, Next::Packet(f.2))),
         };
         match (change, packet_or_copy) {
-            (Some(at), Some((t, _))) if at <= t => Some((at, Next::Change(self.next_change))),
-            (Some(at), None) => Some((at, Next::Change(self.next_change))),
+            (Some(at), Some((t, _))) if at <= t => Some((at, Next::Change)),
+            (Some(at), None) => Some((at, Next::Change)),
             (_, next) => next,
         }
     }
@@ -600,10 +606,8 @@ impl<'a> Simulation<'a> {
                 continue;
             }
             let handle = match next {
-                Next::Change(k) => {
-                    self.next_change += 1;
-                    self.next_change_at = self.change_due(self.next_change);
-                    self.apply(k, now);
+                Next::Change => {
+                    self.apply_next_change();
                     continue;
                 }
                 Next::Copy(slot) => {
