@@ -19,7 +19,7 @@ use topology::{Decision, Direction, EniIdx};
 
 use crate::capture::{CaptureSink, Capturer};
 use crate::feed::Feed;
-use crate::pipeline::{InFlight, Observation, Offered, Pipeline};
+use crate::pipeline::{InFlight, Observation, Offered, Pipeline, Reorder};
 use crate::resolved::Scenario;
 use crate::results::RunResults;
 use crate::sampling::Schedule;
@@ -37,6 +37,25 @@ struct FlowRoute {
     observations: [Option<Observation>; 2],
 }
 
+/// What every packet of a flow touches beside its observation, together
+/// in 32 bytes: a fleet's flows do not fit in cache, so each separate
+/// per-flow value costs a miss per packet. The flow's observations
+/// ([`FlowRoute`], a cache line each) are touched only where they exist.
+#[derive(Clone, Copy, Debug)]
+struct FlowState {
+    /// The sequence number of the flow's next packet: events due at one
+    /// instant run first-scheduled first, packets and copies alike. A
+    /// flow's first packet is numbered by its index (before any other);
+    /// each later one after the copies its previous packet sent.
+    pending: u64,
+    /// Whether the flow has sent (LB-03: an existing flow).
+    started: bool,
+    /// Which of its route's observations exist (sender's, receiver's).
+    observed: [bool; 2],
+    /// Each observation's copies' sequence numbers (its slot's).
+    reorder: [Reorder; 2],
+}
+
 /// A run in progress.
 pub struct Simulation<'a> {
     scenario: &'a Scenario,
@@ -45,13 +64,8 @@ pub struct Simulation<'a> {
     end_ns: u64,
     /// The flows' packets, in (time, sequence) order.
     feed: Feed<'a>,
-    /// Each flow's next packet's sequence number: events due at one
-    /// instant run first-scheduled first, packets and copies alike. A
-    /// flow's first packet is numbered by its index (before any other);
-    /// each later one after the copies its previous packet sent.
-    pending: Vec<u64>,
-    /// Whether each flow has sent (LB-03: an existing flow).
-    started: Vec<bool>,
+    /// What the engine touches of each flow on every packet.
+    flows: Vec<FlowState>,
     routes: Vec<FlowRoute>,
     /// For each ENI, the flows observed there (to decide them again when
     /// its sessions change).
@@ -148,14 +162,20 @@ impl<'a> Simulation<'a> {
             }
         }
         let flows = scenario.flows.len();
-        let pipeline = Pipeline::new(&world, &scenario.settings, scenario.seed, end_ns, flows * 2);
+        let pipeline = Pipeline::new(&world, &scenario.settings, scenario.seed, end_ns);
         let mut sim = Simulation {
             scenario,
             world,
             end_ns,
             feed,
-            pending: (0..flows as u64).collect(),
-            started: vec![false; flows],
+            flows: (0..flows as u64)
+                .map(|pending| FlowState {
+                    pending,
+                    started: false,
+                    observed: [false; 2],
+                    reorder: [Reorder::default(); 2],
+                })
+                .collect(),
             routes: Vec::with_capacity(flows),
             flows_at,
             outer_flows: BTreeMap::new(),
@@ -184,6 +204,7 @@ impl<'a> Simulation<'a> {
         for i in 0..flows {
             let route = sim.route(i);
             sim.routes.push(route);
+            sim.flows[i].observed = route.observations.map(|o| o.is_some());
         }
         sim
     }
@@ -222,7 +243,7 @@ impl<'a> Simulation<'a> {
         }
         // LB-03, LB-04: a flow that has sent already stays on the appliance
         // it was placed on, when its copies still go to the same target.
-        let started = self.started.get(flow).copied().unwrap_or(false);
+        let started = self.flows[flow].started;
         let before = self.routes.get(flow).map(|r| r.observations);
         for (k, obs) in observations.iter_mut().enumerate() {
             let Some(obs) = obs else { continue };
@@ -404,10 +425,17 @@ impl<'a> Simulation<'a> {
         self.apply(k, at);
     }
 
+    /// Decides a flow again.
+    fn reroute(&mut self, i: usize) {
+        let route = self.route(i);
+        self.routes[i] = route;
+        self.flows[i].observed = route.observations.map(|o| o.is_some());
+    }
+
     /// Decides again the flows observed at an ENI.
     fn reroute_at(&mut self, eni: EniIdx) {
         for i in self.flows_at[eni.index()].clone() {
-            self.routes[i as usize] = self.route(i as usize);
+            self.reroute(i as usize);
         }
     }
 
@@ -435,7 +463,7 @@ impl<'a> Simulation<'a> {
             }
             Redecide::All => {
                 for i in 0..self.routes.len() {
-                    self.routes[i] = self.route(i);
+                    self.reroute(i);
                 }
             }
         }
@@ -445,14 +473,22 @@ impl<'a> Simulation<'a> {
     #[inline]
     fn packet(&mut self, i: usize, now: u64, packet: Emitted, over_limit: bool) {
         self.pipeline.results.generated.add(u64::from(packet.size));
-        for k in 0..2 {
+        let observed = self.flows[i].observed;
+        for (k, seen) in observed.into_iter().enumerate() {
+            if !seen {
+                continue;
+            }
             let Some(obs) = self.routes[i].observations[k] else {
                 continue;
             };
-            match self
-                .pipeline
-                .offer(&self.world, &obs, packet, now, over_limit)
-            {
+            match self.pipeline.offer(
+                &self.world,
+                &obs,
+                packet,
+                now,
+                over_limit,
+                &mut self.flows[i].reorder[k],
+            ) {
                 Offered::Done => {}
                 // Dropped leaving the sender: the receiver never sees it.
                 Offered::ProductionDropped => break,
@@ -517,7 +553,7 @@ impl<'a> Simulation<'a> {
     /// `sim explain` must keep to tell the run's story.
     pub fn placed(&self, eni: EniIdx, key: &topology::FlowKey) -> Option<EniIdx> {
         let i = self.scenario.flows.iter().position(|f| f.key == *key)?;
-        if !self.started[i] {
+        if !self.flows[i].started {
             return None;
         }
         self.routes[i]
@@ -554,7 +590,7 @@ impl<'a> Simulation<'a> {
         let flow = self
             .feed
             .peek()
-            .map(|d| (d.at, self.pending[d.flow as usize], d.flow));
+            .map(|d| (d.at, self.flows[d.flow as usize].pending, d.flow));
         let copy = self.arrivals.peek().map(|e| e.0);
         let packet_or_copy = match (flow, copy) {
             (None, None) => None,
@@ -580,7 +616,8 @@ impl<'a> Simulation<'a> {
     ) {
         let copy = self.in_flight[slot as usize];
         self.free.push(slot);
-        let delivered = self.pipeline.arrive(&copy, &self.world, now);
+        let reorder = &mut self.flows[copy.slot as usize / 2].reorder[copy.slot as usize % 2];
+        let delivered = self.pipeline.arrive(&copy, &self.world, now, reorder);
         if delivered && let (Some(sink), Some(capturer)) = (sink.as_deref_mut(), capturer.as_mut())
         {
             let plan = self.pipeline.plan_of(copy.session, copy.config);
@@ -624,10 +661,11 @@ impl<'a> Simulation<'a> {
             debug_assert_eq!(due.flow, handle);
             self.feed.take();
             self.packet(i, now, due.packet, due.over_limit);
-            self.started[i] = true;
+            let flow = &mut self.flows[i];
+            flow.started = true;
             // Its next packet is scheduled after the copies this one sent.
             if due.again {
-                self.pending[i] = self.sequence;
+                flow.pending = self.sequence;
                 self.sequence += 1;
             }
         }

@@ -17,16 +17,14 @@
 //! again, and the pipeline numbers that event in its own sequence, after
 //! the copies the packet sent (see `engine`).
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-use std::collections::binary_heap::PeekMut;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use crate::budget::Bucket;
+use crate::queue::FlowQueue;
 use crate::resolved::Scenario;
 use crate::sampling::Schedule;
 use crate::time::Instant;
-use crate::traffic::FlowSource;
+use crate::traffic::Sources;
 use crate::traffic::source::Emitted;
 use crate::world::World;
 
@@ -70,15 +68,14 @@ pub struct Generator<'a> {
     /// The timeline's effects on sources come from the world, as the
     /// engine's do: a world of the generator's own.
     world: World,
-    sources: Vec<FlowSource>,
+    sources: Sources,
     /// BW-03: each flow's own limit, for the flows that could reach it: an
     /// index into `limits` (`NO_LIMIT` for flows under a quarter of it:
     /// most flows, so 4 bytes each rather than a bucket). A flow's limit
     /// depends only on its own packets: it is decided here.
     flow_limits: Vec<u32>,
     limits: Vec<Bucket>,
-    queue: BinaryHeap<Reverse<(u64, u64, u32)>>,
-    sequence: u64,
+    queue: FlowQueue,
     next_change: usize,
     end_ns: u64,
     /// Sampled runs: the schedule, and the next steady period with the
@@ -90,13 +87,11 @@ pub struct Generator<'a> {
 impl<'a> Generator<'a> {
     pub fn new(scenario: &'a Scenario, sampling: Option<Schedule>) -> Generator<'a> {
         let end_ns = scenario.duration.as_nanos();
-        let sources: Vec<FlowSource> = scenario.flows.iter().map(FlowSource::new).collect();
-        let mut queue = BinaryHeap::with_capacity(sources.len());
-        let mut sequence = 0;
+        let mut sources = Sources::new(&scenario.flows);
+        let mut queue = FlowQueue::with_capacity(sources.len());
         for (i, s) in sources.iter().enumerate() {
             if s.next_at < s.end_at.min(end_ns) {
-                queue.push(Reverse((s.next_at, sequence, i as u32)));
-                sequence += 1;
+                queue.push(s.next_at, i as u32);
             }
         }
         let mut flow_limits = vec![NO_LIMIT; sources.len()];
@@ -105,6 +100,7 @@ impl<'a> Generator<'a> {
             if let Some(b) = flow_limit(&scenario.topology, f, f.rate) {
                 flow_limits[i] = limits.len() as u32;
                 limits.push(b);
+                sources.get_mut(i).set_limited();
             }
         }
         Generator {
@@ -114,7 +110,6 @@ impl<'a> Generator<'a> {
             flow_limits,
             limits,
             queue,
-            sequence,
             next_change: 0,
             end_ns,
             next_window: sampling.as_ref().and_then(|s| s.next_window(0)),
@@ -132,16 +127,15 @@ impl<'a> Generator<'a> {
         };
         let span = schedule.skipped(k);
         let from = k as u64 * schedule.period_ns;
-        let mut due = std::mem::take(&mut self.queue).into_vec();
-        due.retain_mut(|Reverse((t, _, handle))| {
-            let i = *handle as usize;
-            if self.scenario.flows[i].start_ns <= from {
-                *t = t.saturating_add(span);
-                self.sources[i].next_at = *t;
+        let (flows, sources, end_ns) = (&self.scenario.flows, &mut self.sources, self.end_ns);
+        self.queue.retime(|mut t, handle| {
+            let i = handle as usize;
+            if flows[i].start_ns <= from {
+                t = t.saturating_add(span);
+                sources.get_mut(i).next_at = t;
             }
-            *t < self.sources[i].end_at.min(self.end_ns)
+            (t < sources.get(i).end_at.min(end_ns)).then_some(t)
         });
-        self.queue = BinaryHeap::from(due);
         for b in &mut self.limits {
             b.freeze(at, span);
         }
@@ -162,7 +156,7 @@ impl<'a> Generator<'a> {
     #[inline]
     pub fn next(&mut self) -> Option<Due> {
         loop {
-            let &Reverse((now, _, handle)) = self.queue.peek()?;
+            let (now, handle) = self.queue.peek()?;
             if let Some((k, at)) = self.next_window
                 && now >= at
             {
@@ -177,19 +171,18 @@ impl<'a> Generator<'a> {
                 continue;
             }
             let i = handle as usize;
-            let mut top = self.queue.peek_mut()?;
-            if now >= self.sources[i].end_at {
+            let source = self.sources.get(i);
+            if now >= source.end_at {
                 // Stopped by the timeline after this packet was scheduled.
-                PeekMut::pop(top);
+                self.queue.pop();
                 continue;
             }
-            let source = &mut self.sources[i];
-            let packet = source.emit();
+            let limited = source.limited();
+            let packet = self.sources.emit(i);
             // BW-03: a single flow cannot exceed the per-flow limit; what it
             // asks beyond is production traffic lost where it leaves.
-            let limit = self.flow_limits[i];
-            let over_limit = limit != NO_LIMIT && {
-                let b = &mut self.limits[limit as usize];
+            let over_limit = limited && {
+                let b = &mut self.limits[self.flow_limits[i] as usize];
                 let bits = u64::from(packet.size) * 8;
                 let fits = b.has(now, bits, 0);
                 if fits {
@@ -197,14 +190,14 @@ impl<'a> Generator<'a> {
                 }
                 !fits
             };
+            let source = self.sources.get(i);
             let next = source.next_at;
             let again = next < source.end_at.min(self.end_ns);
             // One sift instead of a pop and a push.
             if again {
-                *top = Reverse((next, self.sequence, handle));
-                self.sequence += 1;
+                self.queue.replace_top(next, handle);
             } else {
-                PeekMut::pop(top);
+                self.queue.pop();
             }
             return Some(Due {
                 at: now,
@@ -225,18 +218,20 @@ impl<'a> Generator<'a> {
         if let Some(eni) = applied.traffic_stops_at {
             for (i, f) in self.scenario.flows.iter().enumerate() {
                 if f.from_eni == Some(eni) || f.to_eni == Some(eni) {
-                    self.sources[i].stop(now);
+                    self.sources.get_mut(i).stop(now);
                 }
             }
         }
         if let Some((flows, rate)) = &applied.flow_rate {
             for &i in flows {
-                self.sources[i as usize].set_rate(*rate);
+                let source = self.sources.get_mut(i as usize);
+                source.set_rate(*rate);
                 if self.flow_limits[i as usize] == NO_LIMIT {
                     let f = &self.scenario.flows[i as usize];
                     if let Some(b) = flow_limit(self.world.topology(), f, *rate) {
                         self.flow_limits[i as usize] = self.limits.len() as u32;
                         self.limits.push(b);
+                        source.set_limited();
                     }
                 }
             }

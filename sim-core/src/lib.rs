@@ -27,7 +27,7 @@
 //!    (token buckets).
 //! 6. The run: `pipeline` (the per-packet stages; every outcome recorded
 //!    once), `feed` (the flows' packets in order, on this thread or
-//!    another), `engine` (the event loop), [`sampling`] (sampled runs:
+//!    another; `queue`, their event queue), `engine` (the event loop), [`sampling`] (sampled runs:
 //!    which periods are simulated, the rest estimated), [`results`] (the counters), `capture`
 //!    and [`wire`] (packet bytes, for captures only).
 //! 7. [`explain`]: one packet's fate, told from the evidence the decisions
@@ -68,6 +68,7 @@ pub(crate) mod lb;
 pub mod outcome;
 pub(crate) mod pipeline;
 pub mod prices;
+pub(crate) mod queue;
 pub(crate) mod resolved;
 pub mod results;
 pub(crate) mod rng;

@@ -40,8 +40,10 @@ use crate::world::World;
 /// No per-flow bucket (the observation mirrors nothing).
 pub const NO_OUTER_FLOW: u32 = u32::MAX;
 
-/// A packet's passage through one source ENI, decided once per flow.
+/// A packet's passage through one source ENI, decided once per flow. One
+/// cache line (the engine keeps one per flow and source ENI).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(align(64))]
 pub struct Observation {
     pub eni: EniIdx,
     pub direction: Direction,
@@ -103,8 +105,9 @@ impl Observation {
 }
 
 /// A copy on its way: everything its arrival needs, as typed values.
-/// Small and plain; the engine keeps these in a slab.
+/// Small and plain (one cache line); the engine keeps these in a slab.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(align(64))]
 pub struct InFlight {
     pub arrive_at: Instant,
     pub session: SessionIdx,
@@ -175,11 +178,10 @@ pub struct Pipeline {
     budgets: Vec<Option<[DirectionBudget; 2]>>,
     /// Appliances' receive budgets, by instance.
     receive: Vec<Option<DirectionBudget>>,
-    /// Per outer flow buckets (BW-03).
-    per_flow: Vec<Bucket>,
-    /// Next sequence number to send, and next expected, per slot.
-    next_seq: Vec<u32>,
-    next_expected: Vec<u32>,
+    /// Per outer flow buckets (BW-03), a cache line each: a fleet's outer
+    /// flows do not fit in cache, and a bucket across two lines would
+    /// cost two misses a copy.
+    per_flow: Vec<OuterFlow>,
     /// Last arrival per session, to keep FIFO paths in order.
     last_arrival: Vec<u64>,
     /// Jitter draws per session.
@@ -199,6 +201,20 @@ pub struct Pipeline {
     period: PeriodClock,
     pub results: RunResults,
 }
+
+/// A flow-and-observation's copies' sequence numbers (RFC 4737): the
+/// next to send, and the next expected at the appliance. The engine keeps
+/// them with the flow's state, which every packet touches anyway.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Reorder {
+    next_seq: u32,
+    next_expected: u32,
+}
+
+/// An outer flow's bucket (BW-03), aligned to a cache line.
+#[derive(Clone, Debug)]
+#[repr(align(64))]
+struct OuterFlow(Bucket);
 
 /// `Series::bin` of the instants of one period, worked out once.
 #[derive(Clone, Copy, Debug)]
@@ -264,13 +280,7 @@ fn configuration(topo: &Topology, session: SessionIdx, epoch: u32, from: Instant
 }
 
 impl Pipeline {
-    pub fn new(
-        world: &World,
-        settings: &Settings,
-        seed: u64,
-        duration_ns: u64,
-        slots: usize,
-    ) -> Self {
+    pub fn new(world: &World, settings: &Settings, seed: u64, duration_ns: u64) -> Self {
         let topo = world.topology();
         let plans: Vec<Vec<CopyPlan>> = (0..topo.sessions.len())
             .map(|i| vec![CopyPlan::new(topo, SessionIdx(i as u32), settings)])
@@ -355,8 +365,6 @@ impl Pipeline {
                 .map(|_| Capacity::new(settings.gwlb_scaling))
                 .collect(),
             capacity_at_mark: Vec::new(),
-            next_seq: vec![0; slots],
-            next_expected: vec![0; slots],
             series_period_ns: period,
             duration_ns,
             period: PeriodClock {
@@ -465,7 +473,8 @@ impl Pipeline {
     pub fn add_outer_flow(&mut self, session: SessionIdx) -> u32 {
         let (bps, target) = (self.plan(session).per_flow_bps, self.plan(session).target);
         self.results.targets[target.index()].outer_flows += 1;
-        self.per_flow.push(Bucket::with_window(bps, 9001 * 8));
+        self.per_flow
+            .push(OuterFlow(Bucket::with_window(bps, 9001 * 8)));
         (self.per_flow.len() - 1) as u32
     }
 
@@ -560,7 +569,7 @@ impl Pipeline {
         for b in budgets.chain(self.receive.iter_mut().flatten()) {
             b.skip(at, span, extra);
         }
-        for b in &mut self.per_flow {
+        for OuterFlow(b) in &mut self.per_flow {
             b.freeze(at, span);
         }
         for c in &mut self.capacity {
@@ -631,6 +640,7 @@ impl Pipeline {
         packet: Emitted,
         now: u64,
         over_flow_limit: bool,
+        reorder: &mut Reorder,
     ) -> Offered {
         let bytes = u64::from(packet.size);
         let d = SourceStats::dir(obs.direction);
@@ -657,7 +667,12 @@ impl Pipeline {
             self.copy(world, obs, mirror, packet, now, &mut place)
         });
         match ended {
-            Ok(copy) => Offered::Copy(copy),
+            Ok(mut copy) => {
+                // Its number among the flow's copies at this observation.
+                copy.seq = reorder.next_seq;
+                reorder.next_seq = copy.seq.wrapping_add(1);
+                Offered::Copy(copy)
+            }
             Err(outcome) => {
                 self.settle(place, outcome, bytes, 0, now);
                 if matches!(
@@ -852,7 +867,7 @@ impl Pipeline {
         }
         // BW-03: the outer flow's limit.
         if obs.outer != NO_OUTER_FLOW {
-            let bucket = &mut self.per_flow[obs.outer as usize];
+            let bucket = &mut self.per_flow[obs.outer as usize].0;
             let bits = u64::from(wire) * 8;
             if !bucket.has(now, bits, 0) {
                 return Err(Outcome::Skipped(SkipReason::PerFlow));
@@ -890,8 +905,6 @@ impl Pipeline {
         {
             return Err(Outcome::Dropped(DropReason::LbCapacity));
         }
-        let seq = self.next_seq[obs.slot as usize];
-        self.next_seq[obs.slot as usize] = seq.wrapping_add(1);
         let jitter = if jitter_ns == 0 {
             0
         } else {
@@ -913,7 +926,8 @@ impl Pipeline {
             bytes: bytes as u32,
             wire,
             slot: obs.slot,
-            seq,
+            // Numbered by `offer`.
+            seq: 0,
             appliance,
             node: obs.node,
             kept,
@@ -925,7 +939,7 @@ impl Pipeline {
     /// Stage 4: a copy reaches its appliance at `now`, which receives it
     /// within its budget; true when it is delivered.
     #[inline]
-    pub fn arrive(&mut self, c: &InFlight, world: &World, now: u64) -> bool {
+    pub fn arrive(&mut self, c: &InFlight, world: &World, now: u64, reorder: &mut Reorder) -> bool {
         let bin = self.bin_at(now);
         let topo = world.topology();
         let si = c.session.index();
@@ -1003,8 +1017,7 @@ impl Pipeline {
         // RFC 4737: reordered when below the next expected number; its
         // extent, how many later packets came first (exact when nothing in
         // between was lost).
-        let slot = c.slot as usize;
-        let expected = self.next_expected[slot];
+        let expected = reorder.next_expected;
         if c.seq < expected {
             let extent = u64::from(expected - 1 - c.seq);
             self.results.sessions[si].reordering.add(extent);
@@ -1019,7 +1032,7 @@ impl Pipeline {
                 app.series.add_in(bin, ApplianceField::Reordered, 1);
             }
         } else {
-            self.next_expected[slot] = c.seq.wrapping_add(1);
+            reorder.next_expected = c.seq.wrapping_add(1);
         }
         self.settle(place, outcome, bytes, received_bytes, now);
         true

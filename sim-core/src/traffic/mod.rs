@@ -17,7 +17,7 @@ pub mod source;
 use topology::{EniIdx, FlowKey};
 
 pub use sizes::PacketSizes;
-pub use source::{Emitted, FlowSource};
+pub use source::{Emitted, Sources};
 
 use crate::units::Rate;
 
