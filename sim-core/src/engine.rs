@@ -20,12 +20,18 @@ use topology::{Decision, Direction, EniIdx};
 use crate::capture::{CaptureSink, Capturer};
 use crate::feed::Feed;
 use crate::pipeline::{InFlight, Observation, Offered, Pipeline, Reorder};
+use crate::prefetch::prefetch;
 use crate::resolved::Scenario;
 use crate::results::RunResults;
 use crate::sampling::Schedule;
 use crate::time::Instant;
 use crate::traffic::source::Emitted;
 use crate::world::{Redecide, World};
+
+/// How many packets ahead the engine fetches a flow's state: enough to
+/// cover a miss (a packet's work takes longer than one), few enough that
+/// the lines are still in cache when used.
+const PREFETCH_DISTANCE: usize = 4;
 
 /// An entry of the copies' queue: due time, sequence number, slab slot.
 type Event = Reverse<(u64, u64, u32)>;
@@ -660,6 +666,13 @@ impl<'a> Simulation<'a> {
             };
             debug_assert_eq!(due.flow, handle);
             self.feed.take();
+            // The state of a flow a few packets on, fetched while this
+            // packet is worked on (`prefetch`).
+            if let Some(ahead) = self.feed.ahead(PREFETCH_DISTANCE) {
+                let f = ahead.flow as usize;
+                prefetch(&self.flows[f]);
+                prefetch(&self.routes[f]);
+            }
             self.packet(i, now, due.packet, due.over_limit);
             let flow = &mut self.flows[i];
             flow.started = true;

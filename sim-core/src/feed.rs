@@ -20,6 +20,7 @@
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use crate::budget::Bucket;
+use crate::prefetch::prefetch;
 use crate::queue::FlowQueue;
 use crate::resolved::Scenario;
 use crate::sampling::Schedule;
@@ -199,6 +200,11 @@ impl<'a> Generator<'a> {
             } else {
                 self.queue.pop();
             }
+            // The flows that may send after the next: their sources
+            // fetched into cache while the next is made (`prefetch`).
+            for flow in self.queue.runners_up() {
+                prefetch(self.sources.get(flow as usize));
+            }
             return Some(Due {
                 at: now,
                 flow: handle,
@@ -260,12 +266,19 @@ impl<'a> Generator<'a> {
     }
 }
 
+/// Packets made ahead on the engine's thread: few enough to stay in
+/// cache, enough for the engine to look ahead ([`Feed::ahead`]).
+const INLINE_BATCH: usize = 64;
+
 /// Where the engine takes its packets from.
 pub enum Feed<'a> {
-    /// Made on the engine's thread, one at a time.
+    /// Made on the engine's thread, a few at a time (the generator depends
+    /// on nothing the pipeline does, so making them ahead changes nothing).
     Inline {
         generator: Box<Generator<'a>>,
-        peeked: Option<Due>,
+        batch: Vec<Due>,
+        at: usize,
+        done: bool,
     },
     /// Made on another thread, received in batches.
     Threaded {
@@ -281,7 +294,9 @@ impl<'a> Feed<'a> {
     pub fn inline(scenario: &'a Scenario, sampling: Option<Schedule>) -> Feed<'a> {
         Feed::Inline {
             generator: Box::new(Generator::new(scenario, sampling)),
-            peeked: None,
+            batch: Vec::with_capacity(INLINE_BATCH),
+            at: 0,
+            done: false,
         }
     }
 
@@ -308,11 +323,26 @@ impl<'a> Feed<'a> {
     #[inline]
     pub fn peek(&mut self) -> Option<&Due> {
         match self {
-            Feed::Inline { generator, peeked } => {
-                if peeked.is_none() {
-                    *peeked = generator.next();
+            Feed::Inline {
+                generator,
+                batch,
+                at,
+                done,
+            } => {
+                if *at == batch.len() && !*done {
+                    batch.clear();
+                    *at = 0;
+                    while batch.len() < INLINE_BATCH {
+                        match generator.next() {
+                            Some(d) => batch.push(d),
+                            None => {
+                                *done = true;
+                                break;
+                            }
+                        }
+                    }
                 }
-                peeked.as_ref()
+                batch.get(*at)
             }
             Feed::Threaded {
                 from,
@@ -339,12 +369,20 @@ impl<'a> Feed<'a> {
         }
     }
 
+    /// The packet `k` places after the next, if it is made already (to
+    /// fetch its flow's state into cache before it is needed).
+    #[inline]
+    pub fn ahead(&self, k: usize) -> Option<&Due> {
+        match self {
+            Feed::Inline { batch, at, .. } | Feed::Threaded { batch, at, .. } => batch.get(at + k),
+        }
+    }
+
     /// Takes the packet [`Feed::peek`] showed.
     #[inline]
     pub fn take(&mut self) {
         match self {
-            Feed::Inline { peeked, .. } => *peeked = None,
-            Feed::Threaded { at, .. } => *at += 1,
+            Feed::Inline { at, .. } | Feed::Threaded { at, .. } => *at += 1,
         }
     }
 }

@@ -67,6 +67,7 @@ pub(crate) mod health;
 pub(crate) mod lb;
 pub mod outcome;
 pub(crate) mod pipeline;
+pub(crate) mod prefetch;
 pub mod prices;
 pub(crate) mod queue;
 pub(crate) mod resolved;

@@ -160,6 +160,17 @@ impl FlowQueue {
         }
     }
 
+    /// The flows of the earliest event's children: one of them, or the
+    /// event that replaces the earliest, comes after it.
+    #[inline]
+    pub fn runners_up(&self) -> impl Iterator<Item = u32> + '_ {
+        let n = self.len.saturating_sub(1).min(4);
+        self.lines
+            .get(1)
+            .into_iter()
+            .flat_map(move |line| line.0[..n].iter().map(|&k| parts(k).1))
+    }
+
     /// Moves every waiting event with `f` (its time, its flow), dropping
     /// those for which it returns `None`; their order among themselves at
     /// one instant stays as it was.
