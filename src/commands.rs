@@ -20,7 +20,12 @@ pub(crate) fn run(args: RunArgs) -> Result<u8, String> {
         seed: args.seed,
         duration: args.duration,
     };
-    let mut loaded = match load(&args.file, &overrides) {
+    // The run's report states the scenario's warnings (the summary's
+    // `scenario warning` lines, report.json's `scenario_warnings`), so they
+    // are not said again on stderr, unless --verbose asks for each with its
+    // line of the file.
+    let verbose = crate::diagnostics::style().verbose;
+    let mut loaded = match load(&args.file, &overrides, verbose) {
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
@@ -192,7 +197,7 @@ pub(crate) fn explain(args: ExplainArgs) -> Result<u8, String> {
     // The packet first: a typo there needs no scenario run.
     let query =
         sim_core::explain::parse_packet(&args.packet).map_err(|e| format!("--packet: {e}"))?;
-    let loaded = match load(&args.file, &Overrides::default()) {
+    let loaded = match load(&args.file, &Overrides::default(), true) {
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
@@ -208,7 +213,7 @@ pub(crate) fn explain(args: ExplainArgs) -> Result<u8, String> {
 /// `sim graph`: the network as one graph, sessions coloured by the path
 /// check (copies arrive, some are dropped, all are).
 pub(crate) fn graph(args: GraphArgs) -> Result<u8, String> {
-    let loaded = match load(&args.file, &Overrides::default()) {
+    let loaded = match load(&args.file, &Overrides::default(), true) {
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
@@ -228,7 +233,7 @@ pub(crate) fn graph(args: GraphArgs) -> Result<u8, String> {
 /// `sim export terraform`: the mirror configuration as it stands at the
 /// start, for the scenario `sim check` accepts.
 pub(crate) fn export(args: ExportArgs) -> Result<u8, String> {
-    let loaded = match load(&args.file, &Overrides::default()) {
+    let loaded = match load(&args.file, &Overrides::default(), true) {
         Ok(l) => l,
         Err(code) => return Ok(code),
     };

@@ -123,16 +123,26 @@ fn file_kind(t: &std::fs::FileType) -> &'static str {
     }
 }
 
-/// Loads a scenario, printing warnings, or prints its problems.
-pub(crate) fn load(path: &Path, overrides: &Overrides) -> Result<Loaded, u8> {
-    load_keeping_problems(path, overrides).map_err(|(code, _)| code)
+/// Loads a scenario, printing its warnings when `warn`, or prints its
+/// problems.
+pub(crate) fn load(path: &Path, overrides: &Overrides, warn: bool) -> Result<Loaded, u8> {
+    read_and_load(path, overrides, warn).map_err(|(code, _)| code)
 }
 
-/// As [`load`], giving back the problems of a refused scenario too (for
-/// `sim check --format json`; none when the file could not be read).
+/// As [`load`] with its warnings printed, giving back the problems of a
+/// refused scenario too (for `sim check --format json`; none when the file
+/// could not be read).
 pub(crate) fn load_keeping_problems(
     path: &Path,
     overrides: &Overrides,
+) -> Result<Loaded, (u8, Vec<Problem>)> {
+    read_and_load(path, overrides, true)
+}
+
+fn read_and_load(
+    path: &Path,
+    overrides: &Overrides,
+    warn: bool,
 ) -> Result<Loaded, (u8, Vec<Problem>)> {
     let text = read_scenario(path).map_err(|e| {
         if e.contains(": error[") {
@@ -142,7 +152,7 @@ pub(crate) fn load_keeping_problems(
         }
         (EXIT_BAD_INPUT, Vec::new())
     })?;
-    load_text_keeping_problems(path, &text, overrides, true)
+    load_text_keeping_problems(path, &text, overrides, warn)
 }
 
 /// Loads a scenario's text (as read, or as a sweep changed it); prints

@@ -377,6 +377,31 @@ fn report_json_and_html_carry_the_scenario_warnings() {
 }
 
 #[test]
+fn a_run_states_the_scenario_warnings_once_in_its_report() {
+    // tcp-udp-split's one warning (MTU-04 at line 44): the summary on
+    // stdout says it; stderr does not say it again, unless --verbose.
+    let args = ["run", "scenarios/tcp-udp-split.ron", "--duration", "10ms"];
+    let o = sim(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        out.matches("scenario warning[MtuMismatch]").count(),
+        1,
+        "{out}"
+    );
+    let v = sim(&[&args[..], &["--verbose"]].concat());
+    assert_eq!(stderr(&v).matches("warning[MtuMismatch]").count(), 1);
+    // `sim check` is where they are said on stderr.
+    let c = sim(&["check", "scenarios/tcp-udp-split.ron"]);
+    assert!(
+        stderr(&c).contains("warning[MtuMismatch]"),
+        "{}",
+        stderr(&c)
+    );
+}
+
+#[test]
 fn a_run_into_an_earlier_runs_directory_leaves_nothing_stale() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
