@@ -137,3 +137,58 @@ fn threads_keep_the_timeline_s_changes_where_they_fall() {
         );
     }
 }
+
+#[test]
+fn a_split_run_keeps_the_order_of_copies_changes_and_packets_at_one_instant() {
+    // With no latency and no jitter every copy arrives at the instant its
+    // packet was sent, and with 1 ms it arrives on the instants of later
+    // packets and of the timeline's changes (constant-rate flows from 0 s,
+    // changes on whole seconds): the delivery stage must order arrivals,
+    // changes and the source stage's watermark exactly as one thread does.
+    // (nlb-fleet's 1.4 M packets: its report only, on two threads.)
+    for (name, frames, counts) in [
+        ("timeline-changes", true, &[2, 3][..]),
+        ("nlb-fleet", false, &[2][..]),
+    ] {
+        let path = root().join(format!("scenarios/{name}.ron"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        for latency in ["0s", "1ms"] {
+            let latencies = format!(
+                "latency: Latency(same_az: \"{latency}\", cross_az: \"{latency}\", \
+                 load_balancer: \"{latency}\", jitter: \"0s\", load_balancer_jitter: \"0s\")"
+            );
+            let text = if text.contains("    settings: (") {
+                text.replacen(
+                    "    settings: (",
+                    &format!("    settings: ({latencies}, "),
+                    1,
+                )
+            } else {
+                text.replacen(
+                    "    seed:",
+                    &format!("    settings: ({latencies}),\n    seed:"),
+                    1,
+                )
+            };
+            let scenario = load(&text);
+            let run = |threads| {
+                if frames {
+                    threaded(&scenario, threads)
+                } else {
+                    let results = sim_core::run_threaded(&scenario, threads, None, &mut |_, _| {});
+                    let report = reports::to_json(&reports::report(&scenario, &results));
+                    (report, Default::default())
+                }
+            };
+            let (report, frames) = run(1);
+            for &threads in counts {
+                let (r, f) = run(threads);
+                assert_eq!(r, report, "{name}, latency {latency}: {threads} threads");
+                assert!(
+                    f.0 == frames.0,
+                    "{name}, {latency}: {threads} threads: frames"
+                );
+            }
+        }
+    }
+}

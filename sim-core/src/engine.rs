@@ -11,12 +11,13 @@
 //! Timeline changes are applied to the run's [`World`] before anything
 //! else due at their instant ([`crate::time`]).
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::sync::mpsc::{Receiver, SyncSender};
 
 use topology::{Decision, Direction, EniIdx};
 
+use crate::arrivals::{Arrivals, deliver};
 use crate::capture::{CaptureSink, Capturer};
 use crate::feed::Feed;
 use crate::pipeline::{InFlight, Observation, Offered, Pipeline, Reorder};
@@ -24,6 +25,7 @@ use crate::prefetch::prefetch;
 use crate::resolved::Scenario;
 use crate::results::RunResults;
 use crate::sampling::Schedule;
+use crate::split::{Copies, CopyBatch, Export, FLUSH_COPIES};
 use crate::time::Instant;
 use crate::traffic::source::Emitted;
 use crate::world::{Redecide, World};
@@ -32,9 +34,6 @@ use crate::world::{Redecide, World};
 /// cover a miss (a packet's work takes longer than one), few enough that
 /// the lines are still in cache when used.
 const PREFETCH_DISTANCE: usize = 4;
-
-/// An entry of the copies' queue: due time, sequence number, slab slot.
-type Event = Reverse<(u64, u64, u32)>;
 
 /// Where a flow's packets are observed by mirroring: at most two source
 /// ENIs (the sender's, egress; the receiver's, ingress).
@@ -87,15 +86,14 @@ pub struct Simulation<'a> {
     next_change: usize,
     /// When it is due; `u64::MAX` when no change is left in the run.
     next_change_at: u64,
-    /// Copies in flight. A heap of their own: it stays small (copies live
-    /// for a path's latency), so each costs a few comparisons rather than a
-    /// trip through every flow's entry. Packets and copies share one
-    /// sequence, so their union is still in (time, sequence) order.
-    arrivals: BinaryHeap<Event>,
+    /// Copies in flight. Packets and copies share one sequence, so their
+    /// union is still in (time, sequence) order.
+    arrivals: Arrivals,
     sequence: u64,
-    /// Copies in flight, and the free slots among them.
-    in_flight: Vec<InFlight>,
-    free: Vec<u32>,
+    /// A split run's source stage (`split`): the copies leave for the
+    /// delivery stage, with their sequence numbers, instead of arriving
+    /// here.
+    export: Option<Export>,
     pipeline: Pipeline,
     /// Sampled runs: where the next period begins (`u64::MAX`: never),
     /// and the window under way.
@@ -132,7 +130,8 @@ fn same_target(pipeline: &Pipeline, a: &Observation, b: &Observation) -> bool {
 enum Next {
     /// The timeline's next change.
     Change,
-    Copy(u32),
+    /// The next copy to arrive.
+    Copy,
     Packet(u32),
 }
 
@@ -187,10 +186,9 @@ impl<'a> Simulation<'a> {
             outer_flows: BTreeMap::new(),
             next_change: 0,
             next_change_at: u64::MAX,
-            arrivals: BinaryHeap::new(),
+            arrivals: Arrivals::default(),
             sequence: flows as u64,
-            in_flight: Vec::new(),
-            free: Vec::new(),
+            export: None,
             pipeline,
             next_period_at: u64::MAX,
             sampler: schedule.map(|schedule| {
@@ -351,9 +349,8 @@ impl<'a> Simulation<'a> {
         while self.next_change_at <= at {
             self.apply_next_change();
         }
-        while let Some(&Reverse((due, _, slot))) = self.arrivals.peek() {
-            self.arrivals.pop();
-            self.arrive(slot, due.max(at), sink, capturer);
+        while let Some(copy) = self.arrivals.pop() {
+            self.arrive(copy, copy.arrive_at.as_nanos().max(at), sink, capturer);
         }
         self.pipeline.mark(at);
         let before = crate::sampling::totals(&mut self.pipeline.results, k);
@@ -407,18 +404,11 @@ impl<'a> Simulation<'a> {
 
     /// Puts a copy in flight: a slab slot and an arrival event.
     fn send(&mut self, copy: InFlight) {
-        let slot = match self.free.pop() {
-            Some(s) => {
-                self.in_flight[s as usize] = copy;
-                s
-            }
-            None => {
-                self.in_flight.push(copy);
-                (self.in_flight.len() - 1) as u32
-            }
-        };
-        self.arrivals
-            .push(Reverse((copy.arrive_at.as_nanos(), self.sequence, slot)));
+        match self.export.as_mut() {
+            // A split run: the copy leaves for the delivery stage.
+            Some(export) => export.copies.push((self.sequence, copy)),
+            None => self.arrivals.push(copy, self.sequence),
+        }
         self.sequence += 1;
     }
 
@@ -453,13 +443,7 @@ impl<'a> Simulation<'a> {
         let at = Instant(now);
         let event = &self.scenario.timeline[k];
         let applied = self.world.apply(&event.action, at);
-        let topo = self.world.topology();
-        for &s in &applied.deleted {
-            self.pipeline.deactivate(s, topo, at);
-        }
-        for &s in &applied.reconfigured {
-            self.pipeline.reconfigure(&self.world, s, at);
-        }
+        self.pipeline.follow(&self.world, &applied, at);
         match applied.redecide {
             Redecide::Nothing => {}
             Redecide::At(enis) => {
@@ -597,11 +581,11 @@ impl<'a> Simulation<'a> {
             .feed
             .peek()
             .map(|d| (d.at, self.flows[d.flow as usize].pending, d.flow));
-        let copy = self.arrivals.peek().map(|e| e.0);
+        let copy = self.arrivals.peek();
         let packet_or_copy = match (flow, copy) {
             (None, None) => None,
-            (Some(f), Some(c)) if c < f => Some((c.0, Next::Copy(c.2))),
-            (None, Some(c)) => Some((c.0, Next::Copy(c.2))),
+            (Some(f), Some(c)) if c < (f.0, f.1) => Some((c.0, Next::Copy)),
+            (None, Some(c)) => Some((c.0, Next::Copy)),
             (Some(f), _) => Some((f.0, Next::Packet(f.2))),
         };
         match (change, packet_or_copy) {
@@ -611,25 +595,26 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    /// The copy in slab slot `slot` reaches its appliance at `now`.
+    /// A copy reaches its appliance at `now`.
     #[inline]
     fn arrive(
         &mut self,
-        slot: u32,
+        copy: InFlight,
         now: u64,
         sink: &mut Option<&mut dyn CaptureSink>,
         capturer: &mut Option<Capturer>,
     ) {
-        let copy = self.in_flight[slot as usize];
-        self.free.push(slot);
         let reorder = &mut self.flows[copy.slot as usize / 2].reorder[copy.slot as usize % 2];
-        let delivered = self.pipeline.arrive(&copy, &self.world, now, reorder);
-        if delivered && let (Some(sink), Some(capturer)) = (sink.as_deref_mut(), capturer.as_mut())
-        {
-            let plan = self.pipeline.plan_of(copy.session, copy.config);
-            let frame = capturer.frame(self.scenario, &copy, plan);
-            sink.capture(&self.scenario.topology.eni(copy.appliance).id, now, frame);
-        }
+        deliver(
+            self.scenario,
+            &self.world,
+            &mut self.pipeline,
+            &copy,
+            reorder,
+            now,
+            sink,
+            capturer,
+        );
     }
 
     fn advance(
@@ -653,9 +638,10 @@ impl<'a> Simulation<'a> {
                     self.apply_next_change();
                     continue;
                 }
-                Next::Copy(slot) => {
-                    self.arrivals.pop();
-                    self.arrive(slot, now, sink, capturer);
+                Next::Copy => {
+                    if let Some(copy) = self.arrivals.pop() {
+                        self.arrive(copy, now, sink, capturer);
+                    }
                     continue;
                 }
                 Next::Packet(handle) => handle,
@@ -681,7 +667,56 @@ impl<'a> Simulation<'a> {
                 flow.pending = self.sequence;
                 self.sequence += 1;
             }
+            // A split run: the copies leave in small batches (the delivery
+            // stage's queue of copies in flight stays small), and when the
+            // packets made so far are done.
+            if let Some(export) = &self.export
+                && (export.copies.len() >= FLUSH_COPIES || self.feed.exhausted())
+            {
+                self.flush(now, false);
+            }
         }
+    }
+
+    /// A split run's source stage (`split`): the copies this stage sends
+    /// leave through `to` for the delivery stage (their vectors come back
+    /// through `back`).
+    pub(crate) fn export_to(&mut self, to: SyncSender<Copies>, back: Receiver<CopyBatch>) {
+        self.export = Some(Export {
+            copies: Vec::new(),
+            to,
+            back,
+        });
+    }
+
+    /// Sends the copies sent since the last flush, with the instant up to
+    /// which every packet has been offered (`watermark`).
+    fn flush(&mut self, watermark: u64, last: bool) {
+        let packets = self.pipeline.results.generated.packets;
+        let Some(export) = self.export.as_mut() else {
+            return;
+        };
+        let mut fresh = export.back.try_recv().unwrap_or_default();
+        fresh.clear();
+        let copies = std::mem::replace(&mut export.copies, fresh);
+        let batch = Copies {
+            copies,
+            watermark,
+            packets,
+            last,
+        };
+        // The delivery stage may be gone (it failed): the copies are
+        // then simply dropped.
+        let _ = export.to.send(batch);
+    }
+
+    /// Runs a split run's source stage to its end (every packet offered,
+    /// every change applied), and hands back its pipeline and world, whose
+    /// counters the delivery stage's join before the run is finished.
+    pub(crate) fn run_source_stage(mut self) -> (Pipeline, World) {
+        self.advance(u64::MAX, &mut None, &mut None);
+        self.flush(u64::MAX, true);
+        (self.pipeline, self.world)
     }
 }
 
@@ -704,6 +739,9 @@ pub fn run_threaded(
         return Simulation::at_fidelity(scenario).run_with_progress(sink, progress);
     }
     let schedule = Schedule::of(scenario);
+    if schedule.is_none() {
+        return crate::split::run(scenario, threads, sink, progress);
+    }
     std::thread::scope(|scope| {
         let feed = Feed::threaded(scope, scenario, schedule.clone());
         Simulation::with_feed(scenario, feed, schedule).run_with_progress(sink, progress)

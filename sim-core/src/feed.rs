@@ -31,9 +31,9 @@ use crate::world::World;
 
 /// Packets per batch handed between threads: large enough that the
 /// channel's cost per packet vanishes, small enough to stay in cache.
-const BATCH: usize = 4096;
+pub(crate) const BATCH: usize = 4096;
 /// Batches in flight between the threads (memory: BATCH × this × 32 B).
-const BATCHES_IN_FLIGHT: usize = 8;
+pub(crate) const BATCHES_IN_FLIGHT: usize = 8;
 
 /// One packet of a flow, due now.
 #[derive(Clone, Copy, Debug)]
@@ -244,21 +244,26 @@ impl<'a> Generator<'a> {
         }
     }
 
+    /// Fills `batch` (emptied first) with the next [`BATCH`] packets;
+    /// true when these are the last (fewer than a batch).
+    pub fn fill(&mut self, batch: &mut Vec<Due>) -> bool {
+        batch.clear();
+        batch.reserve(BATCH);
+        while batch.len() < BATCH {
+            match self.next() {
+                Some(d) => batch.push(d),
+                None => return true,
+            }
+        }
+        false
+    }
+
     /// Runs on a thread of its own: every packet, in batches, into `to`;
     /// emptied batches come back through `back` to be filled again.
-    fn feed(mut self, to: SyncSender<Vec<Due>>, back: Receiver<Vec<Due>>) {
+    pub fn feed(mut self, to: SyncSender<Vec<Due>>, back: Receiver<Vec<Due>>) {
         loop {
-            let mut batch = back
-                .try_recv()
-                .unwrap_or_else(|_| Vec::with_capacity(BATCH));
-            batch.clear();
-            while batch.len() < BATCH {
-                match self.next() {
-                    Some(d) => batch.push(d),
-                    None => break,
-                }
-            }
-            let last = batch.len() < BATCH;
+            let mut batch = back.try_recv().unwrap_or_default();
+            let last = self.fill(&mut batch);
             if to.send(batch).is_err() || last {
                 return;
             }
@@ -295,6 +300,18 @@ impl<'a> Feed<'a> {
         Feed::Inline {
             generator: Box::new(Generator::new(scenario, sampling)),
             batch: Vec::with_capacity(INLINE_BATCH),
+            at: 0,
+            done: false,
+        }
+    }
+
+    /// Feeds from batches made elsewhere (`from`), sending the emptied
+    /// ones back (`back`).
+    pub fn from_channel(from: Receiver<Vec<Due>>, back: SyncSender<Vec<Due>>) -> Feed<'a> {
+        Feed::Threaded {
+            from,
+            back,
+            batch: Vec::new(),
             at: 0,
             done: false,
         }
@@ -375,6 +392,15 @@ impl<'a> Feed<'a> {
     pub fn ahead(&self, k: usize) -> Option<&Due> {
         match self {
             Feed::Inline { batch, at, .. } | Feed::Threaded { batch, at, .. } => batch.get(at + k),
+        }
+    }
+
+    /// Whether every packet made so far has been taken (the next
+    /// [`Feed::peek`] makes or receives a batch).
+    #[inline]
+    pub fn exhausted(&self) -> bool {
+        match self {
+            Feed::Inline { batch, at, .. } | Feed::Threaded { batch, at, .. } => *at == batch.len(),
         }
     }
 

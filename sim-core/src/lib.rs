@@ -54,6 +54,7 @@
 //!   same on one platform and build; across platforms the last bit of a
 //!   logarithm may differ.)
 
+pub(crate) mod arrivals;
 pub(crate) mod budget;
 pub(crate) mod capture;
 pub mod copy_plan;
@@ -76,6 +77,7 @@ pub(crate) mod rng;
 pub mod sampling;
 pub mod scenario;
 pub mod settings;
+pub(crate) mod split;
 pub(crate) mod time;
 pub(crate) mod timeline;
 pub(crate) mod traffic;

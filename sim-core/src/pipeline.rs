@@ -35,7 +35,7 @@ use crate::rng::{self, Stream};
 use crate::settings::Settings;
 use crate::time::Instant;
 use crate::traffic::Emitted;
-use crate::world::World;
+use crate::world::{Applied, World};
 
 /// No per-flow bucket (the observation mirrors nothing).
 pub const NO_OUTER_FLOW: u32 = u32::MAX;
@@ -467,6 +467,17 @@ impl Pipeline {
             last.to = Some(now);
         }
         configs.push(configuration(topo, session, world.epoch(), now));
+    }
+
+    /// The world changed at `now` (`World::apply` returned `applied`): the
+    /// sessions it deleted end, those it changed begin a configuration.
+    pub fn follow(&mut self, world: &World, applied: &Applied, now: Instant) {
+        for &s in &applied.deleted {
+            self.deactivate(s, world.topology(), now);
+        }
+        for &s in &applied.reconfigured {
+            self.reconfigure(world, s, now);
+        }
     }
 
     /// A new per-flow bucket for an outer flow of `session`; its index.

@@ -519,3 +519,155 @@ impl RunResults {
         t
     }
 }
+
+/// Counters that add up: a split run's two sides (`split`) each count
+/// their own packets into results of the same shape, joined at the end.
+trait Absorb {
+    fn absorb(&mut self, other: &Self);
+}
+
+impl Absorb for u64 {
+    fn absorb(&mut self, other: &Self) {
+        *self += other;
+    }
+}
+
+impl Absorb for Count {
+    fn absorb(&mut self, other: &Self) {
+        self.merge(*other);
+    }
+}
+
+impl Absorb for OutcomeTable {
+    fn absorb(&mut self, other: &Self) {
+        self.merge(other);
+    }
+}
+
+impl Absorb for Reordering {
+    fn absorb(&mut self, other: &Self) {
+        self.packets += other.packets;
+        self.extent_sum += other.extent_sum;
+        self.extent_max = self.extent_max.max(other.extent_max);
+    }
+}
+
+impl<T: Absorb> Absorb for [T] {
+    fn absorb(&mut self, other: &Self) {
+        for (a, b) in self.iter_mut().zip(other) {
+            a.absorb(b);
+        }
+    }
+}
+
+impl<const N: usize> Absorb for Series<N> {
+    fn absorb(&mut self, other: &Self) {
+        for (a, b) in self.bins.iter_mut().zip(&other.bins) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+    }
+}
+
+impl<T: Absorb + Clone> Absorb for Option<T> {
+    fn absorb(&mut self, other: &Self) {
+        match (self.as_mut(), other) {
+            (Some(a), Some(b)) => a.absorb(b),
+            (None, Some(b)) => *self = Some(b.clone()),
+            (_, None) => {}
+        }
+    }
+}
+
+impl Absorb for SourceStats {
+    fn absorb(&mut self, o: &Self) {
+        self.offered.absorb(&o.offered);
+        self.outcomes.absorb(&o.outcomes);
+        self.series.absorb(&o.series);
+    }
+}
+
+impl Absorb for Configuration {
+    /// The configuration itself (its bounds, target, rules) is the same on
+    /// both sides: the counts add.
+    fn absorb(&mut self, o: &Self) {
+        for d in 0..2 {
+            self.rule_hits[d].absorb(&o.rule_hits[d]);
+        }
+        self.amazon_dns_hits += o.amazon_dns_hits;
+        self.mirrored.absorb(&o.mirrored);
+        self.outcomes.absorb(&o.outcomes);
+    }
+}
+
+impl Absorb for SessionStats {
+    fn absorb(&mut self, o: &Self) {
+        self.evaluated.absorb(&o.evaluated);
+        self.passed_on.absorb(&o.passed_on);
+        self.rejected.absorb(&o.rejected);
+        self.mirrored.absorb(&o.mirrored);
+        self.outcomes.absorb(&o.outcomes);
+        self.copy_bytes += o.copy_bytes;
+        self.delivered_bytes += o.delivered_bytes;
+        self.reordering.absorb(&o.reordering);
+        self.series.absorb(&o.series);
+        // Both sides saw the same deletions.
+        self.existed_ns = self.existed_ns.max(o.existed_ns);
+        self.configurations.absorb(&o.configurations);
+    }
+}
+
+impl Absorb for TargetStats {
+    fn absorb(&mut self, o: &Self) {
+        self.received.absorb(&o.received);
+        self.sent_wire_bytes += o.sent_wire_bytes;
+        self.outer_flows += o.outer_flows;
+        self.cross_zone_bytes += o.cross_zone_bytes;
+        self.outcomes.absorb(&o.outcomes);
+        self.delivered_bytes += o.delivered_bytes;
+        self.reordering.absorb(&o.reordering);
+        self.series.absorb(&o.series);
+    }
+}
+
+impl Absorb for ApplianceStats {
+    fn absorb(&mut self, o: &Self) {
+        self.target = self.target.or(o.target);
+        self.sent.absorb(&o.sent);
+        self.sent_wire_bytes += o.sent_wire_bytes;
+        self.delivered.absorb(&o.delivered);
+        self.delivered_wire_bytes += o.delivered_wire_bytes;
+        self.dropped_appliance_down += o.dropped_appliance_down;
+        self.dropped_bandwidth += o.dropped_bandwidth;
+        self.dropped_pps += o.dropped_pps;
+        self.reordered += o.reordered;
+        self.series.absorb(&o.series);
+    }
+}
+
+impl Absorb for InstanceLoad {
+    fn absorb(&mut self, o: &Self) {
+        self.series.absorb(&o.series);
+        self.bw_in_allowance_exceeded += o.bw_in_allowance_exceeded;
+        self.bw_out_allowance_exceeded += o.bw_out_allowance_exceeded;
+        self.pps_allowance_exceeded += o.pps_allowance_exceeded;
+    }
+}
+
+impl RunResults {
+    /// Adds in the counters of `other`: the same scenario's run, counting
+    /// other packets or other stages of them (a split run's other side,
+    /// `split`), before either is finished. What both sides keep alike
+    /// (configurations, sessions' lifetimes) stays; what only a run's end
+    /// writes (epochs, credits, sampling) is left to it.
+    pub fn absorb(&mut self, other: RunResults) {
+        self.generated.absorb(&other.generated);
+        self.sources.absorb(&other.sources);
+        self.sessions.absorb(&other.sessions);
+        self.targets.absorb(&other.targets);
+        self.appliances.absorb(&other.appliances);
+        self.instance_load.absorb(&other.instance_load);
+        self.cloudwatch.absorb(&other.cloudwatch);
+    }
+}

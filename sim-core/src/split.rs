@@ -1,0 +1,281 @@
+//! A run split across threads: the source side and the delivery side of
+//! the pipeline each on a core of their own.
+//!
+//! Mirroring is feed-forward, and so is the pipeline itself: what happens
+//! at a source (its production budget, the session decision, the copy,
+//! the source's budgets and per-flow limits, the endpoint's capacity)
+//! depends only on the source's packets and the timeline; what happens on
+//! arrival (the appliance up or down, its receive budget, the reordering
+//! seen there) depends only on the copies that arrive and the timeline.
+//! Nothing flows back. So a run splits in three stages:
+//!
+//! 1. the generator (`feed`): every flow's packets in (time, sequence)
+//!    order;
+//! 2. the source stage: the engine ([`Simulation`]) offering each packet;
+//!    the copies it sends leave in small batches, each copy with its
+//!    sequence number as the single-threaded engine numbers it;
+//! 3. the delivery stage ([`Delivery`]): the copies in flight, received at
+//!    their appliances in (arrival time, sequence) order, the timeline's
+//!    changes first at each instant, as on one thread.
+//!
+//! A batch of copies says up to which instant the source stage has
+//! offered every packet (its watermark). A copy sent later leaves at that
+//! instant or after, so it arrives no earlier; and should it arrive at
+//! that very instant, its sequence number is above every copy's known
+//! then. So the delivery stage runs what is due up to the watermark, and
+//! its order is the single-threaded engine's.
+//!
+//! Each stage applies the timeline to a world of its own (`World::apply`,
+//! the one function), and each side counts into counters of its own; they
+//! are added up at the end ([`RunResults::absorb`]) and the run finished
+//! once. Every result is the same bytes as on one thread.
+//!
+//! With two threads the generator and the delivery stage share this one
+//! (together they weigh about what the source stage does); with three or
+//! more each stage has its own.
+
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+
+use crate::arrivals::{Arrivals, deliver};
+use crate::capture::{CaptureSink, Capturer};
+use crate::engine::Simulation;
+use crate::feed::{BATCHES_IN_FLIGHT, Due, Feed, Generator};
+use crate::pipeline::{InFlight, Pipeline, Reorder};
+use crate::resolved::Scenario;
+use crate::results::RunResults;
+use crate::time::Instant;
+use crate::world::World;
+
+/// Copies the source stage sent, each with its sequence number, in the
+/// order sent.
+pub(crate) type CopyBatch = Vec<(u64, InFlight)>;
+
+/// Copies sent per batch: small, so that the delivery stage's queue of
+/// copies in flight stays about as small as on one thread.
+pub(crate) const FLUSH_COPIES: usize = 512;
+/// Batches of copies in flight between the stages (memory: about 2 MB).
+const COPY_BATCHES_IN_FLIGHT: usize = 64;
+
+/// What the source stage hands the delivery stage.
+pub(crate) struct Copies {
+    pub copies: CopyBatch,
+    /// Every packet due at or before this instant has been offered.
+    pub watermark: u64,
+    /// Packets offered so far (for progress).
+    pub packets: u64,
+    /// The source stage is done: no copy follows.
+    pub last: bool,
+}
+
+/// The source stage's side of the copies' channel (kept by the engine).
+pub(crate) struct Export {
+    pub copies: CopyBatch,
+    pub to: SyncSender<Copies>,
+    pub back: Receiver<CopyBatch>,
+}
+
+/// The delivery stage: copies in flight, their arrival at the appliances,
+/// and the timeline's changes as the arrivals see them.
+struct Delivery<'a> {
+    scenario: &'a Scenario,
+    world: World,
+    pipeline: Pipeline,
+    arrivals: Arrivals,
+    /// Each flow-and-observation's next expected copy (RFC 4737), by slot.
+    reorder: Vec<Reorder>,
+    next_change: usize,
+    end_ns: u64,
+}
+
+impl<'a> Delivery<'a> {
+    fn new(scenario: &'a Scenario) -> Delivery<'a> {
+        let end_ns = scenario.duration.as_nanos();
+        let world = World::new(&scenario.topology);
+        let pipeline = Pipeline::new(&world, &scenario.settings, scenario.seed, end_ns);
+        Delivery {
+            scenario,
+            world,
+            pipeline,
+            arrivals: Arrivals::default(),
+            reorder: vec![Reorder::default(); scenario.flows.len() * 2],
+            next_change: 0,
+            end_ns,
+        }
+    }
+
+    /// When the timeline's next change is due (`u64::MAX`: none before the
+    /// end).
+    fn change_due(&self) -> u64 {
+        self.scenario
+            .timeline
+            .get(self.next_change)
+            .map(|e| e.at.as_nanos())
+            .filter(|&at| at < self.end_ns)
+            .unwrap_or(u64::MAX)
+    }
+
+    /// Takes a batch of copies into flight.
+    fn take(&mut self, copies: &mut CopyBatch) {
+        for (sequence, copy) in copies.drain(..) {
+            self.arrivals.push(copy, sequence);
+        }
+    }
+
+    /// Runs what is due at or before `watermark`: the changes first at
+    /// each instant, then the copies in (time, sequence) order.
+    fn run_to(
+        &mut self,
+        watermark: u64,
+        sink: &mut Option<&mut dyn CaptureSink>,
+        capturer: &mut Option<Capturer>,
+    ) {
+        loop {
+            let change = self.change_due();
+            let next = self.arrivals.peek().map(|(at, _)| at);
+            if change != u64::MAX && change <= watermark && next.is_none_or(|at| change <= at) {
+                let at = Instant(change);
+                let event = &self.scenario.timeline[self.next_change];
+                let applied = self.world.apply(&event.action, at);
+                self.pipeline.follow(&self.world, &applied, at);
+                self.next_change += 1;
+                continue;
+            }
+            let Some(at) = next.filter(|&at| at <= watermark) else {
+                return;
+            };
+            let Some(copy) = self.arrivals.pop() else {
+                return;
+            };
+            let reorder = &mut self.reorder[copy.slot as usize];
+            deliver(
+                self.scenario,
+                &self.world,
+                &mut self.pipeline,
+                &copy,
+                reorder,
+                at,
+                sink,
+                capturer,
+            );
+        }
+    }
+}
+
+/// The generator, when it shares the delivery stage's thread: it makes
+/// batches while the source stage's channel has room, never waiting on it
+/// (the delivery stage waits on the source stage instead, which always
+/// has packets or is done).
+struct Maker<'a> {
+    generator: Generator<'a>,
+    to: SyncSender<Vec<Due>>,
+    spent: Receiver<Vec<Due>>,
+    /// A batch made that the channel had no room for yet.
+    held: Option<Vec<Due>>,
+    done: bool,
+}
+
+impl Maker<'_> {
+    /// Makes and hands over batches until the channel is full or every
+    /// packet is made.
+    fn make(&mut self) {
+        loop {
+            let batch = match self.held.take() {
+                Some(b) => b,
+                None if self.done => return,
+                None => {
+                    let mut b = self.spent.try_recv().unwrap_or_default();
+                    self.done = self.generator.fill(&mut b);
+                    b
+                }
+            };
+            match self.to.try_send(batch) {
+                Ok(()) => {}
+                Err(TrySendError::Full(b)) => {
+                    self.held = Some(b);
+                    return;
+                }
+                // The source stage is gone (it failed): nothing to make.
+                Err(TrySendError::Disconnected(_)) => {
+                    self.done = true;
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Runs a scenario in full (every packet) on `threads` threads (two or
+/// more; see the module's notes), handing delivered copies' bytes to
+/// `sink` and calling `progress` with the simulated time reached and the
+/// packets offered, a hundred times along the way.
+pub(crate) fn run(
+    scenario: &Scenario,
+    threads: usize,
+    mut sink: Option<&mut dyn CaptureSink>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> RunResults {
+    let end_ns = scenario.duration.as_nanos();
+    let (packets_to, packets_from) = sync_channel::<Vec<Due>>(BATCHES_IN_FLIGHT);
+    let (spent_to, spent) = sync_channel::<Vec<Due>>(BATCHES_IN_FLIGHT + 2);
+    let (copies_to, copies_from) = sync_channel::<Copies>(COPY_BATCHES_IN_FLIGHT);
+    let (copies_back, copies_returned) = sync_channel::<CopyBatch>(COPY_BATCHES_IN_FLIGHT + 2);
+    std::thread::scope(|scope| {
+        let source = scope.spawn(move || {
+            let feed = Feed::from_channel(packets_from, spent_to);
+            let mut sim = Simulation::with_feed(scenario, feed, None);
+            sim.export_to(copies_to, copies_returned);
+            sim.run_source_stage()
+        });
+        let generator = Generator::new(scenario, None);
+        let mut maker = if threads >= 3 {
+            scope.spawn(move || generator.feed(packets_to, spent));
+            None
+        } else {
+            Some(Maker {
+                generator,
+                to: packets_to,
+                spent,
+                held: None,
+                done: false,
+            })
+        };
+        let mut delivery = Delivery::new(scenario);
+        let mut capturer = sink
+            .as_ref()
+            .map(|_| Capturer::new(scenario.seed, &scenario.topology));
+        let step = (end_ns / 100).max(1);
+        let mut reached = step;
+        loop {
+            if let Some(m) = maker.as_mut() {
+                m.make();
+            }
+            // The source stage is gone only when it failed: its panic is
+            // raised below.
+            let Ok(mut batch) = copies_from.recv() else {
+                break;
+            };
+            delivery.take(&mut batch.copies);
+            let _ = copies_back.try_send(batch.copies);
+            delivery.run_to(batch.watermark, &mut sink, &mut capturer);
+            while reached < end_ns && reached <= batch.watermark {
+                progress(reached, batch.packets);
+                reached += step;
+            }
+            if batch.last {
+                break;
+            }
+        }
+        // The copies still in flight at the end arrive, and the changes
+        // after the last copy apply (the sessions they delete end then).
+        delivery.run_to(u64::MAX, &mut sink, &mut capturer);
+        drop(maker);
+        let (mut pipeline, world) = source
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        pipeline.results.absorb(delivery.pipeline.results);
+        pipeline.finish(&world, end_ns);
+        let mut results = pipeline.results;
+        results.simulated_ns = end_ns;
+        results
+    })
+}
