@@ -156,9 +156,10 @@ pub struct RunArgs {
     /// Also write one pcap per appliance into OUT/pcap/ (needs --out).
     #[arg(long)]
     pub pcap: bool,
-    /// Threads to run on (default: the machine's cores). With two or more,
-    /// the flows' packets are made on one while the pipeline runs on
-    /// another; the results are the same bytes with any number.
+    /// Threads to run on (default: the machine's cores). With two, the
+    /// pipeline's source side runs on one while the flows' packets are made
+    /// and the copies delivered on the other; with three, each has its own.
+    /// The results are the same bytes with any number.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
     #[command(flatten)]

@@ -91,8 +91,7 @@ pub struct Simulation<'a> {
     arrivals: Arrivals,
     sequence: u64,
     /// A split run's source stage (`split`): the copies leave for the
-    /// delivery stage, with their sequence numbers, instead of arriving
-    /// here.
+    /// delivery stage, in the order sent, instead of arriving here.
     export: Option<Export>,
     pipeline: Pipeline,
     /// Sampled runs: where the next period begins (`u64::MAX`: never),
@@ -406,7 +405,7 @@ impl<'a> Simulation<'a> {
     fn send(&mut self, copy: InFlight) {
         match self.export.as_mut() {
             // A split run: the copy leaves for the delivery stage.
-            Some(export) => export.copies.push((self.sequence, copy)),
+            Some(export) => export.copies.push(copy),
             None => self.arrivals.push(copy, self.sequence),
         }
         self.sequence += 1;
@@ -725,10 +724,12 @@ pub fn run(scenario: &Scenario) -> RunResults {
     Simulation::at_fidelity(scenario).run()
 }
 
-/// Runs a scenario to its end on `threads` threads: with two or more, the
-/// flows' packets are made on a thread of their own ([`Feed`]) while this
-/// one runs the pipeline. The results are the same, byte for byte, with
-/// any number (the pipeline sees the same stream in the same order).
+/// Runs a scenario to its end on `threads` threads. With two or more, a
+/// full run splits in stages (`split`: the generator, the pipeline's source
+/// side, its delivery side); a sampled run makes the flows' packets on a
+/// thread of their own ([`Feed`]) while this one runs the pipeline. The
+/// results are the same, byte for byte, with any number (each stage sees
+/// its stream in the same order as one thread).
 pub fn run_threaded(
     scenario: &Scenario,
     threads: usize,

@@ -27,7 +27,10 @@
 //!    (token buckets).
 //! 6. The run: `pipeline` (the per-packet stages; every outcome recorded
 //!    once), `feed` (the flows' packets in order, on this thread or
-//!    another; `queue`, their event queue), `engine` (the event loop), [`sampling`] (sampled runs:
+//!    another; `queue`, their event queue), `arrivals` (copies in flight
+//!    and their arrival), `engine` (the event loop), `split` (a run on
+//!    two or more threads: the generator, the pipeline's source side and
+//!    its delivery side as three stages), [`sampling`] (sampled runs:
 //!    which periods are simulated, the rest estimated), [`results`] (the counters), `capture`
 //!    and [`wire`] (packet bytes, for captures only).
 //! 7. [`explain`]: one packet's fate, told from the evidence the decisions

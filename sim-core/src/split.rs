@@ -12,8 +12,8 @@
 //! 1. the generator (`feed`): every flow's packets in (time, sequence)
 //!    order;
 //! 2. the source stage: the engine ([`Simulation`]) offering each packet;
-//!    the copies it sends leave in small batches, each copy with its
-//!    sequence number as the single-threaded engine numbers it;
+//!    the copies it sends leave in small batches, in the order sent (the
+//!    order of their sequence numbers on one thread);
 //! 3. the delivery stage ([`Delivery`]): the copies in flight, received at
 //!    their appliances in (arrival time, sequence) order, the timeline's
 //!    changes first at each instant, as on one thread.
@@ -21,9 +21,11 @@
 //! A batch of copies says up to which instant the source stage has
 //! offered every packet (its watermark). A copy sent later leaves at that
 //! instant or after, so it arrives no earlier; and should it arrive at
-//! that very instant, its sequence number is above every copy's known
-//! then. So the delivery stage runs what is due up to the watermark, and
-//! its order is the single-threaded engine's.
+//! that very instant, it was sent after every copy known then. So the
+//! delivery stage, which orders copies by (arrival time, order sent), runs
+//! what is due up to the watermark, and its order is the single-threaded
+//! engine's (where packets and copies share one sequence, numbered in the
+//! order they are scheduled: copies among themselves, in the order sent).
 //!
 //! Each stage applies the timeline to a world of its own (`World::apply`,
 //! the one function), and each side counts into counters of its own; they
@@ -46,9 +48,8 @@ use crate::results::RunResults;
 use crate::time::Instant;
 use crate::world::World;
 
-/// Copies the source stage sent, each with its sequence number, in the
-/// order sent.
-pub(crate) type CopyBatch = Vec<(u64, InFlight)>;
+/// Copies the source stage sent, in the order sent.
+pub(crate) type CopyBatch = Vec<InFlight>;
 
 /// Copies sent per batch: small, so that the delivery stage's queue of
 /// copies in flight stays about as small as on one thread.
@@ -81,6 +82,8 @@ struct Delivery<'a> {
     world: World,
     pipeline: Pipeline,
     arrivals: Arrivals,
+    /// Copies taken into flight so far: their order sent.
+    sent: u64,
     /// Each flow-and-observation's next expected copy (RFC 4737), by slot.
     reorder: Vec<Reorder>,
     next_change: usize,
@@ -97,6 +100,7 @@ impl<'a> Delivery<'a> {
             world,
             pipeline,
             arrivals: Arrivals::default(),
+            sent: 0,
             reorder: vec![Reorder::default(); scenario.flows.len() * 2],
             next_change: 0,
             end_ns,
@@ -116,8 +120,9 @@ impl<'a> Delivery<'a> {
 
     /// Takes a batch of copies into flight.
     fn take(&mut self, copies: &mut CopyBatch) {
-        for (sequence, copy) in copies.drain(..) {
-            self.arrivals.push(copy, sequence);
+        for copy in copies.drain(..) {
+            self.arrivals.push(copy, self.sent);
+            self.sent += 1;
         }
     }
 
