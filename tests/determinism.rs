@@ -143,8 +143,9 @@ fn a_split_run_keeps_the_order_of_copies_changes_and_packets_at_one_instant() {
     // With no latency and no jitter every copy arrives at the instant its
     // packet was sent, and with 1 ms it arrives on the instants of later
     // packets and of the timeline's changes (constant-rate flows from 0 s,
-    // changes on whole seconds): the delivery stage must order arrivals,
-    // changes and the source stage's watermark exactly as one thread does.
+    // changes on whole seconds): the split run's stages must order
+    // arrivals, changes and packets at one instant exactly as one thread
+    // does.
     // (nlb-fleet's 1.4 M packets: its report only, on two threads.)
     for (name, frames, counts) in [
         ("timeline-changes", true, &[2, 3][..]),

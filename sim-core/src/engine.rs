@@ -90,8 +90,8 @@ pub struct Simulation<'a> {
     /// union is still in (time, sequence) order.
     arrivals: Arrivals,
     sequence: u64,
-    /// A split run's source stage (`split`): the copies leave for the
-    /// delivery stage, in the order sent, instead of arriving here.
+    /// A split run's source stage (`split`): the copies, when they arrive,
+    /// leave for the delivery stage instead of being received here.
     export: Option<Export>,
     pipeline: Pipeline,
     /// Sampled runs: where the next period begins (`u64::MAX`: never),
@@ -403,11 +403,7 @@ impl<'a> Simulation<'a> {
 
     /// Puts a copy in flight: a slab slot and an arrival event.
     fn send(&mut self, copy: InFlight) {
-        match self.export.as_mut() {
-            // A split run: the copy leaves for the delivery stage.
-            Some(export) => export.copies.push(copy),
-            None => self.arrivals.push(copy, self.sequence),
-        }
+        self.arrivals.push(copy, self.sequence);
         self.sequence += 1;
     }
 
@@ -603,6 +599,11 @@ impl<'a> Simulation<'a> {
         sink: &mut Option<&mut dyn CaptureSink>,
         capturer: &mut Option<Capturer>,
     ) {
+        // A split run: the copy leaves for the delivery stage, in order.
+        if let Some(export) = self.export.as_mut() {
+            export.copies.push(copy);
+            return;
+        }
         let reorder = &mut self.flows[copy.slot as usize / 2].reorder[copy.slot as usize % 2];
         deliver(
             self.scenario,
@@ -666,18 +667,17 @@ impl<'a> Simulation<'a> {
                 flow.pending = self.sequence;
                 self.sequence += 1;
             }
-            // A split run: the copies leave in small batches (the delivery
-            // stage's queue of copies in flight stays small), and when the
+            // A split run: the copies leave in small batches, and when the
             // packets made so far are done.
             if let Some(export) = &self.export
                 && (export.copies.len() >= FLUSH_COPIES || self.feed.exhausted())
             {
-                self.flush(now, false);
+                self.flush(false);
             }
         }
     }
 
-    /// A split run's source stage (`split`): the copies this stage sends
+    /// A split run's source stage (`split`): the copies, as they arrive,
     /// leave through `to` for the delivery stage (their vectors come back
     /// through `back`).
     pub(crate) fn export_to(&mut self, to: SyncSender<Copies>, back: Receiver<CopyBatch>) {
@@ -688,9 +688,8 @@ impl<'a> Simulation<'a> {
         });
     }
 
-    /// Sends the copies sent since the last flush, with the instant up to
-    /// which every packet has been offered (`watermark`).
-    fn flush(&mut self, watermark: u64, last: bool) {
+    /// Sends the copies that arrived since the last flush.
+    fn flush(&mut self, last: bool) {
         let packets = self.pipeline.results.generated.packets;
         let Some(export) = self.export.as_mut() else {
             return;
@@ -700,7 +699,6 @@ impl<'a> Simulation<'a> {
         let copies = std::mem::replace(&mut export.copies, fresh);
         let batch = Copies {
             copies,
-            watermark,
             packets,
             last,
         };
@@ -714,7 +712,7 @@ impl<'a> Simulation<'a> {
     /// counters the delivery stage's join before the run is finished.
     pub(crate) fn run_source_stage(mut self) -> (Pipeline, World) {
         self.advance(u64::MAX, &mut None, &mut None);
-        self.flush(u64::MAX, true);
+        self.flush(true);
         (self.pipeline, self.world)
     }
 }

@@ -11,21 +11,14 @@
 //!
 //! 1. the generator (`feed`): every flow's packets in (time, sequence)
 //!    order;
-//! 2. the source stage: the engine ([`Simulation`]) offering each packet;
-//!    the copies it sends leave in small batches, in the order sent (the
-//!    order of their sequence numbers on one thread);
-//! 3. the delivery stage ([`Delivery`]): the copies in flight, received at
-//!    their appliances in (arrival time, sequence) order, the timeline's
-//!    changes first at each instant, as on one thread.
-//!
-//! A batch of copies says up to which instant the source stage has
-//! offered every packet (its watermark). A copy sent later leaves at that
-//! instant or after, so it arrives no earlier; and should it arrive at
-//! that very instant, it was sent after every copy known then. So the
-//! delivery stage, which orders copies by (arrival time, order sent), runs
-//! what is due up to the watermark, and its order is the single-threaded
-//! engine's (where packets and copies share one sequence, numbered in the
-//! order they are scheduled: copies among themselves, in the order sent).
+//! 2. the source stage: the engine ([`Simulation`]) offering each packet
+//!    and keeping the copies in flight, exactly as on one thread; a copy
+//!    that arrives leaves for the delivery stage instead of being
+//!    received there, so the copies leave in (arrival time, sequence)
+//!    order, in small batches;
+//! 3. the delivery stage ([`Delivery`]): each copy received at its
+//!    appliance in that order, the timeline's changes due at or before
+//!    its instant applied first, as on one thread.
 //!
 //! Each stage applies the timeline to a world of its own (`World::apply`,
 //! the one function), and each side counts into counters of its own; they
@@ -34,11 +27,14 @@
 //!
 //! With two threads the generator and the delivery stage share this one
 //! (together they weigh about what the source stage does); with three or
-//! more each stage has its own.
+//! more each stage has its own. (Copies in flight were kept by the
+//! delivery stage, sent to it as they left with the instant up to which
+//! every packet had been offered: that stage then weighed two thirds of
+//! the run, its queue holding each batch besides the copies in flight.)
 
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 
-use crate::arrivals::{Arrivals, deliver};
+use crate::arrivals::deliver;
 use crate::capture::{CaptureSink, Capturer};
 use crate::engine::Simulation;
 use crate::feed::{BATCHES_IN_FLIGHT, Due, Feed, Generator};
@@ -48,11 +44,10 @@ use crate::results::RunResults;
 use crate::time::Instant;
 use crate::world::World;
 
-/// Copies the source stage sent, in the order sent.
+/// Copies that arrived, in (arrival time, sequence) order.
 pub(crate) type CopyBatch = Vec<InFlight>;
 
-/// Copies sent per batch: small, so that the delivery stage's queue of
-/// copies in flight stays about as small as on one thread.
+/// Copies per batch: small enough to stay in cache between the cores.
 pub(crate) const FLUSH_COPIES: usize = 512;
 /// Batches of copies in flight between the stages (memory: about 2 MB).
 const COPY_BATCHES_IN_FLIGHT: usize = 64;
@@ -60,8 +55,6 @@ const COPY_BATCHES_IN_FLIGHT: usize = 64;
 /// What the source stage hands the delivery stage.
 pub(crate) struct Copies {
     pub copies: CopyBatch,
-    /// Every packet due at or before this instant has been offered.
-    pub watermark: u64,
     /// Packets offered so far (for progress).
     pub packets: u64,
     /// The source stage is done: no copy follows.
@@ -75,15 +68,12 @@ pub(crate) struct Export {
     pub back: Receiver<CopyBatch>,
 }
 
-/// The delivery stage: copies in flight, their arrival at the appliances,
-/// and the timeline's changes as the arrivals see them.
+/// The delivery stage: copies received at their appliances, and the
+/// timeline's changes as the arrivals see them.
 struct Delivery<'a> {
     scenario: &'a Scenario,
     world: World,
     pipeline: Pipeline,
-    arrivals: Arrivals,
-    /// Copies taken into flight so far: their order sent.
-    sent: u64,
     /// Each flow-and-observation's next expected copy (RFC 4737), by slot.
     reorder: Vec<Reorder>,
     next_change: usize,
@@ -99,64 +89,43 @@ impl<'a> Delivery<'a> {
             scenario,
             world,
             pipeline,
-            arrivals: Arrivals::default(),
-            sent: 0,
             reorder: vec![Reorder::default(); scenario.flows.len() * 2],
             next_change: 0,
             end_ns,
         }
     }
 
-    /// When the timeline's next change is due (`u64::MAX`: none before the
-    /// end).
-    fn change_due(&self) -> u64 {
-        self.scenario
-            .timeline
-            .get(self.next_change)
-            .map(|e| e.at.as_nanos())
-            .filter(|&at| at < self.end_ns)
-            .unwrap_or(u64::MAX)
-    }
-
-    /// Takes a batch of copies into flight.
-    fn take(&mut self, copies: &mut CopyBatch) {
-        for copy in copies.drain(..) {
-            self.arrivals.push(copy, self.sent);
-            self.sent += 1;
+    /// Applies the timeline's changes due at or before `until` (none at
+    /// or after the end).
+    fn changes_to(&mut self, until: u64) {
+        while let Some(event) = self.scenario.timeline.get(self.next_change) {
+            let at = event.at.as_nanos();
+            if at > until || at >= self.end_ns {
+                return;
+            }
+            let applied = self.world.apply(&event.action, Instant(at));
+            self.pipeline.follow(&self.world, &applied, Instant(at));
+            self.next_change += 1;
         }
     }
 
-    /// Runs what is due at or before `watermark`: the changes first at
-    /// each instant, then the copies in (time, sequence) order.
-    fn run_to(
+    /// Receives copies, in (arrival time, sequence) order: the changes due
+    /// at a copy's instant apply before it.
+    fn receive(
         &mut self,
-        watermark: u64,
+        copies: &[InFlight],
         sink: &mut Option<&mut dyn CaptureSink>,
         capturer: &mut Option<Capturer>,
     ) {
-        loop {
-            let change = self.change_due();
-            let next = self.arrivals.peek().map(|(at, _)| at);
-            if change != u64::MAX && change <= watermark && next.is_none_or(|at| change <= at) {
-                let at = Instant(change);
-                let event = &self.scenario.timeline[self.next_change];
-                let applied = self.world.apply(&event.action, at);
-                self.pipeline.follow(&self.world, &applied, at);
-                self.next_change += 1;
-                continue;
-            }
-            let Some(at) = next.filter(|&at| at <= watermark) else {
-                return;
-            };
-            let Some(copy) = self.arrivals.pop() else {
-                return;
-            };
+        for copy in copies {
+            let at = copy.arrive_at.as_nanos();
+            self.changes_to(at);
             let reorder = &mut self.reorder[copy.slot as usize];
             deliver(
                 self.scenario,
                 &self.world,
                 &mut self.pipeline,
-                &copy,
+                copy,
                 reorder,
                 at,
                 sink,
@@ -256,13 +225,13 @@ pub(crate) fn run(
             }
             // The source stage is gone only when it failed: its panic is
             // raised below.
-            let Ok(mut batch) = copies_from.recv() else {
+            let Ok(batch) = copies_from.recv() else {
                 break;
             };
-            delivery.take(&mut batch.copies);
+            delivery.receive(&batch.copies, &mut sink, &mut capturer);
+            let reached_now = batch.copies.last().map_or(0, |c| c.arrive_at.as_nanos());
             let _ = copies_back.try_send(batch.copies);
-            delivery.run_to(batch.watermark, &mut sink, &mut capturer);
-            while reached < end_ns && reached <= batch.watermark {
+            while reached < end_ns && reached <= reached_now {
                 progress(reached, batch.packets);
                 reached += step;
             }
@@ -270,9 +239,9 @@ pub(crate) fn run(
                 break;
             }
         }
-        // The copies still in flight at the end arrive, and the changes
-        // after the last copy apply (the sessions they delete end then).
-        delivery.run_to(u64::MAX, &mut sink, &mut capturer);
+        // The changes after the last copy apply too (the sessions they
+        // delete end then).
+        delivery.changes_to(u64::MAX);
         drop(maker);
         let (mut pipeline, world) = source
             .join()
