@@ -672,7 +672,7 @@ impl<'a> Simulation<'a> {
             if let Some(export) = &self.export
                 && (export.copies.len() >= FLUSH_COPIES || self.feed.exhausted())
             {
-                self.flush(false);
+                self.flush(now, false);
             }
         }
     }
@@ -688,8 +688,9 @@ impl<'a> Simulation<'a> {
         });
     }
 
-    /// Sends the copies that arrived since the last flush.
-    fn flush(&mut self, last: bool) {
+    /// Sends the copies that arrived since the last flush; the source
+    /// stage has reached `now`.
+    fn flush(&mut self, now: u64, last: bool) {
         let packets = self.pipeline.results.generated.packets;
         let Some(export) = self.export.as_mut() else {
             return;
@@ -699,6 +700,7 @@ impl<'a> Simulation<'a> {
         let copies = std::mem::replace(&mut export.copies, fresh);
         let batch = Copies {
             copies,
+            now,
             packets,
             last,
         };
@@ -712,7 +714,7 @@ impl<'a> Simulation<'a> {
     /// counters the delivery stage's join before the run is finished.
     pub(crate) fn run_source_stage(mut self) -> (Pipeline, World) {
         self.advance(u64::MAX, &mut None, &mut None);
-        self.flush(true);
+        self.flush(self.end_ns, true);
         (self.pipeline, self.world)
     }
 }

@@ -327,13 +327,7 @@ impl<'a> Feed<'a> {
         let (back, returned) = sync_channel(BATCHES_IN_FLIGHT + 2);
         let generator = Generator::new(scenario, sampling);
         scope.spawn(move || generator.feed(to, returned));
-        Feed::Threaded {
-            from,
-            back,
-            batch: Vec::new(),
-            at: 0,
-            done: false,
-        }
+        Feed::from_channel(from, back)
     }
 
     /// The next packet, without taking it.

@@ -582,9 +582,15 @@ impl<T: Absorb + Clone> Absorb for Option<T> {
 
 impl Absorb for SourceStats {
     fn absorb(&mut self, o: &Self) {
-        self.offered.absorb(&o.offered);
-        self.outcomes.absorb(&o.outcomes);
-        self.series.absorb(&o.series);
+        // Every field named: a field added later must say how it adds up.
+        let SourceStats {
+            offered,
+            outcomes,
+            series,
+        } = o;
+        self.offered.absorb(offered);
+        self.outcomes.absorb(outcomes);
+        self.series.absorb(series);
     }
 }
 
@@ -592,66 +598,121 @@ impl Absorb for Configuration {
     /// The configuration itself (its bounds, target, rules) is the same on
     /// both sides: the counts add.
     fn absorb(&mut self, o: &Self) {
-        for d in 0..2 {
-            self.rule_hits[d].absorb(&o.rule_hits[d]);
+        let Configuration {
+            epoch: _,
+            from: _,
+            to: _,
+            target: _,
+            filter: _,
+            packet_length: _,
+            virtual_network_id: _,
+            rules: _,
+            rule_hits,
+            amazon_dns_hits,
+            mirrored,
+            outcomes,
+        } = o;
+        for (mine, theirs) in self.rule_hits.iter_mut().zip(rule_hits) {
+            mine.absorb(theirs);
         }
-        self.amazon_dns_hits += o.amazon_dns_hits;
-        self.mirrored.absorb(&o.mirrored);
-        self.outcomes.absorb(&o.outcomes);
+        self.amazon_dns_hits += amazon_dns_hits;
+        self.mirrored.absorb(mirrored);
+        self.outcomes.absorb(outcomes);
     }
 }
 
 impl Absorb for SessionStats {
     fn absorb(&mut self, o: &Self) {
-        self.evaluated.absorb(&o.evaluated);
-        self.passed_on.absorb(&o.passed_on);
-        self.rejected.absorb(&o.rejected);
-        self.mirrored.absorb(&o.mirrored);
-        self.outcomes.absorb(&o.outcomes);
-        self.copy_bytes += o.copy_bytes;
-        self.delivered_bytes += o.delivered_bytes;
-        self.reordering.absorb(&o.reordering);
-        self.series.absorb(&o.series);
+        let SessionStats {
+            evaluated,
+            passed_on,
+            rejected,
+            mirrored,
+            outcomes,
+            copy_bytes,
+            delivered_bytes,
+            reordering,
+            series,
+            existed_ns,
+            configurations,
+        } = o;
+        self.evaluated.absorb(evaluated);
+        self.passed_on.absorb(passed_on);
+        self.rejected.absorb(rejected);
+        self.mirrored.absorb(mirrored);
+        self.outcomes.absorb(outcomes);
+        self.copy_bytes += copy_bytes;
+        self.delivered_bytes += delivered_bytes;
+        self.reordering.absorb(reordering);
+        self.series.absorb(series);
         // Both sides saw the same deletions.
-        self.existed_ns = self.existed_ns.max(o.existed_ns);
-        self.configurations.absorb(&o.configurations);
+        self.existed_ns = self.existed_ns.max(*existed_ns);
+        self.configurations.absorb(configurations);
     }
 }
 
 impl Absorb for TargetStats {
     fn absorb(&mut self, o: &Self) {
-        self.received.absorb(&o.received);
-        self.sent_wire_bytes += o.sent_wire_bytes;
-        self.outer_flows += o.outer_flows;
-        self.cross_zone_bytes += o.cross_zone_bytes;
-        self.outcomes.absorb(&o.outcomes);
-        self.delivered_bytes += o.delivered_bytes;
-        self.reordering.absorb(&o.reordering);
-        self.series.absorb(&o.series);
+        let TargetStats {
+            received,
+            sent_wire_bytes,
+            outer_flows,
+            cross_zone_bytes,
+            outcomes,
+            delivered_bytes,
+            reordering,
+            series,
+        } = o;
+        self.received.absorb(received);
+        self.sent_wire_bytes += sent_wire_bytes;
+        self.outer_flows += outer_flows;
+        self.cross_zone_bytes += cross_zone_bytes;
+        self.outcomes.absorb(outcomes);
+        self.delivered_bytes += delivered_bytes;
+        self.reordering.absorb(reordering);
+        self.series.absorb(series);
     }
 }
 
 impl Absorb for ApplianceStats {
     fn absorb(&mut self, o: &Self) {
-        self.target = self.target.or(o.target);
-        self.sent.absorb(&o.sent);
-        self.sent_wire_bytes += o.sent_wire_bytes;
-        self.delivered.absorb(&o.delivered);
-        self.delivered_wire_bytes += o.delivered_wire_bytes;
-        self.dropped_appliance_down += o.dropped_appliance_down;
-        self.dropped_bandwidth += o.dropped_bandwidth;
-        self.dropped_pps += o.dropped_pps;
-        self.reordered += o.reordered;
-        self.series.absorb(&o.series);
+        let ApplianceStats {
+            target,
+            sent,
+            sent_wire_bytes,
+            delivered,
+            delivered_wire_bytes,
+            dropped_appliance_down,
+            dropped_bandwidth,
+            dropped_pps,
+            reordered,
+            series,
+        } = o;
+        self.target = self.target.or(*target);
+        self.sent.absorb(sent);
+        self.sent_wire_bytes += sent_wire_bytes;
+        self.delivered.absorb(delivered);
+        self.delivered_wire_bytes += delivered_wire_bytes;
+        self.dropped_appliance_down += dropped_appliance_down;
+        self.dropped_bandwidth += dropped_bandwidth;
+        self.dropped_pps += dropped_pps;
+        self.reordered += reordered;
+        self.series.absorb(series);
     }
 }
 
 impl Absorb for InstanceLoad {
     fn absorb(&mut self, o: &Self) {
-        self.series.absorb(&o.series);
-        self.bw_in_allowance_exceeded += o.bw_in_allowance_exceeded;
-        self.bw_out_allowance_exceeded += o.bw_out_allowance_exceeded;
-        self.pps_allowance_exceeded += o.pps_allowance_exceeded;
+        let InstanceLoad {
+            series,
+            bw_in_allowance_exceeded,
+            bw_out_allowance_exceeded,
+            pps_allowance_exceeded,
+        } = o;
+        self.series.absorb(series);
+        self.bw_in_allowance_exceeded += bw_in_allowance_exceeded;
+        self.bw_out_allowance_exceeded += bw_out_allowance_exceeded;
+        self.pps_allowance_exceeded += pps_allowance_exceeded;
     }
 }
 
@@ -662,12 +723,25 @@ impl RunResults {
     /// (configurations, sessions' lifetimes) stays; what only a run's end
     /// writes (epochs, credits, sampling) is left to it.
     pub fn absorb(&mut self, other: RunResults) {
-        self.generated.absorb(&other.generated);
-        self.sources.absorb(&other.sources);
-        self.sessions.absorb(&other.sessions);
-        self.targets.absorb(&other.targets);
-        self.appliances.absorb(&other.appliances);
-        self.instance_load.absorb(&other.instance_load);
-        self.cloudwatch.absorb(&other.cloudwatch);
+        let RunResults {
+            generated,
+            sources,
+            sessions,
+            targets,
+            appliances,
+            instance_load,
+            cloudwatch,
+            simulated_ns: _,
+            epochs: _,
+            credits: _,
+            sampling: _,
+        } = &other;
+        self.generated.absorb(generated);
+        self.sources.absorb(sources);
+        self.sessions.absorb(sessions);
+        self.targets.absorb(targets);
+        self.appliances.absorb(appliances);
+        self.instance_load.absorb(instance_load);
+        self.cloudwatch.absorb(cloudwatch);
     }
 }

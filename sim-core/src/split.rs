@@ -55,7 +55,9 @@ const COPY_BATCHES_IN_FLIGHT: usize = 64;
 /// What the source stage hands the delivery stage.
 pub(crate) struct Copies {
     pub copies: CopyBatch,
-    /// Packets offered so far (for progress).
+    /// The simulated time the source stage has reached, and the packets
+    /// it offered so far (for progress).
+    pub now: u64,
     pub packets: u64,
     /// The source stage is done: no copy follows.
     pub last: bool,
@@ -229,9 +231,8 @@ pub(crate) fn run(
                 break;
             };
             delivery.receive(&batch.copies, &mut sink, &mut capturer);
-            let reached_now = batch.copies.last().map_or(0, |c| c.arrive_at.as_nanos());
             let _ = copies_back.try_send(batch.copies);
-            while reached < end_ns && reached <= reached_now {
+            while reached < end_ns && reached <= batch.now {
                 progress(reached, batch.packets);
                 reached += step;
             }
