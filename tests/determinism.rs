@@ -193,3 +193,20 @@ fn a_split_run_keeps_the_order_of_copies_changes_and_packets_at_one_instant() {
         }
     }
 }
+
+#[test]
+fn a_split_run_that_fails_on_one_thread_fails_whole_and_does_not_hang() {
+    // The progress callback (the delivery stage's thread) fails at its
+    // first call, with far more copies still to come than the stages'
+    // channels hold: the source stage must not wait for ever on a reader
+    // that is gone, and the failure must reach the caller.
+    let scenario = load(&sim_core::generate::scenario_text(20, 20, "2s", false));
+    for threads in [2, 3] {
+        let failed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            sim_core::run_threaded(&scenario, threads, None, &mut |_, _| {
+                panic!("the progress bar failed")
+            })
+        }));
+        assert!(failed.is_err(), "{threads} threads");
+    }
+}

@@ -196,6 +196,10 @@ pub(crate) fn run(
     let (copies_to, copies_from) = sync_channel::<Copies>(COPY_BATCHES_IN_FLIGHT);
     let (copies_back, copies_returned) = sync_channel::<CopyBatch>(COPY_BATCHES_IN_FLIGHT + 2);
     std::thread::scope(|scope| {
+        // This thread's ends of the channels belong to this closure: should
+        // it fail, they close as it unwinds, so that the other stages stop
+        // waiting on them and the scope can join them.
+        let (copies_from, copies_back) = (copies_from, copies_back);
         let source = scope.spawn(move || {
             let feed = Feed::from_channel(packets_from, spent_to);
             let mut sim = Simulation::with_feed(scenario, feed, None);
