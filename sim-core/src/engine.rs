@@ -557,12 +557,7 @@ impl<'a> Simulation<'a> {
     /// When the timeline's `k`th change is due, or `u64::MAX` when there is
     /// none before the end.
     fn change_due(&self, k: usize) -> u64 {
-        self.scenario
-            .timeline
-            .get(k)
-            .map(|e| e.at.as_nanos())
-            .filter(|&at| at < self.end_ns)
-            .unwrap_or(u64::MAX)
+        self.scenario.change_due(k).unwrap_or(u64::MAX)
     }
 
     /// What is due next and when: a change first, at any instant (they
@@ -711,7 +706,8 @@ impl<'a> Simulation<'a> {
 
     /// Runs a split run's source stage to its end (every packet offered,
     /// every change applied), and hands back its pipeline and world, whose
-    /// counters the delivery stage's join before the run is finished.
+    /// counters the delivery stage's are added to before the run is
+    /// finished.
     pub(crate) fn run_source_stage(mut self) -> (Pipeline, World) {
         self.advance(u64::MAX, &mut None, &mut None);
         self.flush(self.end_ns, true);

@@ -31,7 +31,7 @@ use crate::world::World;
 
 /// Packets per batch handed between threads: large enough that the
 /// channel's cost per packet vanishes, small enough to stay in cache.
-pub(crate) const BATCH: usize = 4096;
+const BATCH: usize = 4096;
 /// Batches in flight between the threads (memory: BATCH × this × 32 B).
 pub(crate) const BATCHES_IN_FLIGHT: usize = 8;
 
@@ -145,11 +145,7 @@ impl<'a> Generator<'a> {
 
     /// When the timeline's `k`th change is due, if before the end.
     fn change_due(&self, k: usize) -> Option<u64> {
-        self.scenario
-            .timeline
-            .get(k)
-            .map(|e| e.at.as_nanos())
-            .filter(|&at| at < self.end_ns)
+        self.scenario.change_due(k)
     }
 
     /// The next packet, after the timeline's changes due at or before its

@@ -25,3 +25,14 @@ pub struct Scenario {
     /// What the run must show (the `expect` block).
     pub expect: Vec<crate::expect::Expectation>,
 }
+
+impl Scenario {
+    /// When the timeline's `k`th change is due, if before the end: a change
+    /// at or after the end does not apply (every stage of a run asks here).
+    pub fn change_due(&self, k: usize) -> Option<u64> {
+        self.timeline
+            .get(k)
+            .map(|e| e.at.as_nanos())
+            .filter(|&at| at < self.duration.as_nanos())
+    }
+}

@@ -79,7 +79,6 @@ struct Delivery<'a> {
     /// Each flow-and-observation's next expected copy (RFC 4737), by slot.
     reorder: Vec<Reorder>,
     next_change: usize,
-    end_ns: u64,
 }
 
 impl<'a> Delivery<'a> {
@@ -93,18 +92,17 @@ impl<'a> Delivery<'a> {
             pipeline,
             reorder: vec![Reorder::default(); scenario.flows.len() * 2],
             next_change: 0,
-            end_ns,
         }
     }
 
     /// Applies the timeline's changes due at or before `until` (none at
     /// or after the end).
     fn changes_to(&mut self, until: u64) {
-        while let Some(event) = self.scenario.timeline.get(self.next_change) {
-            let at = event.at.as_nanos();
-            if at > until || at >= self.end_ns {
+        while let Some(at) = self.scenario.change_due(self.next_change) {
+            if at > until {
                 return;
             }
+            let event = &self.scenario.timeline[self.next_change];
             let applied = self.world.apply(&event.action, Instant(at));
             self.pipeline.follow(&self.world, &applied, Instant(at));
             self.next_change += 1;
