@@ -7,6 +7,7 @@ use std::collections::BinaryHeap;
 
 use crate::capture::{CaptureSink, Capturer};
 use crate::pipeline::{InFlight, Pipeline, Reorder};
+use crate::prefetch::prefetch;
 use crate::resolved::Scenario;
 use crate::world::World;
 
@@ -58,6 +59,10 @@ impl Arrivals {
     pub fn pop(&mut self) -> Option<InFlight> {
         let Reverse((_, _, slot)) = self.queue.pop()?;
         self.free.push(slot);
+        // The next copy to arrive: its slot is read when it does.
+        if let Some(Reverse((_, _, next))) = self.queue.peek() {
+            prefetch(&self.in_flight[*next as usize]);
+        }
         Some(self.in_flight[slot as usize])
     }
 }

@@ -34,6 +34,7 @@ use crate::world::{Redecide, World};
 /// cover a miss (a packet's work takes longer than one), few enough that
 /// the lines are still in cache when used.
 const PREFETCH_DISTANCE: usize = 4;
+const OUTER_PREFETCH_DISTANCE: usize = 2;
 
 /// Where a flow's packets are observed by mirroring: at most two source
 /// ENIs (the sender's, egress; the receiver's, ingress).
@@ -652,7 +653,17 @@ impl<'a> Simulation<'a> {
             if let Some(ahead) = self.feed.ahead(PREFETCH_DISTANCE) {
                 let f = ahead.flow as usize;
                 prefetch(&self.flows[f]);
-                prefetch(&self.routes[f]);
+                prefetch(&self.routes[f].observations[0]);
+                prefetch(&self.routes[f].observations[1]);
+            }
+            if let Some(ahead) = self.feed.ahead(OUTER_PREFETCH_DISTANCE) {
+                let f = ahead.flow as usize;
+                let observed = self.flows[f].observed;
+                for (k, obs) in self.routes[f].observations.iter().enumerate() {
+                    if let Some(obs) = obs.as_ref().filter(|_| observed[k]) {
+                        self.pipeline.prefetch_outer_flow(obs.outer);
+                    }
+                }
             }
             self.packet(i, now, due.packet, due.over_limit);
             let flow = &mut self.flows[i];

@@ -480,6 +480,14 @@ impl Pipeline {
         }
     }
 
+    /// Asks for outer flow `outer`'s bucket ahead of its use (`prefetch`).
+    #[inline]
+    pub fn prefetch_outer_flow(&self, outer: u32) {
+        if let Some(b) = self.per_flow.get(outer as usize) {
+            crate::prefetch::prefetch(b);
+        }
+    }
+
     /// A new per-flow bucket for an outer flow of `session`; its index.
     pub fn add_outer_flow(&mut self, session: SessionIdx) -> u32 {
         let (bps, target) = (self.plan(session).per_flow_bps, self.plan(session).target);

@@ -11,6 +11,8 @@
 //! taken with a bottom-up sift, down a four-way heap laid out a cache line
 //! per family (see [`FlowQueue`]).
 
+use crate::prefetch::prefetch;
+
 /// A min-heap of flows' next events: four children a node, each node's
 /// children in one 64-byte group (`Line`), so each level down touches one
 /// cache line, and a fleet's 100,000 flows are eight levels deep instead of
@@ -216,6 +218,13 @@ impl FlowQueue {
         let mut hole = 0;
         // Families of four: a tournament in one line.
         while 4 * hole + 4 < len {
+            // The next level down is one of four lines, side by side:
+            // ask for all of them while this one's tournament runs.
+            if let Some(next) = lines.get(4 * hole + 2..4 * hole + 6) {
+                for line in next {
+                    prefetch(line);
+                }
+            }
             let g = &lines[hole + 1].0;
             let (a, va) = if g[1] < g[0] { (1, g[1]) } else { (0, g[0]) };
             let (b, vb) = if g[3] < g[2] { (3, g[3]) } else { (2, g[2]) };
