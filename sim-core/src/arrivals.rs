@@ -11,8 +11,11 @@ use crate::prefetch::prefetch;
 use crate::resolved::Scenario;
 use crate::world::World;
 
-/// An entry of the copies' queue: due time, sequence number, slab slot.
-type Event = Reverse<(u64, u64, u32)>;
+/// An entry of the copies' queue: due time, sequence number, slab slot,
+/// and the copy's reordering slot (`InFlight::slot`, to fetch its state
+/// ahead without reading the slab). The first two order it: they are
+/// unique.
+type Event = Reverse<(u64, u64, u32, u32)>;
 
 /// Copies in flight, in (arrival time, sequence) order. A heap of their
 /// own: it stays small (copies live for a path's latency), so each costs
@@ -44,8 +47,12 @@ impl Arrivals {
                 (self.in_flight.len() - 1) as u32
             }
         };
-        self.queue
-            .push(Reverse((copy.arrive_at.as_nanos(), sequence, slot)));
+        self.queue.push(Reverse((
+            copy.arrive_at.as_nanos(),
+            sequence,
+            slot,
+            copy.slot,
+        )));
     }
 
     /// The next arrival's (time, sequence), if any.
@@ -57,13 +64,20 @@ impl Arrivals {
     /// Takes the next arrival.
     #[inline]
     pub fn pop(&mut self) -> Option<InFlight> {
-        let Reverse((_, _, slot)) = self.queue.pop()?;
+        let Reverse((_, _, slot, _)) = self.queue.pop()?;
         self.free.push(slot);
         // The next copy to arrive: its slot is read when it does.
-        if let Some(Reverse((_, _, next))) = self.queue.peek() {
+        if let Some(Reverse((_, _, next, _))) = self.queue.peek() {
             prefetch(&self.in_flight[*next as usize]);
         }
         Some(self.in_flight[slot as usize])
+    }
+
+    /// The reordering slot of the next copy to arrive (its flow's state is
+    /// fetched ahead of it).
+    #[inline]
+    pub fn next_reorder_slot(&self) -> Option<u32> {
+        self.queue.peek().map(|e| e.0.3)
     }
 }
 

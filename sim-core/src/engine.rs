@@ -636,6 +636,9 @@ impl<'a> Simulation<'a> {
                 }
                 Next::Copy => {
                     if let Some(copy) = self.arrivals.pop() {
+                        if let Some(next) = self.arrivals.next_reorder_slot() {
+                            prefetch(&self.flows[next as usize / 2]);
+                        }
                         self.arrive(copy, now, sink, capturer);
                     }
                     continue;

@@ -124,6 +124,9 @@ pub struct InFlight {
     pub bytes: u32,
     /// Outer IP bytes of the copy.
     pub wire: u32,
+    /// Bytes the appliance receives beyond them (the plan's `wrapper`:
+    /// carried, so that an arrival need not read its session's plan).
+    pub wrapper: u32,
     /// Its flow-and-observation's reordering slot, and its number there.
     pub slot: u32,
     pub seq: u32,
@@ -137,6 +140,10 @@ pub struct InFlight {
     pub index: u32,
     pub tcp_seq: u32,
 }
+
+// A copy in flight is one cache line (the slab's and the split run's
+// batches' entries).
+const _: () = assert!(std::mem::size_of::<InFlight>() == 64);
 
 /// What became of a packet at one observation point.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -944,6 +951,7 @@ impl Pipeline {
             delivery,
             bytes: bytes as u32,
             wire,
+            wrapper,
             slot: obs.slot,
             // Numbered by `offer`.
             seq: 0,
@@ -981,7 +989,7 @@ impl Pipeline {
                 series: Series::new(period, duration),
                 ..ApplianceStats::default()
             });
-        let wire_in = u64::from(c.wire + self.plans[si][c.config as usize].wrapper);
+        let wire_in = u64::from(c.wire + c.wrapper);
         app.sent.add(bytes);
         app.sent_wire_bytes += wire_in;
         app.series.add_in(bin, ApplianceField::Sent, 1);
