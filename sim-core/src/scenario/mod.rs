@@ -277,11 +277,16 @@ pub fn load_with(
     }
     let mut problems = context::Problems::default();
     let built = build::build(parsed, read, &mut problems);
-    let locator = locate::Locator::new(&work);
+    // The locator scans the whole text (a token per word and bracket: at
+    // fleet scale, more memory than the scenario itself): only for a file
+    // with something to locate.
+    let locator = std::cell::OnceCell::new();
+    let locator = || locator.get_or_init(|| locate::Locator::new(&work));
     let mut located: Vec<Problem> = problems
         .0
         .into_iter()
         .map(|(d, anchor)| {
+            let locator = locator();
             let start = locator.locate(&anchor, d.field).unwrap_or(0);
             let at_field = text[start..].starts_with(d.field);
             let end = start + if at_field { d.field.len() } else { 1 };
