@@ -6,11 +6,13 @@
 //! temporary directory per command, removed on failure and on signals),
 //! [`capture`] (pcap files per appliance), [`sweep`] (grids of runs, in parallel), [`progress`]
 //! (bars on a terminal only), [`import_aws`] and [`import_terraform`] (scenarios from an
-//! account's describe outputs and from a Terraform plan), [`shard`] (sweeps across machines).
+//! account's describe outputs and from a Terraform plan), [`shard`] (sweeps across machines),
+//! [`allocator`] (mimalloc, the global allocator).
 //!
 //! **Architecture invariant:** only this binary touches the terminal and
 //! the file system; the library crates take text in and give values back.
 
+mod allocator;
 mod capture;
 mod cli;
 mod commands;
@@ -33,6 +35,7 @@ use cli::{Cli, Command};
 pub const EXIT_BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
+    allocator::configure();
     staging::install_signal_handler();
     let parsed = <Cli as clap::CommandFactory>::command()
         .try_get_matches()

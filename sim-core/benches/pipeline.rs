@@ -12,6 +12,11 @@ use divan::counter::ItemsCount;
 use sim_core::generate::scenario_text;
 use sim_core::{Overrides, Scenario};
 
+/// The allocator `sim` runs with (`src/allocator.rs`), so that these
+/// figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     divan::main();
 }
