@@ -495,6 +495,22 @@ impl Pipeline {
         }
     }
 
+    /// Asks for the counters a delivered copy `c` adds to (its source's
+    /// and its session's), ahead of its arrival (`prefetch`).
+    #[inline]
+    pub fn prefetch_arrival(&self, c: &InFlight) {
+        let index = Outcome::Delivered(c.delivery).index();
+        if let Some(source) = self.results.sources.get(c.source_eni.index()) {
+            let d = SourceStats::dir(c.direction);
+            if let Some(count) = source.outcomes[d].counts().get(index) {
+                crate::prefetch::prefetch(count);
+            }
+        }
+        if let Some(s) = self.results.sessions.get(c.session.index()) {
+            crate::prefetch::prefetch(s);
+        }
+    }
+
     /// A new per-flow bucket for an outer flow of `session`; its index.
     pub fn add_outer_flow(&mut self, session: SessionIdx) -> u32 {
         let (bps, target) = (self.plan(session).per_flow_bps, self.plan(session).target);

@@ -39,6 +39,7 @@ use crate::capture::{CaptureSink, Capturer};
 use crate::engine::Simulation;
 use crate::feed::{BATCHES_IN_FLIGHT, Due, Feed, Generator};
 use crate::pipeline::{InFlight, Pipeline, Reorder};
+use crate::prefetch::prefetch;
 use crate::resolved::Scenario;
 use crate::results::RunResults;
 use crate::time::Instant;
@@ -117,7 +118,14 @@ impl<'a> Delivery<'a> {
         sink: &mut Option<&mut dyn CaptureSink>,
         capturer: &mut Option<Capturer>,
     ) {
-        for copy in copies {
+        for (k, copy) in copies.iter().enumerate() {
+            // What a copy a few places on will count into, fetched while
+            // this one is received (`prefetch`): at fleet scale its flow's
+            // reordering numbers and its source's counters are out of cache.
+            if let Some(ahead) = copies.get(k + ARRIVAL_PREFETCH_DISTANCE) {
+                prefetch(&self.reorder[ahead.slot as usize]);
+                self.pipeline.prefetch_arrival(ahead);
+            }
             let at = copy.arrive_at.as_nanos();
             self.changes_to(at);
             let reorder = &mut self.reorder[copy.slot as usize];
@@ -134,6 +142,9 @@ impl<'a> Delivery<'a> {
         }
     }
 }
+
+/// How many copies ahead the delivery stage fetches a copy's state.
+const ARRIVAL_PREFETCH_DISTANCE: usize = 4;
 
 /// The generator, when it shares the delivery stage's thread: it makes
 /// batches while the source stage's channel has room, never waiting on it
