@@ -34,6 +34,9 @@ use crate::world::{Redecide, World};
 /// cover a miss (a packet's work takes longer than one), few enough that
 /// the lines are still in cache when used.
 const PREFETCH_DISTANCE: usize = 4;
+/// How far ahead the outer flow's bucket is fetched: its index is read from
+/// the route, fetched `PREFETCH_DISTANCE` packets ahead, so it must be in
+/// cache by then.
 const OUTER_PREFETCH_DISTANCE: usize = 2;
 
 /// Where a flow's packets are observed by mirroring: at most two source
@@ -636,7 +639,11 @@ impl<'a> Simulation<'a> {
                 }
                 Next::Copy => {
                     if let Some(copy) = self.arrivals.pop() {
-                        if let Some(next) = self.arrivals.next_reorder_slot() {
+                        // The next copy's reordering numbers (a split run's
+                        // source stage hands its copies on unread).
+                        if self.export.is_none()
+                            && let Some(next) = self.arrivals.next_reorder_slot()
+                        {
                             prefetch(&self.flows[next as usize / 2]);
                         }
                         self.arrive(copy, now, sink, capturer);
